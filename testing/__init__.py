@@ -1,0 +1,1 @@
+"""The course's autograder, its command line and its tests."""

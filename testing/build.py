@@ -1,0 +1,44 @@
+"""Write a complete server folder at the reference end state of a step.
+
+`build_state(3, target)` gives the starter app, lessons/03's models.py, a migrations folder made
+by Flask-Migrate's own template, and the reference migrations of steps 1 to 3.
+"""
+import contextlib
+import io
+import shutil
+from pathlib import Path
+
+from alembic import command
+from flask_migrate import Config
+
+from . import course
+from .grader.problems import UsageError
+
+STARTER_LEFT_BEHIND = shutil.ignore_patterns("instance", "__pycache__", "migrations", "*.db")
+
+
+def build_state(number, target):
+    """Write the end state of step `number` (0: the starting point) into the new folder `target`."""
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(f"{target} is not empty: choose a new folder")
+    steps = course.steps()
+    if not 0 <= number <= len(steps):
+        raise UsageError(f"there is no step {number}: the course has steps 1 to {len(steps)}")
+    shutil.copytree(course.SERVER_DIR, target, ignore=STARTER_LEFT_BEHIND, dirs_exist_ok=True)
+    if number == 0:
+        return target
+    shutil.copyfile(course.step(number).models_path, target / "models.py")
+    _init_migrations(target / "migrations")
+    for step in steps[:number]:
+        for migration in step.migration_files:
+            shutil.copyfile(migration, target / "migrations" / "versions" / migration.name)
+    return target
+
+
+def _init_migrations(directory):
+    """What `flask db init` writes, from Flask-Migrate's own template."""
+    config = Config(str(directory / "alembic.ini"))
+    config.set_main_option("script_location", str(directory))
+    with contextlib.redirect_stdout(io.StringIO()):
+        command.init(config, str(directory), template="flask")

@@ -1,0 +1,40 @@
+"""The autograder's engine: `grade()` checks a server folder's migrations by what they do to rows.
+
+    report = grade("server", up_to_step=3, database="sqlite")
+    report.passed, report.to_dict()
+
+The learner's code runs in a separate process on a temporary copy of the folder and a scratch
+database (see supervisor.py and worker.py); this process only judges what it reports.
+"""
+from .. import course
+from .databases import DATABASES, scratch_database
+from .judge import judge
+from .problems import UsageError
+from .report import Report, render_text
+from .sandbox import sandbox
+from .supervisor import run_worker
+
+DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
+
+__all__ = ["DATABASES", "Report", "UsageError", "grade", "graded_steps", "render_text"]
+
+
+def graded_steps(up_to_step=None):
+    """Steps 1..up_to_step of the course (all of them when None)."""
+    steps = course.steps()
+    if up_to_step is None:
+        return list(steps)
+    if not 1 <= up_to_step <= len(steps):
+        raise UsageError(f"there is no step {up_to_step}: the course has steps 1 to {len(steps)}")
+    return list(steps[:up_to_step])
+
+
+def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):
+    steps = graded_steps(up_to_step)
+    if database not in DATABASES:
+        raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
+    with sandbox(server_dir) as (workdir, copy):
+        with scratch_database(database, workdir) as url:
+            states = {step.number: step.models_path for step in steps}
+            facts = run_worker(copy, url, database, states, time_limit)
+    return judge(facts, steps)

@@ -1,0 +1,209 @@
+"""Decide, from the worker's facts, which checks of which steps pass.
+
+Step 1 carries the checks that concern the whole chain (the app loads, the chain is sound, it
+upgrades from empty, models.py agrees with it). Every step then has "schema reached"; a step
+that writes a migration adds "rows kept on upgrade" and "downgrade round trip" for the revisions
+that took the chain to its state; a step that writes none (the downgrade step) checks the round
+trip of the whole chain so far. Check names never change with the outcome, so an instructor
+can give points per check.
+"""
+from dataclasses import dataclass, field
+
+from . import messages
+from .report import Report, StepResult
+
+APP = "app loads"
+CHAIN = "migration chain"
+FRESH_UPGRADE = "upgrade from an empty database"
+MODELS = "models.py matches the migrations"
+REACHED = "schema reached"
+ROWS = "rows kept on upgrade"
+ROUND_TRIP = "downgrade round trip"
+
+
+@dataclass
+class Progress:
+    """Where each step's state is reached: revision indices owned by each step."""
+    owned: dict = field(default_factory=dict)  # step number -> [revision index]
+    reached_at: dict = field(default_factory=dict)  # step number -> revision index
+    messages: dict = field(default_factory=dict)  # step number -> (passed, message) for REACHED
+
+
+def judge(facts, steps):
+    report = Report([StepResult(step.number, step.title) for step in steps])
+    first = report.steps[0]
+    blocker = _blocker(facts)
+    if blocker:
+        check_name, message = blocker
+        for name in (APP, CHAIN, FRESH_UPGRADE, MODELS):
+            _add_blocked(first, name, check_name, message, steps[0].label)
+        for step, result in zip(steps, report.steps):
+            for name in _step_check_names(step):
+                _add_blocked(result, name, None, messages.fix_step_first(steps[0].label), steps[0].label)
+        return report
+    revisions = facts.get("chain")["revisions"]
+    first.add(APP, True, "")
+    first.add(CHAIN, True, f"{len(revisions)} migrations, one head")
+    first.add(*_fresh_upgrade(facts, revisions))
+    first.add(*_models_check(facts, steps, revisions))
+    progress = _progress(facts, steps, revisions)
+    for step, result in zip(steps, report.steps):
+        passed, message = progress.messages[step.number]
+        result.add(REACHED, passed, message)
+        if step.migration_files:
+            result.add(*_rows_check(facts, revisions, progress.owned.get(step.number)))
+            result.add(*_round_trip_check(facts, revisions, progress.owned.get(step.number)))
+        else:
+            reached = progress.reached_at.get(step.number)
+            indices = list(range(reached + 1)) if reached is not None else None
+            result.add(*_round_trip_check(facts, revisions, indices))
+    return report
+
+
+def _step_check_names(step):
+    return [REACHED, ROWS, ROUND_TRIP] if step.migration_files else [REACHED, ROUND_TRIP]
+
+
+def _add_blocked(result, name, failing_name, message, first_label):
+    if name == failing_name:
+        result.add(name, False, message)
+    else:
+        result.add(name, False, messages.not_checked(messages.fix_step_first(first_label)))
+
+
+def _blocker(facts):
+    """(check name, message) for a problem that stops everything: the app or the chain."""
+    app = facts.get("app")
+    if app is None:
+        return APP, messages.stopped(facts.stopped) if facts.stopped else messages.not_checked("the app")
+    if app["problem"]:
+        return APP, messages.app_problem(app)
+    chain = facts.get("chain")
+    if chain is None:
+        return CHAIN, messages.stopped(facts.stopped) if facts.stopped else messages.not_checked("the chain")
+    if chain["problem"]:
+        return CHAIN, messages.chain_problem(chain)
+    return None
+
+
+def _climb_failure(facts, revisions):
+    """The message for a climb that did not reach head, or None."""
+    failed = facts.get("upgrade_failed")
+    if failed:
+        return failed["index"], messages.learner_code_failed(failed)
+    if len(facts.climbed) < len(revisions):
+        return len(facts.climbed), messages.stopped(facts.stopped)
+    return None
+
+
+def _fresh_upgrade(facts, revisions):
+    failure = _climb_failure(facts, revisions)
+    if failure:
+        return FRESH_UPGRADE, False, failure[1]
+    return FRESH_UPGRADE, True, f"base -> {revisions[-1]['file']}"
+
+
+def _models_check(facts, steps, revisions):
+    at_head = facts.get("models_at_head")
+    if at_head is None:
+        return MODELS, False, messages.not_checked("the migrations do not reach head.")
+    if not at_head:
+        return MODELS, True, messages.models_match_head()
+    if any(step.models_may_lag for step in steps) and facts.get("models_before_head") == []:
+        return MODELS, True, messages.models_match_before_head(revisions[-1]["file"])
+    return MODELS, False, messages.models_differ(at_head)
+
+
+def _progress(facts, steps, revisions):
+    """Find, in step order, the revision where each step's state is first reached."""
+    progress = Progress()
+    matches = [{int(step): items for step, items in climbed["matches"].items()} for climbed in facts.climbed]
+    failure = _climb_failure(facts, revisions)
+    last = -1  # index of the revision that reached the previous step's state
+    for position, step in enumerate(steps):
+        found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
+        if found is not None and found >= last:
+            progress.owned[step.number] = list(range(last + 1, found + 1))
+            progress.reached_at[step.number] = found
+            progress.messages[step.number] = (True, messages.state_reached(step, revisions[found]["file"]))
+            last = found
+            continue
+        later = _reached_in_one_jump(matches, steps[position + 1:], last + 1)
+        if later is not None:
+            progress.owned[step.number] = [last + 1]
+            progress.messages[step.number] = (True, messages.state_reached_together(
+                step, later, revisions[last + 1]["file"]))
+            continue
+        if failure and failure[0] >= last + 1:
+            progress.messages[step.number] = (False, failure[1])
+            continue
+        candidates = range(last + 1, len(matches)) if last + 1 < len(matches) else range(len(matches))
+        closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
+        progress.messages[step.number] = (False, messages.state_not_reached(
+            step, revisions[closest]["file"] if closest is not None else None,
+            matches[closest][step.number] if closest is not None else []))
+    return progress
+
+
+def _reached_in_one_jump(matches, later_steps, index):
+    """The later step whose state the single revision at `index` reaches, if any."""
+    if index >= len(matches):
+        return None
+    return next((step.number for step in later_steps if not matches[index][step.number]), None)
+
+
+def _rows_check(facts, revisions, owned):
+    if owned is None:
+        return ROWS, False, messages.not_checked("the step's schema is not reached.")
+    findings, files = [], []
+    for index in owned:
+        climbed = facts.climbed[index]
+        files.append(revisions[index]["file"])
+        findings += [messages.loss(item, revisions[index]["file"], "upgrade") for item in climbed["losses"]]
+    if findings:
+        return ROWS, False, "\n".join(findings)
+    return ROWS, True, messages.rows_kept(files)
+
+
+def _round_trip_check(facts, revisions, indices):
+    if indices is None:
+        return ROUND_TRIP, False, messages.not_checked("the step's schema is not reached.")
+    trips = {trip["index"]: trip for trip in facts.round_trips}
+    findings, files = [], []
+    for index in indices:
+        file = revisions[index]["file"]
+        files.append(file)
+        trip = trips.get(index)
+        if trip is None:
+            findings.append(_missing_trip(facts, revisions, index))
+        else:
+            findings += _trip_findings(trip, file)
+    if findings:
+        return ROUND_TRIP, False, "\n".join(findings)
+    return ROUND_TRIP, True, messages.round_trip_ok(files)
+
+
+def _missing_trip(facts, revisions, index):
+    stopped = facts.stopped
+    if stopped and stopped.get("revision") == revisions[index]["id"]:
+        return messages.stopped(stopped)
+    return messages.not_checked(f"a later migration's downgrade failed before {revisions[index]['file']} "
+                                "could be tried.")
+
+
+def _trip_findings(trip, file):
+    if "downgrade_error" in trip:
+        return [messages.learner_code_failed(trip["downgrade_error"])]
+    findings = _comparison_findings(trip["after_downgrade"], file, "downgrade", messages.downgrade_not_undone)
+    if "reupgrade_error" in trip:
+        return findings + [messages.learner_code_failed(trip["reupgrade_error"])]
+    return findings + _comparison_findings(trip["after_reupgrade"], file, "upgrade", messages.reupgrade_differs)
+
+
+def _comparison_findings(comparison, file, direction, schema_message):
+    """Lost rows first (they say what to write); else a wrong schema; else rows not as before."""
+    if comparison["losses"]:
+        return [messages.loss(item, file, direction) for item in comparison["losses"]]
+    if comparison["schema"]:
+        return [schema_message(file, comparison["schema"])]
+    return [messages.not_as_before(item, file, direction) for item in comparison["differences"]]

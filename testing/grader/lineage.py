@@ -1,0 +1,210 @@
+"""Put rows in, then find them again after a migration, wherever renames have moved them.
+
+A snapshot is {table: {"key": [primary key columns], "rows": {key tuple as str: {column: value}}}}.
+`follow` compares two snapshots and returns "loss items" that messages.py can phrase, such as
+{"kind": "table_lost", "table": "department", "rows": 2, "replaced_by": "departments"}.
+"""
+import datetime
+import decimal
+
+import sqlalchemy as sa
+
+from .schema import VERSION_TABLE
+
+ROWS_PER_TABLE = 3
+
+
+def snapshot(connection):
+    inspector = sa.inspect(connection)
+    tables = sa.MetaData()
+    tables.reflect(bind=connection)
+    result = {}
+    for table in tables.sorted_tables:
+        if table.name == VERSION_TABLE:
+            continue
+        key = inspector.get_pk_constraint(table.name).get("constrained_columns") or list(table.columns.keys())
+        rows = {}
+        for row in connection.execute(sa.select(table)).mappings():
+            values = {column: _plain(value) for column, value in row.items()}
+            rows[repr([values[column] for column in key])] = values
+        result[table.name] = {"key": key, "columns": list(table.columns.keys()), "rows": rows}
+    return result
+
+
+def _plain(value):
+    """A JSON-friendly value that compares equal across databases and drivers."""
+    if isinstance(value, (datetime.date, datetime.time, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def seed(connection, table_names):
+    """Insert ROWS_PER_TABLE rows of recognisable values into each of `table_names`.
+
+    The values depend only on the table's shape, so seeding the same schema twice gives the
+    same rows. Returns the tables that could not be seeded, with the database's reason.
+    """
+    tables = sa.MetaData()
+    tables.reflect(bind=connection, only=list(table_names))
+    refused = {}
+    for table in tables.sorted_tables:
+        try:
+            with connection.begin_nested():
+                rows = [_sample_row(connection, table, number) for number in range(1, ROWS_PER_TABLE + 1)]
+                connection.execute(sa.insert(table), rows)
+        except (sa.exc.SQLAlchemyError, _Unseedable) as exc:
+            refused[table.name] = str(exc).splitlines()[0]
+    return refused
+
+
+class _Unseedable(Exception):
+    pass
+
+
+def _sample_row(connection, table, number):
+    row = {}
+    for column in table.columns:
+        if column.primary_key and isinstance(column.type, sa.Integer) and len(table.primary_key.columns) == 1:
+            continue  # the database numbers these itself
+        if column.foreign_keys:
+            row[column.name] = _referenced_value(connection, column, number)
+            continue
+        value = _sample_value(table.name, column, number)
+        if value is None and not column.nullable and column.server_default is None:
+            raise _Unseedable(f"no sample value for {table.name}.{column.name} ({column.type})")
+        if value is not None:
+            row[column.name] = value
+    return row
+
+
+def _referenced_value(connection, column, number):
+    target = next(iter(column.foreign_keys)).column
+    values = connection.execute(sa.select(target).order_by(target)).scalars().all()
+    if not values:
+        if column.nullable:
+            return None
+        raise _Unseedable(f"{column.table.name}.{column.name} needs a row in {target.table.name}")
+    return values[(number - 1) % len(values)]
+
+
+def _sample_value(table_name, column, number):
+    type_ = column.type
+    if isinstance(type_, sa.Boolean):
+        return number % 2 == 0
+    if isinstance(type_, sa.Integer):
+        return 1000 * number + 7
+    if isinstance(type_, (sa.Float, sa.Numeric)):
+        return number + 0.5
+    if isinstance(type_, sa.DateTime):
+        return datetime.datetime(2020, 1, number, 9, 30)
+    if isinstance(type_, sa.Date):
+        return datetime.date(2020, 1, number)
+    if isinstance(type_, sa.String):
+        text = f"{table_name} {column.name} {number}"
+        length = getattr(type_, "length", None)
+        return text[-length:] if length else text
+    return None
+
+
+def follow(before, after, allow_renames=True):
+    """Where did the rows of `before` go in `after`?
+
+    Returns (losses, renames): the loss items, and {old table: (new table, {old column: new column})}
+    for every table whose rows were found again. With allow_renames=False (checking that a
+    downgrade restored the old state) rows must be back under their old names, and rows
+    that were not there before count too.
+    """
+    losses, renames = [], {}
+    appeared = [name for name in after if name not in before]
+    for name, table in before.items():
+        if not table["rows"]:
+            continue
+        candidates = [name] if name in after else (appeared if allow_renames else [])
+        best = max(candidates, key=lambda other: _overlap(table, after[other]), default=None)
+        if name in after and _overlap(table, after[name]) == 0:
+            losses.append({"kind": "rows_lost", "table": name, "rows": len(table["rows"]), "of": len(table["rows"])})
+            continue
+        if best is None or _overlap(table, after[best]) == 0:
+            replaced_by = _look_alike(table, after, appeared)
+            losses.append({"kind": "table_lost", "table": name, "rows": len(table["rows"]),
+                           "replaced_by": replaced_by})
+            continue
+        column_map, table_losses = _follow_columns(name, table, after[best], allow_renames)
+        renames[name] = (best, column_map)
+        losses.extend(table_losses)
+    if not allow_renames:
+        losses.extend(_rows_added(before, after))
+    return losses, renames
+
+
+def _overlap(table, other):
+    """How many of `table`'s values can be found in `other`, by row key."""
+    matched = _matched_rows(table, other)
+    return sum(1 for row, found in matched for value in row.values() if value in found.values())
+
+
+def _matched_rows(table, other):
+    if not all(column in other["columns"] for column in table["key"]):
+        return []
+    other_rows = {repr([row[column] for column in table["key"]]): row for row in other["rows"].values()}
+    return [(row, other_rows[key]) for key, row in table["rows"].items() if key in other_rows]
+
+
+def _look_alike(table, after, appeared):
+    """A new, empty table with the same number of columns: a rename done as create + drop."""
+    for other in appeared:
+        if not after[other]["rows"] and len(after[other]["columns"]) == len(table["columns"]):
+            return other
+    return None
+
+
+def _follow_columns(name, table, other, allow_renames):
+    matched = _matched_rows(table, other)
+    losses = []
+    missing_rows = len(table["rows"]) - len(matched)
+    if missing_rows:
+        losses.append({"kind": "rows_lost", "table": name, "rows": missing_rows, "of": len(table["rows"])})
+    new_columns = [column for column in other["columns"] if column not in table["columns"]]
+    column_map = {}
+    for column in table["columns"]:
+        holders = [column] if column in other["columns"] else []
+        if allow_renames or not holders:
+            holders += new_columns
+        held = {holder: sum(1 for row, found in matched if found.get(holder) == row[column]) for holder in holders}
+        best = max(held, key=held.get, default=None)
+        lost = len(matched) - (held[best] if best else 0)
+        if best is not None and held[best] > 0 and (best == column or allow_renames):
+            column_map[column] = best
+        if lost == 0 or not matched:
+            continue
+        if column in other["columns"]:
+            losses.append({"kind": "values_changed", "table": name, "column": column, "rows": lost})
+        else:
+            replaced_by = next((c for c in new_columns if all(found.get(c) is None for _, found in matched)), None)
+            losses.append({"kind": "column_lost", "table": name, "column": column, "rows": lost,
+                           "replaced_by": replaced_by})
+    return column_map, losses
+
+
+def only_carried(losses, carried):
+    """The losses that concern `carried` ({table: [columns]}), the data that existed earlier."""
+    kept = []
+    for item in losses:
+        if item["table"] not in carried:
+            continue
+        if item["kind"] in ("column_lost", "values_changed") and item["column"] not in carried[item["table"]]:
+            continue
+        kept.append(item)
+    return kept
+
+
+def _rows_added(before, after):
+    items = []
+    for name, table in after.items():
+        old_keys = set(before.get(name, {}).get("rows", {}))
+        added = [key for key in table["rows"] if key not in old_keys]
+        if name in before and added:
+            items.append({"kind": "rows_added", "table": name, "rows": len(added)})
+    return items

@@ -1,0 +1,252 @@
+"""Every sentence the grader says to a learner, in one place.
+
+Functions take the plain dicts that the worker reports (schema items, loss items, errors) and
+return text. Nothing here decides pass or fail.
+"""
+
+
+def code(text):
+    return f"`{text}`"
+
+
+# -- the app and the chain ---------------------------------------------------------------
+
+def app_problem(details):
+    problem = details["problem"]
+    if problem == "import":
+        return (f"Python could not load your app: {where(details)}{details['error']}\n"
+                "Fix that line; `flask db upgrade` fails the same way until you do.")
+    if problem == "no_app":
+        return "app.py must create a Flask app called `app` (or a `create_app()` function)."
+    if problem == "no_migrate":
+        return "app.py never calls `Migrate(app, db)`, so there are no `flask db` commands to grade."
+    if problem == "create_all":
+        return ("Importing app.py already creates tables: remove `db.create_all()`. With migrations,\n"
+                "`flask db upgrade` creates the tables; both together end in \"table already exists\".")
+    if problem == "ignores_database_url":
+        return (f"app.py ignores DATABASE_URL: the grader asked for {details['expected']} and got "
+                f"{details['found']}.\nRead it with `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
+    return f"Your app could not be loaded ({problem})."
+
+
+def chain_problem(details):
+    problem = details["problem"]
+    if problem == "no_migrations":
+        return (f"There is no migrations folder ({details['folder']}) yet.\n"
+                "In server/, run `flask db init`, then `flask db migrate -m \"create employees table\"`.")
+    if problem == "no_revisions":
+        return (f"{details['folder']}/versions has no migration scripts yet.\n"
+                "Run `flask db migrate -m \"create employees table\"`, read the script, then `flask db upgrade`.")
+    if problem == "syntax":
+        return (f"{details['file']} line {details['line']} is not valid Python ({details['error']}).\n"
+                "Alembic reads every migration file, so one broken file stops them all.")
+    if problem == "unreadable":
+        return f"A migration file could not be read: {where(details)}{details['error']}"
+    if problem == "bad_id":
+        return (f"{details['file']}: `revision` and `down_revision` must be strings of the id, "
+                "like revision = 'ae1027a6acf'.")
+    if problem == "duplicate_id":
+        return (f"Two files have the same revision id {details['revision']!r}: {', '.join(details['files'])}.\n"
+                "A copied file keeps its id: delete the copy, or run `flask db revision` for a new one.")
+    if problem == "missing_parent":
+        return (f"{details['file']} says down_revision = {details['parent']!r}, but no migration has that id.\n"
+                "Point it at the revision just before it (`flask db history` lists them).")
+    if problem == "cycle":
+        return (f"These migrations point at each other in a circle: {', '.join(details['files'])}.\n"
+                "Each down_revision must name an older revision; the first one has down_revision = None.")
+    if problem == "two_heads":
+        return (f"Your chain has {len(details['files'])} heads: {', '.join(details['files'])}.\n"
+                "Two migrations have the same down_revision. Make one follow the other, or join them with "
+                "`flask db merge heads -m \"merge\"`.")
+    return f"The migrations could not be loaded ({problem})."
+
+
+def where(details):
+    if details.get("file") and details.get("line"):
+        return f"{details['file']} line {details['line']}: "
+    if details.get("file"):
+        return f"{details['file']}: "
+    return ""
+
+
+def learner_code_failed(error):
+    function = "upgrade()" if error.get("direction") == "upgrade" else "downgrade()"
+    place = f" (line {error['line']})" if error.get("line") and error.get("file") == error["migration"] else ""
+    text = f"{function} of {error['migration']} failed{place}: {error['error']}"
+    if error.get("file") and error.get("file") != error["migration"]:
+        text += f"\n  raised in {where(error).rstrip(': ')}"
+    return text
+
+
+def stopped(details):
+    action = details.get("action", "the grader")
+    if details["reason"] == "time_limit":
+        return (f"{action} did not finish within {details['seconds']} seconds, so the grader stopped it.\n"
+                "Look for a loop that never ends, or code that waits for input.")
+    return (f"{action} ended the grading process (exit code {details.get('code')}).\n"
+            "Migrations must not call os._exit() or kill the process.")
+
+
+# -- schemas ------------------------------------------------------------------------------
+
+def schema_item(item, expected_name):
+    kind = item["kind"]
+    if kind == "missing_table":
+        return f"has no table {code(item['table'])}"
+    if kind == "extra_table":
+        return f"has table {code(item['table'])}, which {expected_name} does not"
+    if kind == "missing_column":
+        return f"has no column {code(item['table'] + '.' + item['column'])}"
+    if kind == "extra_column":
+        return f"has column {code(item['table'] + '.' + item['column'])}, which {expected_name} does not"
+    if kind == "nullable":
+        column = code(item["table"] + "." + item["column"])
+        if item["expected"]:
+            return f"makes {column} NOT NULL; {expected_name} allows NULL"
+        return f"allows NULL in {column}; {expected_name} says NOT NULL (nullable=False)"
+    if kind == "type":
+        return (f"stores {code(item['table'] + '.' + item['column'])} as {item['found']}; "
+                f"{expected_name} says {item['expected']}")
+    if kind == "primary_key":
+        return (f"has primary key ({', '.join(item['found'])}) on {code(item['table'])}; "
+                f"{expected_name} says ({', '.join(item['expected'])})")
+    if kind.startswith(("missing_", "extra_")):
+        state, what = kind.split("_", 1)
+        label = f"{what.replace('_', ' ')} {code(item['name'] or 'without a name')} on {item['table']}({', '.join(item['columns'])})"
+        return f"has no {label}" if state == "missing" else f"has {label}, which {expected_name} does not"
+    return f"differs in a way Alembic calls {item.get('detail')!r}"
+
+
+def schema_items(items, expected_name):
+    return "\n".join(f"  - {schema_item(item, expected_name)}" for item in items)
+
+
+def state_reached(step, file):
+    return f"reached by {file}"
+
+
+def state_reached_together(step, later_step, file):
+    return f"reached together with step {later_step:02d} by {file} (several steps in one migration is fine)"
+
+
+def state_not_reached(step, closest_file, items):
+    models = f"lessons/{step.folder.name}/models.py"
+    text = f"Your migrations never reach the schema of step {step.label} ({models})."
+    if closest_file:
+        text += f"\nThe closest is after {closest_file}, where the database\n{schema_items(items, 'the lesson')}"
+    return text + f"\nFollow lessons/{step.folder.name}/README.md, then run `flask db upgrade`."
+
+
+def previous_step_missing(step):
+    return f"Not checked yet: step {step.label}'s schema is not reached."
+
+
+# -- rows ---------------------------------------------------------------------------------
+
+def rows(count):
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def loss(item, file, direction):
+    """One lost-data finding of `direction` ("upgrade" or "downgrade") in `file`."""
+    doer = f"{direction}() of {file}"
+    kind, table = item["kind"], item["table"]
+    if kind == "table_lost" and item.get("replaced_by"):
+        old, new = (table, item["replaced_by"]) if direction == "upgrade" else (item["replaced_by"], table)
+        return (f"{doer} drops table {code(table)} and creates {code(item['replaced_by'])} empty: "
+                f"{rows(item['rows'])} lost.\n" + rename_table_advice(old, new))
+    if kind == "table_lost":
+        return f"{doer} drops table {code(table)} and its {rows(item['rows'])}."
+    if kind == "column_lost" and item.get("replaced_by"):
+        old, new = (item["column"], item["replaced_by"]) if direction == "upgrade" else (item["replaced_by"], item["column"])
+        return (f"{doer} drops column {code(table + '.' + item['column'])} and adds "
+                f"{code(item['replaced_by'])} empty: the values of {rows(item['rows'])} are lost.\n"
+                + rename_column_advice(table, old, new))
+    if kind == "column_lost":
+        return f"{doer} drops column {code(table + '.' + item['column'])} and the values of {rows(item['rows'])}."
+    if kind == "rows_lost":
+        return f"{doer} loses {item['rows']} of the {rows(item['of'])} in {code(table)}."
+    if kind == "values_changed":
+        return f"{doer} changes {code(table + '.' + item['column'])} in {rows(item['rows'])}."
+    if kind == "rows_added":
+        return f"after {doer}, {code(table)} has {rows(item['rows'])} that were not there before."
+    return f"{doer} loses data ({kind})."
+
+
+def rename_table_advice(old, new):
+    return ("Autogenerate cannot see a rename. Write\n"
+            f"    op.rename_table(\"{old}\", \"{new}\")         in upgrade()\n"
+            f"    op.rename_table(\"{new}\", \"{old}\")         in downgrade()")
+
+
+def rename_column_advice(table, old, new):
+    return ("Autogenerate cannot see a rename. Write\n"
+            f"    op.alter_column(\"{table}\", \"{old}\", new_column_name=\"{new}\")    in upgrade()\n"
+            f"    op.alter_column(\"{table}\", \"{new}\", new_column_name=\"{old}\")    in downgrade()\n"
+            "(inside a batch block: batch_op.alter_column(...) with the same names).")
+
+
+def rows_kept(files):
+    return f"every row survives {', '.join(files)}" if files else "no migration of this step to check"
+
+
+def seed_refused(table, reason):
+    return f"(the grader could not put sample rows in {code(table)}: {reason})"
+
+
+# -- round trips --------------------------------------------------------------------------
+
+def downgrade_not_undone(file, items):
+    return (f"downgrade() of {file} does not give back the schema from before its upgrade(); the database\n"
+            f"{schema_items(items, 'the schema before')}\n"
+            "downgrade() must undo exactly what upgrade() does, in reverse order.")
+
+
+def reupgrade_differs(file, items):
+    return (f"after a downgrade, upgrade() of {file} builds a different schema than the first time; the database\n"
+            f"{schema_items(items, 'the first upgrade')}")
+
+
+def not_as_before(item, file, direction):
+    """Rows that differ from the state before the migration ran: `item` is a loss item."""
+    table = code(item["table"])
+    after = f"after {direction}() of {file},"
+    if item["kind"] == "table_lost":
+        return f"{after} table {table} is gone with its {rows(item['rows'])}."
+    if item["kind"] == "rows_lost":
+        return f"{after} {table} has {item['of'] - item['rows']} of its {rows(item['of'])} from before."
+    if item["kind"] == "rows_added":
+        return f"{after} {table} has {rows(item['rows'])} that were not there before."
+    if item["kind"] == "column_lost":
+        return f"{after} column {code(item['table'] + '.' + item['column'])} has lost its values in {rows(item['rows'])}."
+    return f"{after} {code(item['table'] + '.' + item['column'])} differs in {rows(item['rows'])} from before."
+
+
+def round_trip_ok(files):
+    return f"{', '.join(files)} downgrade and upgrade again with every row" if files else ""
+
+
+# -- models.py ----------------------------------------------------------------------------
+
+def models_match_head():
+    return "models.py matches the database your migrations build (`flask db check` agrees)"
+
+
+def models_match_before_head(file):
+    return (f"models.py matches the revision before {file}: you downgraded one step. That is fine for "
+            "this step;\n`flask db upgrade` takes you to head again (then put models.py back too).")
+
+
+def models_differ(items):
+    return ("models.py and the database your migrations build differ (what `flask db check` reports);\n"
+            f"compared with models.py, the database\n{schema_items(items, 'models.py')}\n"
+            "Run `flask db migrate -m \"...\"` for a change you made in models.py, check the script, "
+            "then `flask db upgrade`.")
+
+
+def not_checked(reason):
+    return f"Not checked: {reason}"
+
+
+def fix_step_first(label):
+    return f"fix the problems shown under step {label} first."

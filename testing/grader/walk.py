@@ -1,0 +1,152 @@
+"""Walk a learner's chain on a scratch database and report what happened to the rows.
+
+Climb: upgrade one revision at a time from an empty database. After each revision, compare the
+schema with every lesson state, follow the rows put in earlier (across renames), and seed the
+tables that have just appeared.
+Descend: from head back to base, downgrade each revision, check that schema and rows are
+exactly what they were before its upgrade, upgrade it again and check that too.
+
+Everything found is sent as facts through `events`; judge.py decides what it means.
+"""
+import sqlalchemy as sa
+from alembic import command
+
+from . import lineage, schema
+
+
+class ChainWalk:
+    def __init__(self, engine, alembic_config, revisions, states, learner_metadata, events, run_learner_code):
+        self.engine = engine
+        self.config = alembic_config
+        self.revisions = revisions
+        self.states = states
+        self.learner_metadata = learner_metadata
+        self.events = events
+        self.run_learner_code = run_learner_code
+        self.records = []  # per climbed revision: rows before/after seeding, reflected schema, seeded tables
+
+    def run(self):
+        self._climb()
+        if len(self.records) == len(self.revisions):
+            with self.engine.connect() as connection:
+                self.events.fact("models_at_head", schema.differences(connection, self.learner_metadata))
+        self._descend()
+
+    # -- climbing -------------------------------------------------------------------------
+
+    def _climb(self):
+        before = {}
+        for index, revision in enumerate(self.revisions):
+            error = self._migrate("upgrade", revision, revision["id"])
+            if error:
+                self.events.fact("upgrade_failed", {"index": index, **error})
+                return
+            with self.engine.connect() as connection:
+                after = lineage.snapshot(connection)
+                reflected = schema.reflect(connection)
+                matches = {step: schema.differences(connection, metadata) for step, metadata in self.states.items()}
+            losses, renames = lineage.follow(before, after)
+            moved_to = {new for new, _ in renames.values()}
+            new_tables = [name for name in after if name not in before and name not in moved_to]
+            refused = self._seed(new_tables)
+            with self.engine.connect() as connection:
+                seeded = lineage.snapshot(connection)
+            carried = {new: list(columns.values()) for new, columns in renames.values()}
+            self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected,
+                                 "new_tables": new_tables, "carried": carried})
+            self.events.fact("climbed", {
+                "index": index, "matches": matches, "losses": losses, "refused_seed": refused,
+                "renames": {old: new for old, (new, _) in renames.items() if new != old},
+            })
+            before = seeded
+
+    def _seed(self, table_names):
+        refused = {}
+        for name in table_names:
+            with self.engine.begin() as connection:
+                refused.update(lineage.seed(connection, [name]))
+        return refused
+
+    # -- descending -----------------------------------------------------------------------
+
+    def _descend(self):
+        for index in reversed(range(len(self.records))):
+            revision = self.revisions[index]
+            below_rows = self.records[index - 1]["seeded_rows"] if index else {}
+            below_schema = self.records[index - 1]["schema"] if index else sa.MetaData()
+            result = {"index": index}
+            top = self._rows()
+            error = self._migrate("downgrade", revision, self._parent_target(revision))
+            if error:
+                result["downgrade_error"] = error
+            else:
+                result["after_downgrade"] = self._compare(top, below_schema, below_rows,
+                                                          carried=self.records[index]["carried"])
+                if index == len(self.revisions) - 1:
+                    with self.engine.connect() as connection:
+                        self.events.fact("models_before_head",
+                                         schema.differences(connection, self.learner_metadata))
+                down = self._rows()
+                error = self._migrate("upgrade", revision, revision["id"])
+                if error:
+                    result["reupgrade_error"] = error
+                else:
+                    record = self.records[index]
+                    result["after_reupgrade"] = self._compare(down, record["schema"], record["rows"])
+            self.events.fact("round_trip", result)
+            if not self._back_below(revision, index, result):
+                return
+
+    def _rows(self):
+        with self.engine.connect() as connection:
+            return lineage.snapshot(connection)
+
+    def _compare(self, rows_before, expected_schema, expected_rows, carried=None):
+        """Follow the rows across the migration just run, then compare with the expected state.
+
+        For a downgrade, `carried` names the tables and columns whose rows its upgrade brought
+        from the state below: only those must come back; what the upgrade created may go.
+        """
+        now = self._rows()
+        losses, _ = lineage.follow(rows_before, now)
+        if carried is not None:
+            losses = lineage.only_carried(losses, carried)
+        differences, _ = lineage.follow(expected_rows, now, allow_renames=False)
+        with self.engine.connect() as connection:
+            items = schema.differences(connection, expected_schema)
+        return {"schema": items, "losses": losses, "differences": differences}
+
+    def _back_below(self, revision, index, result):
+        """Leave the database exactly as the climb left it below `index`, rebuilding if need be."""
+        clean = all(not result.get(key, {}).get(part) for key in ("after_downgrade", "after_reupgrade")
+                    for part in ("schema", "losses", "differences"))
+        if clean and "downgrade_error" not in result and "reupgrade_error" not in result:
+            if not self._migrate("downgrade", revision, self._parent_target(revision)):
+                return True
+        return self._rebuild(index)
+
+    def _rebuild(self, count):
+        """A fresh database with the first `count` revisions applied and seeded as in the climb."""
+        self._drop_everything()
+        for index in range(count):
+            revision = self.revisions[index]
+            if self._migrate("upgrade", revision, revision["id"]):
+                return False
+            self._seed(self.records[index]["new_tables"])
+        return True
+
+    def _drop_everything(self):
+        with self.engine.begin() as connection:
+            tables = sa.MetaData()
+            tables.reflect(bind=connection)
+            tables.drop_all(bind=connection)
+
+    @staticmethod
+    def _parent_target(revision):
+        return revision["parents"][0] if len(revision["parents"]) == 1 else "base" if not revision["parents"] else "-1"
+
+    def _migrate(self, direction, revision, target):
+        run = command.upgrade if direction == "upgrade" else command.downgrade
+        return self.run_learner_code(f"{direction} of {revision['file']}",
+                                     lambda: run(self.config, target),
+                                     revision=revision["id"], migration=revision["file"], direction=direction)
