@@ -8,7 +8,7 @@ database (see supervisor.py and worker.py); this process only judges what it rep
 """
 from .. import course
 from .databases import DATABASES, scratch_database
-from .judge import judge
+from .judge import verdict
 from .problems import UsageError
 from .report import Report, render_text
 from .sandbox import sandbox
@@ -37,4 +37,4 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
         with scratch_database(database, workdir) as url:
             states = {step.number: step.models_path for step in steps}
             facts = run_worker(copy, url, database, states, time_limit)
-    return judge(facts, steps)
+    return verdict(facts, steps)

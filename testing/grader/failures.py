@@ -32,6 +32,9 @@ def first_line(exc):
 
 
 def _inside(filename, folder):
+    # Code that Alembic generates at run time has a frame named "<string>": not a learner file.
+    if not filename or not os.path.isfile(filename):
+        return False
     try:
         return Path(os.path.realpath(filename)).is_relative_to(folder)
     except (TypeError, ValueError):

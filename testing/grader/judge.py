@@ -29,7 +29,7 @@ class Progress:
     messages: dict = field(default_factory=dict)  # step number -> (passed, message) for REACHED
 
 
-def judge(facts, steps):
+def verdict(facts, steps):
     report = Report([StepResult(step.number, step.title) for step in steps])
     first = report.steps[0]
     blocker = _blocker(facts)
@@ -128,7 +128,7 @@ def _progress(facts, steps, revisions):
             progress.messages[step.number] = (True, messages.state_reached(step, revisions[found]["file"]))
             last = found
             continue
-        later = _reached_in_one_jump(matches, steps[position + 1:], last + 1)
+        later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
         if later is not None:
             progress.owned[step.number] = [last + 1]
             progress.messages[step.number] = (True, messages.state_reached_together(
@@ -145,9 +145,14 @@ def _progress(facts, steps, revisions):
     return progress
 
 
-def _reached_in_one_jump(matches, later_steps, index):
-    """The later step whose state the single revision at `index` reaches, if any."""
-    if index >= len(matches):
+def _reached_in_one_jump(climbed, matches, later_steps, last):
+    """The later step that the revision after `last` reaches in one go, skipping a step's state.
+
+    That is fine when it only changes tables that already hold rows (or starts from an empty
+    database); a jump that creates a table skips the state where that table got its rows.
+    """
+    index = last + 1
+    if index >= len(matches) or (last >= 0 and climbed[index]["new_tables"]):
         return None
     return next((step.number for step in later_steps if not matches[index][step.number]), None)
 

@@ -55,7 +55,7 @@ class ChainWalk:
             self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected,
                                  "new_tables": new_tables, "carried": carried})
             self.events.fact("climbed", {
-                "index": index, "matches": matches, "losses": losses, "refused_seed": refused,
+                "index": index, "matches": matches, "losses": losses, "refused_seed": refused, "new_tables": new_tables,
                 "renames": {old: new for old, (new, _) in renames.items() if new != old},
             })
             before = seeded

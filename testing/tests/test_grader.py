@@ -1,0 +1,119 @@
+"""The grader passes every reference state, and fails starting states and wrong submissions
+with the message a learner needs."""
+import pytest
+
+from testing import course
+from testing.build import build_state
+from testing.grader import grade, judge
+
+from .submissions import WRONG_SUBMISSIONS
+
+STEPS = [step.number for step in course.steps()]
+# A step that writes no migration (the downgrade step) starts where the step before ends.
+STEPS_THAT_CHANGE_FILES = [step.number for step in course.steps() if step.migration_files]
+
+
+def failing(report, step, check_name):
+    result = report.steps[step - 1]
+    return next(check for check in result.checks if check.name == check_name)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_reference_end_state_passes_every_step_so_far(step, database, tmp_path):
+    report = grade(build_state(step, tmp_path / "server"), up_to_step=step, database=database)
+    assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
+    assert [s.step for s in report.steps] == list(range(1, step + 1))
+
+
+STARTING_STATE_MESSAGES = {
+    1: (judge.CHAIN, "There is no migrations folder"),
+    2: (judge.REACHED, "Your migrations never reach the schema of step 02"),
+    3: (judge.REACHED, "Your migrations never reach the schema of step 03"),
+    4: (judge.REACHED, "Your migrations never reach the schema of step 04"),
+}
+
+
+def test_every_step_that_changes_files_has_a_starting_state_message():
+    assert sorted(STARTING_STATE_MESSAGES) == STEPS_THAT_CHANGE_FILES
+
+
+@pytest.mark.parametrize("step", STEPS_THAT_CHANGE_FILES)
+def test_starting_state_fails_its_step(step, database, tmp_path):
+    report = grade(build_state(step - 1, tmp_path / "server"), up_to_step=step, database=database)
+    check_name, message = STARTING_STATE_MESSAGES[step]
+    assert not report.steps[step - 1].passed
+    assert message in failing(report, step if check_name not in judge.CHAIN else 1, check_name).message
+    assert all(result.passed for result in report.steps[: step - 1])
+
+
+@pytest.mark.parametrize("submission", WRONG_SUBMISSIONS, ids=[s.name for s in WRONG_SUBMISSIONS])
+def test_wrong_submission_fails_with_its_message(submission, tmp_path):
+    report = grade(submission.build(tmp_path / "server"), database="sqlite", time_limit=3)
+    check = failing(report, submission.step, submission.check)
+    assert not check.passed
+    assert submission.message in check.message
+    assert "Traceback" not in check.message
+
+
+RENAME_MISTAKES = [s for s in WRONG_SUBMISSIONS if s.check in (judge.ROWS, judge.ROUND_TRIP)]
+
+
+@pytest.mark.parametrize("submission", RENAME_MISTAKES, ids=[s.name for s in RENAME_MISTAKES])
+def test_rename_mistakes_fail_on_postgresql_too(submission, postgres_server, tmp_path):
+    report = grade(submission.build(tmp_path / "server"), database="postgresql")
+    check = failing(report, submission.step, submission.check)
+    assert not check.passed
+    assert submission.message in check.message
+
+
+def test_a_learner_may_stop_after_the_downgrade(tmp_path):
+    server = build_state(5, tmp_path / "server")
+    (server / "models.py").write_text(course.step(3).models_path.read_text())
+    report = grade(server)
+    assert report.passed
+    assert "matches the revision before" in failing(report, 1, judge.MODELS).message
+
+
+def test_models_one_behind_is_not_accepted_before_the_downgrade_step(tmp_path):
+    server = build_state(4, tmp_path / "server")
+    (server / "models.py").write_text(course.step(3).models_path.read_text())
+    check = failing(grade(server, up_to_step=4), 1, judge.MODELS)
+    assert not check.passed
+    assert "has column `departments.location`, which models.py does not" in check.message
+
+
+def test_several_steps_in_one_migration_are_fine(tmp_path):
+    """Steps 03 and 04 done by one migration: both renames, rows kept."""
+    from .submissions import migration_of
+
+    server = build_state(4, tmp_path / "server")
+    step3, step4 = migration_of(server, 3), migration_of(server, 4)
+    text = step3.read_text()
+    step3.write_text(text[: text.index("def upgrade():")] + '''def upgrade():
+    op.rename_table('department', 'departments')
+    op.alter_column('departments', 'address', new_column_name='location')
+
+
+def downgrade():
+    op.alter_column('departments', 'location', new_column_name='address')
+    op.rename_table('departments', 'department')
+''')
+    step4.unlink()
+    report = grade(server, up_to_step=4)
+    assert report.passed, report.to_dict()
+    assert "reached together with step 04" in failing(report, 3, judge.REACHED).message
+
+
+def test_skipping_a_step_names_the_state_never_reached(tmp_path):
+    """Creating `departments` straight away skips step 02's `department`."""
+    from .submissions import edit, migration_of
+
+    server = build_state(4, tmp_path / "server")
+    migration_of(server, 3).unlink()
+    migration_of(server, 4).unlink()
+    step2 = migration_of(server, 2)
+    edit(step2, "op.create_table('department',", "op.create_table('departments',")
+    edit(step2, "sa.Column('address'", "sa.Column('location'")
+    edit(step2, "op.drop_table('department')", "op.drop_table('departments')")
+    report = grade(server, up_to_step=4)
+    assert "never reach the schema of step 02" in failing(report, 2, judge.REACHED).message
