@@ -1,0 +1,39 @@
+"""Lessons that can't lie: every command a lesson README shows runs, with the output it shows."""
+import pytest
+
+from testing import course
+
+from .lesson_commands import Command, apply_edit, matches, normalise, prepare_start, run, script
+
+
+@pytest.mark.parametrize("step", course.steps(), ids=lambda step: step.folder.name)
+def test_lesson_commands_show_what_the_learner_sees(step, tmp_path):
+    server = tmp_path / "server"
+    prepare_start(step, server)
+    items = script(step.readme.read_text(encoding="utf-8"))
+    assert any(isinstance(item, Command) for item in items), f"{step.readme} shows no command"
+    for item in items:
+        if isinstance(item, str):
+            apply_edit(item, step, server)
+            continue
+        code, output = run(item.line, server)
+        shown = "\n".join(item.expected)
+        expected = [normalise(line, server) for line in item.expected]
+        assert matches(expected, output.splitlines()), (
+            f"{step.readme}\n$ {item.line}\n--- the lesson shows:\n{shown}\n--- the learner sees:\n{output}")
+
+
+def test_every_step_has_hints():
+    for step in course.steps():
+        assert step.hints(), f"{step.folder}/hints.md has no '## ' hint"
+
+
+@pytest.mark.parametrize("expected, actual, fits", [
+    (["a", "...", "d"], ["a", "b", "c", "d"], True),
+    (["a", "...", "d"], ["a", "b", "c"], False),
+    (["a", "b"], ["a", "c"], False),
+    (["a"], ["a", "b"], False),
+    (["...", "b"], ["b"], True),
+])
+def test_shown_output_must_fit_the_real_output(expected, actual, fits):
+    assert matches(expected, actual) is fits
