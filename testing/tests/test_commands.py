@@ -1,0 +1,88 @@
+"""The command-line contract that instructors and other tools rely on: output, JSON, exit codes."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from testing import course
+from testing.build import build_state
+
+from .submissions import WRONG_SUBMISSIONS
+
+CLI = str(course.REPO_ROOT / "testing" / "cli.py")
+
+
+def course_command(*args, cwd=None):
+    return subprocess.run([sys.executable, CLI, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def pytest_entry(*args):
+    return subprocess.run([sys.executable, "-m", "pytest", "testing/codegrade_test.py", "-q", *map(str, args)],
+                          capture_output=True, text=True, cwd=course.REPO_ROOT, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    return build_state(4, tmp_path_factory.mktemp("reference") / "server")
+
+
+@pytest.fixture(scope="module")
+def wrong(tmp_path_factory):
+    create_drop = next(s for s in WRONG_SUBMISSIONS if s.name == "table rename as create + drop")
+    return create_drop.build(tmp_path_factory.mktemp("wrong") / "server")
+
+
+def test_json_report_for_a_passing_folder(reference):
+    done = course_command("grade", "--server-dir", reference, "--step", 4, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["passed"] is True
+    assert [step["step"] for step in report["steps"]] == [1, 2, 3, 4]
+    assert set(report["steps"][0]) == {"step", "title", "passed", "checks"}
+    assert set(report["steps"][0]["checks"][0]) == {"name", "passed", "message"}
+
+
+def test_a_failing_folder_exits_1_with_a_message_and_no_traceback(wrong):
+    done = course_command("grade", "--server-dir", wrong, "--step", 3)
+    assert done.returncode == 1
+    assert "drops table `department` and creates `departments` empty" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "\033[" not in done.stdout  # no colour when the output is not a terminal
+
+
+@pytest.mark.parametrize("args, says", [
+    (["grade", "--step", 42], "there is no step 42"),
+    (["grade", "--database", "oracle"], "'oracle' is not one of"),
+    (["grade", "--server-dir", "/no/such/folder"], "no such server folder"),
+    (["lesson", "build", 42, "/tmp/never-written"], "there is no step 42"),
+])
+def test_usage_errors_exit_2_with_one_line(args, says):
+    done = course_command(*args)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_build_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "app.py").write_text("# the learner's work\n")
+    done = course_command("lesson", "build", 2, tmp_path)
+    assert done.returncode == 2
+    assert "is not empty" in done.stderr
+    assert (tmp_path / "app.py").read_text() == "# the learner's work\n"
+
+
+def test_codegrade_entry_point_passes_the_reference(reference):
+    done = pytest_entry("--server-dir", reference, "--step", 4)
+    assert done.returncode == 0, done.stdout
+    assert "passed" in done.stdout
+
+
+def test_codegrade_entry_point_has_one_failing_test_per_failing_check(wrong):
+    done = pytest_entry("--server-dir", wrong, "--step", 3, "-rf")
+    assert done.returncode == 1
+    failed = sorted(line.split("::")[1].split(" ")[0] for line in done.stdout.splitlines()
+                    if line.startswith("FAILED"))
+    assert failed == ["test_check[step03-downgrade-round-trip]", "test_check[step03-rows-kept-on-upgrade]"]
+    assert "Traceback" not in done.stdout

@@ -1,0 +1,59 @@
+"""Grading never writes the learner's files or database: it works on a temporary copy."""
+import hashlib
+
+from testing.build import build_state
+from testing.grader import grade, judge
+
+from .lesson_commands import run
+from .submissions import edit
+
+HARD_CODED_URL = 'app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///app.db"'
+
+
+def fingerprint(folder):
+    """Every file under `folder` with the hash of its bytes."""
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def learner_folder(tmp_path):
+    server = build_state(4, tmp_path / "server")
+    for command in ("flask db upgrade", "python seed.py"):
+        code, output = run(command, server)
+        assert code == 0, output
+    assert (server / "instance" / "app.db").is_file()
+    return server
+
+
+def test_grading_leaves_files_and_database_byte_identical(tmp_path):
+    server = learner_folder(tmp_path)
+    before = fingerprint(server)
+    assert grade(server).passed
+    assert fingerprint(server) == before
+
+
+def test_a_failing_grade_leaves_them_identical_too(tmp_path):
+    server = learner_folder(tmp_path)
+    edit(server / "models.py", "db.String(80), nullable=False)", "db.Strng(80), nullable=False)")
+    before = fingerprint(server)
+    assert not grade(server).passed
+    assert fingerprint(server) == before
+
+
+def test_an_app_that_hard_codes_its_sqlite_file_is_graded_on_a_copy(tmp_path):
+    server = learner_folder(tmp_path)
+    edit(server / "app.py", 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")',
+         HARD_CODED_URL)
+    before = fingerprint(server)
+    assert grade(server).passed
+    assert fingerprint(server) == before
+
+
+def test_an_app_that_ignores_database_url_is_told_so_on_postgresql(tmp_path, postgres_server):
+    server = build_state(1, tmp_path / "server")
+    edit(server / "app.py", 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")',
+         HARD_CODED_URL)
+    report = grade(server, up_to_step=1, database="postgresql")
+    check = next(c for c in report.steps[0].checks if c.name == judge.APP)
+    assert not check.passed
+    assert "app.py ignores DATABASE_URL" in check.message
