@@ -34,12 +34,19 @@ def verdict(facts, steps):
     first = report.steps[0]
     blocker = _blocker(facts)
     if blocker:
-        check_name, message = blocker
-        for name in (APP, CHAIN, FRESH_UPGRADE, MODELS):
-            _add_blocked(first, name, check_name, message, steps[0].label)
+        blocked_name, message = blocker
+        chain_checks = [APP, CHAIN, FRESH_UPGRADE, MODELS]
+        blocked_at = chain_checks.index(blocked_name)
+        for position, name in enumerate(chain_checks):
+            if position < blocked_at:
+                first.add(name, True, "")
+            elif position == blocked_at:
+                first.add(name, False, message)
+            else:
+                first.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
         for step, result in zip(steps, report.steps):
             for name in _step_check_names(step):
-                _add_blocked(result, name, None, messages.fix_step_first(steps[0].label), steps[0].label)
+                result.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
         return report
     revisions = facts.get("chain")["revisions"]
     first.add(APP, True, "")
@@ -62,13 +69,6 @@ def verdict(facts, steps):
 
 def _step_check_names(step):
     return [REACHED, ROWS, ROUND_TRIP] if step.migration_files else [REACHED, ROUND_TRIP]
-
-
-def _add_blocked(result, name, failing_name, message, first_label):
-    if name == failing_name:
-        result.add(name, False, message)
-    else:
-        result.add(name, False, messages.not_checked(messages.fix_step_first(first_label)))
 
 
 def _blocker(facts):

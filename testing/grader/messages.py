@@ -223,7 +223,9 @@ def not_as_before(item, file, direction):
 
 
 def round_trip_ok(files):
-    return f"{', '.join(files)} downgrade and upgrade again with every row" if files else ""
+    if len(files) == 1:
+        return f"{files[0]} downgrades and upgrades again with every row"
+    return f"all {len(files)} migrations downgrade and upgrade again with every row"
 
 
 # -- models.py ----------------------------------------------------------------------------

@@ -143,7 +143,13 @@ class ChainWalk:
 
     @staticmethod
     def _parent_target(revision):
-        return revision["parents"][0] if len(revision["parents"]) == 1 else "base" if not revision["parents"] else "-1"
+        """Where downgrading this one revision goes: its parent, base for the first one."""
+        parents = revision["parents"]
+        if not parents:
+            return "base"
+        if len(parents) == 1:
+            return parents[0]
+        return "-1"  # a merge revision: one step down restores both of its parents
 
     def _migrate(self, direction, revision, target):
         run = command.upgrade if direction == "upgrade" else command.downgrade

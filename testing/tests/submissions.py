@@ -124,6 +124,14 @@ def downgrade():
     op.rename_table('departments', 'department')
 '''
 
+DOWNGRADE_THAT_RAISES = '''def upgrade():
+    op.rename_table('department', 'departments')
+
+
+def downgrade():
+    op.rename_table('departmentz', 'department')
+'''
+
 UPGRADE_THAT_HANGS = '''def upgrade():
     while True:
         pass
@@ -199,6 +207,9 @@ WRONG_SUBMISSIONS = [
     WrongSubmission("an upgrade that raises", 3, lambda s: with_functions(s, 3, UPGRADE_THAT_RAISES), 3,
                     judge.REACHED, "upgrade() of migrations/versions/d3e5f7a9b003_rename_department_to_departments.py "
                     "failed (line 20): OperationalError: no such table: departmnet"),
+    WrongSubmission("a downgrade that raises", 3, lambda s: with_functions(s, 3, DOWNGRADE_THAT_RAISES), 3,
+                    judge.ROUND_TRIP, "downgrade() of migrations/versions/d3e5f7a9b003_rename_department_to_departments.py "
+                    "failed (line 24): OperationalError: no such table: departmentz"),
     WrongSubmission("a migration that hangs", 3, lambda s: with_functions(s, 3, UPGRADE_THAT_HANGS), 3,
                     judge.REACHED, "upgrade of migrations/versions/d3e5f7a9b003_rename_department_to_departments.py "
                     "did not finish within 3 seconds"),
