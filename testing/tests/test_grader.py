@@ -126,3 +126,10 @@ def test_checks_before_the_blocking_problem_still_pass(tmp_path):
     report = grade(build_state(0, tmp_path / "server"), up_to_step=1)
     assert failing(report, 1, judge.APP).passed
     assert not failing(report, 1, judge.CHAIN).passed
+
+
+def test_an_upgrade_that_raises_fails_the_fresh_upgrade_check(tmp_path):
+    raising = next(s for s in WRONG_SUBMISSIONS if s.name == "an upgrade that raises")
+    check = failing(grade(raising.build(tmp_path / "server")), 1, judge.FRESH_UPGRADE)
+    assert not check.passed
+    assert "no such table: departmnet" in check.message
