@@ -125,14 +125,14 @@ def _progress(facts, steps, revisions):
         if found is not None and found >= last:
             progress.owned[step.number] = list(range(last + 1, found + 1))
             progress.reached_at[step.number] = found
-            progress.messages[step.number] = (True, messages.state_reached(step, revisions[found]["file"]))
+            progress.messages[step.number] = (True, messages.state_reached(revisions[found]["file"]))
             last = found
             continue
         later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
         if later is not None:
             progress.owned[step.number] = [last + 1]
             progress.messages[step.number] = (True, messages.state_reached_together(
-                step, later, revisions[last + 1]["file"]))
+                later, revisions[last + 1]["file"]))
             continue
         if failure and failure[0] >= last + 1:
             progress.messages[step.number] = (False, failure[1])
@@ -167,7 +167,10 @@ def _rows_check(facts, revisions, owned):
         findings += [messages.loss(item, revisions[index]["file"], "upgrade") for item in climbed["losses"]]
     if findings:
         return ROWS, False, "\n".join(findings)
-    return ROWS, True, messages.rows_kept(files)
+    # Say so when a table could not be given sample rows: its rows were not followed.
+    notes = [messages.seed_refused(table, reason) for index in owned
+             for table, reason in facts.climbed[index]["refused_seed"].items()]
+    return ROWS, True, "\n".join([messages.rows_kept(files), *notes])
 
 
 def _round_trip_check(facts, revisions, indices):

@@ -121,11 +121,11 @@ def schema_items(items, expected_name):
     return "\n".join(f"  - {schema_item(item, expected_name)}" for item in items)
 
 
-def state_reached(step, file):
+def state_reached(file):
     return f"reached by {file}"
 
 
-def state_reached_together(step, later_step, file):
+def state_reached_together(later_step, file):
     return f"reached together with step {later_step:02d} by {file} (several steps in one migration is fine)"
 
 
@@ -135,10 +135,6 @@ def state_not_reached(step, closest_file, items):
     if closest_file:
         text += f"\nThe closest is after {closest_file}, where the database\n{schema_items(items, 'the lesson')}"
     return text + f"\nFollow lessons/{step.folder.name}/README.md, then run `flask db upgrade`."
-
-
-def previous_step_missing(step):
-    return f"Not checked yet: step {step.label}'s schema is not reached."
 
 
 # -- rows ---------------------------------------------------------------------------------
