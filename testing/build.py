@@ -12,9 +12,10 @@ from alembic import command
 from flask_migrate import Config
 
 from . import course
-from .grader.problems import UsageError
+from .problems import UsageError
 
-STARTER_LEFT_BEHIND = shutil.ignore_patterns("instance", "__pycache__", "migrations", "*.db")
+# Files a lesson folder may hold that replace the learner's: the newest one up to the step wins.
+LESSON_SERVER_FILES = ("app.py", "models.py")
 
 
 def build_state(number, target):
@@ -22,15 +23,16 @@ def build_state(number, target):
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"{target} is not empty: choose a new folder")
-    steps = course.steps()
-    if not 0 <= number <= len(steps):
-        raise UsageError(f"there is no step {number}: the course has steps 1 to {len(steps)}")
-    shutil.copytree(course.SERVER_DIR, target, ignore=STARTER_LEFT_BEHIND, dirs_exist_ok=True)
-    if number == 0:
+    steps = course.steps_up_to(number)
+    shutil.copytree(course.starter_dir(), target, dirs_exist_ok=True)
+    if not steps:
         return target
-    shutil.copyfile(course.step(number).models_path, target / "models.py")
+    for step in steps:
+        for name in LESSON_SERVER_FILES:
+            if (step.folder / name).is_file():
+                shutil.copyfile(step.folder / name, target / name)
     _init_migrations(target / "migrations")
-    for step in steps[:number]:
+    for step in steps:
         for migration in step.migration_files:
             shutil.copyfile(migration, target / "migrations" / "versions" / migration.name)
     return target

@@ -5,10 +5,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .problems import UsageError
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LESSONS_DIR = REPO_ROOT / "lessons"
 SERVER_DIR = REPO_ROOT / "server"
 MANIFEST = LESSONS_DIR / "course.toml"
+FIRST_COMMAND = re.compile(r"^\$ (.+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,12 @@ class Step:
             return []
         return sorted(self.versions_dir.glob("*.py"))
 
+    @property
+    def first_command(self):
+        """The first command the lesson's README asks the learner to type."""
+        found = FIRST_COMMAND.search(self.readme.read_text(encoding="utf-8"))
+        return found.group(1) if found else None
+
     def hints(self):
         """The step's hints, in order: the sections of hints.md, each under a '## ' heading."""
         text = (self.folder / "hints.md").read_text(encoding="utf-8")
@@ -47,8 +56,21 @@ class Step:
 
 
 @cache
+def manifest():
+    return tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+def title():
+    return manifest()["title"]
+
+
+def starter_dir():
+    """The pristine server folder a learner starts from (server/ is the learner's copy of it)."""
+    return LESSONS_DIR / manifest()["starter"]
+
+
+@cache
 def steps():
-    manifest = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
     return tuple(
         Step(
             number=entry["number"],
@@ -56,7 +78,7 @@ def steps():
             folder=LESSONS_DIR / entry["folder"],
             models_may_lag=entry.get("models_may_lag", False),
         )
-        for entry in manifest["step"]
+        for entry in manifest()["step"]
     )
 
 
@@ -64,4 +86,18 @@ def step(number):
     for candidate in steps():
         if candidate.number == number:
             return candidate
-    raise KeyError(number)
+    raise UsageError(f"there is no step {number}: the course has steps 1 to {len(steps())}")
+
+
+def steps_up_to(number):
+    """Steps 1 to `number`; 0 gives none (the starting point)."""
+    if number != 0:
+        step(number)
+    return [candidate for candidate in steps() if candidate.number <= number]
+
+
+def lesson_table():
+    """The README's table of lessons, in Markdown."""
+    rows = [f"| {step.label} | [{step.title}]({step.readme.relative_to(REPO_ROOT).as_posix()}) |"
+            for step in steps()]
+    return "\n".join(["| step | lesson |", "|---|---|", *rows])

@@ -9,7 +9,7 @@ database (see supervisor.py and worker.py); this process only judges what it rep
 from .. import course
 from .databases import DATABASES, scratch_database
 from .judge import verdict
-from .problems import UsageError
+from ..problems import UsageError
 from .report import Report, render_text
 from .sandbox import sandbox
 from .supervisor import run_worker
@@ -21,12 +21,10 @@ __all__ = ["DATABASES", "Report", "UsageError", "grade", "graded_steps", "render
 
 def graded_steps(up_to_step=None):
     """Steps 1..up_to_step of the course (all of them when None)."""
-    steps = course.steps()
     if up_to_step is None:
-        return list(steps)
-    if not 1 <= up_to_step <= len(steps):
-        raise UsageError(f"there is no step {up_to_step}: the course has steps 1 to {len(steps)}")
-    return list(steps[:up_to_step])
+        return list(course.steps())
+    course.step(up_to_step)  # an unknown step, or 0 (nothing to grade there), is a usage error
+    return course.steps_up_to(up_to_step)
 
 
 def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):

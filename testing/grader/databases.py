@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from .problems import UsageError
+from ..problems import UsageError
 
 DATABASES = ("sqlite", "postgresql")
 POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"

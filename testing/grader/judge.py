@@ -27,6 +27,7 @@ class Progress:
     owned: dict = field(default_factory=dict)  # step number -> [revision index]
     reached_at: dict = field(default_factory=dict)  # step number -> revision index
     messages: dict = field(default_factory=dict)  # step number -> (passed, message) for REACHED
+    started: set = field(default_factory=set)  # steps with any trace of the learner's work
 
 
 def verdict(facts, steps):
@@ -47,14 +48,18 @@ def verdict(facts, steps):
         for step, result in zip(steps, report.steps):
             for name in _step_check_names(step):
                 result.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
+        # A migrations folder, or an app that no longer loads, is work on the first step at least.
+        first.started = (facts.get("chain") or {}).get("problem") != "no_migrations"
         return report
     revisions = facts.get("chain")["revisions"]
     first.add(APP, True, "")
     first.add(CHAIN, True, f"{len(revisions)} migrations, one head")
     first.add(*_fresh_upgrade(facts, revisions))
-    first.add(*_models_check(facts, steps, revisions))
     progress = _progress(facts, steps, revisions)
+    first.add(*_models_check(facts, steps, revisions, progress))
     for step, result in zip(steps, report.steps):
+        result.started = step.number in progress.started
+        result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
         passed, message = progress.messages[step.number]
         result.add(REACHED, passed, message)
         if step.migration_files:
@@ -103,13 +108,15 @@ def _fresh_upgrade(facts, revisions):
     return FRESH_UPGRADE, True, f"base -> {revisions[-1]['file']}"
 
 
-def _models_check(facts, steps, revisions):
+def _models_check(facts, steps, revisions, progress):
     at_head = facts.get("models_at_head")
     if at_head is None:
         return MODELS, False, messages.not_checked("the migrations do not reach head.")
     if not at_head:
         return MODELS, True, messages.models_match_head()
-    if any(step.models_may_lag for step in steps) and facts.get("models_before_head") == []:
+    # Only a learner who got as far as a step that allows it may leave models.py one revision back.
+    may_lag = any(step.models_may_lag and step.number in progress.reached_at for step in steps)
+    if may_lag and facts.get("models_before_head") == []:
         return MODELS, True, messages.models_match_before_head(revisions[-1]["file"])
     return MODELS, False, messages.models_differ(at_head)
 
@@ -120,12 +127,15 @@ def _progress(facts, steps, revisions):
     matches = [{int(step): items for step, items in climbed["matches"].items()} for climbed in facts.climbed]
     failure = _climb_failure(facts, revisions)
     last = -1  # index of the revision that reached the previous step's state
+    # Work not yet reaching a state (a newer migration, an edited models.py) belongs to one step.
+    unfinished_work, claimed = bool(facts.get("models_at_head")), False
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
         if found is not None and found >= last:
             progress.owned[step.number] = list(range(last + 1, found + 1))
             progress.reached_at[step.number] = found
             progress.messages[step.number] = (True, messages.state_reached(revisions[found]["file"]))
+            progress.started.add(step.number)
             last = found
             continue
         later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
@@ -133,11 +143,15 @@ def _progress(facts, steps, revisions):
             progress.owned[step.number] = [last + 1]
             progress.messages[step.number] = (True, messages.state_reached_together(
                 later, revisions[last + 1]["file"]))
+            progress.started.add(step.number)
             continue
+        if not claimed and (unfinished_work or last + 1 < len(revisions)):
+            progress.started.add(step.number)
+            claimed = True
         if failure and failure[0] >= last + 1:
             progress.messages[step.number] = (False, failure[1])
             continue
-        candidates = range(last + 1, len(matches)) if last + 1 < len(matches) else range(len(matches))
+        candidates = range(max(last, 0), len(matches))  # from the previous step's state on
         closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
         progress.messages[step.number] = (False, messages.state_not_reached(
             step, revisions[closest]["file"] if closest is not None else None,

@@ -8,7 +8,7 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 
-from .problems import UsageError
+from ..problems import UsageError
 
 
 def sqlalchemy_url(server):

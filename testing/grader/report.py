@@ -1,6 +1,8 @@
 """The result of grading: steps made of checks, as JSON or as text for a person."""
 from dataclasses import asdict, dataclass, field
 
+from ..console import GREEN, RED, paint
+
 
 @dataclass
 class Check:
@@ -14,6 +16,8 @@ class StepResult:
     step: int
     title: str
     checks: list = field(default_factory=list)
+    started: bool = False  # any trace of the learner's work on this step
+    files: list = field(default_factory=list)  # the learner's migrations that reached its state
 
     @property
     def passed(self):
@@ -35,27 +39,30 @@ class Report:
         return {
             "passed": self.passed,
             "steps": [
-                {"step": step.step, "title": step.title, "passed": step.passed,
-                 "checks": [asdict(check) for check in step.checks]}
+                {"step": step.step, "title": step.title, "passed": step.passed, "started": step.started,
+                 "files": step.files, "checks": [asdict(check) for check in step.checks]}
                 for step in self.steps
             ],
         }
 
 
 def render_text(report, colour=False):
-    def paint(text, code):
-        return f"\033[{code}m{text}\033[0m" if colour else text
-
     lines = []
     for step in report.steps:
-        mark = paint("PASS", 32) if step.passed else paint("FAIL", 31)
-        lines.append(f"{mark} step {step.step:02d} {step.title}")
-        for check in step.checks:
-            tick = paint("ok  ", 32) if check.passed else paint("FAIL", 31)
-            lines.append(f"  {tick} {check.name}")
-            if not check.passed or check.message:
-                lines.extend(f"       {line}" if line else "" for line in check.message.splitlines())
+        lines += render_step(step.step, step.title, step.checks, colour)
     passed = sum(step.passed for step in report.steps)
     lines.append("")
     lines.append(f"{passed} of {len(report.steps)} steps pass.")
     return "\n".join(lines)
+
+
+def render_step(number, title, checks, colour=False):
+    """A step's verdict line, then each check with its message indented under it."""
+    passed = all(check.passed for check in checks)
+    lines = [f"{paint('PASS', GREEN, colour) if passed else paint('FAIL', RED, colour)} step {number:02d} {title}"]
+    for check in checks:
+        tick = paint("ok  ", GREEN, colour) if check.passed else paint("FAIL", RED, colour)
+        lines.append(f"  {tick} {check.name}")
+        if not check.passed or check.message:
+            lines.extend(f"       {line}" if line else "" for line in check.message.splitlines())
+    return lines

@@ -4,7 +4,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .problems import UsageError
+from ..problems import UsageError
 
 # The learner's own database and byte-code stay behind: the copy starts with no database at all.
 LEFT_BEHIND = shutil.ignore_patterns("instance", "__pycache__", "*.pyc", "*.db", ".venv")

@@ -4,6 +4,7 @@ In a README, a ```console block holds commands (lines starting with "$ ") each f
 output the learner should see. A line "..." stands for any number of lines. Revision ids, dates
 and the scratch folder's path are normalised on both sides.
 
+Each lesson starts where `lesson start N` puts the learner (testing/guide/workspace.py).
 The learner's edits are HTML comments, invisible on GitHub, placed where the lesson asks for them:
     <!-- lesson-test: models -->      models.py becomes the step's lessons/NN/models.py
     <!-- lesson-test: migration -->   the newest migration becomes the step's reference migration
@@ -62,10 +63,12 @@ def matches(expected, actual):
 def run(command, server):
     """Run one README command the way a learner in server/ would, with this Python's tools."""
     words = shlex.split(command)
+    cli = [sys.executable, str(course.REPO_ROOT / "testing" / "cli.py")]
+    # The learner's commands work on their own server/; here the scratch folder stands in for it.
     if words[:3] == ["pipenv", "run", "grade"]:
-        # The learner grades their own server/; here the scratch folder stands in for it.
-        words = [sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", *words[3:],
-                 "--server-dir", str(server)]
+        words = [*cli, "grade", *words[3:], "--server-dir", str(server)]
+    elif words[:3] == ["pipenv", "run", "lesson"]:
+        words = [*cli, "lesson", "--server-dir", str(server), *words[3:]]
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env["PYTHONWARNINGS"] = "ignore"
@@ -88,12 +91,3 @@ def apply_edit(name, step, server):
         raise ValueError(f"unknown lesson-test edit {name!r} in {step.readme}")
 
 
-def prepare_start(step, server):
-    """The learner's folder at the start of `step`: earlier steps done, database upgraded and seeded."""
-    from testing.build import build_state
-
-    build_state(step.number - 1, server)
-    if step.number > 1:
-        for command in ("flask db upgrade", "python seed.py"):
-            code, output = run(command, server)
-            assert code == 0, output

@@ -1,19 +1,12 @@
 """Grading never writes the learner's files or database: it works on a temporary copy."""
-import hashlib
-
 from testing.build import build_state
 from testing.grader import grade, judge
 
+from .clones import fingerprint
 from .lesson_commands import run
 from .submissions import edit
 
 HARD_CODED_URL = 'app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///app.db"'
-
-
-def fingerprint(folder):
-    """Every file under `folder` with the hash of its bytes."""
-    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def learner_folder(tmp_path):

@@ -2,25 +2,40 @@
 import pytest
 
 from testing import course
+from testing.guide.workspace import start
 
-from .lesson_commands import Command, apply_edit, matches, normalise, prepare_start, run, script
+from .lesson_commands import Command, apply_edit, matches, normalise, run, script
 
 
 @pytest.mark.parametrize("step", course.steps(), ids=lambda step: step.folder.name)
 def test_lesson_commands_show_what_the_learner_sees(step, tmp_path):
     server = tmp_path / "server"
-    prepare_start(step, server)
+    start(step.number, server)
     items = script(step.readme.read_text(encoding="utf-8"))
     assert any(isinstance(item, Command) for item in items), f"{step.readme} shows no command"
     for item in items:
         if isinstance(item, str):
             apply_edit(item, step, server)
-            continue
-        code, output = run(item.line, server)
-        shown = "\n".join(item.expected)
-        expected = [normalise(line, server) for line in item.expected]
-        assert matches(expected, output.splitlines()), (
-            f"{step.readme}\n$ {item.line}\n--- the lesson shows:\n{shown}\n--- the learner sees:\n{output}")
+        else:
+            assert_shows(item, server, step.readme)
+
+
+def test_the_course_readme_shows_what_a_new_learner_sees(tmp_path):
+    server = tmp_path / "server"
+    start(1, server)
+    readme = course.REPO_ROOT / "README.md"
+    items = script(readme.read_text(encoding="utf-8"))
+    assert items and all(isinstance(item, Command) for item in items)
+    for item in items:
+        assert_shows(item, server, readme)
+
+
+def assert_shows(command, server, readme):
+    code, output = run(command.line, server)
+    shown = "\n".join(command.expected)
+    expected = [normalise(line, server) for line in command.expected]
+    assert matches(expected, output.splitlines()), (
+        f"{readme}\n$ {command.line}\n--- the lesson shows:\n{shown}\n--- the learner sees:\n{output}")
 
 
 def test_every_step_has_hints():

@@ -1,0 +1,260 @@
+"""`pipenv run lesson …`: the learner's guide through the course, on top of the grader."""
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .. import course
+from ..build import build_state
+from ..console import DIM, GREEN, RED, YELLOW, paint, use_colour
+from ..grader import grade
+from ..grader.report import render_step
+from . import backups, branches, hints, progress, solution, watch, workspace
+
+STATE_COLOURS = {progress.PASSED: GREEN, progress.FAILING: RED, progress.NOT_STARTED: DIM,
+                 progress.NOT_CHECKED: YELLOW}
+
+
+class StepNumber(click.ParamType):
+    """A step of the course, typed as 3 or 03."""
+    name = "step"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, course.Step):
+            return value
+        try:
+            return course.step(int(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a step number", param, ctx)
+
+
+STEP = StepNumber()
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for tools.")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--server-dir", type=click.Path(file_okay=False, path_type=Path), default=course.SERVER_DIR,
+              show_default="server/", help="The server folder you work in.")
+@click.pass_context
+def lesson(context, server_dir):
+    """Move through the course: where you are, hints, checks, solutions, backups."""
+    context.obj = server_dir
+    if context.invoked_subcommand is None:
+        context.invoke(status)
+
+
+def server_dir():
+    return click.get_current_context().obj
+
+
+def current_map():
+    """Grade every step once, on a scratch copy, and read the result as a course map."""
+    return progress.course_map(grade(server_dir()))
+
+
+@lesson.command()
+@json_option
+def status(as_json):
+    """The course map: every step, where you are, and what to type next."""
+    course_map = current_map()
+    if as_json:
+        click.echo(json.dumps(course_map.to_dict(), indent=2))
+        return
+    colour = use_colour()
+    width = max(len(state.step.title) for state in course_map.states)
+    click.echo(course.title())
+    click.echo("")
+    for state in course_map.states:
+        marker = ">" if state is course_map.current else " "
+        painted = paint(state.state, STATE_COLOURS[state.state], colour)
+        click.echo(f" {marker} {state.step.label}  {state.step.title:<{width}}  {painted}  {state.reason}".rstrip())
+    click.echo("")
+    click.echo(next_steps(course_map))
+
+
+def next_steps(course_map):
+    current = course_map.current
+    if current is None:
+        return ("Every step passes: you have finished the course.\n"
+                "Compare your migrations with the course's: pipenv run lesson solution N")
+    lines = [f"You are on step {current.step.label}, {current.step.title}.",
+             f"  read:   {progress.relative(current.step.readme)}"]
+    if current.state == progress.NOT_STARTED:
+        lines.append(f"  type:   {course_map.next_command}   (the lesson's first command, in server/)")
+    else:
+        lines.append(f"  fix it, then type:   {course_map.next_command}")
+        lines.append(f"  stuck?  pipenv run lesson hint {current.step.number}")
+    return "\n".join(lines)
+
+
+@lesson.command()
+@click.argument("step", type=STEP, required=False)
+@json_option
+def check(step, as_json):
+    """Grade STEP (default: the step you are on) and say what to fix."""
+    course_map = current_map()
+    state = course_map.state_of(step.number) if step else course_map.current or course_map.states[-1]
+    passed = state.state == progress.PASSED
+    if as_json:
+        click.echo(json.dumps(state.to_dict(), indent=2))
+    else:
+        click.echo(check_text(state, use_colour()))
+    sys.exit(0 if passed else 1)
+
+
+def check_text(state, colour):
+    lines = render_step(state.step.number, state.step.title, state.checks, colour)
+    lines.append("")
+    if state.state == progress.PASSED:
+        following = next((later for later in course.steps() if later.number > state.step.number), None)
+        lines.append(f"Step {state.step.label} passes." + (
+            f" Next: step {following.label}, {progress.relative(following.readme)}" if following else
+            " That was the last step: you have finished the course."))
+    else:
+        lines.append(f"Stuck? pipenv run lesson hint {state.step.number}")
+    return "\n".join(lines)
+
+
+@lesson.command()
+@click.argument("step", type=STEP, required=False)
+def hint(step):
+    """The next hint for STEP (default: the step you are on), one at a time."""
+    if step is None:
+        course_map = current_map()
+        step = (course_map.current or course_map.states[-1]).step
+    number, total, text = hints.next_hint(step)
+    click.echo(f"Hint {number} of {total} for step {step.label}, {step.title}:")
+    click.echo("")
+    click.echo(text)
+    click.echo("")
+    if number < total:
+        click.echo(f"Another one: pipenv run lesson hint {step.number}")
+    else:
+        click.echo(f"That was the last hint. Still stuck? pipenv run lesson solution {step.number} --force")
+
+
+@lesson.command(name="watch")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
+              help="Seconds between looks at your files.")
+def watch_command(interval):
+    """Check the step you are on again each time you save models.py or a migration."""
+    colour = use_colour()
+    previous = []  # the step checked last time
+
+    def recheck():
+        course_map = current_map()
+        state = course_map.current or course_map.states[-1]
+        if previous and previous[-1] != state.step.number and course_map.state_of(previous[-1]).state == progress.PASSED:
+            click.echo(paint(f"Step {previous[-1]:02d} passes!", GREEN, colour))
+        previous.append(state.step.number)
+        click.echo(paint(f"-- step {state.step.label}, checked at {time.strftime('%H:%M:%S')} --", DIM, colour))
+        if state.state == progress.NOT_STARTED:
+            click.echo(next_steps(course_map))
+        else:
+            click.echo(check_text(state, colour))
+        click.echo(paint("-- watching models.py, app.py and migrations/versions/ (Ctrl-C stops) --", DIM, colour))
+
+    try:
+        watch.watch(server_dir(), recheck, interval)
+    except KeyboardInterrupt:
+        click.echo("\nStopped watching.")
+
+
+@lesson.command(name="solution")
+@click.argument("step", type=STEP)
+@click.option("--force", is_flag=True, help="Show it even though the step does not pass yet.")
+def solution_command(step, force):
+    """The course's migration(s) for STEP, as a diff against yours."""
+    if not step.migration_files:
+        click.echo(f"Step {step.label} writes no migration: its work is the commands in "
+                   f"{progress.relative(step.readme)}.")
+        return
+    state = current_map().state_of(step.number)
+    if state.state != progress.PASSED and not force:
+        click.echo(f"Step {step.label} does not pass yet, so its solution stays hidden.\n"
+                   f"Try a hint first (pipenv run lesson hint {step.number}), "
+                   f"or see it anyway: pipenv run lesson solution {step.number} --force")
+        sys.exit(1)
+    diff = solution.solution_diff(step, server_dir(), state.files)
+    if not diff:
+        click.echo(f"Your migrations for step {step.label} are the course's own, line for line.")
+    click.echo(paint_diff(diff, use_colour()), nl=False)
+
+
+def paint_diff(diff, colour):
+    def line_colour(line):
+        if line.startswith(("+++", "---")):
+            return None
+        return {"+": GREEN, "-": RED, "@": DIM}.get(line[:1])
+
+    return "".join(paint(line, line_colour(line), colour) if line_colour(line) else line
+                   for line in diff.splitlines(keepends=True))
+
+
+@lesson.command()
+@click.argument("step", type=STEP)
+def start(step):
+    """Put your server folder at the beginning of STEP (your work is backed up first)."""
+    backup = workspace.start(step.number, server_dir())
+    say_backup(backup)
+    done = f"steps 01 to {step.number - 1:02d} done, database upgraded and seeded" if step.number > 1 else \
+        "the very beginning"
+    click.echo(f"{server_dir()} is now at the start of step {step.label}, {step.title} ({done}).")
+    click.echo(f"Next: read {progress.relative(step.readme)}")
+
+
+@lesson.command()
+def reset():
+    """Put your server folder back at the very beginning (your work is backed up first)."""
+    backup = workspace.reset(server_dir())
+    say_backup(backup)
+    click.echo(f"{server_dir()} is back at the very beginning. Next: read "
+               f"{progress.relative(course.steps()[0].readme)}")
+
+
+def say_backup(backup):
+    if backup:
+        click.echo(f"Saved your work in {backup.path} (pipenv run lesson restore {backup.name} brings it back).")
+
+
+@lesson.command(name="restore")
+@click.argument("name", required=False)
+def restore_command(name):
+    """List your backups, or restore the one called NAME ("latest" for the newest)."""
+    if name is None:
+        found = backups.all_backups()
+        if not found:
+            click.echo("No backups yet: `lesson start`, `lesson reset` and `lesson restore` make one first.")
+            return
+        click.echo("Your backups, newest first:")
+        for backup in found:
+            click.echo(f"  {backup.name}  made before `{backup.reason}`  (of {backup.server_dir})")
+        click.echo(f"Restore one: pipenv run lesson restore {found[0].name}")
+        return
+    backup = backups.find(name)
+    saved = workspace.restore(backup, server_dir())
+    say_backup(saved)
+    click.echo(f"Restored {backup.name} into {server_dir()}.")
+
+
+@lesson.command(name="branches")
+@click.option("--force", is_flag=True, help="Move branches that already exist.")
+def branches_command(force):
+    """Create git branches step-01-… to step-NN-…, one per step, at the course's end states."""
+    names = branches.make_branches(server_dir(), force=force)
+    click.echo(f"Made {len(names)} branches, one commit each on top of your HEAD:")
+    for name in names:
+        click.echo(f"  {name}")
+    click.echo(f"See one step: git diff {names[0]} {names[1]}" if len(names) > 1 else "")
+    click.echo(f"Jump to one:  git checkout {names[-1]}")
+
+
+@lesson.command()
+@click.argument("step", type=click.IntRange(min=0))
+@click.argument("directory", type=click.Path(path_type=Path))
+def build(step, directory):
+    """Write a server folder at the course's end state of STEP (0: the start) into the new DIRECTORY."""
+    build_state(step, directory)
+    click.echo(f"Wrote the end state of step {step:02d} to {directory}")

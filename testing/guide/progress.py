@@ -1,0 +1,93 @@
+"""The course map: every step passed, failing or not started, the current step, what to do next.
+
+The grader puts the checks about the whole chain (the app loads, the chain is sound, it upgrades
+from empty, models.py matches it) on step 01. For a learner they are about their newest work, so
+the map counts them with the current step, not with step 01.
+"""
+from dataclasses import asdict, dataclass
+
+from .. import course
+from ..grader import judge
+
+CHAIN_WIDE = (judge.APP, judge.CHAIN, judge.FRESH_UPGRADE, judge.MODELS)
+BLOCKING = (judge.APP, judge.CHAIN)  # when these fail, no later step could be checked
+PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
+
+
+@dataclass
+class StepState:
+    step: course.Step
+    state: str
+    checks: list  # the grader's checks, as the map counts them for this step
+    files: list  # the learner's migrations that reached the step's state
+
+    @property
+    def reason(self):
+        """One line: why the step fails ("" when it passes or has not started)."""
+        if self.state != FAILING:
+            return ""
+        check = next(check for check in self.checks if not check.passed)
+        return f"{check.name}: {check.message.splitlines()[0] if check.message else 'fails'}"
+
+    def to_dict(self):
+        return {"step": self.step.number, "title": self.step.title, "state": self.state,
+                "reason": self.reason, "readme": relative(self.step.readme),
+                "checks": [asdict(check) for check in self.checks]}
+
+
+@dataclass
+class CourseMap:
+    states: list
+    current: StepState  # the first step not passed; None when every step passes
+
+    def state_of(self, number):
+        return next(state for state in self.states if state.step.number == number)
+
+    @property
+    def next_command(self):
+        if self.current is None:
+            return None
+        if self.current.state == NOT_STARTED:
+            return self.current.step.first_command
+        return f"pipenv run lesson check {self.current.step.number}"
+
+    def to_dict(self):
+        current = self.current
+        return {
+            "steps": [state.to_dict() for state in self.states],
+            "current": current.step.number if current else None,
+            "next": {"command": self.next_command, "readme": relative(current.step.readme)} if current else None,
+        }
+
+
+def relative(path):
+    return path.relative_to(course.REPO_ROOT).as_posix()
+
+
+def course_map(report):
+    """Read a grading report of every step as a map of the course."""
+    chain = [check for check in report.steps[0].checks if check.name in CHAIN_WIDE]
+    own = {result.step: [check for check in result.checks if check.name not in CHAIN_WIDE]
+           for result in report.steps}
+    current = next((result for result in report.steps if not _all_pass(own[result.step])), None)
+    if current is None and not _all_pass(chain):
+        current = report.steps[-1]
+    blocked = report.steps[0].started and any(not c.passed for c in chain if c.name in BLOCKING)
+    states = []
+    for result in report.steps:
+        checks = chain + own[result.step] if result is current else own[result.step]
+        state = _state(result, checks, result is current, blocked)
+        states.append(StepState(course.step(result.step), state, checks, result.files))
+    return CourseMap(states, next((s for s in states if current and s.step.number == current.step), None))
+
+
+def _state(result, checks, is_current, blocked):
+    if _all_pass(checks):
+        return PASSED
+    if is_current or not blocked:
+        return FAILING if result.started else NOT_STARTED
+    return NOT_CHECKED
+
+
+def _all_pass(checks):
+    return all(check.passed for check in checks)

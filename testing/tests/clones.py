@@ -1,0 +1,49 @@
+"""Scratch clones of the course, for commands that change the repository they run in."""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+from testing import course
+
+IDENTITY = {"GIT_AUTHOR_NAME": "Learner", "GIT_AUTHOR_EMAIL": "learner@example.invalid",
+            "GIT_COMMITTER_NAME": "Learner", "GIT_COMMITTER_EMAIL": "learner@example.invalid"}
+
+
+def git(clone, *arguments):
+    done = subprocess.run(["git", *arguments], cwd=clone, capture_output=True, text=True,
+                          env={**os.environ, **IDENTITY})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def scratch_clone(target):
+    """The course as a learner's fresh clone has it: the files git would commit, in a new repository.
+
+    Taken from the working tree (not HEAD) so that the tests see the change being made.
+    """
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=course.REPO_ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = course.REPO_ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git(target, "init", "--quiet")
+    git(target, "add", "--all")
+    git(target, "commit", "--quiet", "--message", "the course, as cloned")
+    return target
+
+
+def lesson(clone, *arguments, timeout=300):
+    """Run `pipenv run lesson ARGUMENTS` in a clone, as a learner would."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
+    return subprocess.run([sys.executable, str(clone / "testing" / "cli.py"), "lesson", *map(str, arguments)],
+                          cwd=clone, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def fingerprint(folder):
+    """Every file under `folder` with the hash of its bytes."""
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}

@@ -1,0 +1,297 @@
+"""`pipenv run lesson`: each command in a scratch clone of the course, as a learner types it."""
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from testing import course
+from testing.build import build_state
+from testing.guide.branches import branch_name
+
+from .clones import fingerprint, git, lesson, scratch_clone
+from .submissions import TABLE_RENAME_AS_CREATE_DROP, with_functions
+
+WATCH_WAIT = 60  # seconds the watch test waits for a re-check before it fails
+
+
+@pytest.fixture
+def clone(tmp_path):
+    return scratch_clone(tmp_path / "course")
+
+
+@pytest.fixture
+def at_step_3(clone):
+    """A clone where the learner has typed `lesson start 3`."""
+    done = lesson(clone, "start", 3)
+    assert done.returncode == 0, done.stderr
+    return clone
+
+
+def status_of(clone):
+    done = lesson(clone, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def states(course_map):
+    return [step["state"] for step in course_map["steps"]]
+
+
+def write_rename_as_create_drop(server):
+    """Step 03 done the way autogenerate writes it, unedited: the table's rows are lost."""
+    shutil.copyfile(course.step(3).models_path, server / "models.py")
+    reference = course.step(3).migration_files[0]
+    shutil.copyfile(reference, server / "migrations" / "versions" / reference.name)
+    with_functions(server, 3, TABLE_RENAME_AS_CREATE_DROP)
+
+
+# -- status and check ------------------------------------------------------------------------
+
+def test_an_untouched_clone_is_at_step_01(clone):
+    done = lesson(clone)
+    assert done.returncode == 0, done.stderr
+    assert " > 01  Initial migration" in done.stdout
+    assert "You are on step 01, Initial migration." in done.stdout
+    assert "type:   flask db init" in done.stdout
+    course_map = status_of(clone)
+    assert course_map["current"] == 1
+    assert states(course_map) == ["not started"] * len(course.steps())
+    assert course_map["next"] == {"command": "flask db init", "readme": "lessons/01-initial-migration/README.md"}
+
+
+def test_status_follows_the_learner_through_a_step(at_step_3):
+    server = at_step_3 / "server"
+    course_map = status_of(at_step_3)
+    assert states(course_map)[:3] == ["passed", "passed", "not started"]
+    assert course_map["next"]["command"] == 'flask db migrate -m "rename department to departments"'
+
+    # models.py edited, no migration yet: the map counts that against step 03, not step 01.
+    shutil.copyfile(course.step(3).models_path, server / "models.py")
+    course_map = status_of(at_step_3)
+    assert course_map["current"] == 3
+    assert states(course_map)[:3] == ["passed", "passed", "failing"]
+    assert course_map["steps"][2]["reason"].startswith("models.py matches the migrations: ")
+
+    write_rename_as_create_drop(server)
+    course_map = status_of(at_step_3)
+    assert states(course_map)[:4] == ["passed", "passed", "failing", "not started"]
+    assert "drops table `department` and creates `departments` empty" in course_map["steps"][2]["reason"]
+    assert course_map["next"]["command"] == "pipenv run lesson check 3"
+
+
+def test_a_broken_chain_leaves_later_steps_not_checked(at_step_3):
+    (at_step_3 / "server" / "migrations" / "versions" / "broken.py").write_text("def upgrade(:\n")
+    course_map = status_of(at_step_3)
+    assert course_map["current"] == 1
+    assert states(course_map) == ["failing"] + ["not checked"] * (len(course.steps()) - 1)
+    assert "is not valid Python" in course_map["steps"][0]["reason"]
+
+
+def test_check_grades_one_step_with_the_graders_messages(at_step_3):
+    write_rename_as_create_drop(at_step_3 / "server")
+    done = lesson(at_step_3, "check")
+    assert done.returncode == 1
+    assert done.stdout.startswith("FAIL step 03 Rename a table\n")
+    assert 'op.rename_table("department", "departments")' in done.stdout
+    assert "Stuck? pipenv run lesson hint 3" in done.stdout
+
+    done = lesson(at_step_3, "check", "2")
+    assert done.returncode == 0
+    assert "Step 02 passes. Next: step 03, lessons/03-rename-a-table/README.md" in done.stdout
+
+    done = lesson(at_step_3, "check", 3, "--json")
+    checks = {check["name"]: check["passed"] for check in json.loads(done.stdout)["checks"]}
+    assert checks["rows kept on upgrade"] is False and checks["schema reached"] is True
+
+
+@pytest.mark.parametrize("args, says", [
+    (["check", 42], "there is no step 42: the course has steps 1 to"),
+    (["check", "three"], "'three' is not a step number"),
+    (["start", 0], "there is no step 0"),
+    (["hint", 99], "there is no step 99"),
+    (["solution", 42], "there is no step 42"),
+    (["restore", "no-such-backup"], "there are no backups yet"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+    (["status", "--colour"], "No such option '--colour'"),
+])
+def test_wrong_calls_get_one_line_and_exit_2(clone, args, says):
+    before = fingerprint(clone / "server")
+    done = lesson(clone, *args)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("Error: ") and says in done.stderr
+    assert fingerprint(clone / "server") == before
+
+
+# -- hints and solutions ---------------------------------------------------------------------
+
+def test_hints_come_one_at_a_time(clone):
+    hints = course.step(3).hints()
+    for number in range(1, len(hints) + 2):
+        done = lesson(clone, "hint", 3)
+        shown = min(number, len(hints))
+        assert done.stdout.startswith(f"Hint {shown} of {len(hints)} for step 03, Rename a table:\n")
+        assert hints[shown - 1] in done.stdout
+        assert ("That was the last hint." in done.stdout) is (shown == len(hints))
+    assert lesson(clone, "hint", 2).stdout.startswith("Hint 1 of")  # each step counts its own
+
+
+def test_the_solution_waits_until_the_step_passes(at_step_3):
+    write_rename_as_create_drop(at_step_3 / "server")
+    done = lesson(at_step_3, "solution", 3)
+    assert done.returncode == 1
+    assert "does not pass yet" in done.stdout and "+++" not in done.stdout
+
+    done = lesson(at_step_3, "solution", 3, "--force")
+    assert done.returncode == 0
+    reference = course.step(3).migration_files[0].name
+    assert f"--- yours: migrations/versions/{reference}" in done.stdout
+    assert "-    op.drop_table('department')" in done.stdout
+    assert "+    op.rename_table('department', 'departments')" in done.stdout
+
+    done = lesson(at_step_3, "solution", 2)  # passed: shown without --force, identical to the reference
+    assert done.returncode == 0 and done.stdout == "Your migrations for step 02 are the course's own, line for line.\n"
+    assert "writes no migration" in lesson(at_step_3, "solution", 5).stdout
+
+
+# -- start, reset, restore -------------------------------------------------------------------
+
+def learners_work(clone):
+    """A server folder with the learner's own files and database, as after a few steps."""
+    server = clone / "server"
+    write_rename_as_create_drop(server)
+    (server / "notes.txt").write_bytes(b"my notes \xff\x00 not even text\n")
+    (server / "instance" / "app.db").write_bytes((server / "instance" / "app.db").read_bytes() + b"\x01")
+    return server
+
+
+def backup_named_in(output):
+    return output.split("pipenv run lesson restore ")[1].split(" ")[0]
+
+
+def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_step_3):
+    server = learners_work(at_step_3)
+    mine = fingerprint(server)
+
+    done = lesson(at_step_3, "start", 4)
+    assert done.returncode == 0, done.stderr
+    mine_backup = backup_named_in(done.stdout)
+    assert fingerprint(at_step_3 / ".lesson" / "backups" / mine_backup / "server") == mine
+    assert (server / "models.py").read_text() == course.step(3).models_path.read_text()
+    assert sorted(p.name for p in (server / "migrations" / "versions").glob("*.py")) == sorted(
+        p.name for step in course.steps_up_to(3) for p in step.migration_files)
+    assert status_of(at_step_3)["current"] == 4
+
+    done = lesson(at_step_3, "restore", mine_backup)
+    assert done.returncode == 0, done.stderr
+    assert fingerprint(server) == mine
+
+    done = lesson(at_step_3, "reset")
+    assert done.returncode == 0, done.stderr
+    assert fingerprint(server) == fingerprint(course.starter_dir())
+    assert lesson(at_step_3, "restore", "latest").returncode == 0
+    assert fingerprint(server) == mine
+
+    listing = lesson(at_step_3, "restore").stdout
+    assert listing.count("made before `lesson") == 5  # start 3 and 4, restore, reset, restore latest
+    assert "made before `lesson start 4`" in listing
+
+
+def test_start_puts_the_database_at_the_start_of_the_step(clone):
+    assert lesson(clone, "start", 4).returncode == 0
+    server = clone / "server"
+    done = subprocess.run([sys.executable, "show_rows.py"], cwd=server, capture_output=True, text=True)
+    assert "d3e5f7a9b003" in done.stdout  # alembic_version: step 03's migration
+    assert "departments (2 rows)" in done.stdout and "employees (2 rows)" in done.stdout
+
+
+def test_start_1_on_an_untouched_clone_is_the_starter(clone):
+    done = lesson(clone, "start", 1)
+    assert done.returncode == 0, done.stderr
+    assert fingerprint(clone / "server") == fingerprint(course.starter_dir())
+
+
+# -- branches --------------------------------------------------------------------------------
+
+def tree_of(clone, branch):
+    """{path under server/: file bytes} in a branch's commit."""
+    names = git(clone, "ls-tree", "-r", "--name-only", branch, "--", "server").split()
+    return {name.removeprefix("server/"): subprocess.run(
+        ["git", "show", f"{branch}:{name}"], cwd=clone, capture_output=True, check=True).stdout for name in names}
+
+
+def test_branches_hold_each_steps_end_state(clone, tmp_path):
+    (clone / "server" / "models.py").write_text("# uncommitted work\n")
+    done = lesson(clone, "branches")
+    assert done.returncode == 2 and "uncommitted changes" in done.stderr
+    git(clone, "checkout", "--", "server/models.py")
+
+    done = lesson(clone, "branches")
+    assert done.returncode == 0, done.stderr
+    for step in course.steps():
+        expected = build_state(step.number, tmp_path / step.label)
+        assert tree_of(clone, branch_name(step)) == {
+            str(path.relative_to(expected)): path.read_bytes() for path in expected.rglob("*") if path.is_file()}
+    step_2, step_3 = (branch_name(course.step(n)) for n in (2, 3))
+    changed = git(clone, "diff", "--name-only", step_2, step_3).split()
+    assert changed == sorted(["server/models.py",
+                              f"server/migrations/versions/{course.step(3).migration_files[0].name}"])
+    assert git(clone, "status", "--porcelain") == ""  # the work tree was never touched
+
+    done = lesson(clone, "branches")
+    assert done.returncode == 2 and "already exist" in done.stderr
+    step_1 = branch_name(course.step(1))
+    git(clone, "commit", "--quiet", "--allow-empty", "--message", "more work")
+    assert git(clone, "rev-parse", f"{step_1}~1") == git(clone, "rev-parse", "HEAD~1")
+    assert lesson(clone, "branches", "--force").returncode == 0
+    assert git(clone, "rev-parse", f"{step_1}~1") == git(clone, "rev-parse", "HEAD")  # moved onto the new HEAD
+
+
+# -- watch -----------------------------------------------------------------------------------
+
+def test_watch_checks_again_after_a_save_and_stops_on_ctrl_c(at_step_3):
+    command = [sys.executable, str(at_step_3 / "testing" / "cli.py"), "lesson", "watch", "--interval", "0.1"]
+    watcher = subprocess.Popen(command, cwd=at_step_3, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = read_until(watcher, "(Ctrl-C stops)")
+        assert "-- step 03, checked at" in seen
+        write_rename_as_create_drop(at_step_3 / "server")
+        seen = read_until(watcher, "(Ctrl-C stops)")
+        assert "FAIL step 03 Rename a table" in seen and "rows kept on upgrade" in seen
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=WATCH_WAIT)
+    assert watcher.returncode == 0
+    assert "Stopped watching." in out and "Traceback" not in err
+
+
+def read_until(process, marker):
+    """Lines from the process up to one containing `marker`, within WATCH_WAIT seconds."""
+    deadline, lines = time.monotonic() + WATCH_WAIT, []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    raise AssertionError(f"no {marker!r} within {WATCH_WAIT} s:\n" + "".join(lines))
+
+
+# -- the manifest ------------------------------------------------------------------------------
+
+def test_the_readme_lists_the_lessons_of_the_manifest():
+    readme = (course.REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert course.lesson_table() in readme, "README.md's lesson table differs from lessons/course.toml:\n" + \
+        course.lesson_table()
+
+
+def test_the_shipped_server_folder_is_the_starter():
+    shipped = subprocess.run(["git", "ls-files", "server"], cwd=course.REPO_ROOT, capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert sorted(shipped) == sorted(f"server/{p.relative_to(course.starter_dir())}"
+                                     for p in course.starter_dir().rglob("*") if p.is_file())
+    for name in shipped:
+        committed = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=course.REPO_ROOT, capture_output=True).stdout
+        assert committed == (course.starter_dir() / name.removeprefix("server/")).read_bytes(), name
