@@ -85,6 +85,15 @@ def test_models_one_behind_is_not_accepted_before_the_downgrade_step(tmp_path):
     assert "has column `departments.location`, which models.py does not" in check.message
 
 
+def test_models_one_behind_is_not_accepted_before_the_downgrade_step_is_reached(tmp_path):
+    """Grading every step: a learner on step 03 who wrote its migration but not its models.py."""
+    server = build_state(3, tmp_path / "server")
+    (server / "models.py").write_text(course.step(2).models_path.read_text())
+    check = failing(grade(server), 1, judge.MODELS)
+    assert not check.passed
+    assert "has table `departments`, which models.py does not" in check.message
+
+
 def test_several_steps_in_one_migration_are_fine(tmp_path):
     """Steps 03 and 04 done by one migration: both renames, rows kept."""
     from .submissions import migration_of

@@ -1,5 +1,7 @@
 """`pipenv run lesson`: each command in a scratch clone of the course, as a learner types it."""
 import json
+import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -61,6 +63,22 @@ def test_an_untouched_clone_is_at_step_01(clone):
     assert course_map["current"] == 1
     assert states(course_map) == ["not started"] * len(course.steps())
     assert course_map["next"] == {"command": "flask db init", "readme": "lessons/01-initial-migration/README.md"}
+
+
+@pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
+def test_colour_only_on_a_terminal_and_never_with_no_color(clone, no_color, coloured):
+    assert "\033[" not in lesson(clone).stdout  # a pipe is not a terminal
+    terminal, its_end = pty.openpty()
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = no_color
+    done = subprocess.run([sys.executable, str(clone / "testing" / "cli.py"), "lesson"], cwd=clone, env=env,
+                          stdout=its_end, stderr=subprocess.PIPE, timeout=300)
+    os.close(its_end)
+    shown = os.read(terminal, 65536).decode()
+    os.close(terminal)
+    assert done.returncode == 0 and "Initial migration" in shown
+    assert ("\033[2mnot started\033[0m" in shown) is coloured
 
 
 def test_status_follows_the_learner_through_a_step(at_step_3):
