@@ -199,10 +199,16 @@ def start(step):
     """Put your server folder at the beginning of STEP (your work is backed up first)."""
     backup = workspace.start(step.number, server_dir())
     say_backup(backup)
-    done = f"steps 01 to {step.number - 1:02d} done, database upgraded and seeded" if step.number > 1 else \
-        "the very beginning"
+    earlier = course.steps_up_to(step.number - 1)
+    done = f"{describe_steps(earlier)} done, database upgraded and seeded" if earlier else "the very beginning"
     click.echo(f"{server_dir()} is now at the start of step {step.label}, {step.title} ({done}).")
     click.echo(f"Next: read {progress.relative(step.readme)}")
+
+
+def describe_steps(steps):
+    if len(steps) == 1:
+        return f"step {steps[0].label}"
+    return f"steps {steps[0].label} to {steps[-1].label}"
 
 
 @lesson.command()

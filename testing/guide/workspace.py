@@ -1,8 +1,8 @@
-"""Replace a learner's server folder: with the start of a step, or with a backup.
+"""Replace what a learner's server folder holds: with the start of a step, or with a backup.
 
-The new folder is made complete beside the old one first; then the old one is backed up and the
-two are swapped by renaming. If the command is killed midway, the backup is already whole and
-`lesson restore` brings everything back.
+The new contents are made complete beside the folder first (a failing `flask db upgrade` changes
+nothing); then the folder is backed up, emptied and filled. If the command is killed midway, the
+backup is already whole and `lesson restore` brings everything back.
 """
 import os
 import shutil
@@ -16,7 +16,7 @@ from ..problems import UsageError
 from . import backups
 
 PREPARE_TIME_LIMIT = 120  # seconds for `flask db upgrade` or seeding a new folder
-NEW_SUFFIX, OLD_SUFFIX = ".lesson-new", ".lesson-old"
+NEW_SUFFIX = ".lesson-new"
 
 
 def start(number, server_dir):
@@ -58,20 +58,22 @@ def _run_in(folder, arguments):
 
 def _replace(server_dir, reason, make_new):
     server_dir = Path(server_dir).resolve()
-    new, old = (server_dir.with_name(server_dir.name + suffix) for suffix in (NEW_SUFFIX, OLD_SUFFIX))
-    # A command killed midway may have left these: put the learner's folder back, drop the rest.
-    if old.exists() and not server_dir.exists():
-        old.rename(server_dir)
-    for leftover in (new, old):
-        shutil.rmtree(leftover, ignore_errors=True)
+    new = server_dir.with_name(server_dir.name + NEW_SUFFIX)
+    shutil.rmtree(new, ignore_errors=True)  # left by a command killed midway
     try:
         make_new(new)
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
     backup = backups.back_up(server_dir, reason)
-    if server_dir.exists():
-        server_dir.rename(old)
-    new.rename(server_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    # The folder itself stays (a learner's shell is often inside it); only what it holds changes.
+    server_dir.mkdir(exist_ok=True)
+    for child in list(server_dir.iterdir()):
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    for child in list(new.iterdir()):
+        child.rename(server_dir / child.name)
+    new.rmdir()
     return backup

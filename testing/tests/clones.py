@@ -36,11 +36,11 @@ def scratch_clone(target):
     return target
 
 
-def lesson(clone, *arguments, timeout=300):
-    """Run `pipenv run lesson ARGUMENTS` in a clone, as a learner would."""
+def lesson(clone, *arguments, timeout=300, cwd=None):
+    """Run `pipenv run lesson ARGUMENTS` in a clone (from its top folder, or `cwd`), as a learner would."""
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
     return subprocess.run([sys.executable, str(clone / "testing" / "cli.py"), "lesson", *map(str, arguments)],
-                          cwd=clone, capture_output=True, text=True, timeout=timeout, env=env)
+                          cwd=cwd or clone, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def fingerprint(folder):

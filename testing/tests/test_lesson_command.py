@@ -192,10 +192,11 @@ def backup_named_in(output):
 
 def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_step_3):
     server = learners_work(at_step_3)
-    mine = fingerprint(server)
+    mine, folder = fingerprint(server), server.stat().st_ino
 
-    done = lesson(at_step_3, "start", 4)
+    done = lesson(at_step_3, "start", 4, cwd=server)  # typed in server/, where the lessons work
     assert done.returncode == 0, done.stderr
+    assert server.stat().st_ino == folder  # the same folder: a shell inside it keeps working
     mine_backup = backup_named_in(done.stdout)
     assert fingerprint(at_step_3 / ".lesson" / "backups" / mine_backup / "server") == mine
     assert (server / "models.py").read_text() == course.step(3).models_path.read_text()
