@@ -1,11 +1,12 @@
 """Options for `pytest testing/codegrade_test.py`, and fixtures shared by the course's own tests."""
 import os
+from contextlib import contextmanager
 
 import pytest
 
 from testing import course
-from testing.grader import DATABASES, postgres
-from testing.grader.databases import POSTGRES_URL_VARIABLE
+from testing.grader import DATABASES, mariadb, postgres
+from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 
 
 def pytest_addoption(parser):
@@ -15,21 +16,50 @@ def pytest_addoption(parser):
     group.addoption("--database", default="sqlite", choices=DATABASES, help="scratch database (default: sqlite)")
 
 
+@contextmanager
+def environment_variable(name, value):
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield value
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """One real PostgreSQL for the whole session; each grading run makes its own database on it."""
-    with postgres.embedded_server() as url:
-        previous = os.environ.get(POSTGRES_URL_VARIABLE)
-        os.environ[POSTGRES_URL_VARIABLE] = url
+    with postgres.embedded_server() as url, environment_variable(POSTGRES_URL_VARIABLE, url):
         yield url
-        if previous is None:
-            del os.environ[POSTGRES_URL_VARIABLE]
-        else:
-            os.environ[POSTGRES_URL_VARIABLE] = previous
+
+
+@pytest.fixture(scope="session")
+def mysql_server():
+    """One real MariaDB for the whole session, when this machine has it (.ci/run installs it)."""
+    if os.environ.get(MYSQL_URL_VARIABLE):
+        yield os.environ[MYSQL_URL_VARIABLE]
+        return
+    if mariadb.server_binary() is None:
+        pytest.skip("MariaDB is not installed here (apt install mariadb-server, or set COURSE_MYSQL_URL)")
+    with mariadb.temporary_server() as url, environment_variable(MYSQL_URL_VARIABLE, url):
+        yield url
+
+
+SERVER_FIXTURES = {"postgresql": "postgres_server", "mysql": "mysql_server"}
 
 
 @pytest.fixture(params=DATABASES)
 def database(request):
-    if request.param == "postgresql":
-        request.getfixturevalue("postgres_server")
+    if request.param in SERVER_FIXTURES:
+        request.getfixturevalue(SERVER_FIXTURES[request.param])
+    return request.param
+
+
+@pytest.fixture(params=list(SERVER_FIXTURES))
+def server_database(request):
+    """Each database that runs as a server: PostgreSQL and MySQL."""
+    request.getfixturevalue(SERVER_FIXTURES[request.param])
     return request.param

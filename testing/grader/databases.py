@@ -1,7 +1,8 @@
-"""Scratch databases for one grading run: a SQLite file, or a fresh database on PostgreSQL.
+"""Scratch databases for one grading run: a SQLite file, or a fresh database on PostgreSQL or MySQL.
 
-PostgreSQL comes from COURSE_POSTGRES_URL when it is set (the tests share one server that way),
-otherwise from an embedded server started for this run in a temporary folder.
+A server comes from COURSE_POSTGRES_URL / COURSE_MYSQL_URL when set (the tests share one server
+that way); otherwise one is started for this run in a temporary folder: embedded PostgreSQL, or
+the MariaDB installed on the machine.
 """
 import os
 import uuid
@@ -11,8 +12,9 @@ import sqlalchemy as sa
 
 from ..problems import UsageError
 
-DATABASES = ("sqlite", "postgresql")
+DATABASES = ("sqlite", "postgresql", "mysql")
 POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
+MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"
 
 
 @contextmanager
@@ -20,34 +22,52 @@ def scratch_database(kind, workdir):
     """Yield the SQLAlchemy URL of an empty database that only this run uses."""
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'scratch.db'}"
-    elif kind == "postgresql":
-        with _postgres_server() as server_url:
-            with _postgres_database(server_url) as url:
+    elif kind in SERVERS:
+        variable, start, quote, drop_suffix = SERVERS[kind]
+        with _server(variable, start) as server_url:
+            with _database_on(server_url, quote, drop_suffix) as url:
                 yield url
     else:
         raise UsageError(f"unknown database {kind!r}: choose one of {', '.join(DATABASES)}")
 
 
 @contextmanager
-def _postgres_server():
-    if os.environ.get(POSTGRES_URL_VARIABLE):
-        yield os.environ[POSTGRES_URL_VARIABLE]
+def _server(variable, start):
+    if os.environ.get(variable):
+        yield os.environ[variable]
         return
-    from . import postgres
-
-    with postgres.embedded_server() as url:
+    with start() as url:
         yield url
 
 
+def _embedded_postgres():
+    from . import postgres
+
+    return postgres.embedded_server()
+
+
+def _temporary_mariadb():
+    from . import mariadb
+
+    return mariadb.temporary_server()
+
+
+# kind: (variable naming a running server, how to start one, identifier quote, DROP DATABASE suffix)
+SERVERS = {
+    "postgresql": (POSTGRES_URL_VARIABLE, _embedded_postgres, '"', " WITH (FORCE)"),
+    "mysql": (MYSQL_URL_VARIABLE, _temporary_mariadb, "`", ""),
+}
+
+
 @contextmanager
-def _postgres_database(server_url):
+def _database_on(server_url, quote, drop_suffix):
     name = f"grade_{uuid.uuid4().hex[:16]}"
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
         yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{drop_suffix}")
         admin.dispose()

@@ -75,7 +75,16 @@ def learner_code_failed(error):
     text = f"{function} of {error['migration']} failed{place}: {error['error']}"
     if error.get("file") and error.get("file") != error["migration"]:
         text += f"\n  raised in {where(error).rstrip(': ')}"
-    return text
+    fix = next((fix for known, fix in KNOWN_FIXES if known in error["error"]), None)
+    return f"{text}\n{fix}" if fix else text
+
+
+# Errors a database raises for a mistake the lessons teach about, with what to write instead.
+KNOWN_FIXES = [
+    ("require the existing type",
+     "MySQL rewrites the whole column: give op.alter_column() the column's current type and nullability,\n"
+     "e.g. existing_type=sa.String(length=120), existing_nullable=True (as models.py has them)."),
+]
 
 
 def stopped(details):

@@ -108,7 +108,8 @@ def downgrade():
 
 # The learner renamed in upgrade() but left autogenerate's add + drop in downgrade().
 DOWNGRADE_THAT_DOES_NOT_REVERSE = '''def upgrade():
-    op.alter_column('departments', 'address', new_column_name='location')
+    op.alter_column('departments', 'address', new_column_name='location',
+                    existing_type=sa.String(length=120), existing_nullable=True)
 
 
 def downgrade():

@@ -6,7 +6,7 @@ from testing import course
 from testing.build import build_state
 from testing.grader import grade, judge
 
-from .submissions import WRONG_SUBMISSIONS
+from .submissions import WRONG_SUBMISSIONS, edit, migration_of
 
 STEPS = [step.number for step in course.steps()]
 # A step that writes no migration (the downgrade step) starts where the step before ends.
@@ -62,11 +62,21 @@ RENAME_MISTAKES = [s for s in WRONG_SUBMISSIONS if s.name in (
 
 
 @pytest.mark.parametrize("submission", RENAME_MISTAKES, ids=[s.name for s in RENAME_MISTAKES])
-def test_rename_mistakes_fail_on_postgresql_too(submission, postgres_server, tmp_path):
-    report = grade(submission.build(tmp_path / "server"), database="postgresql")
+def test_rename_mistakes_fail_on_server_databases_too(submission, server_database, tmp_path):
+    report = grade(submission.build(tmp_path / "server"), database=server_database)
     check = failing(report, submission.step, submission.check)
     assert not check.passed
     assert submission.message in check.message
+
+
+def test_a_column_rename_without_existing_type_is_explained_on_mysql(mysql_server, tmp_path):
+    server = build_state(4, tmp_path / "server")
+    edit(migration_of(server, 4), ",\n                    existing_type=sa.String(length=120), existing_nullable=True)", ")")
+    assert grade(server, up_to_step=4, database="sqlite").passed  # SQLite does not need it
+    check = failing(grade(server, up_to_step=4, database="mysql"), 1, judge.FRESH_UPGRADE)
+    assert not check.passed
+    assert "require the existing type" in check.message
+    assert "existing_type=sa.String(length=120), existing_nullable=True" in check.message
 
 
 def test_a_learner_may_stop_after_the_downgrade(tmp_path):
@@ -96,8 +106,6 @@ def test_models_one_behind_is_not_accepted_before_the_downgrade_step_is_reached(
 
 def test_several_steps_in_one_migration_are_fine(tmp_path):
     """Steps 03 and 04 done by one migration: both renames, rows kept."""
-    from .submissions import migration_of
-
     server = build_state(4, tmp_path / "server")
     step3, step4 = migration_of(server, 3), migration_of(server, 4)
     text = step3.read_text()

@@ -1,0 +1,97 @@
+"""A real MariaDB (or MySQL) server for one grading run or one test session, in a temporary folder.
+
+Debian's `mariadb-server` package provides the binaries; nothing is installed or configured
+outside the folder. The server listens only on a unix socket inside it.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..problems import UsageError
+
+SERVER_NAMES = ("mariadbd", "mysqld")
+SEARCHED = (None, "/usr/sbin", "/usr/local/sbin")
+START_TIME_LIMIT = 60  # seconds for the server to answer
+
+
+def server_binary():
+    """The path of mariadbd (or mysqld), or None when neither is installed."""
+    for folder in SEARCHED:
+        for name in SERVER_NAMES:
+            found = shutil.which(name, path=folder)
+            if found:
+                return found
+    return None
+
+
+def url_for(socket):
+    return f"mysql+pymysql://root@localhost/?unix_socket={socket}&charset=utf8mb4"
+
+
+@contextmanager
+def temporary_server():
+    """Start a server in a new temporary folder, yield its SQLAlchemy URL, stop it, delete the folder."""
+    binary = server_binary()
+    if binary is None:
+        raise UsageError("MariaDB is not installed: `apt install mariadb-server` (as root), "
+                         "or set COURSE_MYSQL_URL to a server of your own")
+    holder = Path(tempfile.mkdtemp(prefix="course-mariadb-"))
+    as_root = ["--user=root"] if os.geteuid() == 0 else []  # mariadbd refuses to run as root otherwise
+    try:
+        _run([_install_db(binary), "--no-defaults", f"--datadir={holder / 'data'}", *as_root,
+              "--auth-root-authentication-method=normal", "--skip-test-db"], holder)
+        socket = holder / "server.sock"
+        server = subprocess.Popen(
+            [binary, "--no-defaults", f"--datadir={holder / 'data'}", f"--socket={socket}", "--skip-networking",
+             f"--pid-file={holder / 'server.pid'}", f"--log-error={holder / 'server.log'}", *as_root],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            _wait_until_it_answers(url_for(socket), server, holder)
+            yield url_for(socket)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    finally:
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+def _install_db(binary):
+    for name in ("mariadb-install-db", "mysql_install_db"):
+        found = shutil.which(name) or shutil.which(name, path=str(Path(binary).parent))
+        if found:
+            return found
+    raise UsageError("mariadb-install-db is missing: reinstall mariadb-server")
+
+
+def _run(command, holder):
+    done = subprocess.run(command, capture_output=True, text=True, cwd=holder)
+    if done.returncode != 0:
+        raise UsageError(f"{Path(command[0]).name} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+
+
+def _wait_until_it_answers(url, server, holder):
+    engine = sa.create_engine(url)
+    deadline = time.monotonic() + START_TIME_LIMIT
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except sa.exc.OperationalError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log = (holder / "server.log").read_text(errors="replace")[-500:] \
+                        if (holder / "server.log").exists() else ""
+                    raise UsageError(f"MariaDB did not start: {log.strip()}") from None
+                time.sleep(0.1)
+    finally:
+        engine.dispose()
