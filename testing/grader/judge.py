@@ -27,7 +27,11 @@ class Progress:
     owned: dict = field(default_factory=dict)  # step number -> [revision index]
     reached_at: dict = field(default_factory=dict)  # step number -> revision index
     messages: dict = field(default_factory=dict)  # step number -> (passed, message) for REACHED
-    started: set = field(default_factory=set)  # steps with any trace of the learner's work
+    unfinished: int = None  # the step that work not yet reaching a state belongs to
+
+    def started(self, number):
+        """Whether the learner's work shows on this step."""
+        return number in self.owned or number == self.unfinished
 
 
 def verdict(facts, steps):
@@ -58,7 +62,7 @@ def verdict(facts, steps):
     progress = _progress(facts, steps, revisions)
     first.add(*_models_check(facts, steps, revisions, progress))
     for step, result in zip(steps, report.steps):
-        result.started = step.number in progress.started
+        result.started = progress.started(step.number)
         result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
         passed, message = progress.messages[step.number]
         result.add(REACHED, passed, message)
@@ -128,14 +132,13 @@ def _progress(facts, steps, revisions):
     failure = _climb_failure(facts, revisions)
     last = -1  # index of the revision that reached the previous step's state
     # Work not yet reaching a state (a newer migration, an edited models.py) belongs to one step.
-    unfinished_work, claimed = bool(facts.get("models_at_head")), False
+    unfinished_work = bool(facts.get("models_at_head"))
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
         if found is not None and found >= last:
             progress.owned[step.number] = list(range(last + 1, found + 1))
             progress.reached_at[step.number] = found
             progress.messages[step.number] = (True, messages.state_reached(revisions[found]["file"]))
-            progress.started.add(step.number)
             last = found
             continue
         later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
@@ -143,11 +146,9 @@ def _progress(facts, steps, revisions):
             progress.owned[step.number] = [last + 1]
             progress.messages[step.number] = (True, messages.state_reached_together(
                 later, revisions[last + 1]["file"]))
-            progress.started.add(step.number)
             continue
-        if not claimed and (unfinished_work or last + 1 < len(revisions)):
-            progress.started.add(step.number)
-            claimed = True
+        if progress.unfinished is None and (unfinished_work or last + 1 < len(revisions)):
+            progress.unfinished = step.number
         if failure and failure[0] >= last + 1:
             progress.messages[step.number] = (False, failure[1])
             continue
