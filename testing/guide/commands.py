@@ -95,7 +95,7 @@ def next_steps(course_map):
 def check(step, as_json):
     """Grade STEP (default: the step you are on) and say what to fix."""
     course_map = current_map()
-    state = course_map.state_of(step.number) if step else course_map.current or course_map.states[-1]
+    state = course_map.state_of(step.number) if step else course_map.focus
     passed = state.state == progress.PASSED
     if as_json:
         click.echo(json.dumps(state.to_dict(), indent=2))
@@ -122,8 +122,7 @@ def check_text(state, colour):
 def hint(step):
     """The next hint for STEP (default: the step you are on), one at a time."""
     if step is None:
-        course_map = current_map()
-        step = (course_map.current or course_map.states[-1]).step
+        step = current_map().focus.step
     number, total, text = hints.next_hint(step)
     click.echo(f"Hint {number} of {total} for step {step.label}, {step.title}:")
     click.echo("")
@@ -145,7 +144,7 @@ def watch_command(interval):
 
     def recheck():
         course_map = current_map()
-        state = course_map.current or course_map.states[-1]
+        state = course_map.focus
         if previous and previous[-1] != state.step.number and course_map.state_of(previous[-1]).state == progress.PASSED:
             click.echo(paint(f"Step {previous[-1]:02d} passes!", GREEN, colour))
         previous.append(state.step.number)

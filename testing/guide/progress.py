@@ -40,6 +40,11 @@ class CourseMap:
     states: list
     current: StepState  # the first step not passed; None when every step passes
 
+    @property
+    def focus(self):
+        """The step to look at: the current one, or the last one when every step passes."""
+        return self.current or self.states[-1]
+
     def state_of(self, number):
         return next(state for state in self.states if state.step.number == number)
 

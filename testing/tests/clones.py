@@ -43,9 +43,13 @@ def lesson(clone, *arguments, timeout=300, cwd=None):
 
 def course_command(clone, *arguments, timeout=300, cwd=None):
     """Run one of the clone's pipenv scripts (grade, lesson, pg) with this Python."""
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
     return subprocess.run([sys.executable, str(clone / "testing" / "cli.py"), *map(str, arguments)],
-                          cwd=cwd or clone, capture_output=True, text=True, timeout=timeout, env=env)
+                          cwd=cwd or clone, capture_output=True, text=True, timeout=timeout, env=learner_environment())
+
+
+def learner_environment():
+    """This process's environment without what a learner's shell would not have set."""
+    return {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
 
 
 def fingerprint(folder):

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from testing import course
 
+from .clones import learner_environment
+
 BLOCK = re.compile(r"```console\n(.*?)```|<!-- lesson-test: (\w+) -->", re.S)
 REVISION = re.compile(r"(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])")
 DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+")
@@ -69,7 +71,7 @@ def run(command, server):
         words = [*cli, "grade", *words[3:], "--server-dir", str(server)]
     elif words[:3] == ["pipenv", "run", "lesson"]:
         words = [*cli, "lesson", "--server-dir", str(server), *words[3:]]
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
+    env = learner_environment()
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env["PYTHONWARNINGS"] = "ignore"
     env["PYTHONUNBUFFERED"] = "1"  # interleave output and log lines as a terminal shows them
