@@ -1,16 +1,16 @@
-"""Puts the course's sample rows into every table that exists and is still empty.
+"""Puts the course's sample rows into every table that exists, unless a row has the same name.
 
 Run it from server/ after `flask db upgrade`:   python seed.py
 """
-from sqlalchemy import MetaData, func, insert, select
+from sqlalchemy import MetaData, insert, select
 
 from app import app
 from models import db
 
 SAMPLE_ROWS = {
     "employees": [
-        {"name": "Kai Uri", "salary": 89000},
-        {"name": "Alena Lee", "salary": 125000},
+        {"name": "Kai Uri", "salary": 89000, "department": "Payroll"},
+        {"name": "Alena Lee", "salary": 125000, "department": "Human Resources"},
     ],
     "departments": [
         {"name": "Payroll", "location": "Building A, 4th Floor"},
@@ -21,13 +21,18 @@ SAMPLE_ROWS = {
 EARLIER_NAMES = {"department": "departments", "address": "location"}
 
 
-def sample_rows_for(table):
+def sample_rows_for(table, tables):
     samples = SAMPLE_ROWS.get(EARLIER_NAMES.get(table.name, table.name), [])
-    return [
-        {column.name: sample[EARLIER_NAMES.get(column.name, column.name)]
-         for column in table.columns if EARLIER_NAMES.get(column.name, column.name) in sample}
-        for sample in samples
-    ]
+    rows = []
+    for sample in samples:
+        row = {column.name: sample[EARLIER_NAMES.get(column.name, column.name)]
+               for column in table.columns if EARLIER_NAMES.get(column.name, column.name) in sample}
+        if "department_id" in table.columns:  # from step 08 on: the department's id, found by its name
+            departments = tables.tables["departments"]
+            row["department_id"] = (select(departments.c.id)
+                                    .where(departments.c.name == sample["department"]).scalar_subquery())
+        rows.append(row)
+    return rows
 
 
 def seed():
@@ -35,15 +40,17 @@ def seed():
     tables.reflect(bind=db.engine)
     with db.engine.begin() as connection:
         for table in tables.sorted_tables:
-            rows = sample_rows_for(table)
+            rows = sample_rows_for(table, tables)
             if not rows:
                 continue
-            existing = connection.execute(select(func.count()).select_from(table)).scalar()
-            if existing:
-                print(f"{table.name}: already has {existing} rows, left as they are")
+            names = set(connection.execute(select(table.c.name)).scalars())
+            missing = [row for row in rows if row["name"] not in names]
+            if not missing:
+                print(f"{table.name}: already has {len(names)} rows, left as they are")
                 continue
-            connection.execute(insert(table), rows)
-            print(f"{table.name}: added {len(rows)} rows")
+            for row in missing:
+                connection.execute(insert(table).values(row))
+            print(f"{table.name}: added {len(missing)} rows")
 
 
 if __name__ == "__main__":

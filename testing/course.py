@@ -20,6 +20,7 @@ class Step:
     title: str
     folder: Path
     models_may_lag: bool = False
+    checks: tuple = ()  # names of the step's own checks (judge.STEP_CHECKS), beyond the common ones
 
     @property
     def label(self):
@@ -77,6 +78,7 @@ def steps():
             title=entry["title"],
             folder=LESSONS_DIR / entry["folder"],
             models_may_lag=entry.get("models_may_lag", False),
+            checks=tuple(entry.get("checks", ())),
         )
         for entry in manifest()["step"]
     )

@@ -13,6 +13,7 @@ from alembic.util import to_tuple
 from alembic.script.revision import CycleDetected, RevisionError
 
 from .failures import describe_exception
+from .sqltext import formatted_sql
 
 
 class ChainProblem(Exception):
@@ -22,7 +23,7 @@ class ChainProblem(Exception):
 
 
 def load_chain(alembic_config, server_dir):
-    """The revisions in upgrade order: [{"id", "file", "message", "parents"}, ...]."""
+    """The revisions in upgrade order: [{"id", "file", "message", "parents", "formatted_sql"}, ...]."""
     location = Path(alembic_config.get_main_option("script_location"))
     if not (location / "env.py").is_file():
         raise ChainProblem(problem="no_migrations", folder=_relative(location, server_dir))
@@ -48,6 +49,7 @@ def load_chain(alembic_config, server_dir):
             "file": _relative(script.path, server_dir),
             "message": (script.doc or "").strip(),
             "parents": list(_parents(script)),
+            "formatted_sql": formatted_sql(Path(script.path)),
         }
         for script in ordered
     ]

@@ -19,6 +19,13 @@ MODELS = "models.py matches the migrations"
 REACHED = "schema reached"
 ROWS = "rows kept on upgrade"
 ROUND_TRIP = "downgrade round trip"
+# Checks a step asks for by name in lessons/course.toml ("checks = [...]"), in the order listed there.
+DEFAULTS = "existing rows get the default"
+NAMED = "constraints have names"
+REFERENCES = "every reference points at a row"
+PARAMETERS = "SQL uses bound parameters"
+OFFLINE = "chain renders as SQL"
+CHECK_CLEAN = "flask db check finds nothing"
 
 
 @dataclass
@@ -66,18 +73,22 @@ def verdict(facts, steps):
         result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
         passed, message = progress.messages[step.number]
         result.add(REACHED, passed, message)
+        owned = progress.owned.get(step.number)
         if step.migration_files:
-            result.add(*_rows_check(facts, revisions, progress.owned.get(step.number)))
-            result.add(*_round_trip_check(facts, revisions, progress.owned.get(step.number)))
+            result.add(*_rows_check(facts, revisions, owned))
+            result.add(*_round_trip_check(facts, revisions, owned))
         else:
             reached = progress.reached_at.get(step.number)
             indices = list(range(reached + 1)) if reached is not None else None
             result.add(*_round_trip_check(facts, revisions, indices))
+        for name in step.checks:
+            result.add(name, *STEP_CHECKS[name](facts, revisions, step, progress))
     return report
 
 
 def _step_check_names(step):
-    return [REACHED, ROWS, ROUND_TRIP] if step.migration_files else [REACHED, ROUND_TRIP]
+    common = [REACHED, ROWS, ROUND_TRIP] if step.migration_files else [REACHED, ROUND_TRIP]
+    return common + list(step.checks)
 
 
 def _blocker(facts):
@@ -152,7 +163,8 @@ def _progress(facts, steps, revisions):
         if failure and failure[0] >= last + 1:
             progress.messages[step.number] = (False, failure[1])
             continue
-        candidates = range(max(last, 0), len(matches))  # from the previous step's state on
+        # From the previous step's state on; of equally close revisions, the latest.
+        candidates = reversed(range(max(last, 0), len(matches)))
         closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
         progress.messages[step.number] = (False, messages.state_not_reached(
             step, revisions[closest]["file"] if closest is not None else None,
@@ -230,3 +242,88 @@ def _comparison_findings(comparison, file, direction, schema_message):
     if comparison["schema"]:
         return [schema_message(file, comparison["schema"])]
     return [messages.not_as_before(item, file, direction) for item in comparison["differences"]]
+
+
+# -- the checks a step asks for -----------------------------------------------------------
+# Each takes (facts, revisions, step, progress) and returns (passed, message).
+
+def _owned_revisions(facts, revisions, step, progress):
+    """[(file, climbed facts)] for the revisions that brought the chain to this step, or None."""
+    owned = progress.owned.get(step.number)
+    if owned is None:
+        return None
+    return [(revisions[index]["file"], facts.climbed[index]) for index in owned]
+
+
+def _defaults_check(facts, revisions, step, progress):
+    owned = _owned_revisions(facts, revisions, step, progress)
+    if owned is None:
+        return False, messages.not_checked("the step's schema is not reached.")
+    with_default = [(file, item) for file, climbed in owned for item in climbed["filled"] if item["default"]]
+    if not with_default:
+        return False, messages.no_server_default([file for file, _ in owned])
+    findings = [messages.default_not_given(item, file) for file, item in with_default
+                if any(str(value) != item["default"] for value, _ in item["values"])]
+    if findings:
+        return False, "\n".join(findings)
+    return True, messages.defaults_given([item for _, item in with_default])
+
+
+def _named_check(facts, revisions, step, progress):
+    reached = progress.reached_at.get(step.number)
+    if reached is None:
+        return False, messages.not_checked("the step's schema is not reached.")
+    unnamed = facts.climbed[reached]["unnamed"][str(step.number)]
+    if unnamed:
+        return False, messages.unnamed_constraints(revisions[reached]["file"], unnamed)
+    return True, messages.constraints_named()
+
+
+def _references_check(facts, revisions, step, progress):
+    owned = _owned_revisions(facts, revisions, step, progress)
+    if owned is None:
+        return False, messages.not_checked("the step's schema is not reached.")
+    findings = [messages.dangling(item, file) for file, climbed in owned for item in climbed["dangling"]]
+    if findings:
+        return False, "\n".join(findings)
+    return True, messages.references_ok([file for file, _ in owned])
+
+
+def _parameters_check(facts, revisions, step, progress):
+    owned = progress.owned.get(step.number)
+    if owned is None:
+        return False, messages.not_checked("the step's schema is not reached.")
+    files = [revisions[index]["file"] for index in owned]
+    findings = [messages.formatted_sql(revisions[index]["file"], finding)
+                for index in owned for finding in revisions[index]["formatted_sql"]]
+    if findings:
+        return False, "\n".join(findings)
+    return True, messages.parameters_ok(files)
+
+
+def _offline_check(facts, revisions, step, progress):
+    offline = facts.get("offline")
+    if offline is None:
+        return False, messages.not_checked("the chain could not be rendered (see the checks above).")
+    if offline["error"]:
+        return False, messages.offline_failed(offline)
+    return True, messages.offline_ok(offline["dialect"])
+
+
+def _check_clean_check(facts, revisions, step, progress):
+    at_head = facts.get("models_at_head")
+    if at_head is None:
+        return False, messages.not_checked("the migrations do not reach head.")
+    if at_head:
+        return False, messages.models_differ(at_head)
+    return True, messages.models_match_head()
+
+
+STEP_CHECKS = {
+    DEFAULTS: _defaults_check,
+    NAMED: _named_check,
+    REFERENCES: _references_check,
+    PARAMETERS: _parameters_check,
+    OFFLINE: _offline_check,
+    CHECK_CLEAN: _check_clean_check,
+}

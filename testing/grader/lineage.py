@@ -66,8 +66,6 @@ class _Unseedable(Exception):
 def _sample_row(connection, table, number):
     row = {}
     for column in table.columns:
-        if column.primary_key and isinstance(column.type, sa.Integer) and len(table.primary_key.columns) == 1:
-            continue  # the database numbers these itself
         if column.foreign_keys:
             row[column.name] = _referenced_value(connection, column, number)
             continue
@@ -94,6 +92,7 @@ def _sample_value(table_name, column, number):
     if isinstance(type_, sa.Boolean):
         return number % 2 == 0
     if isinstance(type_, sa.Integer):
+        # Ids too: a migration that assumes the first row has id 1 finds no such row.
         return 1000 * number + 7
     if isinstance(type_, (sa.Float, sa.Numeric)):
         return number + 0.5
@@ -188,6 +187,48 @@ def _follow_columns(name, table, other, allow_renames):
     return column_map, losses
 
 
+def new_column_values(before, after, renames):
+    """The values that rows already there got in the columns a migration added to their table.
+
+    Returns [{"table", "column", "values": [[value, rows], ...]}] for every added column.
+    """
+    filled = []
+    for name, (new_name, column_map) in renames.items():
+        matched = _matched_rows(before[name], after[new_name])
+        kept = set(column_map.values()) | set(before[name]["columns"])
+        for column in after[new_name]["columns"]:
+            if column in kept or not matched:
+                continue
+            counts = {}
+            for _, row in matched:
+                counts[row[column]] = counts.get(row[column], 0) + 1
+            filled.append({"table": new_name, "column": column, "values": [list(pair) for pair in counts.items()]})
+    return filled
+
+
+def dangling_references(connection):
+    """Rows whose foreign key value points at no row: [{"table", "column", "target", "rows", "values"}].
+
+    SQLite does not enforce foreign keys by default, so a wrong backfill goes unnoticed there.
+    """
+    tables = sa.MetaData()
+    tables.reflect(bind=connection)
+    items = []
+    for table in tables.sorted_tables:
+        for constraint in table.foreign_key_constraints:
+            if len(constraint.elements) != 1:
+                continue
+            element = constraint.elements[0]
+            column, target = element.parent, element.column
+            orphan = sa.select(column).where(column.is_not(None), ~sa.exists().where(target == column))
+            values = connection.execute(orphan).scalars().all()
+            if values:
+                items.append({"table": table.name, "column": column.name,
+                              "target": f"{target.table.name}.{target.name}",
+                              "rows": len(values), "values": sorted(set(values), key=repr)[:3]})
+    return items
+
+
 def only_carried(losses, carried):
     """The losses that concern `carried` ({table: [columns]}), the data that existed earlier."""
     kept = []
@@ -198,6 +239,12 @@ def only_carried(losses, carried):
             continue
         kept.append(item)
     return kept
+
+
+def restrict(snapshot, keys):
+    """Only the tables and rows named in `keys` ({table: set of row keys})."""
+    return {name: {**table, "rows": {key: row for key, row in table["rows"].items() if key in keys[name]}}
+            for name, table in snapshot.items() if name in keys}
 
 
 def _rows_added(before, after):

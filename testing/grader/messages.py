@@ -24,8 +24,9 @@ def app_problem(details):
         return ("Importing app.py already creates tables: remove `db.create_all()`. With migrations,\n"
                 "`flask db upgrade` creates the tables; both together end in \"table already exists\".")
     if problem == "ignores_database_url":
-        return (f"app.py ignores DATABASE_URL: the grader asked for {details['expected']} and got "
-                f"{details['found']}.\nRead it with `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
+        return (f"app.py ignores DATABASE_URL: the grader set it to a scratch {details['expected']} database, "
+                f"and your app opened {details['found']}.\n"
+                "Read it with `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
     return f"Your app could not be loaded ({problem})."
 
 
@@ -75,15 +76,46 @@ def learner_code_failed(error):
     text = f"{function} of {error['migration']} failed{place}: {error['error']}"
     if error.get("file") and error.get("file") != error["migration"]:
         text += f"\n  raised in {where(error).rstrip(': ')}"
-    fix = next((fix for known, fix in KNOWN_FIXES if known in error["error"]), None)
+    return with_known_fix(text, error["error"])
+
+
+def with_known_fix(text, error):
+    """`text`, followed by what to write instead when `error` is one the lessons teach about."""
+    fix = next((fix for known, fix in KNOWN_FIXES if known in error), None)
     return f"{text}\n{fix}" if fix else text
 
+
+NOT_NULL_WITHOUT_DEFAULT = (
+    "The table already has rows, and a NOT NULL column needs a value for each of them. Python's\n"
+    "default= is only used by SQLAlchemy for new rows; the database needs server_default=, e.g.\n"
+    "sa.Column('title', sa.String(length=80), server_default='Associate', nullable=False)\n"
+    "(or add the column nullable, fill it with an UPDATE, then make it NOT NULL).")
+NAMELESS_CONSTRAINT = (
+    "SQLite cannot drop a constraint that has no name. Give MetaData a naming_convention in models.py\n"
+    "and name the constraint in both functions: batch_op.f('uq_departments_name').")
+SUBQUERY_ADVICE = (
+    "Look the id up in the same statement, with a bound parameter, never a fixed number:\n"
+    "UPDATE employees SET department_id = (SELECT id FROM departments WHERE name = :name)")
 
 # Errors a database raises for a mistake the lessons teach about, with what to write instead.
 KNOWN_FIXES = [
     ("require the existing type",
      "MySQL rewrites the whole column: give op.alter_column() the column's current type and nullability,\n"
      "e.g. existing_type=sa.String(length=120), existing_nullable=True (as models.py has them)."),
+    ("Cannot add a NOT NULL column with default value NULL", NOT_NULL_WITHOUT_DEFAULT),
+    ("contains null values", NOT_NULL_WITHOUT_DEFAULT),
+    ("NOT NULL constraint failed", NOT_NULL_WITHOUT_DEFAULT),
+    ("Constraint must have a name", NAMELESS_CONSTRAINT),
+    ("No such constraint", NAMELESS_CONSTRAINT),
+    ("FOREIGN KEY constraint failed", SUBQUERY_ADVICE),
+    ("violates foreign key constraint", SUBQUERY_ADVICE),
+    ("foreign key constraint fails", SUBQUERY_ADVICE),
+    ("batch mode with dialect sqlite requires a live database",
+     "SQLite rebuilds a table to change it, which needs a live database. Render the SQL for the database\n"
+     "it is meant for: DATABASE_URL=postgresql+psycopg://localhost/hr flask db upgrade --sql"),
+    ("'NoneType' object has no attribute",
+     "With --sql nothing runs, so a query gives nothing back to read in Python. Let the database do the\n"
+     "work in one statement, e.g. an UPDATE with a subquery."),
 ]
 
 
@@ -116,6 +148,11 @@ def schema_item(item, expected_name):
     if kind == "type":
         return (f"stores {code(item['table'] + '.' + item['column'])} as {item['found']}; "
                 f"{expected_name} says {item['expected']}")
+    if kind == "server_default":
+        column = code(item["table"] + "." + item["column"])
+        found = f"server default {item['found']}" if item["found"] else "no server default"
+        expected = f"says {item['expected']}" if item["expected"] else "has none"
+        return f"gives {column} {found}; {expected_name} {expected}"
     if kind == "primary_key":
         return (f"has primary key ({', '.join(item['found'])}) on {code(item['table'])}; "
                 f"{expected_name} says ({', '.join(item['expected'])})")
@@ -174,7 +211,7 @@ def loss(item, file, direction):
     if kind == "values_changed":
         return f"{doer} changes {code(table + '.' + item['column'])} in {rows(item['rows'])}."
     if kind == "rows_added":
-        return f"after {doer}, {code(table)} has {rows(item['rows'])} that were not there before."
+        return f"after {doer}, {code(table)} has {rows(item['rows'])} it did not have before."
     return f"{doer} loses data ({kind})."
 
 
@@ -221,7 +258,7 @@ def not_as_before(item, file, direction):
     if item["kind"] == "rows_lost":
         return f"{after} {table} has {item['of'] - item['rows']} of its {rows(item['of'])} from before."
     if item["kind"] == "rows_added":
-        return f"{after} {table} has {rows(item['rows'])} that were not there before."
+        return f"{after} {table} has {rows(item['rows'])} it did not have before."
     if item["kind"] == "column_lost":
         return f"{after} column {code(item['table'] + '.' + item['column'])} has lost its values in {rows(item['rows'])}."
     return f"{after} {code(item['table'] + '.' + item['column'])} differs in {rows(item['rows'])} from before."
@@ -249,6 +286,68 @@ def models_differ(items):
             f"compared with models.py, the database\n{schema_items(items, 'models.py')}\n"
             "Run `flask db migrate -m \"...\"` for a change you made in models.py, check the script, "
             "then `flask db upgrade`.")
+
+
+# -- the checks a step asks for --------------------------------------------------------------
+
+def no_server_default(files):
+    return (f"No column added by {', '.join(files)} has a server default, so the rows already there\n"
+            "get nothing from the database. Write server_default='...' on the column, in models.py and in the migration.")
+
+
+def default_not_given(item, file):
+    found = ", ".join(f"{value!r} in {rows(count)}" for value, count in item["values"])
+    return (f"after upgrade() of {file}, the rows already in {code(item['table'])} hold {found} in "
+            f"{code(item['column'])},\nnot its server default {item['default']!r}. Leave the column to "
+            "server_default, or fill it with that value.")
+
+
+def defaults_given(items):
+    return "; ".join(f"existing rows got {item['table']}.{item['column']} = {item['default']!r}" for item in items)
+
+
+def unnamed_constraints(file, items):
+    lines = [f"  - the {item['what'].replace('_', ' ')} constraint on {item['table']}({', '.join(item['columns'])}) "
+             f"should be called {code(item['expected'])}" for item in items]
+    return (f"after {file}, the database holds constraints without a name:\n" + "\n".join(lines) + "\n"
+            "Autogenerate matches them by columns, but without a name they can never be dropped.\n"
+            "Let Alembic create them (op.create_foreign_key / op.create_unique_constraint, in a batch block\n"
+            f"on SQLite) with the convention's name, e.g. batch_op.f('{items[0]['expected']}').")
+
+
+def constraints_named():
+    return "every constraint has the name the naming convention gives it"
+
+
+def dangling(item, file):
+    values = ", ".join(map(str, item["values"]))
+    return (f"after upgrade() of {file}, {rows(item['rows'])} of {code(item['table'])} have "
+            f"{code(item['column'])} = {values},\nbut {code(item['target'])} has no such row. " + SUBQUERY_ADVICE)
+
+
+def references_ok(files):
+    return f"after {', '.join(files)}, every foreign key value points at an existing row"
+
+
+def formatted_sql(file, finding):
+    return (f"{file} line {finding['line']} builds SQL with {finding['how']}. A value with a quote in it breaks\n"
+            "such SQL (that is how SQL injection happens). Bind the value instead:\n"
+            "    sa.text(\"... WHERE name = :name\").bindparams(name=\"Unassigned\")")
+
+
+def parameters_ok(files):
+    return f"{', '.join(files)} binds its values; no SQL is built from strings"
+
+
+def offline_failed(offline):
+    error = offline["error"]
+    text = (f"`flask db upgrade --sql` ({offline['dialect']} SQL, as a DBA would review it) fails: "
+            f"{where(error)}{error['error']}")
+    return with_known_fix(text, error["error"])
+
+
+def offline_ok(dialect):
+    return f"the whole chain renders as {dialect} SQL (`flask db upgrade --sql`)"
 
 
 def not_checked(reason):

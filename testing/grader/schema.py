@@ -4,6 +4,8 @@ The differences come back as plain dicts ("schema items") that messages.py can p
 {"kind": "missing_table", "table": "departments"} and so on. "missing" means the MetaData
 has it and the database does not; "extra" the other way round.
 """
+import re
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -22,7 +24,7 @@ def reflect(connection):
 
 def differences(connection, metadata):
     """What the database lacks or has in excess compared with `metadata`, as schema items."""
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
     items = []
     for diff in compare_metadata(context, metadata):
         # Changes to one column come grouped in a list; everything else is a single tuple.
@@ -50,6 +52,10 @@ def _describe(change, metadata):
         if metadata.tables[table].c[column].primary_key:
             return None
         return {"kind": "nullable", "table": table, "column": column, "expected": expected}
+    if kind == "modify_default":
+        _, _, table, column, _, found, expected = change
+        return {"kind": "server_default", "table": table, "column": column,
+                "expected": _default_text(expected), "found": _default_text(found)}
     if kind == "modify_type":
         _, _, table, column, _, found, expected = change
         return {"kind": "type", "table": table, "column": column,
@@ -76,6 +82,55 @@ def _type_name(type_):
         return type_.compile()
     except Exception:  # some types only compile for one dialect
         return type(type_).__name__.upper()
+
+
+def _default_text(default):
+    """A server default as SQL text, e.g. 'Associate', or None for no default."""
+    if default is None:
+        return None
+    argument = getattr(default, "arg", default)
+    if isinstance(argument, str):
+        return "'" + argument.replace("'", "''") + "'"
+    return str(getattr(argument, "text", argument))
+
+
+QUOTED = re.compile(r"^'((?:[^']|'')*)'(::[\w ]+)?$")
+
+
+def default_value(column):
+    """A reflected column's server default as the text a row gets, e.g. Associate; None if it has none."""
+    if column.server_default is None:
+        return None
+    text = str(getattr(column.server_default.arg, "text", column.server_default.arg)).strip()
+    quoted = QUOTED.match(text)
+    return quoted.group(1).replace("''", "'") if quoted else text
+
+
+def unnamed_constraints(connection, metadata):
+    """Constraints that `metadata` names but the database holds without a name.
+
+    Autogenerate matches an unnamed constraint to a named one by its columns, so it does not
+    see this; but a constraint without a name cannot be dropped later ("Constraint must have a name").
+    """
+    inspector = sa.inspect(connection)
+    existing = set(inspector.get_table_names())
+    items = []
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        found = {
+            "unique": [(c["name"], c["column_names"]) for c in inspector.get_unique_constraints(table.name)],
+            "foreign_key": [(c["name"], c["constrained_columns"]) for c in inspector.get_foreign_keys(table.name)],
+        }
+        for constraint in table.constraints:
+            what = {sa.UniqueConstraint: "unique", sa.ForeignKeyConstraint: "foreign_key"}.get(type(constraint))
+            if what is None or not constraint.name:
+                continue
+            columns = sorted(column.name for column in constraint.columns)
+            if any(name is None and sorted(names) == columns for name, names in found[what]):
+                items.append({"kind": "unnamed", "what": what, "table": table.name, "columns": columns,
+                              "expected": str(constraint.name)})
+    return items
 
 
 def _primary_key_differences(connection, metadata):

@@ -45,18 +45,28 @@ class ChainWalk:
                 after = lineage.snapshot(connection)
                 reflected = schema.reflect(connection)
                 matches = {step: schema.differences(connection, metadata) for step, metadata in self.states.items()}
+                unnamed = {step: schema.unnamed_constraints(connection, metadata)
+                           for step, metadata in self.states.items()}
+                dangling = lineage.dangling_references(connection)
             losses, renames = lineage.follow(before, after)
+            filled = lineage.new_column_values(before, after, renames)
+            for item in filled:
+                item["default"] = schema.default_value(reflected.tables[item["table"]].c[item["column"]])
             moved_to = {new for new, _ in renames.values()}
             new_tables = [name for name in after if name not in before and name not in moved_to]
             refused = self._seed(new_tables)
             with self.engine.connect() as connection:
                 seeded = lineage.snapshot(connection)
             carried = {new: list(columns.values()) for new, columns in renames.values()}
+            carried_keys = {new: set(before[old]["rows"]) & set(after[new]["rows"])
+                            for old, (new, _) in renames.items()}
             self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected,
-                                 "new_tables": new_tables, "carried": carried})
+                                 "new_tables": new_tables, "carried": carried, "carried_keys": carried_keys})
             self.events.fact("climbed", {
                 "index": index, "matches": matches, "losses": losses, "refused_seed": refused, "new_tables": new_tables,
                 "renames": {old: new for old, (new, _) in renames.items() if new != old},
+                "filled": filled, "dangling": dangling,
+                "unnamed": unnamed,
             })
             before = seeded
 
@@ -80,7 +90,9 @@ class ChainWalk:
             if error:
                 result["downgrade_error"] = error
             else:
-                result["after_downgrade"] = self._compare(top, below_schema, below_rows,
+                # Only the rows the upgrade brought from below must survive; it may delete what it inserted.
+                carried_rows = lineage.restrict(top, self.records[index]["carried_keys"])
+                result["after_downgrade"] = self._compare(carried_rows, below_schema, below_rows,
                                                           carried=self.records[index]["carried"])
                 if index == len(self.revisions) - 1:
                     with self.engine.connect() as connection:
@@ -92,7 +104,9 @@ class ChainWalk:
                     result["reupgrade_error"] = error
                 else:
                     record = self.records[index]
-                    result["after_reupgrade"] = self._compare(down, record["schema"], record["rows"])
+                    result["after_reupgrade"] = self._compare(down, record["schema"], record["rows"],
+                                                              carried=record["carried"],
+                                                              carried_keys=record["carried_keys"])
             self.events.fact("round_trip", result)
             if not self._back_below(revision, index, result):
                 return
@@ -101,17 +115,24 @@ class ChainWalk:
         with self.engine.connect() as connection:
             return lineage.snapshot(connection)
 
-    def _compare(self, rows_before, expected_schema, expected_rows, carried=None):
+    def _compare(self, rows_before, expected_schema, expected_rows, carried=None, carried_keys=None):
         """Follow the rows across the migration just run, then compare with the expected state.
 
-        For a downgrade, `carried` names the tables and columns whose rows its upgrade brought
-        from the state below: only those must come back; what the upgrade created may go.
+        `carried` names the tables and columns whose rows the upgrade brought from the state
+        below: after a downgrade, only those must come back; what the upgrade created may go.
+        After upgrading again, `carried_keys` limits the comparison to those rows: rows the
+        migration itself inserts may get new ids the second time (PostgreSQL's sequences move on).
         """
         now = self._rows()
         losses, _ = lineage.follow(rows_before, now)
         if carried is not None:
             losses = lineage.only_carried(losses, carried)
-        differences, _ = lineage.follow(expected_rows, now, allow_renames=False)
+        if carried_keys is None:
+            differences, _ = lineage.follow(expected_rows, now, allow_renames=False)
+        else:
+            differences, _ = lineage.follow(lineage.restrict(expected_rows, carried_keys),
+                                            lineage.restrict(now, carried_keys), allow_renames=False)
+            differences = lineage.only_carried(differences, carried)
         with self.engine.connect() as connection:
             items = schema.differences(connection, expected_schema)
         return {"schema": items, "losses": losses, "differences": differences}

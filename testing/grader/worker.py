@@ -4,12 +4,16 @@ It runs inside the scratch copy of the server folder, with DATABASE_URL pointing
 database, and reports facts as JSON lines on the file descriptor named in the settings. It never
 decides pass or fail; the supervisor that started it may stop it at any time (a time limit).
 """
+import contextlib
 import importlib
 import importlib.util
+import io
 import json
 import os
 import sys
 import warnings
+
+from alembic import command
 
 from .chain import ChainProblem, load_chain
 from .failures import describe_exception
@@ -71,6 +75,30 @@ def _walk_learner_chain(events, settings):
         events.fact("chain", {"problem": None, "revisions": revisions})
         states = {int(step): _lesson_metadata(path) for step, path in settings["states"].items()}
         ChainWalk(engine, config, revisions, states, migrate.db.metadata, events, run_learner_code).run()
+        events.fact("offline", _render_offline(migrate.db, config, run_learner_code))
+
+
+# SQLite cannot render batch operations without a live database, so SQLite chains are rendered as
+# the SQL a PostgreSQL DBA would review. Making the engine needs only the driver, no server.
+OFFLINE_URL = {"sqlite": "postgresql+psycopg://offline/hr"}
+
+
+def _render_offline(db, config, run_learner_code):
+    """Run the whole chain as `flask db upgrade --sql` does; the dialect and the error, if any."""
+    import sqlalchemy as sa
+
+    engines = db.engines  # Flask-Migrate's env.py asks Flask-SQLAlchemy for the engine's URL
+    online = engines[None]
+    url = OFFLINE_URL.get(online.dialect.name)
+    offline = sa.create_engine(url) if url else online
+    engines[None] = offline
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the SQL itself is not needed
+            error = run_learner_code("rendering the chain as SQL (flask db upgrade --sql)",
+                                     lambda: command.upgrade(config, "head", sql=True))
+    finally:
+        engines[None] = online
+    return {"dialect": offline.dialect.name, "error": error}
 
 
 def _import_app():
@@ -82,6 +110,7 @@ def _import_app():
 
 
 def _app_problem(app, database):
+    import sqlalchemy as sa
     from flask import Flask
 
     if not isinstance(app, Flask):
@@ -89,9 +118,12 @@ def _app_problem(app, database):
     if "migrate" not in app.extensions:
         return {"problem": "no_migrate"}
     with app.app_context():
-        dialect = app.extensions["migrate"].db.engine.dialect.name
-    if dialect != database:
-        return {"problem": "ignores_database_url", "found": dialect, "expected": database}
+        url = app.extensions["migrate"].db.engine.url
+    expected = sa.make_url(os.environ["DATABASE_URL"])
+    if url.get_backend_name() != database or url.database != expected.database:
+        found = url.set(database=os.path.relpath(url.database)) if url.get_backend_name() == "sqlite" else url
+        return {"problem": "ignores_database_url", "expected": database,
+                "found": found.render_as_string(hide_password=True)}
     return None
 
 

@@ -7,6 +7,7 @@ and the scratch folder's path are normalised on both sides.
 Each lesson starts where `lesson start N` puts the learner (testing/guide/workspace.py).
 The learner's edits are HTML comments, invisible on GitHub, placed where the lesson asks for them:
     <!-- lesson-test: models -->      models.py becomes the step's lessons/NN/models.py
+    <!-- lesson-test: models FILE --> models.py becomes lessons/NN/FILE (a first try the lesson shows)
     <!-- lesson-test: migration -->   the newest migration becomes the step's reference migration
 """
 import os
@@ -21,7 +22,7 @@ from testing import course
 
 from .clones import learner_environment
 
-BLOCK = re.compile(r"```console\n(.*?)```|<!-- lesson-test: (\w+) -->", re.S)
+BLOCK = re.compile(r"```console\n(.*?)```|<!-- lesson-test: ([\w ./-]+?) -->", re.S)
 REVISION = re.compile(r"(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])")
 DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+")
 ANY_LINES = "..."
@@ -63,26 +64,28 @@ def matches(expected, actual):
 
 
 def run(command, server):
-    """Run one README command the way a learner in server/ would, with this Python's tools."""
+    """Run one README command the way a learner in server/ would (in a shell: globs and
+    `NAME=value command` work), with this Python's tools."""
     words = shlex.split(command)
     cli = [sys.executable, str(course.REPO_ROOT / "testing" / "cli.py")]
     # The learner's commands work on their own server/; here the scratch folder stands in for it.
     if words[:3] == ["pipenv", "run", "grade"]:
-        words = [*cli, "grade", *words[3:], "--server-dir", str(server)]
+        command = shlex.join([*cli, "grade", *words[3:], "--server-dir", str(server)])
     elif words[:3] == ["pipenv", "run", "lesson"]:
-        words = [*cli, "lesson", "--server-dir", str(server), *words[3:]]
+        command = shlex.join([*cli, "lesson", "--server-dir", str(server), *words[3:]])
     env = learner_environment()
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env["PYTHONWARNINGS"] = "ignore"
     env["PYTHONUNBUFFERED"] = "1"  # interleave output and log lines as a terminal shows them
-    done = subprocess.run(words, cwd=server, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    done = subprocess.run(["bash", "-c", command], cwd=server, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=120)
-    return done.returncode, normalise(done.stdout, server)
+    return done.returncode, normalise(done.stdout.rstrip(), server)  # trailing blank lines show as nothing
 
 
-def apply_edit(name, step, server):
+def apply_edit(edit, step, server):
+    name, _, argument = edit.partition(" ")
     if name == "models":
-        shutil.copyfile(step.models_path, server / "models.py")
+        shutil.copyfile(step.folder / argument if argument else step.models_path, server / "models.py")
     elif name == "migration":
         versions = server / "migrations" / "versions"
         newest = max(versions.glob("*.py"), key=lambda path: path.stat().st_mtime_ns)
@@ -90,6 +93,6 @@ def apply_edit(name, step, server):
         for reference in step.migration_files:
             shutil.copyfile(reference, versions / reference.name)
     else:
-        raise ValueError(f"unknown lesson-test edit {name!r} in {step.readme}")
+        raise ValueError(f"unknown lesson-test edit {edit!r} in {step.readme}")
 
 

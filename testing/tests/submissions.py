@@ -143,6 +143,113 @@ def downgrade():
 '''
 
 
+# Step 06 as autogenerate writes it from a models.py with nullable=False and no server default.
+NOT_NULL_WITHOUT_DEFAULT = '''def upgrade():
+    with op.batch_alter_table('employees', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('title', sa.String(length=80), nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('employees', schema=None) as batch_op:
+        batch_op.drop_column('title')
+'''
+
+# The three-move way, but the rows already there get another value than the server default.
+BACKFILLED_WITH_ANOTHER_VALUE = '''def upgrade():
+    op.add_column('employees', sa.Column('title', sa.String(length=80), nullable=True))
+    op.execute("UPDATE employees SET title = 'Staff'")
+    with op.batch_alter_table('employees') as batch_op:
+        batch_op.alter_column('title', existing_type=sa.String(length=80), nullable=False,
+                              server_default='Associate')
+
+
+def downgrade():
+    with op.batch_alter_table('employees') as batch_op:
+        batch_op.drop_column('title')
+'''
+
+# SQLite's own recipe for changing a table, by hand: the UNIQUE it declares has no name.
+UNNAMED_UNIQUE = '''def upgrade():
+    op.execute("CREATE TABLE departments_new (id INTEGER NOT NULL PRIMARY KEY, "
+               "name VARCHAR(80) NOT NULL, location VARCHAR(120), UNIQUE (name))")
+    op.execute("INSERT INTO departments_new (id, name, location) SELECT id, name, location FROM departments")
+    op.drop_table('departments')
+    op.rename_table('departments_new', 'departments')
+
+
+def downgrade():
+    with op.batch_alter_table('departments', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_departments_name', type_='unique')
+'''
+
+# The three moves, with no server default: the rows are filled, the database has no default.
+THREE_MOVES_WITHOUT_SERVER_DEFAULT = '''def upgrade():
+    op.add_column('employees', sa.Column('title', sa.String(length=80), nullable=True))
+    op.execute("UPDATE employees SET title = 'Associate'")
+    with op.batch_alter_table('employees') as batch_op:
+        batch_op.alter_column('title', existing_type=sa.String(length=80), nullable=False)
+
+
+def downgrade():
+    with op.batch_alter_table('employees') as batch_op:
+        batch_op.drop_column('title')
+'''
+
+
+def constraint_named_none(server):
+    """Autogenerate's script from a models.py with unique=True and no naming convention."""
+    shutil.copyfile(course.step(7).folder / "tries" / "models.py", server / "models.py")
+    edit(migration_of(server, 7), "batch_op.f('uq_departments_name')", "None")  # both functions
+
+
+# The same recipe for step 08: the foreign key it declares has no name, and autogenerate
+# matches it to models.py's named one by its columns.
+UNNAMED_FOREIGN_KEY = '''def upgrade():
+    op.execute(sa.text("INSERT INTO departments (name) VALUES (:name)").bindparams(name=UNASSIGNED))
+    op.execute("CREATE TABLE employees_new (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(80) NOT NULL, "
+               "salary INTEGER, title VARCHAR(80) DEFAULT 'Associate' NOT NULL, "
+               "department_id INTEGER NOT NULL REFERENCES departments (id))")
+    op.execute(sa.text("INSERT INTO employees_new (id, name, salary, title, department_id) "
+                       "SELECT id, name, salary, title, (SELECT id FROM departments WHERE name = :name) "
+                       "FROM employees").bindparams(name=UNASSIGNED))
+    op.drop_table('employees')
+    op.rename_table('employees_new', 'employees')
+
+
+def downgrade():
+    with op.batch_alter_table('employees', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_employees_department_id_departments'), type_='foreignkey')
+        batch_op.drop_column('department_id')
+    op.execute(sa.text("DELETE FROM departments WHERE name = :name").bindparams(name=UNASSIGNED))
+'''
+
+# Step 08 as autogenerate writes it: one NOT NULL column for a table that has rows.
+FOREIGN_KEY_IN_ONE_GO = '''def upgrade():
+    with op.batch_alter_table('employees', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('department_id', sa.Integer(), nullable=False))
+        batch_op.create_foreign_key(batch_op.f('fk_employees_department_id_departments'), 'departments', ['department_id'], ['id'])
+
+
+def downgrade():
+    with op.batch_alter_table('employees', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_employees_department_id_departments'), type_='foreignkey')
+        batch_op.drop_column('department_id')
+'''
+
+STEP_08_BACKFILL = '''    op.execute(sa.text(
+        "UPDATE employees SET department_id = (SELECT id FROM departments WHERE name = :name) "
+        "WHERE department_id IS NULL"
+    ).bindparams(name=UNASSIGNED))'''
+# The id of "Unassigned" as the learner saw it in their own database.
+HARD_CODED_ID_BACKFILL = '''    op.execute("UPDATE employees SET department_id = 3 WHERE department_id IS NULL")'''
+F_STRING_BACKFILL = '''    op.execute(f"UPDATE employees SET department_id = (SELECT id FROM departments WHERE name = '{UNASSIGNED}')")'''
+# Reads the id in Python: works on a live database, has nothing to read with --sql.
+ID_READ_IN_PYTHON_BACKFILL = '''    connection = op.get_bind()
+    unassigned_id = connection.execute(
+        sa.text("SELECT id FROM departments WHERE name = :name"), {"name": UNASSIGNED}).scalar()
+    op.execute(sa.text("UPDATE employees SET department_id = :id").bindparams(id=unassigned_id))'''
+
+
 def second_head(server):
     """A teammate's migration with the same parent as step 02's."""
     copy = server / "migrations" / "versions" / "f0a1b2c3d4e5_add_salary_index.py"
@@ -215,4 +322,40 @@ WRONG_SUBMISSIONS = [
                     judge.REACHED, "upgrade of migrations/versions/d3e5f7a9b003_rename_department_to_departments.py "
                     "did not finish within 3 seconds"),
     WrongSubmission("no migrations at all", 1, no_migrations, 1, judge.CHAIN, "There is no migrations folder"),
+    WrongSubmission("a NOT NULL column without a server default", 6,
+                    lambda s: with_functions(s, 6, NOT_NULL_WITHOUT_DEFAULT), 6, judge.REACHED,
+                    "Cannot add a NOT NULL column with default value NULL\nThe table already has rows"),
+    WrongSubmission("existing rows backfilled with another value", 6,
+                    lambda s: with_functions(s, 6, BACKFILLED_WITH_ANOTHER_VALUE), 6, judge.DEFAULTS,
+                    "the rows already in `employees` hold 'Staff' in 3 rows in `title`,\nnot its server default 'Associate'"),
+    WrongSubmission("a server default only in Python", 6,
+                    lambda s: with_functions(s, 6, THREE_MOVES_WITHOUT_SERVER_DEFAULT), 6, judge.REACHED,
+                    "gives `employees.title` no server default; the lesson says 'Associate'"),
+    WrongSubmission("a unique constraint without a name", 7,
+                    lambda s: with_functions(s, 7, UNNAMED_UNIQUE), 7, judge.REACHED,
+                    "has no unique `uq_departments_name` on departments(name)"),
+    WrongSubmission("a foreign key without a name", 8,
+                    lambda s: with_functions(s, 8, UNNAMED_FOREIGN_KEY), 8, judge.NAMED,
+                    "the foreign key constraint on employees(department_id) should be called "
+                    "`fk_employees_department_id_departments`"),
+    WrongSubmission("a constraint named None", 7,
+                    constraint_named_none, 7, judge.REACHED,
+                    "ValueError: Constraint must have a name\nSQLite cannot drop a constraint that has no name"),
+    WrongSubmission("a NOT NULL foreign key in one go", 8,
+                    lambda s: with_functions(s, 8, FOREIGN_KEY_IN_ONE_GO), 8, judge.REACHED,
+                    "NOT NULL constraint failed: _alembic_tmp_employees.department_id\nThe table already has rows"),
+    WrongSubmission("a backfill with a hard-coded id", 8,
+                    lambda s: edit(migration_of(s, 8), STEP_08_BACKFILL, HARD_CODED_ID_BACKFILL), 8, judge.REFERENCES,
+                    "3 rows of `employees` have `department_id` = 3,\nbut `departments.id` has no such row"),
+    WrongSubmission("a backfill with an f-string", 8,
+                    lambda s: edit(migration_of(s, 8), STEP_08_BACKFILL, F_STRING_BACKFILL), 8, judge.PARAMETERS,
+                    "b7c9d1e3f008_employees_belong_to_a_department.py line 30 builds SQL with an f-string"),
+    WrongSubmission("a backfill that reads the id in Python", 8,
+                    lambda s: edit(migration_of(s, 8), STEP_08_BACKFILL, ID_READ_IN_PYTHON_BACKFILL), 8, judge.OFFLINE,
+                    "'NoneType' object has no attribute 'scalar'\nWith --sql nothing runs"),
+    WrongSubmission("a downgrade that keeps the department it created", 8,
+                    lambda s: edit(migration_of(s, 8), "    op.execute(sa.text(\"DELETE FROM departments", "    pass  # ("),
+                    8, judge.ROUND_TRIP, "`departments` has 1 row it did not have before"),
+    WrongSubmission("models.py changed after the last migration", 9, column_never_migrated, 9, judge.CHECK_CLEAN,
+                    "has no column `employees.email`"),
 ]

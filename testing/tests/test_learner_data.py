@@ -21,7 +21,7 @@ def learner_folder(tmp_path):
 def test_grading_leaves_files_and_database_byte_identical(tmp_path):
     server = learner_folder(tmp_path)
     before = fingerprint(server)
-    assert grade(server).passed
+    assert grade(server, up_to_step=4).passed
     assert fingerprint(server) == before
 
 
@@ -33,12 +33,15 @@ def test_a_failing_grade_leaves_them_identical_too(tmp_path):
     assert fingerprint(server) == before
 
 
-def test_an_app_that_hard_codes_its_sqlite_file_is_graded_on_a_copy(tmp_path):
+def test_an_app_that_hard_codes_its_sqlite_file_is_told_so_and_its_database_is_untouched(tmp_path):
     server = learner_folder(tmp_path)
     edit(server / "app.py", 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")',
          HARD_CODED_URL)
     before = fingerprint(server)
-    assert grade(server).passed
+    check = next(c for c in grade(server, up_to_step=4).steps[0].checks if c.name == judge.APP)
+    assert not check.passed
+    assert "app.py ignores DATABASE_URL" in check.message
+    assert "your app opened sqlite:///instance/app.db" in check.message
     assert fingerprint(server) == before
 
 
