@@ -21,6 +21,7 @@ class Step:
     folder: Path
     models_may_lag: bool = False
     checks: tuple = ()  # names of the step's own checks (judge.STEP_CHECKS), beyond the common ones
+    given: tuple = ()  # names of reference migrations the step starts with (`lesson start`)
 
     @property
     def label(self):
@@ -79,6 +80,7 @@ def steps():
             folder=LESSONS_DIR / entry["folder"],
             models_may_lag=entry.get("models_may_lag", False),
             checks=tuple(entry.get("checks", ())),
+            given=tuple(entry.get("given", ())),
         )
         for entry in manifest()["step"]
     )

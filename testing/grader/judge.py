@@ -26,6 +26,7 @@ REFERENCES = "every reference points at a row"
 PARAMETERS = "SQL uses bound parameters"
 OFFLINE = "chain renders as SQL"
 CHECK_CLEAN = "flask db check finds nothing"
+MERGED = "branches joined by a merge"
 
 
 @dataclass
@@ -319,6 +320,16 @@ def _check_clean_check(facts, revisions, step, progress):
     return True, messages.models_match_head()
 
 
+def _merged_check(facts, revisions, step, progress):
+    owned = progress.owned.get(step.number)
+    if owned is None:
+        return False, messages.not_checked("the step's schema is not reached.")
+    merges = [revision["file"] for revision in revisions[owned[0]:] if len(revision["parents"]) > 1]
+    if not merges:
+        return False, messages.no_merge([revisions[index]["file"] for index in owned])
+    return True, messages.merged(merges)
+
+
 STEP_CHECKS = {
     DEFAULTS: _defaults_check,
     NAMED: _named_check,
@@ -326,4 +337,5 @@ STEP_CHECKS = {
     PARAMETERS: _parameters_check,
     OFFLINE: _offline_check,
     CHECK_CLEAN: _check_clean_check,
+    MERGED: _merged_check,
 }

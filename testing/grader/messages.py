@@ -350,6 +350,16 @@ def offline_ok(dialect):
     return f"the whole chain renders as {dialect} SQL (`flask db upgrade --sql`)"
 
 
+def no_merge(files):
+    return (f"{', '.join(files)} follow one another: no merge revision joins two branches.\n"
+            "If you changed your teammate's down_revision, put it back: never edit a migration others have\n"
+            "applied. Then join the two heads with `flask db merge heads -m \"merge\"` and `flask db upgrade`.")
+
+
+def merged(files):
+    return f"{', '.join(files)} joins the branches; both are applied"
+
+
 def not_checked(reason):
     return f"Not checked: {reason}"
 

@@ -164,13 +164,16 @@ class ChainWalk:
 
     @staticmethod
     def _parent_target(revision):
-        """Where downgrading this one revision goes: its parent, base for the first one."""
+        """The target that downgrades this one revision and nothing else."""
         parents = revision["parents"]
         if not parents:
             return "base"
         if len(parents) == 1:
-            return parents[0]
-        return "-1"  # a merge revision: one step down restores both of its parents
+            # "rev@parent" walks down this revision's own branch only; a plain "parent" would
+            # also take back a sibling branch that has the same parent.
+            return f"{revision['id']}@{parents[0]}"
+        return parents[0]  # a merge: going down to one parent leaves both parents applied
+
 
     def _migrate(self, direction, revision, target):
         run = command.upgrade if direction == "upgrade" else command.downgrade

@@ -35,11 +35,19 @@ def restore(backup, server_dir):
 
 
 def _prepare_start(number, new):
-    """Steps before `number` done: their models and migrations, the database upgraded and seeded."""
+    """Steps before `number` done: their models and migrations, the database upgraded and seeded.
+
+    A step that begins with given migrations also gets them, not upgraded, and its models.py.
+    """
     build_state(number - 1, new)
     if number > 1:
         for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
             _run_in(new, command)
+    step = course.step(number)
+    for name in step.given:
+        shutil.copyfile(step.versions_dir / name, new / "migrations" / "versions" / name)
+    if step.given:
+        shutil.copyfile(step.models_path, new / "models.py")
 
 
 def _run_in(folder, arguments):

@@ -250,6 +250,14 @@ ID_READ_IN_PYTHON_BACKFILL = '''    connection = op.get_bind()
     op.execute(sa.text("UPDATE employees SET department_id = :id").bindparams(id=unassigned_id))'''
 
 
+def teammate_rebased(server):
+    """Step 10 without a merge: the teammate's migration re-parented onto the learner's."""
+    versions = server / "migrations" / "versions"
+    (versions / "e0f2a4b6c010_merge.py").unlink()
+    edit(versions / "d9e1f3a5b010_add_employee_email.py", "down_revision = 'b7c9d1e3f008'",
+         "down_revision = 'c8d0e2f4a010'")
+
+
 def second_head(server):
     """A teammate's migration with the same parent as step 02's."""
     copy = server / "migrations" / "versions" / "f0a1b2c3d4e5_add_salary_index.py"
@@ -356,6 +364,8 @@ WRONG_SUBMISSIONS = [
     WrongSubmission("a downgrade that keeps the department it created", 8,
                     lambda s: edit(migration_of(s, 8), "    op.execute(sa.text(\"DELETE FROM departments", "    pass  # ("),
                     8, judge.ROUND_TRIP, "`departments` has 1 row it did not have before"),
+    WrongSubmission("a teammate's migration re-parented instead of merged", 10, teammate_rebased, 10,
+                    judge.MERGED, "never edit a migration others have\napplied"),
     WrongSubmission("models.py changed after the last migration", 9, column_never_migrated, 9, judge.CHECK_CLEAN,
                     "has no column `employees.email`"),
 ]

@@ -33,6 +33,7 @@ STARTING_STATE_MESSAGES = {
     6: (judge.REACHED, "Your migrations never reach the schema of step 06"),
     7: (judge.REACHED, "Your migrations never reach the schema of step 07"),
     8: (judge.REACHED, "Your migrations never reach the schema of step 08"),
+    10: (judge.REACHED, "Your migrations never reach the schema of step 10"),
 }
 
 
@@ -153,3 +154,36 @@ def test_an_upgrade_that_raises_fails_the_fresh_upgrade_check(tmp_path):
     check = failing(grade(raising.build(tmp_path / "server")), 1, judge.FRESH_UPGRADE)
     assert not check.passed
     assert "no such table: departmnet" in check.message
+
+
+def test_a_branch_joined_by_a_merge_grades_like_a_straight_chain(tmp_path):
+    """A teammate's migration from the same parent as step 02's, joined by a merge revision:
+    every revision, the merge included, must go down and up again on its own."""
+    server = build_state(3, tmp_path / "server")
+    versions = server / "migrations" / "versions"
+    (versions / "f1e2d3c4b5a6_teammate_adds_nothing.py").write_text(BRANCH.format(
+        revision="f1e2d3c4b5a6", parents="'b1f3c2a9d401'", message="teammate adds nothing"))
+    (versions / "a9b8c7d6e5f4_merge.py").write_text(BRANCH.format(
+        revision="a9b8c7d6e5f4", parents="('c2d4e6f8a002', 'f1e2d3c4b5a6')", message="merge"))
+    edit(migration_of(server, 3), "down_revision = 'c2d4e6f8a002'", "down_revision = 'a9b8c7d6e5f4'")
+    report = grade(server, up_to_step=3)
+    assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
+    checked = report.steps[1].files + report.steps[2].files  # the round trips of steps 02 and 03
+    assert "migrations/versions/a9b8c7d6e5f4_merge.py" in checked
+    assert "migrations/versions/f1e2d3c4b5a6_teammate_adds_nothing.py" in checked
+
+
+BRANCH = '''"""{message}"""
+revision = '{revision}'
+down_revision = {parents}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
+'''
