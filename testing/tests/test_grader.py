@@ -187,3 +187,19 @@ def upgrade():
 def downgrade():
     pass
 '''
+
+
+# What each server database makes of step 06 without a server default: PostgreSQL refuses the
+# column; MariaDB fills the rows with '' on its own, which the schema comparison then catches.
+NOT_NULL_WITHOUT_DEFAULT_MESSAGES = {
+    "postgresql": 'column "title" of relation "employees" contains null values\nThe table already has rows',
+    "mysql": "gives `employees.title` no server default; the lesson says 'Associate'",
+}
+
+
+def test_a_not_null_column_without_default_fails_on_server_databases_too(server_database, tmp_path):
+    submission = next(s for s in WRONG_SUBMISSIONS if s.name == "a NOT NULL column without a server default")
+    report = grade(submission.build(tmp_path / "server"), up_to_step=6, database=server_database)
+    check = failing(report, 6, judge.REACHED)
+    assert not check.passed
+    assert NOT_NULL_WITHOUT_DEFAULT_MESSAGES[server_database] in check.message
