@@ -28,6 +28,8 @@ OFFLINE = "chain renders as SQL"
 CHECK_CLEAN = "flask db check finds nothing"
 MERGED = "branches joined by a merge"
 
+NOT_REACHED = messages.not_checked("the step's schema is not reached.")
+
 
 @dataclass
 class Progress:
@@ -187,7 +189,7 @@ def _reached_in_one_jump(climbed, matches, later_steps, last):
 
 def _rows_check(facts, revisions, owned):
     if owned is None:
-        return ROWS, False, messages.not_checked("the step's schema is not reached.")
+        return ROWS, False, NOT_REACHED
     findings, files = [], []
     for index in owned:
         climbed = facts.climbed[index]
@@ -203,7 +205,7 @@ def _rows_check(facts, revisions, owned):
 
 def _round_trip_check(facts, revisions, indices):
     if indices is None:
-        return ROUND_TRIP, False, messages.not_checked("the step's schema is not reached.")
+        return ROUND_TRIP, False, NOT_REACHED
     trips = {trip["index"]: trip for trip in facts.round_trips}
     findings, files = [], []
     for index in indices:
@@ -249,20 +251,21 @@ def _comparison_findings(comparison, file, direction, schema_message):
 # Each takes (facts, revisions, step, progress) and returns (passed, message).
 
 def _owned_revisions(facts, revisions, step, progress):
-    """[(file, climbed facts)] for the revisions that brought the chain to this step, or None."""
+    """[(revision, climbed facts)] for the revisions that brought the chain to this step, or None."""
     owned = progress.owned.get(step.number)
     if owned is None:
         return None
-    return [(revisions[index]["file"], facts.climbed[index]) for index in owned]
+    return [(revisions[index], facts.climbed[index]) for index in owned]
 
 
 def _defaults_check(facts, revisions, step, progress):
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
-        return False, messages.not_checked("the step's schema is not reached.")
-    with_default = [(file, item) for file, climbed in owned for item in climbed["filled"] if item["default"]]
+        return False, NOT_REACHED
+    with_default = [(revision["file"], item) for revision, climbed in owned
+                    for item in climbed["filled"] if item["default"]]
     if not with_default:
-        return False, messages.no_server_default([file for file, _ in owned])
+        return False, messages.no_server_default([revision["file"] for revision, _ in owned])
     findings = [messages.default_not_given(item, file) for file, item in with_default
                 if any(str(value) != item["default"] for value, _ in item["values"])]
     if findings:
@@ -273,7 +276,7 @@ def _defaults_check(facts, revisions, step, progress):
 def _named_check(facts, revisions, step, progress):
     reached = progress.reached_at.get(step.number)
     if reached is None:
-        return False, messages.not_checked("the step's schema is not reached.")
+        return False, NOT_REACHED
     unnamed = facts.climbed[reached]["unnamed"][str(step.number)]
     if unnamed:
         return False, messages.unnamed_constraints(revisions[reached]["file"], unnamed)
@@ -283,23 +286,22 @@ def _named_check(facts, revisions, step, progress):
 def _references_check(facts, revisions, step, progress):
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
-        return False, messages.not_checked("the step's schema is not reached.")
-    findings = [messages.dangling(item, file) for file, climbed in owned for item in climbed["dangling"]]
+        return False, NOT_REACHED
+    findings = [messages.dangling(item, revision["file"]) for revision, climbed in owned for item in climbed["dangling"]]
     if findings:
         return False, "\n".join(findings)
-    return True, messages.references_ok([file for file, _ in owned])
+    return True, messages.references_ok([revision["file"] for revision, _ in owned])
 
 
 def _parameters_check(facts, revisions, step, progress):
-    owned = progress.owned.get(step.number)
+    owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
-        return False, messages.not_checked("the step's schema is not reached.")
-    files = [revisions[index]["file"] for index in owned]
-    findings = [messages.formatted_sql(revisions[index]["file"], finding)
-                for index in owned for finding in revisions[index]["formatted_sql"]]
+        return False, NOT_REACHED
+    findings = [messages.formatted_sql(revision["file"], finding)
+                for revision, _ in owned for finding in revision["formatted_sql"]]
     if findings:
         return False, "\n".join(findings)
-    return True, messages.parameters_ok(files)
+    return True, messages.parameters_ok([revision["file"] for revision, _ in owned])
 
 
 def _offline_check(facts, revisions, step, progress):
@@ -323,7 +325,7 @@ def _check_clean_check(facts, revisions, step, progress):
 def _merged_check(facts, revisions, step, progress):
     owned = progress.owned.get(step.number)
     if owned is None:
-        return False, messages.not_checked("the step's schema is not reached.")
+        return False, NOT_REACHED
     merges = [revision["file"] for revision in revisions[owned[0]:] if len(revision["parents"]) > 1]
     if not merges:
         return False, messages.no_merge([revisions[index]["file"] for index in owned])

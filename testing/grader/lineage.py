@@ -206,13 +206,12 @@ def new_column_values(before, after, renames):
     return filled
 
 
-def dangling_references(connection):
+def dangling_references(connection, tables):
     """Rows whose foreign key value points at no row: [{"table", "column", "target", "rows", "values"}].
 
-    SQLite does not enforce foreign keys by default, so a wrong backfill goes unnoticed there.
+    `tables` is the database's schema, reflected. SQLite does not enforce foreign keys by default,
+    so a wrong backfill goes unnoticed there.
     """
-    tables = sa.MetaData()
-    tables.reflect(bind=connection)
     items = []
     for table in tables.sorted_tables:
         for constraint in table.foreign_key_constraints:

@@ -45,9 +45,10 @@ class ChainWalk:
                 after = lineage.snapshot(connection)
                 reflected = schema.reflect(connection)
                 matches = {step: schema.differences(connection, metadata) for step, metadata in self.states.items()}
+                # Constraint names matter only where a step's state is reached.
                 unnamed = {step: schema.unnamed_constraints(connection, metadata)
-                           for step, metadata in self.states.items()}
-                dangling = lineage.dangling_references(connection)
+                           for step, metadata in self.states.items() if not matches[step]}
+                dangling = lineage.dangling_references(connection, reflected)
             losses, renames = lineage.follow(before, after)
             filled = lineage.new_column_values(before, after, renames)
             for item in filled:
