@@ -13,8 +13,8 @@ SAMPLE_ROWS = {
         {"name": "Alena Lee", "salary": 125000, "department": "Human Resources"},
     ],
     "departments": [
-        {"name": "Payroll", "location": "Building A, 4th Floor"},
-        {"name": "Human Resources", "location": "Building C, 1st Floor"},
+        {"name": "Payroll", "location": "Building A, 4th Floor", "code": "PAY"},
+        {"name": "Human Resources", "location": "Building C, 1st Floor", "code": "HR"},
     ],
 }
 # Names a table or column has before a lesson renames it, so the script works at every step.

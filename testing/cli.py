@@ -10,6 +10,7 @@ if __package__ in (None, ""):
 import click  # noqa: E402
 
 from testing import console, course  # noqa: E402
+from testing.problems import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
 from testing.guide.commands import lesson  # noqa: E402
@@ -53,6 +54,15 @@ def pg_command(context):
     click.echo("Use it in this shell (flask db, seed.py and show_rows.py all read DATABASE_URL):")
     click.echo(f"  export DATABASE_URL='{url}'")
     click.echo("Stop it and delete its data: pipenv run pg stop")
+
+
+@pg_command.command(name="url")
+def pg_url():
+    """Print the DATABASE_URL of your running PostgreSQL (for: export DATABASE_URL="$(pipenv run pg url)")."""
+    url = pg.url()
+    if url is None:
+        raise UsageError("No PostgreSQL of yours is running: start one with `pipenv run pg`.")
+    click.echo(url)
 
 
 @pg_command.command(name="stop")

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 import pytest
 
 from testing import course
-from testing.grader import DATABASES, mariadb, postgres
+from testing.grader import DATABASES, judge, mariadb, postgres
 from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 
 
@@ -49,6 +49,13 @@ def mysql_server():
 
 
 SERVER_FIXTURES = {"postgresql": "postgres_server", "mysql": "mysql_server"}
+
+
+def start_servers_for_other_databases(step, request):
+    """The shared servers that step `step`'s checks run the whole chain on."""
+    for name in course.step(step).checks:
+        if name in judge.OTHER_DATABASES:
+            request.getfixturevalue(SERVER_FIXTURES[judge.OTHER_DATABASES[name]])
 
 
 @pytest.fixture(params=DATABASES)

@@ -7,7 +7,10 @@ that took the chain to its state; a step that writes none (the downgrade step) c
 trip of the whole chain so far. Check names never change with the outcome, so an instructor
 can give points per check.
 """
+import dataclasses
 from dataclasses import dataclass, field
+
+import sqlalchemy as sa
 
 from . import messages
 from .report import Report, StepResult
@@ -27,6 +30,10 @@ PARAMETERS = "SQL uses bound parameters"
 OFFLINE = "chain renders as SQL"
 CHECK_CLEAN = "flask db check finds nothing"
 MERGED = "branches joined by a merge"
+ROLLED_BACK = "a failed migration changes nothing"
+ON_POSTGRESQL = "chain runs on PostgreSQL"
+ON_MYSQL = "chain runs on MySQL/MariaDB"
+OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 
 NOT_REACHED = messages.not_checked("the step's schema is not reached.")
 
@@ -332,6 +339,68 @@ def _merged_check(facts, revisions, step, progress):
     return True, messages.merged(merges)
 
 
+def _rolled_back_check(facts, revisions, step, progress):
+    reached = progress.reached_at.get(step.number)
+    if reached is None:
+        return False, NOT_REACHED
+    probe = facts.get("failure_probe")
+    file = revisions[reached]["file"]
+    if probe is None or probe["index"] != reached:
+        return False, messages.stopped(facts.stopped) if facts.stopped else messages.probe_not_run(file)
+    if probe["statement"] is None:
+        return False, messages.nothing_to_interrupt(file, probe["error"])
+    left_behind = messages.left_behind(probe)
+    if not left_behind:
+        return True, messages.rolled_back(file, probe["statement"])
+    if _database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
+        return True, messages.mysql_cannot_roll_back(file, probe["statement"], left_behind)
+    return False, messages.half_changed(file, probe["statement"], left_behind)
+
+
+def _database(facts):
+    """The kind of database graded: sqlite, postgresql or mysql."""
+    return sa.make_url(facts.get("app")["database"]).get_backend_name()
+
+
+def _elsewhere_check(name):
+    database = OTHER_DATABASES[name]
+    where = name.removeprefix("chain runs on ")
+
+    def check(facts, revisions, step, progress):
+        if step.number not in progress.reached_at:
+            return False, NOT_REACHED
+        report = facts.get("elsewhere", {}).get(database)
+        if report is None:
+            return False, messages.not_checked("the chain was not run there.")
+        if "unavailable" in report:
+            return False, messages.not_checked(report["unavailable"])
+        failed = [(result["step"], check) for result in report["steps"] for check in result["checks"]
+                  if not check["passed"]]
+        if failed:
+            return False, messages.fails_elsewhere(where, database, failed)
+        return True, messages.passes_elsewhere(where, len(report["steps"]))
+    return check
+
+
+def databases_to_try(facts, steps):
+    """The databases a step whose state is reached asks the whole chain to run on."""
+    if _blocker(facts):
+        return []
+    progress = _progress(facts, steps, facts.get("chain")["revisions"])
+    return [OTHER_DATABASES[name] for step in steps if step.number in progress.reached_at
+            for name in step.checks if name in OTHER_DATABASES]
+
+
+def without_other_databases(step):
+    """The step without its requests to run on other databases (so grading there does not recurse)."""
+    return dataclasses.replace(step, checks=tuple(name for name in step.checks if name not in OTHER_DATABASES))
+
+
+def probed_steps(steps):
+    """The steps whose migration the worker must make fail on purpose."""
+    return [step.number for step in steps if ROLLED_BACK in step.checks]
+
+
 STEP_CHECKS = {
     DEFAULTS: _defaults_check,
     NAMED: _named_check,
@@ -340,4 +409,7 @@ STEP_CHECKS = {
     OFFLINE: _offline_check,
     CHECK_CLEAN: _check_clean_check,
     MERGED: _merged_check,
+    ROLLED_BACK: _rolled_back_check,
+    ON_POSTGRESQL: _elsewhere_check(ON_POSTGRESQL),
+    ON_MYSQL: _elsewhere_check(ON_MYSQL),
 }

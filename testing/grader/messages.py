@@ -360,6 +360,68 @@ def merged(files):
     return f"{', '.join(files)} joins the branches; both are applied"
 
 
+def probe_not_run(file):
+    return not_checked(f"the grader could not put the database back in the state before {file}.")
+
+
+def nothing_to_interrupt(file, error):
+    if error:
+        return not_checked(f"{file} failed on its own before changing anything: {error['error']}")
+    return not_checked(f"{file} changes nothing in the database, so there is nothing to interrupt.")
+
+
+def left_behind(probe):
+    """What a migration stopped after its first change left in the database, as lines."""
+    lines = [f"  - the database {schema_item(item, 'the revision before')}" for item in probe["schema"]]
+    named = {item.get("table") for item in probe["schema"]}
+    lines += [f"  - rows of {code(table)} changed" for table in probe["changed_tables"] if table not in named]
+    version = probe["version"]
+    if version["before"] != version["after"]:
+        lines.append(f"  - alembic_version changed from {', '.join(version['before']) or 'nothing'} "
+                     f"to {', '.join(version['after']) or 'nothing'}")
+    return lines
+
+
+def _interrupted(file, statement):
+    first = statement.splitlines()[0]
+    return f"The grader made {file} fail right after its first change ({first[:80]})"
+
+
+def rolled_back(file, statement):
+    return f"{_interrupted(file, statement)}: schema, rows and alembic_version were exactly as before."
+
+
+def half_changed(file, statement, lines):
+    return (f"{_interrupted(file, statement)}, and the failure left the database half changed:\n"
+            + "\n".join(lines) + "\n"
+            "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
+            "SQLite commits every CREATE, ALTER and DROP at once unless SQLAlchemy begins the transaction\n"
+            "itself: add step 11's two event listeners to app.py\n"
+            "(lessons/11-when-a-migration-fails-halfway/README.md).")
+
+
+def mysql_cannot_roll_back(file, statement, lines):
+    return (f"{_interrupted(file, statement)}; on MySQL/MariaDB this stayed behind:\n"
+            + "\n".join(lines) + "\n"
+            "MySQL and MariaDB commit every CREATE, ALTER and DROP at once, and no setting changes that,\n"
+            "so this is not held against you. There: keep migrations small and back up first.")
+
+
+def fails_elsewhere(where, database, failed):
+    """The first check that fails on another database, in full; later ones mostly follow from it."""
+    number, first = failed[0]
+    lines = [f"On {where}, step {number:02d} {first['name']} fails:"]
+    lines += [f"  {line}" for line in first["message"].splitlines()]
+    if len(failed) > 1:
+        lines.append(f"and {len(failed) - 1} more check{'s' if len(failed) > 2 else ''} after it. "
+                     f"All of them: pipenv run grade --database {database}")
+    return "\n".join(lines)
+
+
+def passes_elsewhere(where, count):
+    return f"every check of steps 01-{count:02d} passes on {where} too"
+
+
 def not_checked(reason):
     return f"Not checked: {reason}"
 

@@ -38,9 +38,10 @@ class Facts:
         return self.values.get(key, default)
 
 
-def run_worker(server_copy, database_url, database, states, time_limit):
+def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=()):
+    """Walk the chain in `server_copy`; `probe_steps`: steps whose migration is made to fail on purpose."""
     read_fd, write_fd = os.pipe()
-    settings = {"events_fd": write_fd, "database": database,
+    settings = {"events_fd": write_fd, "database": database, "probe_steps": list(probe_steps),
                 "states": {str(step): str(path) for step, path in states.items()}}
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT),
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore"}

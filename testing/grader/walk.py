@@ -4,18 +4,21 @@ Climb: upgrade one revision at a time from an empty database. After each revisio
 schema with every lesson state, follow the rows put in earlier (across renames), and seed the
 tables that have just appeared.
 Descend: from head back to base, downgrade each revision, check that schema and rows are
-exactly what they were before its upgrade, upgrade it again and check that too.
+exactly what they were before its upgrade, upgrade it again and check that too. Where a step
+asks for it (`probe_steps`), the revision that reaches its state is also made to fail after its
+first write, to see whether the failure leaves the database as it was.
 
 Everything found is sent as facts through `events`; judge.py decides what it means.
 """
 import sqlalchemy as sa
 from alembic import command
 
-from . import lineage, schema
+from . import interrupt, lineage, schema
 
 
 class ChainWalk:
-    def __init__(self, engine, alembic_config, revisions, states, learner_metadata, events, run_learner_code):
+    def __init__(self, engine, alembic_config, revisions, states, learner_metadata, events, run_learner_code,
+                 probe_steps=()):
         self.engine = engine
         self.config = alembic_config
         self.revisions = revisions
@@ -23,6 +26,8 @@ class ChainWalk:
         self.learner_metadata = learner_metadata
         self.events = events
         self.run_learner_code = run_learner_code
+        self.probe_steps = probe_steps
+        self.probe_index = None  # the revision to make fail on purpose
         self.records = []  # per climbed revision: rows before/after seeding, reflected schema, seeded tables
 
     def run(self):
@@ -53,6 +58,8 @@ class ChainWalk:
             filled = lineage.new_column_values(before, after, renames)
             for item in filled:
                 item["default"] = schema.default_value(reflected.tables[item["table"]].c[item["column"]])
+            if self.probe_index is None and any(not matches[step] for step in self.probe_steps):
+                self.probe_index = index
             moved_to = {new for new, _ in renames.values()}
             new_tables = [name for name in after if name not in before and name not in moved_to]
             refused = self._seed(new_tables)
@@ -84,7 +91,7 @@ class ChainWalk:
         for index in reversed(range(len(self.records))):
             revision = self.revisions[index]
             below_rows = self.records[index - 1]["seeded_rows"] if index else {}
-            below_schema = self.records[index - 1]["schema"] if index else sa.MetaData()
+            below_schema = self._schema_below(index)
             result = {"index": index}
             top = self._rows()
             error = self._migrate("downgrade", revision, self._parent_target(revision))
@@ -111,6 +118,40 @@ class ChainWalk:
             self.events.fact("round_trip", result)
             if not self._back_below(revision, index, result):
                 return
+            if index == self.probe_index and not self._probe(index):
+                return
+
+    def _probe(self, index):
+        """Make revision `index` fail after its first write; report what that failure left behind.
+
+        The database starts exactly as the climb left it below `index`, and is put back so if the
+        failure changed it. False if it cannot be put back.
+        """
+        revision = self.revisions[index]
+        rows_before, version_before = self._rows(), self._version()
+        with interrupt.fail_after_writes(self.engine, 1) as written:
+            error = self._migrate("upgrade", revision, revision["id"])
+        # Without a write, the failure (if any) is the migration's own: nothing was interrupted.
+        probe = {"index": index, "statement": written[0] if written else None, "error": None if written else error}
+        with self.engine.connect() as connection:
+            probe["schema"] = schema.differences(connection, self._schema_below(index))
+        rows_after = self._rows()
+        probe["changed_tables"] = sorted(name for name in rows_before.keys() | rows_after.keys()
+                                         if rows_before.get(name) != rows_after.get(name))
+        probe["version"] = {"before": version_before, "after": self._version()}
+        self.events.fact("failure_probe", probe)
+        untouched = not probe["schema"] and not probe["changed_tables"] and version_before == probe["version"]["after"]
+        return untouched or self._rebuild(index)
+
+    def _schema_below(self, index):
+        return self.records[index - 1]["schema"] if index else sa.MetaData()
+
+    def _version(self):
+        """The revision ids in alembic_version."""
+        with self.engine.connect() as connection:
+            if not sa.inspect(connection).has_table(schema.VERSION_TABLE):
+                return []
+            return sorted(connection.execute(sa.text(f"SELECT version_num FROM {schema.VERSION_TABLE}")).scalars())
 
     def _rows(self):
         with self.engine.connect() as connection:

@@ -74,7 +74,8 @@ def _walk_learner_chain(events, settings):
             return events.fact("chain", problem.details)
         events.fact("chain", {"problem": None, "revisions": revisions})
         states = {int(step): _lesson_metadata(path) for step, path in settings["states"].items()}
-        ChainWalk(engine, config, revisions, states, migrate.db.metadata, events, run_learner_code).run()
+        ChainWalk(engine, config, revisions, states, migrate.db.metadata, events, run_learner_code,
+                  probe_steps=settings["probe_steps"]).run()
         events.fact("offline", _render_offline(migrate.db, config, run_learner_code))
 
 

@@ -18,7 +18,8 @@ from .. import course
 from ..grader import postgres
 from ..problems import UsageError
 
-STATE = course.REPO_ROOT / ".lesson" / "pg.json"
+# Where the running server is remembered; the course's tests keep their own.
+STATE = Path(os.environ.get("COURSE_PG_STATE") or course.REPO_ROOT / ".lesson" / "pg.json")
 DATABASE = "hr"
 STOP_TIME_LIMIT = 30  # seconds for the server to shut down
 
@@ -39,6 +40,12 @@ def start():
     STATE.parent.mkdir(parents=True, exist_ok=True)
     STATE.write_text(json.dumps({"url": url, "data": data, "holder": holder}, indent=2), encoding="utf-8")
     return url, data, False
+
+
+def url():
+    """The DATABASE_URL of the running server, or None."""
+    state = _read()
+    return state["url"] if state and _postmaster_pid(state["data"]) else None
 
 
 def stop():

@@ -8,6 +8,7 @@ Each lesson starts where `lesson start N` puts the learner (testing/guide/worksp
 The learner's edits are HTML comments, invisible on GitHub, placed where the lesson asks for them:
     <!-- lesson-test: models -->      models.py becomes the step's lessons/NN/models.py
     <!-- lesson-test: models FILE --> models.py becomes lessons/NN/FILE (a first try the lesson shows)
+    <!-- lesson-test: app -->         app.py becomes the step's lessons/NN/app.py
     <!-- lesson-test: migration -->   the newest migration becomes the step's reference migration
 """
 import os
@@ -55,37 +56,71 @@ def normalise(text, server):
 
 
 def matches(expected, actual):
-    """True when `actual` lines fit `expected` lines, where "..." matches any run of lines."""
+    """True when `actual` lines fit `expected` lines, where a line "..." matches any run of lines
+    and "..." inside a line any text (a temporary folder's name, say)."""
     if not expected:
         return not actual
     if expected[0] == ANY_LINES:
         return any(matches(expected[1:], actual[skip:]) for skip in range(len(actual) + 1))
-    return bool(actual) and expected[0].rstrip() == actual[0].rstrip() and matches(expected[1:], actual[1:])
+    return bool(actual) and _line_fits(expected[0], actual[0]) and matches(expected[1:], actual[1:])
+
+
+def _line_fits(expected, actual):
+    pattern = ".*".join(re.escape(part) for part in expected.rstrip().split(ANY_LINES))
+    return re.fullmatch(pattern, actual.rstrip()) is not None
+
+
+# Stands in for pipenv in the lesson's shell: the course's scripts, run by this Python on the
+# scratch server folder. The learner's scripts (Pipfile) run the same cli.py.
+PIPENV = """pipenv() {
+  [ "$1" = run ] || { echo "the lesson tests only know 'pipenv run'" >&2; return 2; }
+  local script=$2; shift 2
+  case $script in
+    grade) "$COURSE_PYTHON" "$COURSE_CLI" grade "$@" --server-dir "$COURSE_SERVER" ;;
+    lesson) "$COURSE_PYTHON" "$COURSE_CLI" lesson --server-dir "$COURSE_SERVER" "$@" ;;
+    *) "$COURSE_PYTHON" "$COURSE_CLI" "$script" "$@" ;;
+  esac
+}"""
+
+
+class Shell:
+    """A learner's terminal in `server`: each command runs in bash, and what it exports (or unsets)
+    is there for the next one. `pipenv run pg` keeps its state in the scratch folder too."""
+
+    def __init__(self, server):
+        self.server = server
+        self.exported = server.parent / "exported.sh"
+        self.pg_state = server.parent / "pg.json"
+
+    def run(self, command):
+        env = learner_environment()
+        env.update(PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+                   PYTHONWARNINGS="ignore", PYTHONUNBUFFERED="1",  # interleave output and logs as a terminal does
+                   COURSE_PYTHON=sys.executable, COURSE_CLI=str(course.REPO_ROOT / "testing" / "cli.py"),
+                   COURSE_SERVER=str(self.server), COURSE_PG_STATE=str(self.pg_state))
+        script = (f"[ -f {shlex.quote(str(self.exported))} ] && source {shlex.quote(str(self.exported))}\n"
+                  f"{PIPENV}\n{command}\nstatus=$?\nexport -p > {shlex.quote(str(self.exported))}\nexit $status")
+        done = subprocess.run(["bash", "-c", script], cwd=self.server, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=120)
+        return done.returncode, normalise(done.stdout.rstrip(), self.server)  # trailing blank lines show as nothing
+
+    def close(self):
+        """Stop a PostgreSQL the lesson started and left running."""
+        if self.pg_state.exists():
+            self.run("pipenv run pg stop")
 
 
 def run(command, server):
-    """Run one README command the way a learner in server/ would (in a shell: globs and
-    `NAME=value command` work), with this Python's tools."""
-    words = shlex.split(command)
-    cli = [sys.executable, str(course.REPO_ROOT / "testing" / "cli.py")]
-    # The learner's commands work on their own server/; here the scratch folder stands in for it.
-    if words[:3] == ["pipenv", "run", "grade"]:
-        command = shlex.join([*cli, "grade", *words[3:], "--server-dir", str(server)])
-    elif words[:3] == ["pipenv", "run", "lesson"]:
-        command = shlex.join([*cli, "lesson", "--server-dir", str(server), *words[3:]])
-    env = learner_environment()
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env["PYTHONWARNINGS"] = "ignore"
-    env["PYTHONUNBUFFERED"] = "1"  # interleave output and log lines as a terminal shows them
-    done = subprocess.run(["bash", "-c", command], cwd=server, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=120)
-    return done.returncode, normalise(done.stdout.rstrip(), server)  # trailing blank lines show as nothing
+    """Run one command the way a learner in server/ would."""
+    return Shell(server).run(command)
 
 
 def apply_edit(edit, step, server):
     name, _, argument = edit.partition(" ")
     if name == "models":
         shutil.copyfile(step.folder / argument if argument else step.models_path, server / "models.py")
+    elif name == "app":
+        shutil.copyfile(step.folder / "app.py", server / "app.py")
     elif name == "migration":
         versions = server / "migrations" / "versions"
         newest = max(versions.glob("*.py"), key=lambda path: path.stat().st_mtime_ns)

@@ -290,6 +290,50 @@ def no_migrations(server):
     shutil.rmtree(server / "migrations")
 
 
+def stock_sqlite_transactions(server):
+    """Step 11 done, but app.py still the starter's: sqlite3 commits each DDL statement on its own."""
+    shutil.copyfile(course.starter_dir() / "app.py", server / "app.py")
+
+
+BEGIN_LISTENER = """
+
+@event.listens_for(Engine, "begin")
+def begin_sqlite_transaction(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+"""
+
+
+def only_the_connect_listener(server):
+    """isolation_level = None without the BEGIN: every statement commits on its own."""
+    edit(server / "app.py", BEGIN_LISTENER, "\n")
+
+
+def code_from_a_server_default(server):
+    """Step 11's first try: one server default for a unique column."""
+    shutil.copyfile(course.step(11).folder / "tries" / "models.py", server / "models.py")
+    with_functions(server, 11, CODE_FROM_A_SERVER_DEFAULT)
+
+
+def drop_existing_type(server):
+    """Step 04's rename without existing_type: fine on SQLite and PostgreSQL, not on MySQL."""
+    edit(migration_of(server, 4), ",\n                    existing_type=sa.String(length=120), existing_nullable=True)", ")")
+
+
+# What `flask db migrate` writes for step 11's first try, unedited.
+CODE_FROM_A_SERVER_DEFAULT = '''def upgrade():
+    with op.batch_alter_table('departments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('code', sa.String(length=10), server_default='NEW', nullable=False))
+        batch_op.create_unique_constraint(batch_op.f('uq_departments_code'), ['code'])
+
+
+def downgrade():
+    with op.batch_alter_table('departments', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_departments_code'), type_='unique')
+        batch_op.drop_column('code')
+'''
+
+
 WRONG_SUBMISSIONS = [
     WrongSubmission("table rename as create + drop", 3,
                     lambda s: with_functions(s, 3, TABLE_RENAME_AS_CREATE_DROP), 3, judge.ROWS,
@@ -368,4 +412,12 @@ WRONG_SUBMISSIONS = [
                     judge.MERGED, "never edit a migration others have\napplied"),
     WrongSubmission("models.py changed after the last migration", 9, column_never_migrated, 9, judge.CHECK_CLEAN,
                     "has no column `employees.email`"),
+    WrongSubmission("sqlite3's own transactions", 11, stock_sqlite_transactions, 11, judge.ROLLED_BACK,
+                    "fail right after its first change (ALTER TABLE departments ADD COLUMN code VARCHAR(10)), and the "
+                    "failure left the database half changed:\n"
+                    "  - the database has column `departments.code`, which the revision before does not"),
+    WrongSubmission("only the connect listener", 11, only_the_connect_listener, 11, judge.ROLLED_BACK,
+                    "add step 11's two event listeners to app.py"),
+    WrongSubmission("one server default for a unique column", 11, code_from_a_server_default, 11, judge.REACHED,
+                    "IntegrityError: UNIQUE constraint failed: _alembic_tmp_departments.code"),
 ]

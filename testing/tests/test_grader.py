@@ -4,9 +4,12 @@ import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.grader import grade, judge
+from testing.conftest import start_servers_for_other_databases
+from testing import grader
+from testing.grader import grade, judge, mariadb
+from testing.grader.databases import MYSQL_URL_VARIABLE
 
-from .submissions import WRONG_SUBMISSIONS, edit, migration_of
+from .submissions import WRONG_SUBMISSIONS, drop_existing_type, edit, migration_of
 
 STEPS = [step.number for step in course.steps()]
 # A step that writes no migration (the downgrade step) starts where the step before ends.
@@ -19,7 +22,8 @@ def failing(report, step, check_name):
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_reference_end_state_passes_every_step_so_far(step, database, tmp_path):
+def test_reference_end_state_passes_every_step_so_far(step, database, tmp_path, request):
+    start_servers_for_other_databases(step, request)
     report = grade(build_state(step, tmp_path / "server"), up_to_step=step, database=database)
     assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
     assert [s.step for s in report.steps] == list(range(1, step + 1))
@@ -34,6 +38,7 @@ STARTING_STATE_MESSAGES = {
     7: (judge.REACHED, "Your migrations never reach the schema of step 07"),
     8: (judge.REACHED, "Your migrations never reach the schema of step 08"),
     10: (judge.REACHED, "Your migrations never reach the schema of step 10"),
+    11: (judge.REACHED, "Your migrations never reach the schema of step 11"),
 }
 
 
@@ -52,7 +57,7 @@ def test_starting_state_fails_its_step(step, database, tmp_path):
 
 @pytest.mark.parametrize("submission", WRONG_SUBMISSIONS, ids=[s.name for s in WRONG_SUBMISSIONS])
 def test_wrong_submission_fails_with_its_message(submission, tmp_path):
-    report = grade(submission.build(tmp_path / "server"), database="sqlite", time_limit=3)
+    report = grade(submission.build(tmp_path / "server"), up_to_step=submission.step, database="sqlite", time_limit=3)
     check = failing(report, submission.step, submission.check)
     assert not check.passed
     assert submission.message in check.message
@@ -203,3 +208,45 @@ def test_a_not_null_column_without_default_fails_on_server_databases_too(server_
     check = failing(report, 6, judge.REACHED)
     assert not check.passed
     assert NOT_NULL_WITHOUT_DEFAULT_MESSAGES[server_database] in check.message
+
+
+def test_mysql_cannot_roll_back_and_is_not_failed_for_it(mysql_server, tmp_path):
+    submission = next(s for s in WRONG_SUBMISSIONS if s.name == "sqlite3's own transactions")
+    check = failing(grade(submission.build(tmp_path / "server"), up_to_step=11, database="mysql"), 11,
+                    judge.ROLLED_BACK)
+    assert check.passed
+    assert "has column `departments.code`, which the revision before does not" in check.message
+    assert "so this is not held against you" in check.message
+
+
+def test_a_rename_without_existing_type_fails_step_12_on_mysql_only(postgres_server, mysql_server, tmp_path):
+    server = build_state(12, tmp_path / "server")
+    drop_existing_type(server)
+    report = grade(server)
+    assert [result.passed for result in report.steps] == [True] * 11 + [False]
+    assert failing(report, 12, judge.ON_POSTGRESQL).passed
+    check = failing(report, 12, judge.ON_MYSQL)
+    assert not check.passed
+    assert check.message.startswith("On MySQL/MariaDB, step 01 upgrade from an empty database fails:\n"
+                                    "  upgrade() of migrations/versions/e4f6a8b0c004_rename_address_to_location.py "
+                                    "failed (line 22): CommandError: All MySQL CHANGE/MODIFY COLUMN operations "
+                                    "require the existing type.")
+    assert "All of them: pipenv run grade --database mysql" in check.message
+
+
+def test_without_mariadb_the_mysql_check_says_what_to_install(postgres_server, tmp_path, monkeypatch):
+    monkeypatch.delenv(MYSQL_URL_VARIABLE, raising=False)
+    monkeypatch.setattr(mariadb, "server_binary", lambda: None)
+    check = failing(grade(build_state(12, tmp_path / "server")), 12, judge.ON_MYSQL)
+    assert not check.passed
+    assert check.message == ("Not checked: MariaDB is not installed: `apt install mariadb-server` (as root), "
+                             "or set COURSE_MYSQL_URL to a server of your own")
+
+
+def test_other_databases_are_not_tried_before_step_12_is_reached(tmp_path, monkeypatch):
+    walked_on, walk = [], grader._walk
+    monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest: (
+        walked_on.append(database) or walk(server, steps, database, *rest)))
+    report = grade(build_state(10, tmp_path / "server"))
+    assert walked_on == ["sqlite"]
+    assert failing(report, 12, judge.ON_MYSQL).message == judge.NOT_REACHED

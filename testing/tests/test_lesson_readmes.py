@@ -2,22 +2,28 @@
 import pytest
 
 from testing import course
+from testing.conftest import start_servers_for_other_databases
 from testing.guide.workspace import start
 
-from .lesson_commands import Command, apply_edit, matches, normalise, run, script
+from .lesson_commands import Command, Shell, apply_edit, matches, normalise, script
 
 
 @pytest.mark.parametrize("step", course.steps(), ids=lambda step: step.folder.name)
-def test_lesson_commands_show_what_the_learner_sees(step, tmp_path):
+def test_lesson_commands_show_what_the_learner_sees(step, tmp_path, request):
+    start_servers_for_other_databases(step.number, request)
     server = tmp_path / "server"
     start(step.number, server)
     items = script(step.readme.read_text(encoding="utf-8"))
     assert any(isinstance(item, Command) for item in items), f"{step.readme} shows no command"
-    for item in items:
-        if isinstance(item, str):
-            apply_edit(item, step, server)
-        else:
-            assert_shows(item, server, step.readme)
+    shell = Shell(server)
+    try:
+        for item in items:
+            if isinstance(item, str):
+                apply_edit(item, step, server)
+            else:
+                assert_shows(item, shell, step.readme)
+    finally:
+        shell.close()
 
 
 def test_the_course_readme_shows_what_a_new_learner_sees(tmp_path):
@@ -26,14 +32,15 @@ def test_the_course_readme_shows_what_a_new_learner_sees(tmp_path):
     readme = course.REPO_ROOT / "README.md"
     items = script(readme.read_text(encoding="utf-8"))
     assert items and all(isinstance(item, Command) for item in items)
+    shell = Shell(server)
     for item in items:
-        assert_shows(item, server, readme)
+        assert_shows(item, shell, readme)
 
 
-def assert_shows(command, server, readme):
-    code, output = run(command.line, server)
+def assert_shows(command, shell, readme):
+    code, output = shell.run(command.line)
     shown = "\n".join(command.expected)
-    expected = [normalise(line, server) for line in command.expected]
+    expected = [normalise(line, shell.server) for line in command.expected]
     assert matches(expected, output.splitlines()), (
         f"{readme}\n$ {command.line}\n--- the lesson shows:\n{shown}\n--- the learner sees:\n{output}")
 
@@ -49,6 +56,8 @@ def test_every_step_has_hints():
     (["a", "b"], ["a", "c"], False),
     (["a"], ["a", "b"], False),
     (["...", "b"], ["b"], True),
+    (["data: .../data)."], ["data: /tmp/pg-1/data)."], True),
+    (["data: .../data)."], ["data: /tmp/pg-1/other)."], False),
 ])
 def test_shown_output_must_fit_the_real_output(expected, actual, fits):
     assert matches(expected, actual) is fits

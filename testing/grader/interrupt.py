@@ -1,0 +1,37 @@
+"""Make a migration fail on purpose, right after one of its statements has changed the database.
+
+    with fail_after_writes(engine, 1) as written:
+        command.upgrade(config, revision)   # raises InjectedFailure after the first write
+
+The grader uses it to see whether a failed migration leaves the database as it found it.
+"""
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+# Statements that change a schema or rows; Alembic's own bookkeeping is not the migration's work.
+WRITE = re.compile(r"^\s*(CREATE|ALTER|DROP|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+BOOKKEEPING = re.compile(r"\balembic_version\b", re.IGNORECASE)
+
+
+class InjectedFailure(Exception):
+    """The grader's own failure, raised inside the learner's migration."""
+
+
+@contextmanager
+def fail_after_writes(engine, count):
+    """Raise InjectedFailure once `count` write statements have run; yields the statements seen."""
+    written = []
+
+    def after_cursor_execute(connection, cursor, statement, parameters, context, executemany):
+        if WRITE.match(statement) and not BOOKKEEPING.search(statement):
+            written.append(statement.strip())
+            if len(written) == count:
+                raise InjectedFailure(f"the grader stopped the migration after: {written[-1]}")
+
+    event.listen(engine, "after_cursor_execute", after_cursor_execute)
+    try:
+        yield written
+    finally:
+        event.remove(engine, "after_cursor_execute", after_cursor_execute)
