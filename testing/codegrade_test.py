@@ -4,6 +4,8 @@
 
 The server folder is graded once, when the tests are collected; each test then reports one check.
 """
+import re
+
 import pytest
 
 from testing.grader import UsageError, grade
@@ -19,7 +21,7 @@ def pytest_generate_tests(metafunc):
         raise pytest.UsageError(str(exc)) from None
     cases = [(step, check) for step in report.steps for check in step.checks]
     metafunc.parametrize("check", [check for _, check in cases],
-                         ids=[f"step{step.step:02d}-{check.name.replace(' ', '-')}" for step, check in cases])
+                         ids=[f"step{step.step:02d}-{re.sub('[^A-Za-z0-9]+', '-', check.name)}" for step, check in cases])
 
 
 def test_check(check):

@@ -1,5 +1,6 @@
 """The command-line contract that instructors and other tools rely on: output, JSON, exit codes."""
 import json
+import re
 import subprocess
 import sys
 
@@ -87,3 +88,10 @@ def test_codegrade_entry_point_has_one_failing_test_per_failing_check(wrong):
                     if line.startswith("FAILED"))
     assert failed == ["test_check[step03-downgrade-round-trip]", "test_check[step03-rows-kept-on-upgrade]"]
     assert "Traceback" not in done.stdout
+
+
+def test_codegrade_test_names_can_be_selected_with_k(tmp_path):
+    done = pytest_entry("--server-dir", build_state(10, tmp_path / "server"), "--collect-only")
+    names = [line.split("::")[1] for line in done.stdout.splitlines() if "::" in line]
+    assert "test_check[step12-chain-runs-on-MySQL-MariaDB]" in names
+    assert all(re.fullmatch(r"test_check\[step\d\d-[A-Za-z0-9-]+\]", name) for name in names)
