@@ -96,6 +96,10 @@ NAMELESS_CONSTRAINT = (
 SUBQUERY_ADVICE = (
     "Look the id up in the same statement, with a bound parameter, never a fixed number:\n"
     "UPDATE employees SET department_id = (SELECT id FROM departments WHERE name = :name)")
+DUPLICATE_VALUES = (
+    "Two rows would hold the same value in a unique column: a server default gives every existing row\n"
+    "the same one. Add the column nullable, give each row its own value in one UPDATE, then make it\n"
+    "NOT NULL and unique.")
 
 # Errors a database raises for a mistake the lessons teach about, with what to write instead.
 KNOWN_FIXES = [
@@ -107,6 +111,9 @@ KNOWN_FIXES = [
     ("NOT NULL constraint failed", NOT_NULL_WITHOUT_DEFAULT),
     ("Constraint must have a name", NAMELESS_CONSTRAINT),
     ("No such constraint", NAMELESS_CONSTRAINT),
+    ("UNIQUE constraint failed", DUPLICATE_VALUES),
+    ("could not create unique index", DUPLICATE_VALUES),
+    ("Duplicate entry", DUPLICATE_VALUES),
     ("FOREIGN KEY constraint failed", SUBQUERY_ADVICE),
     ("violates foreign key constraint", SUBQUERY_ADVICE),
     ("foreign key constraint fails", SUBQUERY_ADVICE),

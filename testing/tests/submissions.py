@@ -419,5 +419,6 @@ WRONG_SUBMISSIONS = [
     WrongSubmission("only the connect listener", 11, only_the_connect_listener, 11, judge.ROLLED_BACK,
                     "add step 11's two event listeners to app.py"),
     WrongSubmission("one server default for a unique column", 11, code_from_a_server_default, 11, judge.REACHED,
-                    "IntegrityError: UNIQUE constraint failed: _alembic_tmp_departments.code"),
+                    "IntegrityError: UNIQUE constraint failed: _alembic_tmp_departments.code\n"
+                    "Two rows would hold the same value in a unique column"),
 ]

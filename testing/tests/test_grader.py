@@ -250,3 +250,11 @@ def test_other_databases_are_not_tried_before_step_12_is_reached(tmp_path, monke
     report = grade(build_state(10, tmp_path / "server"))
     assert walked_on == ["sqlite"]
     assert failing(report, 12, judge.ON_MYSQL).message == judge.NOT_REACHED
+
+
+def test_one_server_default_for_a_unique_column_is_explained_on_server_databases_too(server_database, tmp_path):
+    submission = next(s for s in WRONG_SUBMISSIONS if s.name == "one server default for a unique column")
+    check = failing(grade(submission.build(tmp_path / "server"), up_to_step=11, database=server_database), 11,
+                    judge.REACHED)
+    assert not check.passed
+    assert "Two rows would hold the same value in a unique column" in check.message
