@@ -9,7 +9,7 @@ if __package__ in (None, ""):
 
 import click  # noqa: E402
 
-from testing import console, course  # noqa: E402
+from testing import console, course, faults  # noqa: E402
 from testing.problems import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
@@ -41,6 +41,16 @@ def grade_command(server_dir, step, database, as_json, time_limit):
 
 
 main.add_command(lesson)
+
+
+@main.command(name="faults")
+@click.option("--database", type=click.Choice(DATABASES), default="sqlite", show_default=True,
+              help="The scratch database to run the migrations on.")
+@click.option("--stock-sqlite", is_flag=True,
+              help="Use the starter's app.py, without step 11's atomic SQLite setting.")
+def faults_command(database, stock_sqlite):
+    """Make every reference migration fail after each of its writes; was the database left as before?"""
+    click.echo(faults.render(faults.inject(database, stock_sqlite)))
 
 
 @main.group(name="pg", invoke_without_command=True)

@@ -8,7 +8,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from alembic.util import to_tuple
 from alembic.script.revision import CycleDetected, RevisionError
 
@@ -36,7 +36,9 @@ def load_chain(alembic_config, server_dir):
         heads = script_directory.get_heads()
         ordered = list(reversed(list(script_directory.walk_revisions())))
     except CycleDetected as exc:
-        files = [_relative(script_directory.get_revision(rev).path, server_dir) for rev in exc.revisions]
+        # Alembic's revision map cannot be built with a cycle in it: name the files from the scripts.
+        paths = {script.revision: script.path for script in scripts}
+        files = [_relative(paths[rev], server_dir) for rev in exc.revisions]
         raise ChainProblem(problem="cycle", files=sorted(files)) from exc
     except RevisionError as exc:
         raise ChainProblem(problem="unreadable", file=None, error=str(exc)) from exc
@@ -56,17 +58,33 @@ def load_chain(alembic_config, server_dir):
 
 
 def _load_scripts(script_directory, server_dir):
-    # _load_revisions reads every file once and gives back Alembic's own Script objects; the
-    # public revision map would stop at the first broken parent without naming the file.
+    """Alembic's Script for every migration file, read one file at a time so that a file that
+    cannot be read is named (Alembic's own loop stops at it without saying which it was)."""
+    scripts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            return list(script_directory._load_revisions())
-        except SyntaxError as exc:
-            raise ChainProblem(problem="syntax", file=_relative(exc.filename, server_dir),
-                               line=exc.lineno, error=exc.msg) from exc
-        except Exception as exc:
-            raise ChainProblem(problem="unreadable", **describe_exception(exc, server_dir)) from exc
+        for folder in script_directory._version_locations:
+            if not folder.exists():
+                continue
+            for path in Script._list_py_dir(script_directory, folder):
+                try:
+                    script = Script._from_path(script_directory, path)
+                except BaseException as exc:  # learner code runs at import: it may raise anything
+                    raise _unreadable(exc, path, server_dir) from exc
+                if script is not None:
+                    scripts.append(script)
+    return scripts
+
+
+def _unreadable(exc, path, server_dir):
+    file = _relative(path, server_dir)
+    if isinstance(exc, SyntaxError):  # null bytes and bytes that are not UTF-8 come as one too
+        return ChainProblem(problem="syntax", file=file, line=exc.lineno, error=exc.msg)
+    if "Could not determine revision id" in str(exc):
+        return ChainProblem(problem="no_revision", file=file)
+    if isinstance(exc, TypeError):  # Alembic splits the ids, which must be strings
+        return ChainProblem(problem="bad_id", file=file)
+    return ChainProblem(problem="unreadable", **{**describe_exception(exc, server_dir), "file": file})
 
 
 def _check_ids(scripts, server_dir):

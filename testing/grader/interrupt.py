@@ -21,10 +21,13 @@ class InjectedFailure(Exception):
 
 @contextmanager
 def fail_after_writes(engine, count):
-    """Raise InjectedFailure once `count` write statements have run; yields the statements seen."""
+    """Raise InjectedFailure once `count` write statements have run (None: never); yields the
+    statements seen."""
     written = []
 
     def after_cursor_execute(connection, cursor, statement, parameters, context, executemany):
+        if len(written) == count:  # already failed: what runs now is clean-up (batch mode drops its copy)
+            return
         if WRITE.match(statement) and not BOOKKEEPING.search(statement):
             written.append(statement.strip())
             if len(written) == count:

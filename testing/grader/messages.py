@@ -39,8 +39,13 @@ def chain_problem(details):
         return (f"{details['folder']}/versions has no migration scripts yet.\n"
                 "Run `flask db migrate -m \"create employees table\"`, read the script, then `flask db upgrade`.")
     if problem == "syntax":
-        return (f"{details['file']} line {details['line']} is not valid Python ({details['error']}).\n"
-                "Alembic reads every migration file, so one broken file stops them all.")
+        place = f"{details['file']} line {details['line']}" if details["line"] else details["file"]
+        return with_known_fix(f"{place} is not valid Python ({details['error']}).\n"
+                              "Alembic reads every migration file, so one broken file stops them all.",
+                              details["error"])
+    if problem == "no_revision":
+        return (f"{details['file']} has no `revision = '...'` line, so Alembic cannot tell which migration "
+                "it is.\nPut the file back as it was (`git checkout` it), or delete it if it is not a migration.")
     if problem == "unreadable":
         return f"A migration file could not be read: {where(details)}{details['error']}"
     if problem == "bad_id":
@@ -96,6 +101,7 @@ NAMELESS_CONSTRAINT = (
 SUBQUERY_ADVICE = (
     "Look the id up in the same statement, with a bound parameter, never a fixed number:\n"
     "UPDATE employees SET department_id = (SELECT id FROM departments WHERE name = :name)")
+NOT_TEXT = "Python reads a migration as UTF-8 text: save the file as plain text, in UTF-8."
 DUPLICATE_VALUES = (
     "Two rows would hold the same value in a unique column: a server default gives every existing row\n"
     "the same one. Add the column nullable, give each row its own value in one UPDATE, then make it\n"
@@ -117,6 +123,8 @@ KNOWN_FIXES = [
     ("FOREIGN KEY constraint failed", SUBQUERY_ADVICE),
     ("violates foreign key constraint", SUBQUERY_ADVICE),
     ("foreign key constraint fails", SUBQUERY_ADVICE),
+    ("null bytes", NOT_TEXT),
+    ("codec can't decode", NOT_TEXT),
     ("batch mode with dialect sqlite requires a live database",
      "SQLite rebuilds a table to change it, which needs a live database. Render the SQL for the database\n"
      "it is meant for: DATABASE_URL=postgresql+psycopg://localhost/hr flask db upgrade --sql"),
@@ -132,7 +140,7 @@ def stopped(details):
         return (f"{action} did not finish within {details['seconds']} seconds, so the grader stopped it.\n"
                 "Look for a loop that never ends, or code that waits for input.")
     return (f"{action} ended the grading process (exit code {details.get('code')}).\n"
-            "Migrations must not call os._exit() or kill the process.")
+            "Your code must not call os._exit() or end the process.")
 
 
 # -- schemas ------------------------------------------------------------------------------
@@ -387,6 +395,16 @@ def left_behind(probe):
         lines.append(f"  - alembic_version changed from {', '.join(version['before']) or 'nothing'} "
                      f"to {', '.join(version['after']) or 'nothing'}")
     return lines
+
+
+def half_applied(probe):
+    """One line for a database a failed migration left half changed, and what to do."""
+    found = [schema_item(item, "that revision") for item in probe["schema"]]
+    named = {item.get("table") for item in probe["schema"]}
+    found += [f"changed rows of {code(table)}" for table in probe["changed_tables"] if table not in named]
+    version = probe["version"]["after"]
+    return (f"half applied: the database {'; '.join(found) or 'changed'}, but alembic_version says "
+            f"{', '.join(version) or 'nothing'}: restore your backup")
 
 
 def _interrupted(file, statement):

@@ -24,6 +24,7 @@ class Facts:
     values: dict = field(default_factory=dict)  # one value per key
     climbed: list = field(default_factory=list)
     round_trips: list = field(default_factory=list)
+    faults: list = field(default_factory=list)
     stopped: dict | None = None  # {"reason": "time_limit" | "exited", "action": ..., "file": ...}
 
     def add(self, key, value):
@@ -31,6 +32,8 @@ class Facts:
             self.climbed.append(value)
         elif key == "round_trip":
             self.round_trips.append(value)
+        elif key == "fault":
+            self.faults.append(value)
         else:
             self.values[key] = value
 
@@ -38,10 +41,11 @@ class Facts:
         return self.values.get(key, default)
 
 
-def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=()):
-    """Walk the chain in `server_copy`; `probe_steps`: steps whose migration is made to fail on purpose."""
+def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=(), faults=False):
+    """Walk the chain in `server_copy`; `probe_steps`: steps whose migration is made to fail on
+    purpose; `faults`: instead of grading, make every revision fail after each of its writes."""
     read_fd, write_fd = os.pipe()
-    settings = {"events_fd": write_fd, "database": database, "probe_steps": list(probe_steps),
+    settings = {"events_fd": write_fd, "database": database, "probe_steps": list(probe_steps), "faults": faults,
                 "states": {str(step): str(path) for step, path in states.items()}}
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT),
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore"}

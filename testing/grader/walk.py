@@ -37,12 +37,25 @@ class ChainWalk:
                 self.events.fact("models_at_head", schema.differences(connection, self.learner_metadata))
         self._descend()
 
+    def run_faults(self):
+        """Make every revision fail after each of its writes in turn; report what each failure left."""
+        self._climb()
+        if not self._rebuild(0):
+            return
+        for index in range(len(self.records)):
+            for after in range(1, self.records[index]["writes"] + 1):
+                if not self._probe(index, after, key="fault"):
+                    return
+            if not self._apply(index):
+                return
+
     # -- climbing -------------------------------------------------------------------------
 
     def _climb(self):
         before = {}
         for index, revision in enumerate(self.revisions):
-            error = self._migrate("upgrade", revision, revision["id"])
+            with interrupt.fail_after_writes(self.engine, None) as written:  # only counted
+                error = self._migrate("upgrade", revision, revision["id"])
             if error:
                 self.events.fact("upgrade_failed", {"index": index, **error})
                 return
@@ -68,12 +81,12 @@ class ChainWalk:
             carried = {new: list(columns.values()) for new, columns in renames.values()}
             carried_keys = {new: set(before[old]["rows"]) & set(after[new]["rows"])
                             for old, (new, _) in renames.items()}
-            self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected,
+            self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected, "writes": len(written),
                                  "new_tables": new_tables, "carried": carried, "carried_keys": carried_keys})
             self.events.fact("climbed", {
                 "index": index, "matches": matches, "losses": losses, "refused_seed": refused, "new_tables": new_tables,
                 "renames": {old: new for old, (new, _) in renames.items() if new != old},
-                "filled": filled, "dangling": dangling,
+                "filled": filled, "dangling": dangling, "writes": len(written),
                 "unnamed": unnamed,
             })
             before = seeded
@@ -121,25 +134,27 @@ class ChainWalk:
             if index == self.probe_index and not self._probe(index):
                 return
 
-    def _probe(self, index):
-        """Make revision `index` fail after its first write; report what that failure left behind.
+    def _probe(self, index, after=1, key="failure_probe"):
+        """Make revision `index` fail after its `after`th write; report what that failure left behind.
 
         The database starts exactly as the climb left it below `index`, and is put back so if the
         failure changed it. False if it cannot be put back.
         """
         revision = self.revisions[index]
         rows_before, version_before = self._rows(), self._version()
-        with interrupt.fail_after_writes(self.engine, 1) as written:
+        with interrupt.fail_after_writes(self.engine, after) as written:
             error = self._migrate("upgrade", revision, revision["id"])
-        # Without a write, the failure (if any) is the migration's own: nothing was interrupted.
-        probe = {"index": index, "statement": written[0] if written else None, "error": None if written else error}
+        # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
+        interrupted = len(written) == after
+        probe = {"index": index, "after": after, "statement": written[-1] if interrupted else None,
+                 "error": None if interrupted else error}
         with self.engine.connect() as connection:
             probe["schema"] = schema.differences(connection, self._schema_below(index))
         rows_after = self._rows()
         probe["changed_tables"] = sorted(name for name in rows_before.keys() | rows_after.keys()
                                          if rows_before.get(name) != rows_after.get(name))
         probe["version"] = {"before": version_before, "after": self._version()}
-        self.events.fact("failure_probe", probe)
+        self.events.fact(key, probe)
         untouched = not probe["schema"] and not probe["changed_tables"] and version_before == probe["version"]["after"]
         return untouched or self._rebuild(index)
 
@@ -191,11 +206,14 @@ class ChainWalk:
     def _rebuild(self, count):
         """A fresh database with the first `count` revisions applied and seeded as in the climb."""
         self._drop_everything()
-        for index in range(count):
-            revision = self.revisions[index]
-            if self._migrate("upgrade", revision, revision["id"]):
-                return False
-            self._seed(self.records[index]["new_tables"])
+        return all(self._apply(index) for index in range(count))
+
+    def _apply(self, index):
+        """Upgrade revision `index` and seed the tables it creates, as the climb did; False if it fails."""
+        revision = self.revisions[index]
+        if self._migrate("upgrade", revision, revision["id"]):
+            return False
+        self._seed(self.records[index]["new_tables"])
         return True
 
     def _drop_everything(self):

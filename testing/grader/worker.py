@@ -68,14 +68,18 @@ def _walk_learner_chain(events, settings):
             return events.fact("app", {"problem": "create_all"})
         events.fact("app", {"problem": None, "database": engine.url.render_as_string(hide_password=True)})
         config = migrate.migrate.get_config()
+        events.begin("reading the migration files")  # they are Python: importing them runs them
         try:
             revisions = load_chain(config, server_dir)
         except ChainProblem as problem:
             return events.fact("chain", problem.details)
         events.fact("chain", {"problem": None, "revisions": revisions})
         states = {int(step): _lesson_metadata(path) for step, path in settings["states"].items()}
-        ChainWalk(engine, config, revisions, states, migrate.db.metadata, events, run_learner_code,
-                  probe_steps=settings["probe_steps"]).run()
+        walk = ChainWalk(engine, config, revisions, states, migrate.db.metadata, events, run_learner_code,
+                         probe_steps=settings["probe_steps"])
+        if settings["faults"]:
+            return walk.run_faults()
+        walk.run()
         events.fact("offline", _render_offline(migrate.db, config, run_learner_code))
 
 

@@ -1,8 +1,15 @@
 """Grading never writes the learner's files or database: it works on a temporary copy."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from testing import course
 from testing.build import build_state
 from testing.grader import grade, judge
 
-from .clones import fingerprint
+from .clones import fingerprint, learner_environment
 from .lesson_commands import run
 from .submissions import edit
 
@@ -53,3 +60,22 @@ def test_an_app_that_ignores_database_url_is_told_so_on_postgresql(tmp_path, pos
     check = next(c for c in report.steps[0].checks if c.name == judge.APP)
     assert not check.passed
     assert "app.py ignores DATABASE_URL" in check.message
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_two_grades_at_once_on_one_folder_do_not_interfere(database, tmp_path, request):
+    if database == "postgresql":
+        request.getfixturevalue("postgres_server")  # both runs make their databases on one server
+    server = learner_folder(tmp_path)
+    before = fingerprint(server)
+    command = [sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--step", "4", "--json",
+               "--server-dir", str(server), "--database", database]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=learner_environment()) for _ in range(2)]
+    reports = []
+    for run_ in runs:
+        out, err = run_.communicate(timeout=300)
+        assert run_.returncode == 0, out + err
+        reports.append(json.loads(out))
+    assert reports[0] == reports[1] and reports[0]["passed"]
+    assert fingerprint(server) == before

@@ -1,0 +1,67 @@
+"""`pipenv run faults`: make every reference migration fail right after each of its writes, in turn,
+and say whether the database was left exactly as before (schema, every row, alembic_version).
+
+It runs the course's end state (every reference migration of every step) in the grader's worker,
+on a scratch database; SQLite uses step 11's atomic setting unless `stock_sqlite` asks for the
+starter's app.py, whose sqlite3 commits each DDL statement on its own.
+"""
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import course
+from .build import build_state
+from .grader import DEFAULT_TIME_LIMIT, messages
+from .grader.databases import scratch_database
+from .grader.supervisor import run_worker
+from .problems import UsageError
+
+STATEMENT_SHOWN = 48  # characters of the interrupted statement in a row
+
+
+@dataclass
+class Fault:
+    migration: str  # file name
+    after: int  # the write it failed after
+    writes: int  # how many writes the migration makes
+    statement: str
+    left_behind: str | None  # None: the database was exactly as before
+
+    @property
+    def clean(self):
+        return self.left_behind is None
+
+
+def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT):
+    """Every fault of every reference migration, in chain order."""
+    last = course.steps()[-1].number
+    with tempfile.TemporaryDirectory(prefix="course-faults-") as holder:
+        server = build_state(last, Path(holder) / "server")
+        if stock_sqlite:
+            shutil.copyfile(course.starter_dir() / "app.py", server / "app.py")
+        with scratch_database(database, Path(holder)) as url:
+            facts = run_worker(server, url, database, {}, time_limit, faults=True)
+    chain = facts.get("chain") or {}
+    if facts.stopped or not chain.get("revisions"):
+        raise UsageError(f"the course's own chain did not run: {facts.stopped or chain}")
+    revisions = chain["revisions"]
+    writes = {climbed["index"]: climbed["writes"] for climbed in facts.climbed}
+    return [Fault(Path(revisions[probe["index"]]["file"]).name, probe["after"], writes[probe["index"]],
+                  probe["statement"], messages.half_applied(probe) if messages.left_behind(probe) else None)
+            for probe in facts.faults]
+
+
+def render(faults):
+    width = max(len(fault.migration) for fault in faults)
+    row = f"{{:<{width}}}  {{:<5}} {{:<{STATEMENT_SHOWN}}}  {{}}"
+    lines = [row.format("migration", "write", "fails right after", "the database then")]
+    for fault in faults:
+        statement = " ".join(fault.statement.split())
+        if len(statement) > STATEMENT_SHOWN:
+            statement = statement[:STATEMENT_SHOWN - 3] + "..."
+        result = "exactly as before" if fault.clean else fault.left_behind
+        lines.append(row.format(fault.migration, f"{fault.after}/{fault.writes}", statement, result))
+    clean = sum(fault.clean for fault in faults)
+    lines.append(f"{clean}/{len(faults)} faults left the database exactly as before")
+    return "\n".join(lines)
