@@ -8,9 +8,6 @@ import io
 import shutil
 from pathlib import Path
 
-from alembic import command
-from flask_migrate import Config
-
 from . import course
 from .problems import UsageError
 
@@ -40,6 +37,10 @@ def build_state(number, target):
 
 def _init_migrations(directory):
     """What `flask db init` writes, from Flask-Migrate's own template."""
+    # Imported here: the course's commands start faster when only this needs Alembic.
+    from alembic import command
+    from flask_migrate import Config
+
     config = Config(str(directory / "alembic.ini"))
     config.set_main_option("script_location", str(directory))
     with contextlib.redirect_stdout(io.StringIO()):

@@ -9,7 +9,7 @@ if __package__ in (None, ""):
 
 import click  # noqa: E402
 
-from testing import console, course, faults  # noqa: E402
+from testing import console, course  # noqa: E402
 from testing.problems import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
@@ -50,6 +50,8 @@ main.add_command(lesson)
               help="Use the starter's app.py, without step 11's atomic SQLite setting.")
 def faults_command(database, stock_sqlite):
     """Make every reference migration fail after each of its writes; was the database left as before?"""
+    from testing import faults  # it builds the course's chain: Alembic only for this command
+
     click.echo(faults.render(faults.inject(database, stock_sqlite)))
 
 

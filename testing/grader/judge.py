@@ -10,8 +10,6 @@ can give points per check.
 import dataclasses
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from . import messages
 from .report import Report, StepResult
 
@@ -359,7 +357,7 @@ def _rolled_back_check(facts, revisions, step, progress):
 
 def _database(facts):
     """The kind of database graded: sqlite, postgresql or mysql."""
-    return sa.make_url(facts.get("app")["database"]).get_backend_name()
+    return facts.get("app")["database"].split(":", 1)[0].split("+", 1)[0]  # "mysql+pymysql://…" -> mysql
 
 
 def _elsewhere_check(name):

@@ -12,8 +12,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from .. import course
 from ..grader import postgres
 from ..problems import UsageError
@@ -26,6 +24,8 @@ STOP_TIME_LIMIT = 30  # seconds for the server to shut down
 
 def start():
     """Start the server (or find it running); return (DATABASE_URL, data folder, already running)."""
+    import sqlalchemy as sa  # only here: every other course command starts faster without it
+
     state = _read()
     if state and _postmaster_pid(state["data"]):
         return state["url"], state["data"], True

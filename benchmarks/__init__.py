@@ -1,0 +1,1 @@
+"""`pipenv run bench`: how fast the grader answers, and what each reference migration costs."""

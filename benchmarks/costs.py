@@ -1,0 +1,107 @@
+"""Migration cost against table size: every reference migration, upgraded and downgraded on tables
+of each size, next to its raw-SQL floor and, where the lessons warn against one, its naive version.
+
+`measure()` builds the course's end state and runs `python -m benchmarks.costs SETTINGS` in it, one
+process per database (the app reads DATABASE_URL when it is imported).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from testing import course
+from testing.build import build_state
+from testing.grader.databases import scratch_database
+
+from . import alternatives
+
+NAIVE_MIGRATIONS = "migrations-naive"
+
+
+def measure(database, sizes, naive_max_rows):
+    """One dict per (migration, size): seconds for upgrade, downgrade, floor and naive (or None)."""
+    with tempfile.TemporaryDirectory(prefix="bench-costs-") as holder:
+        server = build_state(course.steps()[-1].number, Path(holder) / "server")
+        naive = server / NAIVE_MIGRATIONS
+        shutil.copytree(server / "migrations", naive)
+        alternatives.write_naive(naive / "versions")
+        with scratch_database(database, Path(holder)) as url:
+            env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(course.REPO_ROOT), "PYTHONWARNINGS": "ignore"}
+            settings = json.dumps({"sizes": sizes, "naive_max_rows": naive_max_rows})
+            done = subprocess.run([sys.executable, "-m", "benchmarks.costs", settings], cwd=server, env=env,
+                                  capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring on {database} failed after {done.stdout[-300:]}:\n{done.stderr[-1500:]}")
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def _seconds(action):
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _run(settings):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from app import app
+    from testing.grader.chain import load_chain
+
+    from .tables import fill
+
+    with app.app_context():
+        migrate = app.extensions["migrate"]
+        engine = migrate.db.engine
+        config, naive_config = migrate.migrate.get_config(), migrate.migrate.get_config(NAIVE_MIGRATIONS)
+        dialect = engine.dialect.name
+
+        def start_at(parents, rows):
+            """An empty database upgraded to `parents`, with `rows` employees."""
+            with engine.begin() as connection:
+                tables = sa.MetaData()
+                tables.reflect(bind=connection)
+                tables.drop_all(bind=connection)
+            if parents:
+                command.upgrade(config, parents[0] if len(parents) == 1 else "heads")
+            fill(engine, rows)
+
+        def floor(statements):
+            with engine.begin() as connection:
+                for statement in statements:
+                    connection.exec_driver_sql(statement)
+
+        for revision in load_chain(config, os.getcwd()):
+            statements = alternatives.FLOORS.get(revision["id"], {}).get(dialect)
+            if statements is None:  # the merge: nothing to change, nothing to measure
+                continue
+            parents, target = revision["parents"], revision["id"]
+            below = f"{target}@{revision['parents'][0]}" if parents else "base"
+            has_naive = target in alternatives.NAIVE
+            for rows in settings["sizes"]:
+                start_at(parents, rows)
+                result = {"revision": target, "file": Path(revision["file"]).name, "rows": rows,
+                          "upgrade": _seconds(lambda: command.upgrade(config, target)),
+                          "downgrade": _seconds(lambda: command.downgrade(config, below)), "naive": None}
+                start_at(parents, rows)  # a fresh table: after an UPDATE, PostgreSQL's holds dead rows
+                result["floor"] = _seconds(lambda: floor(statements))
+                row_by_row = target in alternatives.ROW_BY_ROW
+                if has_naive and (not row_by_row or rows <= settings["naive_max_rows"]):
+                    start_at(parents, rows)
+                    result["naive"] = _seconds(lambda: command.upgrade(naive_config, target))
+                print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    import contextlib
+    import io
+    import warnings
+
+    warnings.simplefilter("ignore")
+    settings_ = json.loads(sys.argv[1])
+    with contextlib.redirect_stderr(io.StringIO()):  # Alembic's INFO lines
+        _run(settings_)

@@ -1,0 +1,84 @@
+"""Write the figures as Markdown tables and PNG plots (time against rows, log scales)."""
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no window
+import matplotlib.pyplot as plt  # noqa: E402
+
+from . import alternatives  # noqa: E402
+
+# The migrations the lessons compare with their naive versions: plotted with floor and naive.
+PLOTTED = ["d3e5f7a9b003", "e4f6a8b0c004", "f5a7b9c1d006", "b7c9d1e3f008"]
+
+
+def seconds(value):
+    if value is None:
+        return "—"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def latency_table(rows, ratio, runs):
+    lines = ["| command | median wall time | median peak memory |", "|---|---|---|"]
+    lines += [f"| {name} | {seconds(wall)} | {peak:.0f} MB |" for name, wall, peak in rows]
+    lines.append("")
+    lines.append(f"Median of {runs} alternating runs, each in a new process. Ours / pytest-alembic: **{ratio:.2f}×**.")
+    return "\n".join(lines)
+
+
+def costs_table(rows, database):
+    lines = [f"| migration | rows | upgrade | downgrade | raw SQL floor | upgrade / floor | naive |",
+             "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        ratio = f"{row['upgrade'] / row['floor']:.1f}×" if row["floor"] else "—"
+        lines.append(f"| {row['file']} | {row['rows']:,} | {seconds(row['upgrade'])} | {seconds(row['downgrade'])} "
+                     f"| {seconds(row['floor'])} | {ratio} | {seconds(row['naive'])} |")
+    naive = "; ".join(f"{revision}: {what}" for revision, (what, _) in alternatives.NAIVE.items())
+    lines.append("")
+    lines.append(f"On {database}. Naive versions — {naive}.")
+    return "\n".join(lines)
+
+
+def costs_plot(rows, database, path):
+    by_revision = defaultdict(list)
+    for row in rows:
+        by_revision[row["revision"]].append(row)
+    figure, axes = plt.subplots(2, 2, figsize=(10, 8), sharex=True)
+    for axis, revision in zip(axes.flat, PLOTTED):
+        measured = sorted(by_revision[revision], key=lambda row: row["rows"])
+        if not measured:
+            continue
+        sizes = [row["rows"] for row in measured]
+        axis.plot(sizes, [row["upgrade"] for row in measured], "o-", label="the lesson's migration")
+        axis.plot(sizes, [row["floor"] for row in measured], "s--", label="raw SQL floor")
+        naive = [(row["rows"], row["naive"]) for row in measured if row["naive"] is not None]
+        if naive:
+            axis.plot(*zip(*naive), "^:", label="naive")
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title(measured[0]["file"].removesuffix(".py"), fontsize=9)
+        axis.set_xlabel("employees")
+        axis.set_ylabel("seconds")
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.suptitle(f"Upgrade time against table size on {database}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def growth(rows, revision):
+    """Upgrade time at the largest size over that at the smallest, or None."""
+    measured = sorted((row for row in rows if row["revision"] == revision), key=lambda row: row["rows"])
+    if len(measured) < 2:
+        return None
+    return measured[-1]["upgrade"] / measured[0]["upgrade"]
+
+
+def floor_ratio(rows, revision):
+    """Upgrade time over the floor's at the largest size, or None."""
+    measured = [row for row in rows if row["revision"] == revision]
+    if not measured:
+        return None
+    largest = max(measured, key=lambda row: row["rows"])
+    return largest["upgrade"] / largest["floor"]

@@ -1,0 +1,33 @@
+"""`pipenv run bench` works end to end, on tiny sizes (the figures themselves are not tested)."""
+import subprocess
+import sys
+
+from testing import course
+
+from .clones import learner_environment
+
+BENCH = str(course.REPO_ROOT / "benchmarks" / "run.py")
+REFERENCE_MIGRATIONS_THAT_WRITE = {path.name for step in course.steps() for path in step.migration_files} - {
+    "e0f2a4b6c010_merge.py"}
+
+
+def bench(*arguments):
+    return subprocess.run([sys.executable, BENCH, *arguments], capture_output=True, text=True, timeout=600,
+                          env=learner_environment())
+
+
+def test_bench_writes_tables_plots_and_targets_for_latency_and_costs(tmp_path, postgres_server):
+    done = bench("--only", "latency", "--only", "costs", "--runs", "1", "--sizes", "10,20",
+                 "--naive-max-rows", "10", "--results", tmp_path)
+    assert done.returncode == 0, done.stderr
+    latency = (tmp_path / "latency.md").read_text()
+    assert "| grade --step 5 (this course) |" in latency and "| pytest-alembic's 4 built-in tests |" in latency
+    for database in ("sqlite", "postgresql"):
+        table = (tmp_path / f"costs-{database}.md").read_text()
+        for migration in REFERENCE_MIGRATIONS_THAT_WRITE:
+            assert f"| {migration} | 10 |" in table and f"| {migration} | 20 |" in table
+        assert (tmp_path / f"costs-{database}.png").read_bytes().startswith(b"\x89PNG")
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| grader / pytest-alembic |" in summary
+    assert "| rename growth 1k -> largest (table rename, postgresql) |" in summary
+    assert done.stdout.strip().splitlines()[0] == "| target | measured | goal | met |"
