@@ -63,19 +63,23 @@ def main(parts, runs, sizes, databases, naive_max_rows, results):
         _write(results / "suite.md", "The course's test suite", about,
                f"`pipenv run pytest -n auto`: {seconds:.0f} s (exit code {code}).")
         verdicts.append(("test suite seconds", seconds))
-    summary = _summary(verdicts)
+    summary = _summary(verdicts, results / "summary.md")
     _write(results / "summary.md", "Targets", about, summary)
     click.echo(summary)
 
 
-def _summary(verdicts):
-    lines = ["| target | measured | goal | met |", "|---|---|---|---|"]
+def _summary(verdicts, previous):
+    """The targets table: this run's rows, and the rows of parts measured before and not now."""
+    rows = {}
+    if previous.is_file():  # keep what `--only` left out
+        rows = {line.split(" | ")[0]: line for line in previous.read_text(encoding="utf-8").splitlines()
+                if line.startswith("| ") and not line.startswith(("| target ", "|---"))}
     for name, value, *where in verdicts:
         shown = "—" if value is None else f"{value:.2f}"
         met = "—" if value is None else ("yes" if value <= TARGETS[name] else "**no**")
-        label = f"{name} ({where[0]})" if where else name
-        lines.append(f"| {label} | {shown} | ≤ {TARGETS[name]} | {met} |")
-    return "\n".join(lines)
+        label = f"| {name} ({where[0]})" if where else f"| {name}"
+        rows[label] = f"{label} | {shown} | ≤ {TARGETS[name]} | {met} |"
+    return "\n".join(["| target | measured | goal | met |", "|---|---|---|---|", *rows.values()])
 
 
 def _write(path, title, about, body):

@@ -41,7 +41,7 @@ def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT)
         if stock_sqlite:
             shutil.copyfile(course.starter_dir() / "app.py", server / "app.py")
         with scratch_database(database, Path(holder)) as url:
-            facts = run_worker(server, url, database, {}, time_limit, faults=True)
+            facts = run_worker(server, url, database, {}, time_limit, mode="faults")
     chain = facts.get("chain") or {}
     if facts.stopped or not chain.get("revisions"):
         raise UsageError(f"the course's own chain did not run: {facts.stopped or chain}")

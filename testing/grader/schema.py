@@ -36,6 +36,25 @@ def differences(connection, metadata):
     return items
 
 
+RENAMED_KINDS = ("missing_table", "extra_table", "missing_column", "extra_column")
+
+
+def with_renames(items, renames):
+    """`items` (a database against the state before it) with each rename the rows revealed told as
+    one change, instead of one table or column missing and another extra."""
+    told, explained = [], set()
+    for old, (new, columns) in renames.items():
+        if old != new:
+            told.append({"kind": "table_renamed", "from": old, "to": new})
+            explained |= {(old, None), (new, None)}
+        for before, after in columns.items():
+            if before != after:
+                told.append({"kind": "column_renamed", "table": new, "from": before, "to": after})
+                explained |= {(new, before), (new, after)}
+    return told + [item for item in items if item["kind"] not in RENAMED_KINDS
+                   or (item.get("table"), item.get("column")) not in explained]
+
+
 def _describe(change, metadata):
     kind = change[0]
     if kind == "add_table":

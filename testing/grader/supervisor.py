@@ -41,11 +41,12 @@ class Facts:
         return self.values.get(key, default)
 
 
-def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=(), faults=False):
+def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=(), mode="grade"):
     """Walk the chain in `server_copy`; `probe_steps`: steps whose migration is made to fail on
-    purpose; `faults`: instead of grading, make every revision fail after each of its writes."""
+    purpose. `mode` "faults": instead of grading, make every revision fail after each of its
+    writes; "changes": only climb, saying what each revision changed."""
     read_fd, write_fd = os.pipe()
-    settings = {"events_fd": write_fd, "database": database, "probe_steps": list(probe_steps), "faults": faults,
+    settings = {"events_fd": write_fd, "database": database, "probe_steps": list(probe_steps), "mode": mode,
                 "states": {str(step): str(path) for step, path in states.items()}}
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT),
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore"}

@@ -18,7 +18,7 @@ from . import interrupt, lineage, schema
 
 class ChainWalk:
     def __init__(self, engine, alembic_config, revisions, states, learner_metadata, events, run_learner_code,
-                 probe_steps=()):
+                 probe_steps=(), describe_changes=False):
         self.engine = engine
         self.config = alembic_config
         self.revisions = revisions
@@ -28,6 +28,7 @@ class ChainWalk:
         self.run_learner_code = run_learner_code
         self.probe_steps = probe_steps
         self.probe_index = None  # the revision to make fail on purpose
+        self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # per climbed revision: rows before/after seeding, reflected schema, seeded tables
 
     def run(self):
@@ -36,6 +37,10 @@ class ChainWalk:
             with self.engine.connect() as connection:
                 self.events.fact("models_at_head", schema.differences(connection, self.learner_metadata))
         self._descend()
+
+    def run_changes(self):
+        """Only climb: what each revision changed is in its "climbed" fact."""
+        self._climb()
 
     def run_faults(self):
         """Make every revision fail after each of its writes in turn; report what each failure left."""
@@ -83,13 +88,20 @@ class ChainWalk:
                             for old, (new, _) in renames.items()}
             self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected, "writes": len(written),
                                  "new_tables": new_tables, "carried": carried, "carried_keys": carried_keys})
+            changes = self._changes(index, renames) if self.describe_changes else []
             self.events.fact("climbed", {
                 "index": index, "matches": matches, "losses": losses, "refused_seed": refused, "new_tables": new_tables,
                 "renames": {old: new for old, (new, _) in renames.items() if new != old},
                 "filled": filled, "dangling": dangling, "writes": len(written),
-                "unnamed": unnamed,
+                "unnamed": unnamed, "changes": changes,
             })
             before = seeded
+
+    def _changes(self, index, renames):
+        """What revision `index`, just climbed, changed in the schema, renames told as renames."""
+        with self.engine.connect() as connection:
+            items = schema.differences(connection, self._schema_below(index))
+        return schema.with_renames(items, renames)
 
     def _seed(self, table_names):
         refused = {}

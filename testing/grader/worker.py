@@ -76,9 +76,11 @@ def _walk_learner_chain(events, settings):
         events.fact("chain", {"problem": None, "revisions": revisions})
         states = {int(step): _lesson_metadata(path) for step, path in settings["states"].items()}
         walk = ChainWalk(engine, config, revisions, states, migrate.db.metadata, events, run_learner_code,
-                         probe_steps=settings["probe_steps"])
-        if settings["faults"]:
+                         probe_steps=settings["probe_steps"], describe_changes=settings["mode"] == "changes")
+        if settings["mode"] == "faults":
             return walk.run_faults()
+        if settings["mode"] == "changes":
+            return walk.run_changes()
         walk.run()
         events.fact("offline", _render_offline(migrate.db, config, run_learner_code))
 

@@ -161,6 +161,20 @@ def watch_command(interval):
         click.echo("\nStopped watching.")
 
 
+@lesson.command(name="view")
+@click.option("--port", default=0, show_default="a free one", help="The port on 127.0.0.1 to serve the page on.")
+def view_command(port):
+    """Your database in a browser: chain, tables, rows, and what the last migration changed."""
+    from . import view  # Flask's web server: only this command needs it
+
+    server = view.make_server(server_dir(), port)
+    click.echo(f"Your database, live: http://127.0.0.1:{server.server_port}/  (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("\nStopped.")
+
+
 @lesson.command(name="solution")
 @click.argument("step", type=STEP)
 @click.option("--force", is_flag=True, help="Show it even though the step does not pass yet.")

@@ -1,0 +1,122 @@
+"""`pipenv run lesson view`: a page on 127.0.0.1 that shows the learner's database as migrations
+change it: the revision chain with the current revision, every table with its rows, and what the
+current revision changed. The page reloads itself when the database changes.
+"""
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, abort, jsonify, render_template, request
+from markupsafe import Markup, escape
+
+from ..grader.messages import code, schema_item
+from . import snapshot
+
+NODE_GAP, LANE_GAP, MARGIN = 170, 70, 40  # pixels in the drawing of the chain
+
+
+@dataclass
+class Node:
+    revision: dict
+    x: int
+    y: int
+    current: bool
+
+
+def create_app(server_dir):
+    app = Flask(__name__)
+    server_dir = Path(server_dir)
+
+    @app.template_filter("backticks")
+    def backticks(text):
+        """The grader's `names` as <code>, the rest escaped."""
+        return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+    changes_cache = {}  # migrations fingerprint -> {revision: [change]}
+
+    def changes():
+        key = snapshot.migrations_fingerprint(server_dir)
+        if key not in changes_cache:
+            changes_cache.clear()
+            changes_cache[key] = snapshot.changes_by_revision(server_dir)
+        return changes_cache[key]
+
+    @app.get("/")
+    def page():
+        url = snapshot.database_url(server_dir)
+        database = snapshot.read_database(url)
+        revisions, chain_problem = snapshot.read_chain(server_dir)
+        nodes, width, height = layout(revisions or [], database.versions)
+        current = [node.revision for node in nodes if node.current]
+        changed = [describe(change) for revision in current for change in changes().get(revision["id"], [])]
+        return render_template("view.html", database=database, chain_problem=chain_problem, nodes=nodes,
+                               edges=edges(nodes), width=width, height=height, current=current, changed=changed,
+                               page_rows={table.name: snapshot.rows(url, table.name, _page(table.name))
+                                          for table in database.tables},
+                               pages={table.name: _page(table.name) for table in database.tables})
+
+    @app.get("/fingerprint")
+    def fingerprint():
+        database = snapshot.read_database(snapshot.database_url(server_dir))
+        return jsonify(fingerprint=database.fingerprint() + snapshot.migrations_fingerprint(server_dir))
+
+    @app.get("/favicon.ico")
+    def no_icon():
+        abort(404)
+
+    return app
+
+
+def _page(table):
+    return max(request.args.get(f"page_{table}", 1, type=int), 1)
+
+
+def layout(revisions, versions):
+    """Nodes placed left to right, base to head; a branch gets a lane of its own below."""
+    lanes, taken, nodes = {}, {}, []
+    for index, revision in enumerate(revisions):
+        parents = revision["parents"]
+        if not parents:
+            lane = 0
+        elif len(parents) > 1:  # a merge comes back to its highest parent's lane
+            lane = min(lanes[parent] for parent in parents)
+        else:
+            siblings = taken.setdefault(parents[0], 0)
+            lane = lanes[parents[0]] + siblings
+            taken[parents[0]] = siblings + 1
+        lanes[revision["id"]] = lane
+        nodes.append(Node(revision, MARGIN + index * NODE_GAP, MARGIN + lane * LANE_GAP, revision["id"] in versions))
+    width = MARGIN * 2 + max(len(revisions) - 1, 0) * NODE_GAP + 120
+    height = MARGIN * 2 + max(lanes.values(), default=0) * LANE_GAP + 30
+    return nodes, width, height
+
+
+def edges(nodes):
+    """(parent node, child node) pairs to draw."""
+    by_id = {node.revision["id"]: node for node in nodes}
+    return [(by_id[parent], node) for node in nodes for parent in node.revision["parents"] if parent in by_id]
+
+
+def describe(change):
+    """One change a revision made, in words."""
+    kind = change["kind"]
+    if kind == "table_renamed":
+        return f"table {code(change['from'])} renamed to {code(change['to'])}"
+    if kind == "column_renamed":
+        return f"column {code(change['table'] + '.' + change['from'])} renamed to {code(change['to'])}"
+    state, _, what = kind.partition("_")
+    done = {"extra": "added", "missing": "removed"}.get(state)
+    if done and what in ("table", "column"):
+        return f"{what} {code(change['table'] + ('.' + change['column'] if what == 'column' else ''))} {done}"
+    if done:  # a constraint or an index
+        return (f"{what.replace('_', ' ')} {code(change['name'] or 'without a name')} on "
+                f"{change['table']}({', '.join(change['columns'])}) {done}")
+    return "the database now " + schema_item(change, "the revision before")
+
+
+def make_server(server_dir, port):
+    """A web server for the page on 127.0.0.1 only (port 0: a free one); `serve_forever()` runs it."""
+    from werkzeug.serving import make_server as werkzeug_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per request: the page polls every second
+    return werkzeug_server("127.0.0.1", port, create_app(server_dir), threaded=True)

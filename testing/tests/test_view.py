@@ -1,0 +1,157 @@
+"""`pipenv run lesson view`: the page, in a real headless Chromium, as a learner's database changes."""
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+
+from testing import course
+from testing.build import build_state
+
+from .browser import Browser, chromium_binary
+from .clones import fingerprint, learner_environment
+from .lesson_commands import run
+
+CLI = str(course.REPO_ROOT / "testing" / "cli.py")
+STEP_3, STEP_4 = "d3e5f7a9b003", "e4f6a8b0c004"
+
+
+class View:
+    """`lesson view` running in the background for a server folder."""
+
+    def __init__(self, server, database_url=None):
+        env = learner_environment()
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        self.process = subprocess.Popen([sys.executable, CLI, "lesson", "--server-dir", str(server), "view"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = self.process.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert found, line + self.process.stderr.read()
+        self.url = found.group(0)
+
+    def html(self, path=""):
+        with urllib.request.urlopen(self.url + path, timeout=60) as response:
+            return response.read().decode()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def at_step_3(tmp_path):
+    """A learner's folder with step 04's migration written but only step 03 applied, with rows."""
+    server = build_state(4, tmp_path / "server")
+    for command in (f"flask db upgrade {STEP_3}", "python seed.py"):
+        code, output = run(command, server)
+        assert code == 0, output
+    return server
+
+
+@pytest.fixture
+def browser():
+    if chromium_binary() is None:
+        pytest.skip("Chromium is not installed here (apt install chromium; .ci/run installs it)")
+    opened = Browser()
+    yield opened
+    opened.close()
+
+
+CURRENT = "document.querySelector('#chain .node.current')?.dataset.revision"
+CHANGES = "[...document.querySelectorAll('#changes li')].map(li => li.textContent).join(' | ')"
+DEPARTMENT_ROWS = ("[...document.querySelectorAll('table.rows[data-table=departments] tr')]"
+                   ".map(tr => tr.textContent.trim().replace(/\\s+/g, ' '))")
+
+
+def test_the_page_shows_chain_tables_rows_and_changes_and_follows_an_upgrade(at_step_3, browser, tmp_path):
+    before = fingerprint(at_step_3)
+    view = View(at_step_3)
+    try:
+        browser.open(view.url)
+        assert browser.wait_for(CURRENT) == STEP_3
+        assert browser.evaluate("document.querySelectorAll('#chain .node').length") == 4  # base to head
+        assert browser.evaluate(CHANGES) == "table department renamed to departments"
+        assert browser.evaluate(DEPARTMENT_ROWS)[:2] == ["idnameaddress", "1PayrollBuilding A, 4th Floor"]
+        assert fingerprint(at_step_3) == before  # looking never writes
+
+        code, output = run("flask db upgrade", at_step_3)  # in another terminal
+        assert code == 0, output
+        # No reload from the test: the page notices by itself.
+        assert browser.wait_for(f"{CURRENT} === '{STEP_4}' && {CURRENT}") == STEP_4
+        assert browser.evaluate(CHANGES) == "column departments.address renamed to location"
+        assert browser.evaluate(DEPARTMENT_ROWS)[:2] == ["idnamelocation", "1PayrollBuilding A, 4th Floor"]
+        browser.screenshot(tmp_path / "view.png")
+        assert (tmp_path / "view.png").read_bytes().startswith(b"\x89PNG")
+    finally:
+        view.stop()
+
+
+def test_no_database_yet_is_explained_and_not_created(tmp_path):
+    server = build_state(1, tmp_path / "server")
+    view = View(server)
+    try:
+        html = view.html()
+    finally:
+        view.stop()
+    assert "There is no database at" in html and "<code>flask db upgrade</code> creates it" in html
+    assert not (server / "instance" / "app.db").exists()
+
+
+def test_a_database_without_alembic_version_is_explained(tmp_path):
+    server = build_state(1, tmp_path / "server")
+    (server / "instance").mkdir()
+    engine = sa.create_engine(f"sqlite:///{server / 'instance' / 'app.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    view = View(server)
+    try:
+        html = view.html()
+    finally:
+        view.stop()
+    assert "This database has no alembic_version table" in html
+
+
+def test_a_postgresql_database_from_database_url(at_step_3, postgres_server):
+    url = sa.make_url(postgres_server).set(database="view_test")
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql("DROP DATABASE IF EXISTS view_test")
+        connection.exec_driver_sql("CREATE DATABASE view_test")
+    address = url.render_as_string(hide_password=False)
+    env = {**learner_environment(), "DATABASE_URL": address, "PYTHONWARNINGS": "ignore"}
+    for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
+        done = subprocess.run([sys.executable, *command], cwd=at_step_3, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    view = View(at_step_3, address)
+    try:
+        html = view.html()
+        assert json.loads(view.html("fingerprint"))["fingerprint"]
+    finally:
+        view.stop()
+        with admin.connect() as connection:
+            connection.exec_driver_sql("DROP DATABASE view_test WITH (FORCE)")
+        admin.dispose()
+    assert "postgresql+psycopg://" in html
+    assert f'class="node current" data-revision="{STEP_4}"' in html
+    assert "Human Resources" in html
+
+
+def test_rows_come_a_page_at_a_time(at_step_3):
+    engine = sa.create_engine(f"sqlite:///{at_step_3 / 'instance' / 'app.db'}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO employees (name, salary) VALUES (:name, 1)"),
+                           [{"name": f"Temp {number:02d}"} for number in range(30)])  # 32 rows in all
+    engine.dispose()
+    view = View(at_step_3)
+    try:
+        first, second = view.html(), view.html("?page_employees=2")
+    finally:
+        view.stop()
+    assert "page 1 of 2" in first and "Temp 22" in first and "Temp 23" not in first
+    assert "page 2 of 2" in second and "Temp 29" in second and "Kai Uri" not in second
