@@ -27,7 +27,7 @@ def latency_table(rows, ratio, runs):
 
 
 def costs_table(rows, database):
-    lines = [f"| migration | rows | upgrade | downgrade | raw SQL floor | upgrade / floor | naive |",
+    lines = ["| migration | rows | upgrade | downgrade | raw SQL floor | upgrade / floor | naive |",
              "|---|---|---|---|---|---|---|"]
     for row in rows:
         ratio = f"{row['upgrade'] / row['floor']:.1f}×" if row["floor"] else "—"

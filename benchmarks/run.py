@@ -54,7 +54,7 @@ def main(parts, runs, sizes, databases, naive_max_rows, results):
             _write(results / f"costs-{database}.md", f"Migration cost against table size ({database})", about,
                    report.costs_table(measured, database) + f"\n\n![plot](costs-{database}.png)")
             report.costs_plot(measured, database, results / f"costs-{database}.png")
-            verdicts += [(f"rename growth 1k -> largest", report.growth(measured, revision), f"{name}, {database}")
+            verdicts += [("rename growth 1k -> largest", report.growth(measured, revision), f"{name}, {database}")
                          for revision, name in RENAMES.items()]
             verdicts.append(("step-08 backfill / floor at the largest size", report.floor_ratio(measured, BACKFILL),
                              database))

@@ -7,6 +7,7 @@ import pytest
 from testing import course
 from testing.grader import DATABASES, judge, mariadb, postgres
 from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from testing.tests.clones import lesson, scratch_clone
 
 
 def pytest_addoption(parser):
@@ -70,3 +71,17 @@ def server_database(request):
     """Each database that runs as a server: PostgreSQL and MySQL."""
     request.getfixturevalue(SERVER_FIXTURES[request.param])
     return request.param
+
+
+@pytest.fixture
+def clone(tmp_path):
+    """A scratch clone of the course, as a learner's fresh clone has it."""
+    return scratch_clone(tmp_path / "course")
+
+
+@pytest.fixture
+def at_step_3(clone):
+    """A clone where the learner has typed `lesson start 3`."""
+    done = lesson(clone, "start", 3)
+    assert done.returncode == 0, done.stderr
+    return clone

@@ -7,6 +7,8 @@ import sys
 
 from testing import course
 
+from .submissions import TABLE_RENAME_AS_CREATE_DROP, with_functions
+
 IDENTITY = {"GIT_AUTHOR_NAME": "Learner", "GIT_AUTHOR_EMAIL": "learner@example.invalid",
             "GIT_COMMITTER_NAME": "Learner", "GIT_COMMITTER_EMAIL": "learner@example.invalid"}
 
@@ -56,3 +58,20 @@ def fingerprint(folder):
     """Every file under `folder` with the hash of its bytes."""
     return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def write_rename_as_create_drop(server):
+    """Step 03 done the way autogenerate writes it, unedited: the table's rows are lost."""
+    shutil.copyfile(course.step(3).models_path, server / "models.py")
+    reference = course.step(3).migration_files[0]
+    shutil.copyfile(reference, server / "migrations" / "versions" / reference.name)
+    with_functions(server, 3, TABLE_RENAME_AS_CREATE_DROP)
+
+
+def learners_work(clone):
+    """A server folder with the learner's own files and database, as after a few steps."""
+    server = clone / "server"
+    write_rename_as_create_drop(server)
+    (server / "notes.txt").write_bytes(b"my notes \xff\x00 not even text\n")
+    (server / "instance" / "app.db").write_bytes((server / "instance" / "app.db").read_bytes() + b"\x01")
+    return server

@@ -7,8 +7,7 @@ import sys
 
 import pytest
 
-from .clones import fingerprint, git, learner_environment, lesson
-from .test_lesson_command import at_step_3, clone, learners_work  # noqa: F401 (fixtures)
+from .clones import fingerprint, git, learner_environment, learners_work, lesson
 
 # Points in a command that replaces server/: right after its backup is complete, while the folder
 # is being emptied, and while it is being filled again.
@@ -24,7 +23,7 @@ def killed(clone, point, *arguments):
 
 @pytest.mark.parametrize("point", KILL_POINTS, ids=[f"{name}-{count}" for name, count in KILL_POINTS])
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_command_killed_midway_can_be_undone_by_restore(at_step_3, command, point):  # noqa: F811
+def test_a_command_killed_midway_can_be_undone_by_restore(at_step_3, command, point):
     server = learners_work(at_step_3)
     mine = fingerprint(server)
     done = killed(at_step_3, point, *COMMANDS[command])
@@ -38,7 +37,7 @@ def test_a_command_killed_midway_can_be_undone_by_restore(at_step_3, command, po
     assert fingerprint(server) == mine
 
 
-def test_branches_killed_midway_leave_the_work_tree_alone_and_can_run_again(clone):  # noqa: F811
+def test_branches_killed_midway_leave_the_work_tree_alone_and_can_run_again(clone):
     before, status = fingerprint(clone / "server"), git(clone, "status", "--porcelain")
     done = killed(clone, ("git", 5), "branches")
     assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr

@@ -14,23 +14,9 @@ from testing import course
 from testing.build import build_state
 from testing.guide.branches import branch_name
 
-from .clones import fingerprint, git, lesson, scratch_clone
-from .submissions import TABLE_RENAME_AS_CREATE_DROP, with_functions
+from .clones import fingerprint, git, learners_work, lesson, write_rename_as_create_drop
 
 WATCH_WAIT = 60  # seconds the watch test waits for a re-check before it fails
-
-
-@pytest.fixture
-def clone(tmp_path):
-    return scratch_clone(tmp_path / "course")
-
-
-@pytest.fixture
-def at_step_3(clone):
-    """A clone where the learner has typed `lesson start 3`."""
-    done = lesson(clone, "start", 3)
-    assert done.returncode == 0, done.stderr
-    return clone
 
 
 def status_of(clone):
@@ -41,14 +27,6 @@ def status_of(clone):
 
 def states(course_map):
     return [step["state"] for step in course_map["steps"]]
-
-
-def write_rename_as_create_drop(server):
-    """Step 03 done the way autogenerate writes it, unedited: the table's rows are lost."""
-    shutil.copyfile(course.step(3).models_path, server / "models.py")
-    reference = course.step(3).migration_files[0]
-    shutil.copyfile(reference, server / "migrations" / "versions" / reference.name)
-    with_functions(server, 3, TABLE_RENAME_AS_CREATE_DROP)
 
 
 # -- status and check ------------------------------------------------------------------------
@@ -176,15 +154,6 @@ def test_the_solution_waits_until_the_step_passes(at_step_3):
 
 
 # -- start, reset, restore -------------------------------------------------------------------
-
-def learners_work(clone):
-    """A server folder with the learner's own files and database, as after a few steps."""
-    server = clone / "server"
-    write_rename_as_create_drop(server)
-    (server / "notes.txt").write_bytes(b"my notes \xff\x00 not even text\n")
-    (server / "instance" / "app.db").write_bytes((server / "instance" / "app.db").read_bytes() + b"\x01")
-    return server
-
 
 def backup_named_in(output):
     return output.split("pipenv run lesson restore ")[1].split(" ")[0]

@@ -1,6 +1,5 @@
 """`pipenv run lesson view`: the page, in a real headless Chromium, as a learner's database changes."""
 import json
-import os
 import re
 import subprocess
 import sys
@@ -44,7 +43,7 @@ class View:
 
 
 @pytest.fixture
-def at_step_3(tmp_path):
+def upgraded_to_step_3(tmp_path):
     """A learner's folder with step 04's migration written but only step 03 applied, with rows."""
     server = build_state(4, tmp_path / "server")
     for command in (f"flask db upgrade {STEP_3}", "python seed.py"):
@@ -68,18 +67,18 @@ DEPARTMENT_ROWS = ("[...document.querySelectorAll('table.rows[data-table=departm
                    ".map(tr => tr.textContent.trim().replace(/\\s+/g, ' '))")
 
 
-def test_the_page_shows_chain_tables_rows_and_changes_and_follows_an_upgrade(at_step_3, browser, tmp_path):
-    before = fingerprint(at_step_3)
-    view = View(at_step_3)
+def test_the_page_shows_chain_tables_rows_and_changes_and_follows_an_upgrade(upgraded_to_step_3, browser, tmp_path):
+    before = fingerprint(upgraded_to_step_3)
+    view = View(upgraded_to_step_3)
     try:
         browser.open(view.url)
         assert browser.wait_for(CURRENT) == STEP_3
         assert browser.evaluate("document.querySelectorAll('#chain .node').length") == 4  # base to head
         assert browser.evaluate(CHANGES) == "table department renamed to departments"
         assert browser.evaluate(DEPARTMENT_ROWS)[:2] == ["idnameaddress", "1PayrollBuilding A, 4th Floor"]
-        assert fingerprint(at_step_3) == before  # looking never writes
+        assert fingerprint(upgraded_to_step_3) == before  # looking never writes
 
-        code, output = run("flask db upgrade", at_step_3)  # in another terminal
+        code, output = run("flask db upgrade", upgraded_to_step_3)  # in another terminal
         assert code == 0, output
         # No reload from the test: the page notices by itself.
         assert browser.wait_for(f"{CURRENT} === '{STEP_4}' && {CURRENT}") == STEP_4
@@ -117,7 +116,7 @@ def test_a_database_without_alembic_version_is_explained(tmp_path):
     assert "This database has no alembic_version table" in html
 
 
-def test_a_postgresql_database_from_database_url(at_step_3, postgres_server):
+def test_a_postgresql_database_from_database_url(upgraded_to_step_3, postgres_server):
     url = sa.make_url(postgres_server).set(database="view_test")
     admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -126,9 +125,9 @@ def test_a_postgresql_database_from_database_url(at_step_3, postgres_server):
     address = url.render_as_string(hide_password=False)
     env = {**learner_environment(), "DATABASE_URL": address, "PYTHONWARNINGS": "ignore"}
     for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
-        done = subprocess.run([sys.executable, *command], cwd=at_step_3, env=env, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, *command], cwd=upgraded_to_step_3, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-    view = View(at_step_3, address)
+    view = View(upgraded_to_step_3, address)
     try:
         html = view.html()
         assert json.loads(view.html("fingerprint"))["fingerprint"]
@@ -142,13 +141,13 @@ def test_a_postgresql_database_from_database_url(at_step_3, postgres_server):
     assert "Human Resources" in html
 
 
-def test_rows_come_a_page_at_a_time(at_step_3):
-    engine = sa.create_engine(f"sqlite:///{at_step_3 / 'instance' / 'app.db'}")
+def test_rows_come_a_page_at_a_time(upgraded_to_step_3):
+    engine = sa.create_engine(f"sqlite:///{upgraded_to_step_3 / 'instance' / 'app.db'}")
     with engine.begin() as connection:
         connection.execute(sa.text("INSERT INTO employees (name, salary) VALUES (:name, 1)"),
                            [{"name": f"Temp {number:02d}"} for number in range(30)])  # 32 rows in all
     engine.dispose()
-    view = View(at_step_3)
+    view = View(upgraded_to_step_3)
     try:
         first, second = view.html(), view.html("?page_employees=2")
     finally:
