@@ -22,6 +22,32 @@ def reflect(connection):
     return metadata
 
 
+def differences_from_state(connection, reflected, metadata):
+    """differences(), with a quick first look: when the tables and columns by name already differ,
+    those name differences are the answer, and Alembic's full comparison (a reflection of its own
+    each time) is spared. A chain is compared with every lesson state at every revision."""
+    by_name = name_differences(reflected, metadata)
+    return by_name if by_name else differences(connection, metadata)
+
+
+def name_differences(reflected, metadata):
+    """The tables and columns, by name, that `metadata` has and the `reflected` database lacks
+    ("missing_…"), and the other way round ("extra_…")."""
+    items = []
+    for name in sorted(metadata.tables.keys() | reflected.tables.keys()):
+        if name not in reflected.tables:
+            items.append({"kind": "missing_table", "table": name})
+        elif name not in metadata.tables:
+            items.append({"kind": "extra_table", "table": name})
+        else:
+            expected, found = metadata.tables[name].c.keys(), reflected.tables[name].c.keys()
+            items += [{"kind": "missing_column", "table": name, "column": column}
+                      for column in expected if column not in found]
+            items += [{"kind": "extra_column", "table": name, "column": column}
+                      for column in found if column not in expected]
+    return items
+
+
 def differences(connection, metadata):
     """What the database lacks or has in excess compared with `metadata`, as schema items."""
     context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})

@@ -67,7 +67,8 @@ class ChainWalk:
             with self.engine.connect() as connection:
                 after = lineage.snapshot(connection)
                 reflected = schema.reflect(connection)
-                matches = {step: schema.differences(connection, metadata) for step, metadata in self.states.items()}
+                matches = {step: schema.differences_from_state(connection, reflected, metadata)
+                           for step, metadata in self.states.items()}
                 # Constraint names matter only where a step's state is reached.
                 unnamed = {step: schema.unnamed_constraints(connection, metadata)
                            for step, metadata in self.states.items() if not matches[step]}
