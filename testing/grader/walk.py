@@ -7,6 +7,8 @@ Descend: from head back to base, downgrade each revision, check that schema and 
 exactly what they were before its upgrade, upgrade it again and check that too. Where a step
 asks for it (`probe_steps`), the revision that reaches its state is also made to fail after its
 first write, to see whether the failure leaves the database as it was.
+Two other walks reuse the climb: `run_faults` (`pipenv run faults`) makes every revision fail after
+each of its writes in turn; `run_changes` (`lesson view`) says what each revision changed.
 
 Everything found is sent as facts through `events`; judge.py decides what it means.
 """

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from ..grader.messages import code, schema_item
@@ -32,6 +32,7 @@ def create_app(server_dir):
     def backticks(text):
         """The grader's `names` as <code>, the rest escaped."""
         return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
     changes_cache = {}  # migrations fingerprint -> {revision: [change]}
 
     def changes():
@@ -59,10 +60,6 @@ def create_app(server_dir):
     def fingerprint():
         database = snapshot.read_database(snapshot.database_url(server_dir))
         return jsonify(fingerprint=database.fingerprint() + snapshot.migrations_fingerprint(server_dir))
-
-    @app.get("/favicon.ico")
-    def no_icon():
-        abort(404)
 
     return app
 
