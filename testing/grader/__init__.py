@@ -6,6 +6,10 @@
 The learner's code runs in a separate process on a temporary copy of the folder and a scratch
 database (see supervisor.py and worker.py); this process only judges what it reports.
 """
+import os
+import shutil
+from pathlib import Path
+
 from .. import course
 from .databases import DATABASES, scratch_database
 from .judge import databases_to_try, probed_steps, verdict, without_other_databases
@@ -31,7 +35,7 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     steps = graded_steps(up_to_step)
     if database not in DATABASES:
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
-    facts = _walk(server_dir, steps, database, time_limit)
+    facts = _walk(server_dir, steps, database, time_limit, learner_database=_learner_database(server_dir, database))
     # A step may ask for the whole chain on other databases too: graded there without that request.
     wanted = databases_to_try(facts, steps)
     if wanted:
@@ -41,11 +45,20 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     return verdict(facts, steps)
 
 
-def _walk(server_dir, steps, database, time_limit):
+def _walk(server_dir, steps, database, time_limit, learner_database=None):
     with sandbox(server_dir) as (workdir, copy):
+        if learner_database:  # a copy: the learner's file is only ever read, here
+            learner_database = shutil.copyfile(learner_database, workdir / "learner.db")
         with scratch_database(database, workdir) as url:
             states = {step.number: step.models_path for step in steps}
-            return run_worker(copy, url, database, states, time_limit, probed_steps(steps))
+            return run_worker(copy, url, database, states, time_limit, probed_steps(steps),
+                              learner_database=learner_database)
+
+
+def _learner_database(server_dir, database):
+    """The SQLite file the learner's app uses by default, when grading on SQLite and it exists."""
+    path = Path(server_dir) / "instance" / "app.db"
+    return path if database == "sqlite" and not os.environ.get("DATABASE_URL") and path.is_file() else None
 
 
 def _grade_elsewhere(server_dir, steps, database, time_limit, facts, graded_database):

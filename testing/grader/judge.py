@@ -71,6 +71,7 @@ def verdict(facts, steps):
         first.started = (facts.get("chain") or {}).get("problem") != "no_migrations"
         return report
     revisions = facts.get("chain")["revisions"]
+    report.notes = messages.learner_database(facts.get("learner_database"))
     first.add(APP, True, "")
     first.add(CHAIN, True, f"{len(revisions)} migrations, one head")
     first.add(*_fresh_upgrade(facts, revisions))

@@ -447,6 +447,20 @@ def passes_elsewhere(where, count):
     return f"every check of steps 01-{count:02d} passes on {where} too"
 
 
+def learner_database(found):
+    """[a note] when the learner's own database is not what their migrations build, else []."""
+    if not found or found["items"] == []:
+        return []
+    named = ", ".join(found["versions"]) or "no revision"
+    if found["items"] is None:
+        return [f"Your database instance/app.db is at {named}, which none of your migration files has.\n"
+                "Put the missing file back, or see step 10 for `flask db stamp`."]
+    return [f"Your database instance/app.db is not what your migrations build at {named} (its alembic_version):\n"
+            + schema_items(found["items"], "that revision") + "\n"
+            "A migration failed halfway, or one was changed after it ran. Put your backup back (step 09),\n"
+            "or `pipenv run lesson start N` for a fresh database at the start of step N."]
+
+
 def not_checked(reason):
     return f"Not checked: {reason}"
 

@@ -30,6 +30,7 @@ class StepResult:
 @dataclass
 class Report:
     steps: list
+    notes: list = field(default_factory=list)  # what the learner should know beyond the checks
 
     @property
     def passed(self):
@@ -38,6 +39,7 @@ class Report:
     def to_dict(self):
         return {
             "passed": self.passed,
+            "notes": self.notes,
             "steps": [
                 {"step": step.step, "title": step.title, "passed": step.passed, "started": step.started,
                  "files": step.files, "checks": [asdict(check) for check in step.checks]}
@@ -52,6 +54,8 @@ def render_text(report, colour=False):
         lines += render_step(step.step, step.title, step.checks, colour)
     passed = sum(step.passed for step in report.steps)
     lines.append("")
+    for note in report.notes:
+        lines += [f"Note: {note}", ""]
     lines.append(f"{passed} of {len(report.steps)} steps pass.")
     return "\n".join(lines)
 

@@ -41,12 +41,15 @@ class Facts:
         return self.values.get(key, default)
 
 
-def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=(), mode="grade"):
+def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=(), mode="grade",
+               learner_database=None):
     """Walk the chain in `server_copy`; `probe_steps`: steps whose migration is made to fail on
     purpose. `mode` "faults": instead of grading, make every revision fail after each of its
-    writes; "changes": only climb, saying what each revision changed."""
+    writes; "changes": only climb, saying what each revision changed. `learner_database`: a copy
+    of the learner's SQLite file, compared with what the chain builds at its alembic_version."""
     read_fd, write_fd = os.pipe()
     settings = {"events_fd": write_fd, "database": database, "probe_steps": list(probe_steps), "mode": mode,
+                "learner_database": str(learner_database) if learner_database else None,
                 "states": {str(step): str(path) for step, path in states.items()}}
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT),
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore"}

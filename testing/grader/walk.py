@@ -40,6 +40,25 @@ class ChainWalk:
                 self.events.fact("models_at_head", schema.differences(connection, self.learner_metadata))
         self._descend()
 
+    def compare_database(self, path):
+        """A SQLite file of the learner's against the schema the chain builds at the revision its
+        alembic_version names: {"versions": [...], "items": schema items, or None if there is no
+        such revision here to compare with}."""
+        engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+        try:
+            with engine.connect() as connection:
+                versions = []
+                if sa.inspect(connection).has_table(schema.VERSION_TABLE):
+                    versions = sorted(connection.execute(
+                        sa.text(f"SELECT version_num FROM {schema.VERSION_TABLE}")).scalars())
+                ids = [revision["id"] for revision in self.revisions]
+                if len(versions) > 1 or any(version not in ids[:len(self.records)] for version in versions):
+                    return {"versions": versions, "items": None}
+                below = ids.index(versions[0]) + 1 if versions else 0
+                return {"versions": versions, "items": schema.differences(connection, self._schema_below(below))}
+        finally:
+            engine.dispose()
+
     def run_changes(self):
         """Only climb: what each revision changed is in its "climbed" fact."""
         self._climb()

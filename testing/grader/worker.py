@@ -82,6 +82,8 @@ def _walk_learner_chain(events, settings):
         if settings["mode"] == "changes":
             return walk.run_changes()
         walk.run()
+        if settings["learner_database"]:
+            events.fact("learner_database", walk.compare_database(settings["learner_database"]))
         events.fact("offline", _render_offline(migrate.db, config, run_learner_code))
 
 

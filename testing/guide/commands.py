@@ -72,6 +72,12 @@ def status(as_json):
         click.echo(f" {marker} {state.step.label}  {state.step.title:<{width}}  {painted}  {state.reason}".rstrip())
     click.echo("")
     click.echo(next_steps(course_map))
+    echo_notes(course_map)
+
+
+def echo_notes(course_map):
+    for note in course_map.notes:
+        click.echo(paint(f"\nNote: {note}", YELLOW, use_colour()))
 
 
 def next_steps(course_map):
@@ -101,6 +107,7 @@ def check(step, as_json):
         click.echo(json.dumps(state.to_dict(), indent=2))
     else:
         click.echo(check_text(state, use_colour()))
+        echo_notes(course_map)
     sys.exit(0 if passed else 1)
 
 

@@ -39,6 +39,7 @@ class StepState:
 class CourseMap:
     states: list
     current: StepState  # the first step not passed; None when every step passes
+    notes: list = ()  # the grader's notes beyond the checks (the learner's own database)
 
     @property
     def focus(self):
@@ -62,6 +63,7 @@ class CourseMap:
             "steps": [state.to_dict() for state in self.states],
             "current": current.step.number if current else None,
             "next": {"command": self.next_command, "readme": relative(current.step.readme)} if current else None,
+            "notes": list(self.notes),
         }
 
 
@@ -83,7 +85,8 @@ def course_map(report):
         checks = chain + own[result.step] if result is current else own[result.step]
         state = _state(result, checks, result is current, blocked)
         states.append(StepState(course.step(result.step), state, checks, result.files))
-    return CourseMap(states, next((s for s in states if current and s.step.number == current.step), None))
+    return CourseMap(states, next((s for s in states if current and s.step.number == current.step), None),
+                     report.notes)
 
 
 def _state(result, checks, is_current, blocked):

@@ -245,8 +245,8 @@ def test_without_mariadb_the_mysql_check_says_what_to_install(postgres_server, t
 
 def test_other_databases_are_not_tried_before_step_12_is_reached(tmp_path, monkeypatch):
     walked_on, walk = [], grader._walk
-    monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest: (
-        walked_on.append(database) or walk(server, steps, database, *rest)))
+    monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest, **options: (
+        walked_on.append(database) or walk(server, steps, database, *rest, **options)))
     report = grade(build_state(10, tmp_path / "server"))
     assert walked_on == ["sqlite"]
     assert failing(report, 12, judge.ON_MYSQL).message == judge.NOT_REACHED

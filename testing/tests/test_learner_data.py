@@ -4,10 +4,11 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from testing import course
 from testing.build import build_state
-from testing.grader import grade, judge
+from testing.grader import grade, judge, render_text
 
 from .clones import fingerprint, learner_environment
 from .lesson_commands import run
@@ -79,3 +80,34 @@ def test_two_grades_at_once_on_one_folder_do_not_interfere(database, tmp_path, r
         reports.append(json.loads(out))
     assert reports[0] == reports[1] and reports[0]["passed"]
     assert fingerprint(server) == before
+
+
+def write_to(database, statement):
+    engine = sa.create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def test_a_database_of_the_learners_that_is_half_applied_gets_a_note_and_stays_as_it_is(tmp_path):
+    server = learner_folder(tmp_path)
+    assert grade(server, up_to_step=4).notes == []  # as the migrations build it: nothing to say
+    write_to(server / "instance" / "app.db", "CREATE TABLE _alembic_tmp_departments (id INTEGER)")
+    before = fingerprint(server)
+    report = grade(server, up_to_step=4)
+    assert report.passed  # a note, not a failed check: the migrations themselves are fine
+    assert report.notes == [
+        "Your database instance/app.db is not what your migrations build at e4f6a8b0c004 (its alembic_version):\n"
+        "  - has table `_alembic_tmp_departments`, which that revision does not\n"
+        "A migration failed halfway, or one was changed after it ran. Put your backup back (step 09),\n"
+        "or `pipenv run lesson start N` for a fresh database at the start of step N."]
+    assert "Note: Your database instance/app.db is not what" in render_text(report)
+    assert fingerprint(server) == before
+
+
+def test_a_database_at_a_revision_no_file_has_gets_a_note(tmp_path):
+    server = learner_folder(tmp_path)
+    write_to(server / "instance" / "app.db", "UPDATE alembic_version SET version_num = 'deadbeef0000'")
+    assert grade(server, up_to_step=4).notes == [
+        "Your database instance/app.db is at deadbeef0000, which none of your migration files has.\n"
+        "Put the missing file back, or see step 10 for `flask db stamp`."]
