@@ -315,6 +315,12 @@ def code_from_a_server_default(server):
     with_functions(server, 11, CODE_FROM_A_SERVER_DEFAULT)
 
 
+def sqlite_only_backfill(server):
+    """Step 11's codes made with SQLite's printf(): fine on SQLite, unknown to PostgreSQL."""
+    edit(migration_of(server, 11), "op.execute(departments.update().values(code='D' + sa.cast(departments.c.id, sa.String)))",
+         "op.execute(\"UPDATE departments SET code = printf('D%d', id)\")")
+
+
 def drop_existing_type(server):
     """Step 04's rename without existing_type: fine on SQLite and PostgreSQL, not on MySQL."""
     edit(migration_of(server, 4), ",\n                    existing_type=sa.String(length=120), existing_nullable=True)", ")")

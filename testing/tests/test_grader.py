@@ -9,7 +9,7 @@ from testing import grader
 from testing.grader import grade, judge, mariadb
 from testing.grader.databases import MYSQL_URL_VARIABLE
 
-from .submissions import WRONG_SUBMISSIONS, drop_existing_type, edit, migration_of
+from .submissions import WRONG_SUBMISSIONS, drop_existing_type, edit, migration_of, sqlite_only_backfill
 
 STEPS = [step.number for step in course.steps()]
 # A step that writes no migration (the downgrade step) starts where the step before ends.
@@ -232,6 +232,18 @@ def test_a_rename_without_existing_type_fails_step_12_on_mysql_only(postgres_ser
                                     "failed (line 22): CommandError: All MySQL CHANGE/MODIFY COLUMN operations "
                                     "require the existing type.")
     assert "All of them: pipenv run grade --database mysql" in check.message
+
+
+def test_sql_only_sqlite_knows_fails_step_12_on_postgresql(postgres_server, mysql_server, tmp_path):
+    server = build_state(12, tmp_path / "server")
+    sqlite_only_backfill(server)
+    report = grade(server)
+    assert [result.passed for result in report.steps] == [True] * 11 + [False]
+    check = failing(report, 12, judge.ON_POSTGRESQL)
+    assert not check.passed
+    assert check.message.startswith("On PostgreSQL, step 01 upgrade from an empty database fails:\n"
+                                    "  upgrade() of migrations/versions/f1a3b5c7d011_add_department_code.py "
+                                    "failed (line 27): ProgrammingError: function printf(unknown, integer) does not exist\n")
 
 
 def test_without_mariadb_the_mysql_check_says_what_to_install(postgres_server, tmp_path, monkeypatch):
