@@ -46,11 +46,12 @@ def _seconds(action):
 
 
 def _run(settings):
-    import sqlalchemy as sa
     from alembic import command
 
     from app import app
     from testing.grader.chain import load_chain
+    from testing.grader.schema import drop_everything
+    from testing.grader.walk import parent_target
 
     from .tables import fill
 
@@ -61,13 +62,11 @@ def _run(settings):
         dialect = engine.dialect.name
 
         def start_at(parents, rows):
-            """An empty database upgraded to `parents`, with `rows` employees."""
+            """An empty database upgraded to the one parent in `parents` (if any), with `rows` employees."""
             with engine.begin() as connection:
-                tables = sa.MetaData()
-                tables.reflect(bind=connection)
-                tables.drop_all(bind=connection)
+                drop_everything(connection)
             if parents:
-                command.upgrade(config, parents[0] if len(parents) == 1 else "heads")
+                command.upgrade(config, parents[0])
             fill(engine, rows)
 
         def floor(statements):
@@ -76,11 +75,11 @@ def _run(settings):
                     connection.exec_driver_sql(statement)
 
         for revision in load_chain(config, os.getcwd()):
-            statements = alternatives.FLOORS.get(revision["id"], {}).get(dialect)
-            if statements is None:  # the merge: nothing to change, nothing to measure
-                continue
             parents, target = revision["parents"], revision["id"]
-            below = f"{target}@{revision['parents'][0]}" if parents else "base"
+            if len(parents) > 1:  # the merge: nothing to change, nothing to measure
+                continue
+            statements = alternatives.FLOORS[target][dialect]
+            below = parent_target(revision)
             has_naive = target in alternatives.NAIVE
             for rows in settings["sizes"]:
                 start_at(parents, rows)

@@ -8,7 +8,7 @@ if __package__ in (None, ""):
 
 import click  # noqa: E402
 
-from benchmarks import costs, latency, machine, report, suite  # noqa: E402
+from benchmarks import costs, latency, machine, report, suite, tables  # noqa: E402
 from testing import console  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -23,6 +23,14 @@ RENAMES = {"d3e5f7a9b003": "table rename", "e4f6a8b0c004": "column rename"}
 BACKFILL = "b7c9d1e3f008"
 
 
+def _databases(text):
+    names = text.split(",")
+    unknown = [name for name in names if name not in tables.SEQUENCE]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: the costs are measured on {' and '.join(tables.SEQUENCE)}")
+    return names
+
+
 def _sizes(text):
     return [int(size) for size in text.split(",")]
 
@@ -32,8 +40,8 @@ def _sizes(text):
 @click.option("--runs", default=5, show_default=True, help="Alternating runs for the latency medians.")
 @click.option("--sizes", default="1000,10000,100000,1000000", show_default=True, type=_sizes,
               help="Employees per table, comma-separated.")
-@click.option("--databases", default="sqlite,postgresql", show_default=True, type=lambda text: text.split(","),
-              help="Where to measure migration costs.")
+@click.option("--databases", default="sqlite,postgresql", show_default=True, type=_databases,
+              help="Where to measure migration costs: sqlite, postgresql or both.")
 @click.option("--naive-max-rows", default=100_000, show_default=True,
               help="Largest table the row-by-row naive migrations run on (they take minutes beyond).")
 @click.option("--results", type=click.Path(path_type=Path), default=RESULTS, show_default="benchmarks/results/",

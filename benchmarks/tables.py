@@ -1,7 +1,7 @@
 """Fill the tables a revision has with N employees (and N/10 departments), fast, in SQL."""
 import sqlalchemy as sa
 
-from testing.grader.schema import VERSION_TABLE
+from testing.grader.schema import reflect
 
 EMPLOYEES_PER_DEPARTMENT = 10
 SEQUENCE = {  # n = 1..count, in each dialect
@@ -14,13 +14,9 @@ SEQUENCE = {  # n = 1..count, in each dialect
 def fill(engine, employees):
     """Put `employees` rows in the employees table and proportionally many in the departments one."""
     departments = max(employees // EMPLOYEES_PER_DEPARTMENT, 1)
-    tables = sa.MetaData()
-    tables.reflect(bind=engine)
     first_ids = {}  # the id before the first new row of each table: a migration may have added rows
     with engine.begin() as connection:
-        for table in tables.sorted_tables:  # departments before the employees that refer to them
-            if table.name == VERSION_TABLE:
-                continue
+        for table in reflect(connection).sorted_tables:  # departments before the employees that refer to them
             first_ids[table.name] = connection.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar()
             count = employees if table.name == "employees" else departments
             values = ", ".join(_value(column, first_ids, departments) for column in table.columns)

@@ -48,7 +48,7 @@ def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT)
     revisions = chain["revisions"]
     writes = {climbed["index"]: climbed["writes"] for climbed in facts.climbed}
     return [Fault(Path(revisions[probe["index"]]["file"]).name, probe["after"], writes[probe["index"]],
-                  probe["statement"], messages.half_applied(probe) if messages.left_behind(probe) else None)
+                  probe["statement"], None if probe["clean"] else messages.half_applied(probe))
             for probe in facts.faults]
 
 

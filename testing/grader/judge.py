@@ -52,9 +52,9 @@ class Progress:
 def verdict(facts, steps):
     report = Report([StepResult(step.number, step.title) for step in steps])
     first = report.steps[0]
-    blocker = _blocker(facts)
-    if blocker:
-        blocked_name, message = blocker
+    blocked = blocker(facts)
+    if blocked:
+        blocked_name, message = blocked
         chain_checks = [APP, CHAIN, FRESH_UPGRADE, MODELS]
         blocked_at = chain_checks.index(blocked_name)
         for position, name in enumerate(chain_checks):
@@ -100,7 +100,7 @@ def _step_check_names(step):
     return common + list(step.checks)
 
 
-def _blocker(facts):
+def blocker(facts):
     """(check name, message) for a problem that stops everything: the app or the chain."""
     app = facts.get("app")
     if app is None:
@@ -115,7 +115,7 @@ def _blocker(facts):
     return None
 
 
-def _climb_failure(facts, revisions):
+def climb_failure(facts, revisions):
     """The message for a climb that did not reach head, or None."""
     failed = facts.get("upgrade_failed")
     if failed:
@@ -126,7 +126,7 @@ def _climb_failure(facts, revisions):
 
 
 def _fresh_upgrade(facts, revisions):
-    failure = _climb_failure(facts, revisions)
+    failure = climb_failure(facts, revisions)
     if failure:
         return FRESH_UPGRADE, False, failure[1]
     return FRESH_UPGRADE, True, f"base -> {revisions[-1]['file']}"
@@ -149,13 +149,13 @@ def _progress(facts, steps, revisions):
     """Find, in step order, the revision where each step's state is first reached."""
     progress = Progress()
     matches = [{int(step): items for step, items in climbed["matches"].items()} for climbed in facts.climbed]
-    failure = _climb_failure(facts, revisions)
+    failure = climb_failure(facts, revisions)
     last = -1  # index of the revision that reached the previous step's state
     # Work not yet reaching a state (a newer migration, an edited models.py) belongs to one step.
     unfinished_work = bool(facts.get("models_at_head"))
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
-        if found is not None and found >= last:
+        if found is not None:
             progress.owned[step.number] = list(range(last + 1, found + 1))
             progress.reached_at[step.number] = found
             progress.messages[step.number] = (True, messages.state_reached(revisions[found]["file"]))
@@ -348,9 +348,9 @@ def _rolled_back_check(facts, revisions, step, progress):
         return False, messages.stopped(facts.stopped) if facts.stopped else messages.probe_not_run(file)
     if probe["statement"] is None:
         return False, messages.nothing_to_interrupt(file, probe["error"])
-    left_behind = messages.left_behind(probe)
-    if not left_behind:
+    if probe["clean"]:
         return True, messages.rolled_back(file, probe["statement"])
+    left_behind = messages.left_behind(probe)
     if _database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
         return True, messages.mysql_cannot_roll_back(file, probe["statement"], left_behind)
     return False, messages.half_changed(file, probe["statement"], left_behind)
@@ -383,7 +383,7 @@ def _elsewhere_check(name):
 
 def databases_to_try(facts, steps):
     """The databases a step whose state is reached asks the whole chain to run on."""
-    if _blocker(facts):
+    if blocker(facts):
         return []
     progress = _progress(facts, steps, facts.get("chain")["revisions"])
     return [OTHER_DATABASES[name] for step in steps if step.number in progress.reached_at

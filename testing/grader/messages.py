@@ -385,11 +385,16 @@ def nothing_to_interrupt(file, error):
     return not_checked(f"{file} changes nothing in the database, so there is nothing to interrupt.")
 
 
+def _leftovers(probe, expected_name):
+    """What a failed migration left in the database, each to follow "the database …"."""
+    named = {item.get("table") for item in probe["schema"]}
+    return ([schema_item(item, expected_name) for item in probe["schema"]]
+            + [f"holds other rows in {code(table)}" for table in probe["changed_tables"] if table not in named])
+
+
 def left_behind(probe):
     """What a migration stopped after its first change left in the database, as lines."""
-    lines = [f"  - the database {schema_item(item, 'the revision before')}" for item in probe["schema"]]
-    named = {item.get("table") for item in probe["schema"]}
-    lines += [f"  - rows of {code(table)} changed" for table in probe["changed_tables"] if table not in named]
+    lines = [f"  - the database {leftover}" for leftover in _leftovers(probe, "the revision before")]
     version = probe["version"]
     if version["before"] != version["after"]:
         lines.append(f"  - alembic_version changed from {', '.join(version['before']) or 'nothing'} "
@@ -399,12 +404,9 @@ def left_behind(probe):
 
 def half_applied(probe):
     """One line for a database a failed migration left half changed, and what to do."""
-    found = [schema_item(item, "that revision") for item in probe["schema"]]
-    named = {item.get("table") for item in probe["schema"]}
-    found += [f"changed rows of {code(table)}" for table in probe["changed_tables"] if table not in named]
-    version = probe["version"]["after"]
-    return (f"half applied: the database {'; '.join(found) or 'changed'}, but alembic_version says "
-            f"{', '.join(version) or 'nothing'}: restore your backup")
+    found = "; ".join(_leftovers(probe, "that revision")) or "changed"
+    return (f"half applied: the database {found}, but alembic_version says "
+            f"{', '.join(probe['version']['after']) or 'nothing'}: restore your backup")
 
 
 def _interrupted(file, statement):

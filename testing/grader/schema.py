@@ -13,6 +13,25 @@ from alembic.migration import MigrationContext
 VERSION_TABLE = "alembic_version"
 
 
+def versions(connection):
+    """The revision ids in alembic_version; none when there is no such table."""
+    if not sa.inspect(connection).has_table(VERSION_TABLE):
+        return []
+    return sorted(connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+
+def read_only_sqlite(path):
+    """An engine on a SQLite file that can neither write it nor create it."""
+    return sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+
+def drop_everything(connection):
+    """Drop every table, alembic_version included: an empty database again."""
+    tables = sa.MetaData()
+    tables.reflect(bind=connection)
+    tables.drop_all(bind=connection)
+
+
 def reflect(connection):
     """The database's tables as a MetaData, so a later state can be compared with it."""
     metadata = sa.MetaData()

@@ -44,17 +44,17 @@ class ChainWalk:
         """A SQLite file of the learner's against the schema the chain builds at the revision its
         alembic_version names: {"versions": [...], "items": schema items, or None if there is no
         such revision here to compare with}."""
-        engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+        engine = schema.read_only_sqlite(path)
         try:
             with engine.connect() as connection:
-                versions = []
-                if sa.inspect(connection).has_table(schema.VERSION_TABLE):
-                    versions = sorted(connection.execute(
-                        sa.text(f"SELECT version_num FROM {schema.VERSION_TABLE}")).scalars())
+                versions = schema.versions(connection)
                 ids = [revision["id"] for revision in self.revisions]
-                if len(versions) > 1 or any(version not in ids[:len(self.records)] for version in versions):
+                if any(version not in ids for version in versions):
                     return {"versions": versions, "items": None}
-                below = ids.index(versions[0]) + 1 if versions else 0
+                # Several heads (a branch not merged yet): the state after the newest of them.
+                below = max((ids.index(version) + 1 for version in versions), default=0)
+                if below > len(self.records):  # the climb stopped before it: nothing to compare with
+                    return {"versions": versions, "items": []}
                 return {"versions": versions, "items": schema.differences(connection, self._schema_below(below))}
         finally:
             engine.dispose()
@@ -113,7 +113,6 @@ class ChainWalk:
             changes = self._changes(index, renames) if self.describe_changes else []
             self.events.fact("climbed", {
                 "index": index, "matches": matches, "losses": losses, "refused_seed": refused, "new_tables": new_tables,
-                "renames": {old: new for old, (new, _) in renames.items() if new != old},
                 "filled": filled, "dangling": dangling, "writes": len(written),
                 "unnamed": unnamed, "changes": changes,
             })
@@ -141,7 +140,7 @@ class ChainWalk:
             below_schema = self._schema_below(index)
             result = {"index": index}
             top = self._rows()
-            error = self._migrate("downgrade", revision, self._parent_target(revision))
+            error = self._migrate("downgrade", revision, parent_target(revision))
             if error:
                 result["downgrade_error"] = error
             else:
@@ -175,7 +174,7 @@ class ChainWalk:
         failure changed it. False if it cannot be put back.
         """
         revision = self.revisions[index]
-        rows_before, version_before = self._rows(), self._version()
+        rows_before, version_before = self._rows(), self._versions()
         with interrupt.fail_after_writes(self.engine, after) as written:
             error = self._migrate("upgrade", revision, revision["id"])
         # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
@@ -187,20 +186,17 @@ class ChainWalk:
         rows_after = self._rows()
         probe["changed_tables"] = sorted(name for name in rows_before.keys() | rows_after.keys()
                                          if rows_before.get(name) != rows_after.get(name))
-        probe["version"] = {"before": version_before, "after": self._version()}
+        probe["version"] = {"before": version_before, "after": self._versions()}
+        probe["clean"] = not probe["schema"] and not probe["changed_tables"] and version_before == probe["version"]["after"]
         self.events.fact(key, probe)
-        untouched = not probe["schema"] and not probe["changed_tables"] and version_before == probe["version"]["after"]
-        return untouched or self._rebuild(index)
+        return probe["clean"] or self._rebuild(index)
 
     def _schema_below(self, index):
         return self.records[index - 1]["schema"] if index else sa.MetaData()
 
-    def _version(self):
-        """The revision ids in alembic_version."""
+    def _versions(self):
         with self.engine.connect() as connection:
-            if not sa.inspect(connection).has_table(schema.VERSION_TABLE):
-                return []
-            return sorted(connection.execute(sa.text(f"SELECT version_num FROM {schema.VERSION_TABLE}")).scalars())
+            return schema.versions(connection)
 
     def _rows(self):
         with self.engine.connect() as connection:
@@ -233,7 +229,7 @@ class ChainWalk:
         clean = all(not result.get(key, {}).get(part) for key in ("after_downgrade", "after_reupgrade")
                     for part in ("schema", "losses", "differences"))
         if clean and "downgrade_error" not in result and "reupgrade_error" not in result:
-            if not self._migrate("downgrade", revision, self._parent_target(revision)):
+            if not self._migrate("downgrade", revision, parent_target(revision)):
                 return True
         return self._rebuild(index)
 
@@ -252,25 +248,22 @@ class ChainWalk:
 
     def _drop_everything(self):
         with self.engine.begin() as connection:
-            tables = sa.MetaData()
-            tables.reflect(bind=connection)
-            tables.drop_all(bind=connection)
-
-    @staticmethod
-    def _parent_target(revision):
-        """The target that downgrades this one revision and nothing else."""
-        parents = revision["parents"]
-        if not parents:
-            return "base"
-        if len(parents) == 1:
-            # "rev@parent" walks down this revision's own branch only; a plain "parent" would
-            # also take back a sibling branch that has the same parent.
-            return f"{revision['id']}@{parents[0]}"
-        return parents[0]  # a merge: going down to one parent leaves both parents applied
-
+            schema.drop_everything(connection)
 
     def _migrate(self, direction, revision, target):
         run = command.upgrade if direction == "upgrade" else command.downgrade
         return self.run_learner_code(f"{direction} of {revision['file']}",
                                      lambda: run(self.config, target),
                                      revision=revision["id"], migration=revision["file"], direction=direction)
+
+
+def parent_target(revision):
+    """The Alembic target that downgrades this one revision and nothing else."""
+    parents = revision["parents"]
+    if not parents:
+        return "base"
+    if len(parents) == 1:
+        # "rev@parent" walks down this revision's own branch only; a plain "parent" would
+        # also take back a sibling branch that has the same parent.
+        return f"{revision['id']}@{parents[0]}"
+    return parents[0]  # a merge: going down to one parent leaves both parents applied

@@ -130,7 +130,7 @@ def _app_problem(app, database):
         url = app.extensions["migrate"].db.engine.url
     expected = sa.make_url(os.environ["DATABASE_URL"])
     if url.get_backend_name() != database or url.database != expected.database:
-        found = url.set(database=os.path.relpath(url.database)) if url.get_backend_name() == "sqlite" else url
+        found = url.set(database=os.path.relpath(url.database)) if url.get_backend_name() == "sqlite" and url.database else url
         return {"problem": "ignores_database_url", "expected": database,
                 "found": found.render_as_string(hide_password=True)}
     return None

@@ -36,6 +36,9 @@ def make_branches(server_dir, force=False):
     if existing and not force:
         raise UsageError(f"these branches already exist: {', '.join(existing)}; "
                          "add --force to move them to the course's commits")
+    current = _git(root, "branch", "--show-current")
+    if current in names:  # git refuses to move it, and would do so after moving the others
+        raise UsageError(f"you are on {current}, which --force would move: `git checkout` another branch first")
     where = server_dir.relative_to(root).as_posix()
     parent = _git(root, "rev-parse", "HEAD")
     commits = []

@@ -33,33 +33,36 @@ def create_app(server_dir):
         """The grader's `names` as <code>, the rest escaped."""
         return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
 
-    changes_cache = {}  # migrations fingerprint -> {revision: [change]}
+    chains = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
 
-    def changes():
-        key = snapshot.migrations_fingerprint(server_dir)
-        if key not in changes_cache:
-            changes_cache.clear()
-            changes_cache[key] = snapshot.changes_by_revision(server_dir)
-        return changes_cache[key]
+    def chain():
+        key = snapshot.files_fingerprint(server_dir)
+        if key not in chains:
+            chains.clear()
+            chains[key] = snapshot.read_chain(server_dir)
+        return chains[key]
 
     @app.get("/")
     def page():
-        url = snapshot.database_url(server_dir)
-        database = snapshot.read_database(url)
-        revisions, chain_problem = snapshot.read_chain(server_dir)
-        nodes, width, height = layout(revisions or [], database.versions)
+        database = snapshot.read_database(snapshot.database_url(server_dir), page_of=_page)
+        climbed = chain()
+        nodes, width, height = layout(climbed.revisions, database.versions)
         current = [node.revision for node in nodes if node.current]
-        changed = [describe(change) for revision in current for change in changes().get(revision["id"], [])]
-        return render_template("view.html", database=database, chain_problem=chain_problem, nodes=nodes,
+        changed, unknown = [], None
+        for revision in current:
+            found = climbed.changes.get(revision["id"])
+            if found is None:  # the climb stopped before it: say why, not "nothing changed"
+                unknown = climbed.stopped
+            else:
+                changed += [describe(change) for change in found]
+        return render_template("view.html", database=database, chain_problem=climbed.problem, nodes=nodes,
                                edges=edges(nodes), width=width, height=height, current=current, changed=changed,
-                               page_rows={table.name: snapshot.rows(url, table.name, _page(table.name))
-                                          for table in database.tables},
-                               pages={table.name: _page(table.name) for table in database.tables})
+                               unknown=unknown)
 
     @app.get("/fingerprint")
     def fingerprint():
         database = snapshot.read_database(snapshot.database_url(server_dir))
-        return jsonify(fingerprint=database.fingerprint() + snapshot.migrations_fingerprint(server_dir))
+        return jsonify(fingerprint=database.fingerprint() + snapshot.files_fingerprint(server_dir))
 
     return app
 

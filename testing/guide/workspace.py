@@ -66,6 +66,9 @@ def _run_in(folder, arguments):
 
 def _replace(server_dir, reason, make_new):
     server_dir = Path(server_dir).resolve()
+    if backups.BACKUPS_DIR.resolve().is_relative_to(server_dir):  # it would empty its own backups
+        raise UsageError(f"{server_dir} holds the course's backups (.lesson/): "
+                         "--server-dir must name the server folder")
     new = server_dir.with_name(server_dir.name + NEW_SUFFIX)
     shutil.rmtree(new, ignore_errors=True)  # left by a command killed midway
     try:

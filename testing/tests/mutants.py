@@ -82,13 +82,11 @@ def delete_line(relative, number):
 
 def _line_deletions():
     """A fixed sample of (file, line) across the reference migrations of steps 01-04 and models.py."""
-    files = [Path("models.py")] + [Path("migrations/versions") / path.name
-                                    for step in course.steps_up_to(4) for path in step.migration_files]
     sources = {"models.py": course.step(4).models_path}
     sources.update({str(Path("migrations/versions") / path.name): path
                     for step in course.steps_up_to(4) for path in step.migration_files})
-    candidates = [(str(file), number) for file in files
-                  for number, line in enumerate(sources[str(file)].read_text().splitlines()) if line.strip()]
+    candidates = [(file, number) for file, source in sources.items()
+                  for number, line in enumerate(source.read_text().splitlines()) if line.strip()]
     return random.Random(4).sample(candidates, SEED_LINES)
 
 

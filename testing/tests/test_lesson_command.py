@@ -113,6 +113,7 @@ def test_check_grades_one_step_with_the_graders_messages(at_step_3):
     (["restore", "no-such-backup"], "there are no backups yet"),
     (["frobnicate"], "No such command 'frobnicate'"),
     (["status", "--colour"], "No such option '--colour'"),
+    (["--server-dir", ".", "reset"], "holds the course's backups (.lesson/)"),
 ])
 def test_wrong_calls_get_one_line_and_exit_2(clone, args, says):
     before = fingerprint(clone / "server")
@@ -236,6 +237,12 @@ def test_branches_hold_each_steps_end_state(clone, tmp_path):
     assert git(clone, "rev-parse", f"{step_1}~1") == git(clone, "rev-parse", "HEAD~1")
     assert lesson(clone, "branches", "--force").returncode == 0
     assert git(clone, "rev-parse", f"{step_1}~1") == git(clone, "rev-parse", "HEAD")  # moved onto the new HEAD
+
+    git(clone, "checkout", "--quiet", step_1)
+    before = {name: git(clone, "rev-parse", name) for name in (step_1, branch_name(course.step(12)))}
+    done = lesson(clone, "branches", "--force")
+    assert done.returncode == 2 and f"you are on {step_1}" in done.stderr
+    assert {name: git(clone, "rev-parse", name) for name in before} == before  # none moved
 
 
 # -- watch -----------------------------------------------------------------------------------

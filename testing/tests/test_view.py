@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from testing import course
 from testing.build import build_state
+from testing.grader.databases import scratch_database
 
 from .browser import Browser, chromium_binary
 from .clones import fingerprint, learner_environment
@@ -30,7 +31,9 @@ class View:
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.process.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert found, line + self.process.stderr.read()
+        if not found:
+            self.stop()
+            raise AssertionError(line + self.process.stderr.read())
         self.url = found.group(0)
 
     def html(self, path=""):
@@ -116,26 +119,19 @@ def test_a_database_without_alembic_version_is_explained(tmp_path):
     assert "This database has no alembic_version table" in html
 
 
-def test_a_postgresql_database_from_database_url(upgraded_to_step_3, postgres_server):
-    url = sa.make_url(postgres_server).set(database="view_test")
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS view_test")
-        connection.exec_driver_sql("CREATE DATABASE view_test")
-    address = url.render_as_string(hide_password=False)
-    env = {**learner_environment(), "DATABASE_URL": address, "PYTHONWARNINGS": "ignore"}
-    for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
-        done = subprocess.run([sys.executable, *command], cwd=upgraded_to_step_3, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-    view = View(upgraded_to_step_3, address)
-    try:
-        html = view.html()
-        assert json.loads(view.html("fingerprint"))["fingerprint"]
-    finally:
-        view.stop()
-        with admin.connect() as connection:
-            connection.exec_driver_sql("DROP DATABASE view_test WITH (FORCE)")
-        admin.dispose()
+def test_a_postgresql_database_from_database_url(postgres_server, tmp_path):
+    server = build_state(4, tmp_path / "server")
+    with scratch_database("postgresql", tmp_path) as address:  # on the tests' shared server
+        env = {**learner_environment(), "DATABASE_URL": address, "PYTHONWARNINGS": "ignore"}
+        for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
+            done = subprocess.run([sys.executable, *command], cwd=server, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+        view = View(server, address)
+        try:
+            html = view.html()
+            assert json.loads(view.html("fingerprint"))["fingerprint"]
+        finally:
+            view.stop()
     assert "postgresql+psycopg://" in html
     assert f'class="node current" data-revision="{STEP_4}"' in html
     assert "Human Resources" in html
