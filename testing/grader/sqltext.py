@@ -8,6 +8,7 @@ parameters (`sa.text("... :name").bindparams(name=...)`) do not.
 import ast
 
 SQL_CALLS = {"execute", "exec_driver_sql", "text"}
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def formatted_sql(path):
@@ -15,17 +16,27 @@ def formatted_sql(path):
         tree = ast.parse(path.read_bytes())
     except (SyntaxError, ValueError):
         return []  # the chain check reports files that do not parse
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+    def function_of(node):
+        while node in parents and not isinstance(node, FUNCTIONS):
+            node = parents[node]
+        return node
+
+    # (function, name) -> every value given to the name there: upgrade() and downgrade() may both
+    # use `sql`, one formatted and one not.
     assigned = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            assigned[node.targets[0].id] = node.value
+            assigned.setdefault((function_of(node), node.targets[0].id), []).append(node.value)
     findings = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _called_name(node) in SQL_CALLS and node.args:
             argument = node.args[0]
+            values = [argument]
             if isinstance(argument, ast.Name):
-                argument = assigned.get(argument.id, argument)
-            how = _formatting(argument)
+                values = assigned.get((function_of(node), argument.id), values)
+            how = next(filter(None, map(_formatting, values)), None)
             if how:
                 findings.append({"line": node.lineno, "how": how})
     return findings

@@ -26,6 +26,13 @@ def test_formatted_sql_kept_in_a_variable_is_found(tmp_path):
     assert formatted_sql(migration) == [{"line": 3, "how": "an f-string"}]
 
 
+def test_a_name_reused_in_another_function_does_not_hide_formatted_sql(tmp_path):
+    migration = tmp_path / "m.py"
+    migration.write_text('def upgrade():\n    sql = f"DELETE FROM t WHERE id = {id}"\n    op.execute(sql)\n\n\n'
+                         'def downgrade():\n    sql = "DELETE FROM t"\n    op.execute(sql)\n')
+    assert formatted_sql(migration) == [{"line": 3, "how": "an f-string"}]  # and not downgrade()'s line 8
+
+
 @pytest.mark.parametrize("line", [
     'op.execute(sa.text("UPDATE employees SET title = :title").bindparams(title=title))',
     'op.execute("UPDATE employees SET title = \'Associate\'")',
