@@ -7,10 +7,13 @@ if __package__ in (None, ""):
     # `pipenv run` starts this file by path: import the course from the repository root.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import click  # noqa: E402
+try:
+    import click
+except ImportError:  # `pipenv run` makes an empty virtualenv when `pipenv install` never ran
+    sys.exit("The course's packages are not installed here yet: run `pipenv install --dev` "
+             "in the course's folder, then try again.")
 
 from testing import console, course  # noqa: E402
-from testing.problems import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
 from testing.guide.commands import lesson  # noqa: E402
@@ -61,6 +64,8 @@ def pg_command(context):
     """Start a PostgreSQL of your own in the background and print its DATABASE_URL."""
     if context.invoked_subcommand is not None:
         return
+    if pg.url() is None:
+        click.echo("Starting PostgreSQL (a few seconds)...", err=True)
     url, data, running = pg.start()
     click.echo(f"PostgreSQL {'is already running' if running else 'started'} (its data: {data}).")
     click.echo("Use it in this shell (flask db, seed.py and show_rows.py all read DATABASE_URL):")
@@ -70,10 +75,13 @@ def pg_command(context):
 
 @pg_command.command(name="url")
 def pg_url():
-    """Print the DATABASE_URL of your running PostgreSQL (for: export DATABASE_URL="$(pipenv run pg url)")."""
+    """Print the DATABASE_URL of your PostgreSQL, starting it first if it is not running
+    (for: export DATABASE_URL="$(pipenv run pg url)")."""
     url = pg.url()
     if url is None:
-        raise UsageError("No PostgreSQL of yours is running: start one with `pipenv run pg`.")
+        # stderr: the line the learner types captures stdout, which must hold the URL alone.
+        click.echo("Starting your PostgreSQL (stop it with: pipenv run pg stop)...", err=True)
+        url, _, _ = pg.start()
     click.echo(url)
 
 

@@ -8,7 +8,7 @@ import click
 
 from .. import course
 from ..build import build_state
-from ..console import DIM, GREEN, RED, YELLOW, paint, use_colour
+from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
 from ..grader import grade
 from ..grader.report import render_step
 from . import backups, branches, hints, progress, solution, watch, workspace
@@ -217,27 +217,56 @@ def paint_diff(diff, colour):
 @click.argument("step", type=STEP)
 def start(step):
     """Put your server folder at the beginning of STEP (your work is backed up first)."""
-    backup = workspace.start(step.number, server_dir())
-    say_backup(backup)
     earlier = course.steps_up_to(step.number - 1)
     done = f"{describe_steps(earlier)} done, database upgraded and seeded" if earlier else "the very beginning"
-    click.echo(f"{server_dir()} is now at the start of step {step.label}, {step.title} ({done}).")
+    click.echo(f"Putting {server_dir()} at the start of step {step.label} ({done}); "
+               "what it holds now is backed up first.")
+    with Status() as status:
+        replaced = workspace.start(step.number, server_dir(), say=status)
+    say_replaced(replaced, "the start of step " + step.label)
+    click.echo(f"{server_dir()} is now at the start of step {step.label}, {step.title}.")
     click.echo(f"Next: read {progress.relative(step.readme)}")
 
 
 def describe_steps(steps):
     if len(steps) == 1:
         return f"step {steps[0].label}"
+    if len(steps) == 2:
+        return f"steps {steps[0].label} and {steps[1].label}"
+    if [step.number for step in steps] != list(range(steps[0].number, steps[-1].number + 1)):
+        return "steps " + ", ".join(step.label for step in steps)
     return f"steps {steps[0].label} to {steps[-1].label}"
 
 
 @lesson.command()
 def reset():
     """Put your server folder back at the very beginning (your work is backed up first)."""
-    backup = workspace.reset(server_dir())
-    say_backup(backup)
+    replaced = workspace.reset(server_dir())
+    say_replaced(replaced, "the very beginning")
     click.echo(f"{server_dir()} is back at the very beginning. Next: read "
                f"{progress.relative(course.steps()[0].readme)}")
+
+
+def say_replaced(replaced, what):
+    """Which of the learner's files gave way, and where they are kept."""
+    if not replaced.anything:
+        return say_backup(replaced.backup)
+    versions = "migrations/versions/"
+    lines = [f"Replaced by {what}:"]
+    if replaced.changed:
+        lines.append(f"  changed: {', '.join(replaced.changed)}")
+    yours = [name.removeprefix(versions) for name in replaced.removed if name.startswith(versions)]
+    others = [name for name in replaced.removed if not name.startswith(versions)]
+    if yours:
+        lines.append(f"  your migrations taken out: {', '.join(yours)}")
+    if others:
+        lines.append(f"  removed: {', '.join(others)}")
+    put_in = [name.removeprefix(versions) for name in replaced.added if name.startswith(versions)]
+    owners = [step for step in course.steps() if any((step.versions_dir / name).is_file() for name in put_in)]
+    if owners:
+        lines.append(f"  put in: the course's migrations of {describe_steps(owners)} ({len(put_in)} files)")
+    click.echo("\n".join(lines))
+    say_backup(replaced.backup)
 
 
 def say_backup(backup):
@@ -260,8 +289,8 @@ def restore_command(name):
         click.echo(f"Restore one: pipenv run lesson restore {found[0].name}")
         return
     backup = backups.find(name)
-    saved = workspace.restore(backup, server_dir())
-    say_backup(saved)
+    replaced = workspace.restore(backup, server_dir())
+    say_replaced(replaced, f"backup {backup.name}")
     click.echo(f"Restored {backup.name} into {server_dir()}.")
 
 

@@ -4,10 +4,12 @@ The new contents are made complete beside the folder first (a failing `flask db 
 nothing); then the folder is backed up, emptied and filled. If the command is killed midway, the
 backup is already whole and `lesson restore` brings everything back.
 """
+import filecmp
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import course
@@ -19,10 +21,23 @@ PREPARE_TIME_LIMIT = 120  # seconds for `flask db upgrade` or seeding a new fold
 NEW_SUFFIX = ".lesson-new"
 
 
-def start(number, server_dir):
-    """Put `server_dir` at the beginning of step `number`; return the backup of what was there."""
+@dataclass(frozen=True)
+class Replaced:
+    """What a command put in place of the learner's files, by path inside the server folder."""
+    backup: "backups.Backup | None"
+    changed: tuple = ()  # the learner's files now holding other contents
+    removed: tuple = ()  # the learner's files that are gone (their own migrations, say)
+    added: tuple = ()  # files that were not there before (the course's migrations, say)
+
+    @property
+    def anything(self):
+        return bool(self.changed or self.removed)
+
+
+def start(number, server_dir, say=lambda text: None):
+    """Put `server_dir` at the beginning of step `number`; return what was replaced."""
     course.step(number)
-    return _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new))
+    return _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new, say))
 
 
 def reset(server_dir):
@@ -34,14 +49,16 @@ def restore(backup, server_dir):
                     lambda new: shutil.copytree(backup.server_copy, new, symlinks=True))
 
 
-def _prepare_start(number, new):
+def _prepare_start(number, new, say):
     """Steps before `number` done: their models and migrations, the database upgraded and seeded.
 
     A step that begins with given migrations also gets them, not upgraded, and its models.py.
     """
     build_state(number - 1, new)
     if number > 1:
-        for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
+        for command, doing in ((["-m", "flask", "db", "upgrade"], "upgrading a new database"),
+                               (["seed.py"], "putting in the sample rows")):
+            say(f"lesson start {number}: {doing}...")
             _run_in(new, command)
     step = course.step(number)
     for name in step.given:
@@ -77,6 +94,7 @@ def _replace(server_dir, reason, make_new):
         shutil.rmtree(new, ignore_errors=True)
         raise
     backup = backups.back_up(server_dir, reason)
+    replaced = _differences(server_dir, new, backup)
     # The folder itself stays (a learner's shell is often inside it); only what it holds changes.
     server_dir.mkdir(exist_ok=True)
     for child in list(server_dir.iterdir()):
@@ -87,4 +105,23 @@ def _replace(server_dir, reason, make_new):
     for child in list(new.iterdir()):
         child.rename(server_dir / child.name)
     new.rmdir()
-    return backup
+    return replaced
+
+
+IGNORED = ("__pycache__",)
+
+
+def _files(folder):
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    return {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*"))
+            if (path.is_file() or path.is_symlink()) and not any(part in IGNORED for part in path.parts)}
+
+
+def _differences(old, new, backup):
+    before, after = _files(old), _files(new)
+    changed = tuple(name for name in before if name in after
+                    and not filecmp.cmp(before[name], after[name], shallow=False))
+    return Replaced(backup, changed=changed, removed=tuple(name for name in before if name not in after),
+                    added=tuple(name for name in after if name not in before))

@@ -19,9 +19,9 @@ def course_command(*args, cwd=None):
                           cwd=cwd, timeout=300)
 
 
-def pytest_entry(*args):
+def pytest_entry(*args, cwd=course.REPO_ROOT):
     return subprocess.run([sys.executable, "-m", "pytest", "testing/codegrade_test.py", "-q", *map(str, args)],
-                          capture_output=True, text=True, cwd=course.REPO_ROOT, timeout=300)
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,24 @@ def test_codegrade_entry_point_passes_the_reference(reference):
     done = pytest_entry("--server-dir", reference, "--step", 4)
     assert done.returncode == 0, done.stdout
     assert "passed" in done.stdout
+
+
+def test_codegrade_entry_point_works_typed_in_server_too(at_step_3):
+    # The lessons keep a learner in server/: the same command works there, as typed.
+    done = pytest_entry("--step", 2, cwd=at_step_3 / "server")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"\b1[0-9] passed\b", done.stdout)
+
+
+def test_codegrade_entry_point_loads_none_of_the_course_tests(reference):
+    """Grading a learner loads the grader, not the course's own test helpers and fixtures."""
+    script = ("import sys, pytest; code = pytest.main(sys.argv[1:]); "
+              "print(sorted(name for name in sys.modules if name.startswith('testing.tests'))); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", script, "testing/codegrade_test.py", "-q", "--server-dir",
+                           str(reference), "--step", "2"], capture_output=True, text=True, cwd=course.REPO_ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_codegrade_entry_point_has_one_failing_test_per_failing_check(wrong):

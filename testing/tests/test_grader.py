@@ -4,7 +4,7 @@ import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.conftest import start_servers_for_other_databases
+from .servers import start_servers_for_other_databases
 from testing import grader
 from testing.grader import grade, judge, mariadb
 from testing.grader.databases import MYSQL_URL_VARIABLE

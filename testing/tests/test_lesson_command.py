@@ -166,6 +166,11 @@ def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_s
 
     done = lesson(at_step_3, "start", 4, cwd=server)  # typed in server/, where the lessons work
     assert done.returncode == 0, done.stderr
+    # Said before the work and after it: what of the learner's gave way, and where it is kept.
+    assert done.stdout.startswith(f"Putting {server} at the start of step 04 (steps 01 to 03 done")
+    assert "what it holds now is backed up first" in done.stdout.splitlines()[0]
+    assert ("  changed: instance/app.db, migrations/versions/d3e5f7a9b003_rename_department_to_departments.py\n"
+            "  removed: notes.txt\n") in done.stdout
     assert server.stat().st_ino == folder  # the same folder: a shell inside it keeps working
     mine_backup = backup_named_in(done.stdout)
     assert fingerprint(at_step_3 / ".lesson" / "backups" / mine_backup / "server") == mine
@@ -187,6 +192,13 @@ def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_s
     listing = lesson(at_step_3, "restore").stdout
     assert listing.count("made before `lesson") == 5  # start 3 and 4, restore, reset, restore latest
     assert "made before `lesson start 4`" in listing
+
+
+def test_start_says_which_course_migrations_it_put_in(at_step_3):
+    done = lesson(at_step_3, "start", 10)
+    assert done.returncode == 0, done.stderr
+    assert "  put in: the course's migrations of steps 03, 04, 06, 07, 08, 10 (7 files)" in done.stdout
+    assert "Saved your work in " in done.stdout
 
 
 def test_start_puts_the_database_at_the_start_of_the_step(clone):

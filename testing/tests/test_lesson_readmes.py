@@ -2,7 +2,7 @@
 import pytest
 
 from testing import course
-from testing.conftest import start_servers_for_other_databases
+from .servers import start_servers_for_other_databases
 from testing.guide.workspace import start
 
 from .lesson_commands import Command, Shell, apply_edit, matches, normalise, script

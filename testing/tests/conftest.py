@@ -1,33 +1,13 @@
-"""Options for `pytest testing/codegrade_test.py`, and fixtures shared by the course's own tests."""
+"""Fixtures of the course's own tests: shared database servers and scratch clones of the course."""
 import os
-from contextlib import contextmanager
 
 import pytest
 
-from testing import course
-from testing.grader import DATABASES, judge, mariadb, postgres
+from testing.grader import DATABASES, mariadb, postgres
 from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
-from testing.tests.clones import lesson, scratch_clone
 
-
-def pytest_addoption(parser):
-    group = parser.getgroup("grader", "the course's autograder (testing/codegrade_test.py)")
-    group.addoption("--server-dir", default=str(course.SERVER_DIR), help="server folder to grade (default: server/)")
-    group.addoption("--step", type=int, default=None, help="grade steps 1 to STEP (default: every step)")
-    group.addoption("--database", default="sqlite", choices=DATABASES, help="scratch database (default: sqlite)")
-
-
-@contextmanager
-def environment_variable(name, value):
-    previous = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield value
-    finally:
-        if previous is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = previous
+from .clones import lesson, scratch_clone
+from .servers import SERVER_FIXTURES, environment_variable
 
 
 @pytest.fixture(scope="session")
@@ -47,16 +27,6 @@ def mysql_server():
         pytest.skip("MariaDB is not installed here (apt install mariadb-server, or set COURSE_MYSQL_URL)")
     with mariadb.temporary_server() as url, environment_variable(MYSQL_URL_VARIABLE, url):
         yield url
-
-
-SERVER_FIXTURES = {"postgresql": "postgres_server", "mysql": "mysql_server"}
-
-
-def start_servers_for_other_databases(step, request):
-    """The shared servers that step `step`'s checks run the whole chain on."""
-    for name in course.step(step).checks:
-        if name in judge.OTHER_DATABASES:
-            request.getfixturevalue(SERVER_FIXTURES[judge.OTHER_DATABASES[name]])
 
 
 @pytest.fixture(params=DATABASES)

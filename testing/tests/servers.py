@@ -1,0 +1,28 @@
+"""The real database servers the course's tests share, one per test session."""
+import os
+from contextlib import contextmanager
+
+from testing import course
+from testing.grader import judge
+
+SERVER_FIXTURES = {"postgresql": "postgres_server", "mysql": "mysql_server"}
+
+
+@contextmanager
+def environment_variable(name, value):
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield value
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
+
+def start_servers_for_other_databases(step, request):
+    """The shared servers that step `step`'s checks run the whole chain on."""
+    for name in course.step(step).checks:
+        if name in judge.OTHER_DATABASES:
+            request.getfixturevalue(SERVER_FIXTURES[judge.OTHER_DATABASES[name]])
