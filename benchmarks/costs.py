@@ -49,7 +49,7 @@ def _run(settings):
     from alembic import command
 
     from app import app
-    from testing.grader.chain import load_chain
+    from testing.grader.chain import read_chain
     from testing.grader.schema import drop_everything
     from testing.grader.walk import parent_target
 
@@ -74,7 +74,7 @@ def _run(settings):
                 for statement in statements:
                     connection.exec_driver_sql(statement)
 
-        for revision in load_chain(config, os.getcwd()):
+        for revision in read_chain(config.get_main_option("script_location"), os.getcwd()):
             parents, target = revision["parents"], revision["id"]
             if len(parents) > 1:  # the merge: nothing to change, nothing to measure
                 continue

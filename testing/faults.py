@@ -12,10 +12,7 @@ from pathlib import Path
 
 from . import course
 from .build import build_state
-from .grader import DEFAULT_TIME_LIMIT, messages
-from .grader.databases import scratch_database
-from .grader.supervisor import run_worker
-from .problems import UsageError
+from .grader import DEFAULT_TIME_LIMIT, inject_faults, messages
 
 STATEMENT_SHOWN = 48  # characters of the interrupted statement in a row
 
@@ -40,16 +37,10 @@ def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT)
         server = build_state(last, Path(holder) / "server")
         if stock_sqlite:
             shutil.copyfile(course.starter_dir() / "app.py", server / "app.py")
-        with scratch_database(database, Path(holder)) as url:
-            facts = run_worker(server, url, database, {}, time_limit, mode="faults")
-    chain = facts.get("chain") or {}
-    if facts.stopped or not chain.get("revisions"):
-        raise UsageError(f"the course's own chain did not run: {facts.stopped or chain}")
-    revisions = chain["revisions"]
-    writes = {climbed["index"]: climbed["writes"] for climbed in facts.climbed}
-    return [Fault(Path(revisions[probe["index"]]["file"]).name, probe["after"], writes[probe["index"]],
+        run = inject_faults(server, database, time_limit)
+    return [Fault(Path(run.revisions[probe["index"]]["file"]).name, probe["after"], run.writes[probe["index"]],
                   probe["statement"], None if probe["clean"] else messages.half_applied(probe))
-            for probe in facts.faults]
+            for probe in run.faults]
 
 
 def render(faults):

@@ -16,12 +16,14 @@ MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"
 
 
 @contextmanager
-def scratch_database(kind, workdir):
+def scratch_database(kind, workdir, progress=None):
     """Yield the SQLAlchemy URL of an empty database that only this run uses."""
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'scratch.db'}"
     elif kind in SERVERS:
         variable, start, quote, drop_suffix = SERVERS[kind]
+        if progress and not os.environ.get(variable):
+            progress(f"starting {NAMES[kind]} for this grade (a few seconds)...")
         with _server(variable, start) as server_url:
             with _database_on(server_url, quote, drop_suffix) as url:
                 yield url
@@ -50,6 +52,7 @@ def _temporary_mariadb():
     return mariadb.temporary_server()
 
 
+NAMES = {"postgresql": "PostgreSQL", "mysql": "MariaDB"}
 # kind: (variable naming a running server, how to start one, identifier quote, DROP DATABASE suffix)
 SERVERS = {
     "postgresql": (POSTGRES_URL_VARIABLE, _embedded_postgres, '"', " WITH (FORCE)"),

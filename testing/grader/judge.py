@@ -50,7 +50,8 @@ class Progress:
 
 
 def verdict(facts, steps):
-    report = Report([StepResult(step.number, step.title) for step in steps])
+    report = Report([StepResult(step.number, step.title) for step in steps], notes=list(facts.get("not_copied", [])),
+                    isolation=facts.get("isolation", ""))
     first = report.steps[0]
     blocked = blocker(facts)
     if blocked:
@@ -71,7 +72,7 @@ def verdict(facts, steps):
         first.started = (facts.get("chain") or {}).get("problem") != "no_migrations"
         return report
     revisions = facts.get("chain")["revisions"]
-    report.notes = messages.learner_database(facts.get("learner_database"))
+    report.notes += messages.learner_database(facts.get("learner_database"))
     first.add(APP, True, "")
     first.add(CHAIN, True, f"{len(revisions)} migrations, one head")
     first.add(*_fresh_upgrade(facts, revisions))
@@ -101,7 +102,10 @@ def _step_check_names(step):
 
 
 def blocker(facts):
-    """(check name, message) for a problem that stops everything: the app or the chain."""
+    """(check name, message) for a problem that stops everything: the app or the chain, or a
+    submission that changed what it must not while being graded."""
+    if facts.get("changed_outside"):
+        return APP, messages.changed_outside(facts.get("changed_outside"))
     app = facts.get("app")
     if app is None:
         return APP, messages.stopped(facts.stopped) if facts.stopped else messages.not_checked("the app")
@@ -148,7 +152,7 @@ def _models_check(facts, steps, revisions, progress):
 def _progress(facts, steps, revisions):
     """Find, in step order, the revision where each step's state is first reached."""
     progress = Progress()
-    matches = [{int(step): items for step, items in climbed["matches"].items()} for climbed in facts.climbed]
+    matches = [climbed["matches"] for climbed in facts.climbed]
     failure = climb_failure(facts, revisions)
     last = -1  # index of the revision that reached the previous step's state
     # Work not yet reaching a state (a newer migration, an edited models.py) belongs to one step.
@@ -283,7 +287,7 @@ def _named_check(facts, revisions, step, progress):
     reached = progress.reached_at.get(step.number)
     if reached is None:
         return False, NOT_REACHED
-    unnamed = facts.climbed[reached]["unnamed"][str(step.number)]
+    unnamed = facts.climbed[reached]["unnamed"][step.number]
     if unnamed:
         return False, messages.unnamed_constraints(revisions[reached]["file"], unnamed)
     return True, messages.constraints_named()

@@ -136,11 +136,25 @@ KNOWN_FIXES = [
 
 def stopped(details):
     action = details.get("action", "the grader")
-    if details["reason"] == "time_limit":
+    reason = details["reason"]
+    if reason == "time_limit":
         return (f"{action} did not finish within {details['seconds']} seconds, so the grader stopped it.\n"
                 "Look for a loop that never ends, or code that waits for input.")
+    if reason == "changed_files":
+        return (f"While the grader ran {action}, your code changed {', '.join(map(code, details['files']))}.\n"
+                "A migration or app.py must not write migration or Python files: the grade stops here.")
+    if reason == "garbage":
+        return (f"During {action}, something wrote to the grader's own channel ({details.get('why')}).\n"
+                "Your code must not write to file descriptors it did not open: the grade stops here.")
     return (f"{action} ended the grading process (exit code {details.get('code')}).\n"
             "Your code must not call os._exit() or end the process.")
+
+
+def changed_outside(paths):
+    return ("While it was being graded, your code changed files outside its scratch copy:\n"
+            + "\n".join(f"  {path}" for path in paths) + "\n"
+            "A grade cannot stand on that. Put them back (`git checkout` the course's files, or reinstall "
+            "with `pipenv install --dev`), then grade again.")
 
 
 # -- schemas ------------------------------------------------------------------------------

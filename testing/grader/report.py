@@ -31,6 +31,7 @@ class StepResult:
 class Report:
     steps: list
     notes: list = field(default_factory=list)  # what the learner should know beyond the checks
+    isolation: str = ""  # who the learner's code ran as, for instructors
 
     @property
     def passed(self):
@@ -40,6 +41,7 @@ class Report:
         return {
             "passed": self.passed,
             "notes": self.notes,
+            "isolation": self.isolation,
             "steps": [
                 {"step": step.step, "title": step.title, "passed": step.passed, "started": step.started,
                  "files": step.files, "checks": [asdict(check) for check in step.checks]}

@@ -1,124 +1,150 @@
-"""Start the worker process, enforce the time limit, and collect the facts it reports.
+"""The grader's end of the learner's process: start it contained, ask one command at a time, and
+end it with everything it started.
 
-Whatever the learner's code does (loop forever, print megabytes, call os._exit), this module
-returns a Facts object: the worker's facts plus, if it did not finish, how and where it stopped.
+Whatever the learner's code does (loop forever, print megabytes, write garbage where the reply
+goes, call os._exit, start children that hide), `call` returns a Reply or raises Stopped; the
+deadlines are the grader's own (each command's, and one for the whole grade that nothing resets),
+and at most MAX_REPLY bytes are ever read from the learner's process.
 """
-import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 
-from ..course import REPO_ROOT
+from . import containment
+from .fingerprint import submitted_files
+from .protocol import ProtocolError, Stopped, decode_reply, encode
 
-OUTPUT_KEPT = 4000  # characters of the worker's own output kept for a crash report
-
-
-@dataclass
-class Facts:
-    values: dict = field(default_factory=dict)  # one value per key
-    climbed: list = field(default_factory=list)
-    round_trips: list = field(default_factory=list)
-    faults: list = field(default_factory=list)
-    stopped: dict | None = None  # {"reason": "time_limit" | "exited", "action": ..., "file": ...}
-
-    def add(self, key, value):
-        if key == "climbed":
-            self.climbed.append(value)
-        elif key == "round_trip":
-            self.round_trips.append(value)
-        elif key == "fault":
-            self.faults.append(value)
-        else:
-            self.values[key] = value
-
-    def get(self, key, default=None):
-        return self.values.get(key, default)
+OUTPUT_KEPT = 4000  # characters of the learner's own output kept for a report
+MAX_REPLY = 1 << 20  # bytes one reply may take
+MAX_READ = 16 << 20  # bytes read from the learner's process in all, one grade
 
 
-def run_worker(server_copy, database_url, database, states, time_limit, probe_steps=(), mode="grade",
-               learner_database=None):
-    """Walk the chain in `server_copy`; `probe_steps`: steps whose migration is made to fail on
-    purpose. `mode` "faults": instead of grading, make every revision fail after each of its
-    writes; "changes": only climb, saying what each revision changed. `learner_database`: a copy
-    of the learner's SQLite file, compared with what the chain builds at its alembic_version."""
-    read_fd, write_fd = os.pipe()
-    settings = {"events_fd": write_fd, "database": database, "probe_steps": list(probe_steps), "mode": mode,
-                "learner_database": str(learner_database) if learner_database else None,
-                "states": {str(step): str(path) for step, path in states.items()}}
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT),
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "testing.grader.worker", json.dumps(settings)],
-        cwd=server_copy, env=env, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    os.close(write_fd)
-    output = _OutputTail(process.stdout)
-    facts = Facts()
-    try:
-        _collect(read_fd, facts, time_limit, process, output)
-    finally:
-        os.close(read_fd)
-        _stop(process)
-    return facts
+class LearnerProcess:
+    """`with LearnerProcess(copy, workdir, url, …) as learner: reply = learner.call(command, action)`."""
 
+    def __init__(self, copy, workdir, database_url, isolation, time_limit, total_limit, progress=None):
+        self.copy, self.workdir = copy, workdir
+        self.database_url, self.isolation = database_url, isolation
+        self.time_limit, self.total_limit = time_limit, total_limit
+        self.progress = progress or (lambda text: None)
+        self.read_so_far = 0
+        self.pending = bytearray()
 
-def _collect(read_fd, facts, time_limit, process, output):
-    current = {}
-    pending = b""
-    deadline = time.monotonic() + time_limit
-    while True:
-        remaining = deadline - time.monotonic()
-        ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
-        if not ready:
-            facts.stopped = {"reason": "time_limit", "seconds": time_limit, **current}
-            return
-        chunk = os.read(read_fd, 65536)
-        if not chunk:
-            code = process.wait()
-            facts.stopped = {"reason": "exited", "code": code, "output": output.text(), **current}
-            return
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            event = json.loads(line)
-            if event["type"] == "done":
-                return
-            if event["type"] == "begin":
-                current = {key: value for key, value in event.items() if key != "type"}
-                deadline = time.monotonic() + time_limit
-            else:
-                facts.add(event["key"], event["value"])
+    def __enter__(self):
+        self.files = submitted_files(self.copy)  # before any of the learner's code runs
+        commands_read, self.commands = os.pipe()
+        self.replies, replies_write = os.pipe()
+        output_read, output_write = os.pipe()
+        containment.hand_over(self.workdir, self.isolation)
+        env = containment.environment(self.workdir, {"DATABASE_URL": self.database_url})
+        argv = [sys.executable, "-m", "testing.grader.inside.worker", str(commands_read), str(replies_write)]
+        self.deadline = time.monotonic() + self.total_limit
+        self.launcher = containment.launch(argv, self.copy, env, self.isolation, self.total_limit,
+                                           pass_fds=(commands_read, replies_write, output_write),
+                                           output_fd=output_write)
+        for fd in (commands_read, replies_write, output_write):
+            os.close(fd)
+        self.output = _OutputTail(output_read)
+        return self
 
+    def call(self, command, action, **details):
+        """Send `command`; its Reply, or Stopped. `action` says what runs, for messages and progress."""
+        self.progress(action)
+        where = {"action": action, **details}
+        try:
+            os.write(self.commands, encode(command))
+        except BrokenPipeError:
+            raise self._exited(where) from None
+        reply = self._read_reply(where)
+        changed = submitted_files(self.copy).changed_since(self.files)
+        if changed:
+            raise Stopped("changed_files", action, {**details, "files": changed})
+        return reply
 
-def _stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    def _read_reply(self, where):
+        deadline = min(time.monotonic() + self.time_limit, self.deadline)
+        scanned = 0
+        while True:
+            end = self.pending.find(b"\n", scanned)
+            if end >= 0:
+                line, self.pending = bytes(self.pending[:end]), self.pending[end + 1:]
+                if self.pending:  # one reply per command: anything more was not asked for
+                    raise Stopped("garbage", where["action"], {**where, "why": "more than one reply"})
+                try:
+                    return decode_reply(line)
+                except ProtocolError as exc:
+                    raise Stopped("garbage", where["action"], {**where, "why": str(exc)}) from None
+            scanned = len(self.pending)
+            if scanned > MAX_REPLY or self.read_so_far > MAX_READ:
+                raise Stopped("garbage", where["action"], {**where, "why": "a reply too long"})
+            remaining = deadline - time.monotonic()
+            ready = select.select([self.replies, self.launcher.stdout], [], [], max(remaining, 0))[0] \
+                if remaining > 0 else []
+            if not ready:
+                seconds = self.time_limit if deadline < self.deadline else self.total_limit
+                raise Stopped("time_limit", where["action"], {**where, "seconds": round(seconds, 1)})
+            if self.replies in ready:
+                chunk = os.read(self.replies, 65536)
+                if chunk:
+                    self.read_so_far += len(chunk)
+                    self.pending += chunk
+                    continue
+            raise self._exited(where)
+
+    def _exited(self, where):
+        """Stopped: the learner's process ended (or closed its end) without answering."""
+        try:
+            self.launcher.stdout.flush()
+            code = int(self.launcher.stdout.readline() or -1) if select.select(
+                [self.launcher.stdout], [], [], 1)[0] else None
+        except ValueError:
+            code = None
+        return Stopped("exited", where["action"], {**where, "code": code, "output": self.output.text()})
+
+    def __exit__(self, *exc):
+        os.close(self.commands)
+        self.launcher.stdin.close()  # the launcher kills everything the learner's code started
+        try:
+            self.launcher.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.launcher.kill()
+            self.launcher.wait()
+        self.launcher.stdout.close()
+        os.close(self.replies)
+        self.output.close()
 
 
 class _OutputTail:
-    """Drains a stream in the background, keeping only its last characters."""
+    """Drains the learner's output in the background, keeping only its last characters."""
 
-    def __init__(self, stream):
+    def __init__(self, fd):
+        self.fd = fd
         self.chunks = deque()
         self.size = 0
-        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self.thread = threading.Thread(target=self._drain, daemon=True)
         self.thread.start()
 
-    def _drain(self, stream):
-        for chunk in iter(lambda: stream.read1(65536), b""):
-            self.chunks.append(chunk)
-            self.size += len(chunk)
-            while self.size - len(self.chunks[0]) > OUTPUT_KEPT:
-                self.size -= len(self.chunks.popleft())
+    def _drain(self):
+        try:
+            for chunk in iter(lambda: os.read(self.fd, 65536), b""):
+                self.chunks.append(chunk)
+                self.size += len(chunk)
+                while self.size - len(self.chunks[0]) > OUTPUT_KEPT:
+                    self.size -= len(self.chunks.popleft())
+        except OSError:
+            pass
 
     def text(self):
-        self.thread.join(timeout=1)
+        self.thread.join(timeout=0.5)
         return b"".join(self.chunks).decode("utf-8", "replace")[-OUTPUT_KEPT:]
+
+    def close(self):
+        self.thread.join(timeout=1)
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass

@@ -10,24 +10,24 @@ first write, to see whether the failure leaves the database as it was.
 Two other walks reuse the climb: `run_faults` (`pipenv run faults`) makes every revision fail after
 each of its writes in turn; `run_changes` (`lesson view`) says what each revision changed.
 
-Everything found is sent as facts through `events`; judge.py decides what it means.
+This walk runs in the grader's own process: the learner's process only runs each Alembic command
+it is asked for (`learner.call`), and everything recorded here is read from the database by the
+grader itself, alembic_version included. Everything found goes into `facts`; judge.py decides
+what it means.
 """
 import sqlalchemy as sa
-from alembic import command
 
-from . import interrupt, lineage, schema
+from . import lineage, schema
+from .protocol import Command, Op
 
 
 class ChainWalk:
-    def __init__(self, engine, alembic_config, revisions, states, learner_metadata, events, run_learner_code,
-                 probe_steps=(), describe_changes=False):
+    def __init__(self, engine, learner, revisions, states, facts, probe_steps=(), describe_changes=False):
         self.engine = engine
-        self.config = alembic_config
+        self.learner = learner
         self.revisions = revisions
         self.states = states
-        self.learner_metadata = learner_metadata
-        self.events = events
-        self.run_learner_code = run_learner_code
+        self.facts = facts
         self.probe_steps = probe_steps
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
@@ -36,9 +36,15 @@ class ChainWalk:
     def run(self):
         self._climb()
         if len(self.records) == len(self.revisions):
-            with self.engine.connect() as connection:
-                self.events.fact("models_at_head", schema.differences(connection, self.learner_metadata))
+            self.facts.add("models_at_head", self._models())
         self._descend()
+
+    def _models(self):
+        """models.py against the database as it is now: the learner's process compares, since only it
+        can load models.py. What it says decides nothing but the models.py check."""
+        reply = self.learner.call(Command(Op.MODELS), "comparing models.py with your migrations")
+        return list(reply.models) if reply.ok and reply.models is not None else [
+            {"kind": "other", "detail": f"models.py could not be compared: {reply.error.error if reply.error else '?'}"}]
 
     def compare_database(self, path):
         """A SQLite file of the learner's against the schema the chain builds at the revision its
@@ -80,10 +86,9 @@ class ChainWalk:
     def _climb(self):
         before = {}
         for index, revision in enumerate(self.revisions):
-            with interrupt.fail_after_writes(self.engine, None) as written:  # only counted
-                error = self._migrate("upgrade", revision, revision["id"])
+            error, written = self._migrate("upgrade", revision, revision["id"], count_writes=True)
             if error:
-                self.events.fact("upgrade_failed", {"index": index, **error})
+                self.facts.add("upgrade_failed", {"index": index, **error})
                 return
             with self.engine.connect() as connection:
                 after = lineage.snapshot(connection)
@@ -111,7 +116,7 @@ class ChainWalk:
             self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected, "writes": len(written),
                                  "new_tables": new_tables, "carried": carried, "carried_keys": carried_keys})
             changes = self._changes(index, renames) if self.describe_changes else []
-            self.events.fact("climbed", {
+            self.facts.add("climbed", {
                 "index": index, "matches": matches, "losses": losses, "refused_seed": refused, "new_tables": new_tables,
                 "filled": filled, "dangling": dangling, "writes": len(written),
                 "unnamed": unnamed, "changes": changes,
@@ -140,7 +145,7 @@ class ChainWalk:
             below_schema = self._schema_below(index)
             result = {"index": index}
             top = self._rows()
-            error = self._migrate("downgrade", revision, parent_target(revision))
+            error, _ = self._migrate("downgrade", revision, parent_target(revision))
             if error:
                 result["downgrade_error"] = error
             else:
@@ -149,11 +154,9 @@ class ChainWalk:
                 result["after_downgrade"] = self._compare(carried_rows, below_schema, below_rows,
                                                           carried=self.records[index]["carried"])
                 if index == len(self.revisions) - 1:
-                    with self.engine.connect() as connection:
-                        self.events.fact("models_before_head",
-                                         schema.differences(connection, self.learner_metadata))
+                    self.facts.add("models_before_head", self._models())
                 down = self._rows()
-                error = self._migrate("upgrade", revision, revision["id"])
+                error, _ = self._migrate("upgrade", revision, revision["id"])
                 if error:
                     result["reupgrade_error"] = error
                 else:
@@ -161,7 +164,7 @@ class ChainWalk:
                     result["after_reupgrade"] = self._compare(down, record["schema"], record["rows"],
                                                               carried=record["carried"],
                                                               carried_keys=record["carried_keys"])
-            self.events.fact("round_trip", result)
+            self.facts.add("round_trip", result)
             if not self._back_below(revision, index, result):
                 return
             if index == self.probe_index and not self._probe(index):
@@ -175,8 +178,7 @@ class ChainWalk:
         """
         revision = self.revisions[index]
         rows_before, version_before = self._rows(), self._versions()
-        with interrupt.fail_after_writes(self.engine, after) as written:
-            error = self._migrate("upgrade", revision, revision["id"])
+        error, written = self._migrate("upgrade", revision, revision["id"], fail_after=after)
         # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
         interrupted = len(written) == after
         probe = {"index": index, "after": after, "statement": written[-1] if interrupted else None,
@@ -188,7 +190,7 @@ class ChainWalk:
                                          if rows_before.get(name) != rows_after.get(name))
         probe["version"] = {"before": version_before, "after": self._versions()}
         probe["clean"] = not probe["schema"] and not probe["changed_tables"] and version_before == probe["version"]["after"]
-        self.events.fact(key, probe)
+        self.facts.add(key, probe)
         return probe["clean"] or self._rebuild(index)
 
     def _schema_below(self, index):
@@ -229,7 +231,7 @@ class ChainWalk:
         clean = all(not result.get(key, {}).get(part) for key in ("after_downgrade", "after_reupgrade")
                     for part in ("schema", "losses", "differences"))
         if clean and "downgrade_error" not in result and "reupgrade_error" not in result:
-            if not self._migrate("downgrade", revision, parent_target(revision)):
+            if not self._migrate("downgrade", revision, parent_target(revision))[0]:
                 return True
         return self._rebuild(index)
 
@@ -241,7 +243,7 @@ class ChainWalk:
     def _apply(self, index):
         """Upgrade revision `index` and seed the tables it creates, as the climb did; False if it fails."""
         revision = self.revisions[index]
-        if self._migrate("upgrade", revision, revision["id"]):
+        if self._migrate("upgrade", revision, revision["id"])[0]:
             return False
         self._seed(self.records[index]["new_tables"])
         return True
@@ -250,11 +252,40 @@ class ChainWalk:
         with self.engine.begin() as connection:
             schema.drop_everything(connection)
 
-    def _migrate(self, direction, revision, target):
-        run = command.upgrade if direction == "upgrade" else command.downgrade
-        return self.run_learner_code(f"{direction} of {revision['file']}",
-                                     lambda: run(self.config, target),
-                                     revision=revision["id"], migration=revision["file"], direction=direction)
+    def _migrate(self, direction, revision, target, count_writes=False, fail_after=None):
+        """Have the learner's process run one Alembic command; (what went wrong or None, the
+        statements that wrote). Success is the grader's to see: alembic_version must be where the
+        command was asked to go."""
+        details = {"revision": revision["id"], "migration": revision["file"], "direction": direction}
+        op = Op.UPGRADE if direction == "upgrade" else Op.DOWNGRADE
+        reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after),
+                                  f"{direction} of {revision['file']}", **details)
+        if not reply.ok:
+            error = reply.error
+            return {**details, "error": error.error, "file": error.file, "line": error.line}, list(reply.writes)
+        if fail_after is not None and len(reply.writes) == fail_after:
+            return None, list(reply.writes)  # stopped on purpose: alembic_version stays where it was
+        versions = self._versions()
+        applied = self._applied(versions)
+        expected = [revision["id"]] if direction == "upgrade" else revision["parents"]
+        if any(version not in applied for version in expected) or \
+                (direction == "downgrade" and revision["id"] in applied):
+            found = ", ".join(versions) or "no revision"
+            return {**details, "error": f"after the {direction}, alembic_version says {found}, "
+                                        f"not {', '.join(expected) or 'empty'}: a migration must not change "
+                                        "alembic_version itself", "file": revision["file"], "line": None}, []
+        return None, list(reply.writes)
+
+    def _applied(self, versions):
+        """The revisions alembic_version says are applied: those it names and all their ancestors."""
+        parents = {revision["id"]: revision["parents"] for revision in self.revisions}
+        applied, pending = set(), list(versions)
+        while pending:
+            current = pending.pop()
+            if current not in applied:
+                applied.add(current)
+                pending.extend(parents.get(current, []))
+        return applied
 
 
 def parent_target(revision):

