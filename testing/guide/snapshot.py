@@ -12,7 +12,7 @@ from ..grader import DEFAULT_TIME_LIMIT, judge
 from ..grader.sandbox import sandbox
 from ..grader.schema import VERSION_TABLE, default_value, read_only_sqlite, reflect, versions
 from ..grader.supervisor import run_worker
-from . import watch
+from . import schema_files
 
 ROWS_PER_PAGE = 25
 
@@ -120,5 +120,4 @@ def read_chain(server_dir):
 
 def files_fingerprint(server_dir):
     """Changes when models.py, app.py or a migration file is added, removed or saved."""
-    stamps = sorted((str(path), stamp) for path, stamp in watch.snapshot(server_dir).items())
-    return hashlib.sha256(json.dumps(stamps).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(schema_files.stamps(server_dir)).encode()).hexdigest()[:16]
