@@ -11,7 +11,8 @@ from ..build import build_state
 from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
 from ..grader import grade
 from ..grader.report import render_step
-from . import backups, branches, hints, progress, solution, watch, workspace
+from ..problems import UsageError
+from . import backups, branches, hints, progress, solution, workspace
 
 STATE_COLOURS = {progress.PASSED: GREEN, progress.FAILING: RED, progress.NOT_STARTED: DIM,
                  progress.NOT_CHECKED: YELLOW}
@@ -142,10 +143,15 @@ def hint(step):
 
 
 @lesson.command(name="watch")
-@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
-              help="Seconds between looks at your files.")
+@click.option("--interval", type=click.FloatRange(min=0.01), default=0.1, show_default=True,
+              help="Seconds without a new write before the check runs (an editor may save in several writes).")
 def watch_command(interval):
     """Check the step you are on again each time you save models.py or a migration."""
+    try:
+        from . import watch  # watchfiles: only this command needs it
+    except ModuleNotFoundError as missing:  # a virtualenv made before the course needed it
+        raise UsageError(f"the package {missing.name} is not installed here yet: "
+                         "run `pipenv install --dev`, then try again") from None
     colour = use_colour()
     previous = []  # the step checked last time
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..grader.schema import VERSION_TABLE, default_value, read_only_sqlite, reflect, versions
-from . import watch
+from . import schema_files
 
 ROWS_PER_PAGE = 25
 
@@ -94,5 +94,4 @@ def _table(connection, table, page):
 
 def files_fingerprint(server_dir):
     """Changes when models.py, app.py or a migration file is added, removed or saved."""
-    stamps = sorted((str(path), stamp) for path, stamp in watch.snapshot(server_dir).items())
-    return hashlib.sha256(json.dumps(stamps).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(schema_files.stamps(server_dir)).encode()).hexdigest()[:16]

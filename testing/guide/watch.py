@@ -1,35 +1,34 @@
-"""Run a check again each time the learner saves models.py, app.py or a migration file.
+"""Run a check again the moment the learner saves models.py, app.py or a migration file.
 
-Polling file times keeps this free of extra packages and works the same on every system.
+watchfiles hears of each write from the system (inotify on Linux) instead of looking at file times
+over and over, and it sees folders made while watching: `flask db init` adds migrations/ later.
 """
-import time
 from pathlib import Path
 
-WATCHED = ("models.py", "app.py", "migrations/versions/*.py")
+import watchfiles
+
+from ..problems import UsageError
+from .schema_files import is_schema_path
+
+LONGEST_BURST_MS = 2000  # check even if the writes never pause for this long
+# watchfiles returns this often when nothing changes; its first return is the moment to run the first
+# check, when it already listens (a save during that check is not missed).
+QUIET_RETURN_MS = 200
 
 
-def snapshot(server_dir):
-    """{path: (modification time, size)} of every watched file."""
-    server_dir = Path(server_dir)
-    found = {}
-    for pattern in WATCHED:
-        for path in server_dir.glob(pattern):
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # deleted between glob and stat
-                continue
-            found[path] = (stat.st_mtime_ns, stat.st_size)
-    return found
+def watch(server_dir, on_change, settle=0.1):
+    """Call `on_change()` now and after every save, until Ctrl-C (KeyboardInterrupt).
 
-
-def watch(server_dir, on_change, interval=0.5):
-    """Call `on_change()` now and after every change, until Ctrl-C (KeyboardInterrupt)."""
-    seen = snapshot(server_dir)
-    on_change()
-    while True:
-        time.sleep(interval)
-        now = snapshot(server_dir)
-        if now != seen:
-            time.sleep(interval)  # let an editor finish writing
-            seen = snapshot(server_dir)
+    An editor may save in several writes: the check waits until `settle` seconds pass without a new one.
+    """
+    server_dir = Path(server_dir).resolve()
+    if not server_dir.is_dir():
+        raise UsageError(f"no such server folder: {server_dir}")
+    saves = watchfiles.watch(server_dir, watch_filter=lambda _change, path: is_schema_path(server_dir, path),
+                             step=round(settle * 1000), debounce=max(LONGEST_BURST_MS, round(settle * 2000)),
+                             rust_timeout=QUIET_RETURN_MS, yield_on_timeout=True)
+    checked_once = False
+    for changes in saves:
+        if changes or not checked_once:
             on_change()
+            checked_once = True

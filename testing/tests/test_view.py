@@ -12,7 +12,7 @@ from testing import course
 from testing.build import build_state
 from testing.grader.databases import scratch_database
 
-from .browser import Browser, chromium_binary
+from .browser import chromium_binary, open_page
 from .clones import fingerprint, learner_environment
 from .lesson_commands import run
 
@@ -56,12 +56,11 @@ def upgraded_to_step_3(tmp_path):
 
 
 @pytest.fixture
-def browser():
+def page():
     if chromium_binary() is None:
         pytest.skip("Chromium is not installed here (apt install chromium; .ci/run installs it)")
-    opened = Browser()
-    yield opened
-    opened.close()
+    with open_page() as opened:
+        yield opened
 
 
 CURRENT = "document.querySelector('#chain .node.current')?.dataset.revision"
@@ -70,24 +69,24 @@ DEPARTMENT_ROWS = ("[...document.querySelectorAll('table.rows[data-table=departm
                    ".map(tr => tr.textContent.trim().replace(/\\s+/g, ' '))")
 
 
-def test_the_page_shows_chain_tables_rows_and_changes_and_follows_an_upgrade(upgraded_to_step_3, browser, tmp_path):
+def test_the_page_shows_chain_tables_rows_and_changes_and_follows_an_upgrade(upgraded_to_step_3, page, tmp_path):
     before = fingerprint(upgraded_to_step_3)
     view = View(upgraded_to_step_3)
     try:
-        browser.open(view.url)
-        assert browser.wait_for(CURRENT) == STEP_3
-        assert browser.evaluate("document.querySelectorAll('#chain .node').length") == 4  # base to head
-        assert browser.evaluate(CHANGES) == "table department renamed to departments"
-        assert browser.evaluate(DEPARTMENT_ROWS)[:2] == ["idnameaddress", "1PayrollBuilding A, 4th Floor"]
+        page.goto(view.url)
+        assert page.wait_for_function(CURRENT).json_value() == STEP_3
+        assert page.evaluate("document.querySelectorAll('#chain .node').length") == 4  # base to head
+        assert page.evaluate(CHANGES) == "table department renamed to departments"
+        assert page.evaluate(DEPARTMENT_ROWS)[:2] == ["idnameaddress", "1PayrollBuilding A, 4th Floor"]
         assert fingerprint(upgraded_to_step_3) == before  # looking never writes
 
         code, output = run("flask db upgrade", upgraded_to_step_3)  # in another terminal
         assert code == 0, output
         # No reload from the test: the page notices by itself.
-        assert browser.wait_for(f"{CURRENT} === '{STEP_4}' && {CURRENT}") == STEP_4
-        assert browser.evaluate(CHANGES) == "column departments.address renamed to location"
-        assert browser.evaluate(DEPARTMENT_ROWS)[:2] == ["idnamelocation", "1PayrollBuilding A, 4th Floor"]
-        browser.screenshot(tmp_path / "view.png")
+        assert page.wait_for_function(f"{CURRENT} === '{STEP_4}' && {CURRENT}").json_value() == STEP_4
+        assert page.evaluate(CHANGES) == "column departments.address renamed to location"
+        assert page.evaluate(DEPARTMENT_ROWS)[:2] == ["idnamelocation", "1PayrollBuilding A, 4th Floor"]
+        page.screenshot(path=tmp_path / "view.png", full_page=True)
         assert (tmp_path / "view.png").read_bytes().startswith(b"\x89PNG")
     finally:
         view.stop()
