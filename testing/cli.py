@@ -35,7 +35,8 @@ def main():
               help="Seconds any one migration, or importing app.py, may take.")
 def grade_command(server_dir, step, database, as_json, time_limit):
     """Grade the migrations in the server folder, on a scratch copy."""
-    report = grade(server_dir, up_to_step=step, database=database, time_limit=time_limit)
+    with console.Status() as status:
+        report = grade(server_dir, up_to_step=step, database=database, time_limit=time_limit, progress=status)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

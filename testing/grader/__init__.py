@@ -21,7 +21,6 @@ from .cache import ReportCache
 from .databases import DATABASES
 from .judge import blocker, climb_failure, databases_to_try, probed_steps, verdict, without_other_databases
 from .report import Report, render_text
-from .session import CHANGES, FAULTS, run
 
 DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
 
@@ -65,6 +64,8 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
     states = {step.number: _lesson_metadata(step.models_path) for step in steps}
     say = (lambda text: progress(f"{where}: {text}")) if progress else None
+    from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
+
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
                progress=say)
 
@@ -110,6 +111,8 @@ class Climb:
 
 
 def climb(server_dir, time_limit=DEFAULT_TIME_LIMIT):
+    from .session import CHANGES, run
+
     facts = run(server_dir, "sqlite", time_limit, mode=CHANGES)
     blocked = blocker(facts)
     if blocked:
@@ -129,6 +132,8 @@ class FaultRun:
 
 
 def inject_faults(server_dir, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):
+    from .session import FAULTS, run
+
     facts = run(server_dir, database, time_limit, mode=FAULTS)
     chain = facts.get("chain") or {}
     if facts.stopped or not chain.get("revisions"):

@@ -9,7 +9,7 @@ import click
 from .. import course
 from ..build import build_state
 from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
-from ..grader import grade
+from ..grader import ReportCache, grade
 from ..grader.report import render_step
 from ..problems import UsageError
 from . import backups, branches, hints, progress, solution, workspace
@@ -50,9 +50,15 @@ def server_dir():
     return click.get_current_context().obj
 
 
+# Each database's result, kept until the files it depends on change (`lesson` asks often).
+KEPT_RESULTS = ReportCache(course.REPO_ROOT / ".lesson" / "cache")
+
+
 def current_map():
     """Grade every step once, on a scratch copy, and read the result as a course map."""
-    return progress.course_map(grade(server_dir()))
+    with Status() as status:
+        report = grade(server_dir(), progress=status, cache=KEPT_RESULTS)
+    return progress.course_map(report)
 
 
 @lesson.command()
