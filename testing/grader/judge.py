@@ -265,18 +265,24 @@ def _owned_revisions(facts, revisions, step, progress):
 
 
 def _defaults_check(facts, revisions, step, progress):
+    """The rows already in the table hold a value in the new column: its server default, or one the
+    migration wrote (the backfill way). The database must know the default either way."""
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
         return False, NOT_REACHED
-    with_default = [(revision["file"], item) for revision, climbed in owned
-                    for item in climbed["filled"] if item["default"]]
-    if not with_default:
+    filled = [(revision["file"], item) for revision, climbed in owned for item in climbed["filled"]]
+    if not any(item["default"] for _, item in filled):
         return False, messages.no_server_default([revision["file"] for revision, _ in owned])
-    findings = [messages.default_not_given(item, file) for file, item in with_default
-                if any(str(value) != item["default"] for value, _ in item["values"])]
+    findings = [messages.placeholder_values(item, file, empty) for file, item in filled
+                if (empty := [(value, count) for value, count in item["values"] if _says_nothing(value)])]
     if findings:
         return False, "\n".join(findings)
-    return True, messages.defaults_given([item for _, item in with_default])
+    return True, messages.defaults_given([item for _, item in filled])
+
+
+def _says_nothing(value):
+    """NULL or blank text: a value that fills a NOT NULL column without meaning anything."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _named_check(facts, revisions, step, progress):
