@@ -151,8 +151,8 @@ def _progress(facts, steps, revisions):
     matches = [{int(step): items for step, items in climbed["matches"].items()} for climbed in facts.climbed]
     failure = climb_failure(facts, revisions)
     last = -1  # index of the revision that reached the previous step's state
-    # Work not yet reaching a state (a newer migration, an edited models.py) belongs to one step.
-    unfinished_work = bool(facts.get("models_at_head"))
+    # Work not yet reaching a state (a newer migration, models.py edited for a later step) belongs to one step.
+    unfinished_work = _models_ahead(facts.get("models_at_head"), matches, steps)
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
         if found is not None:
@@ -179,6 +179,24 @@ def _progress(facts, steps, revisions):
             step, revisions[closest]["file"] if closest is not None else None,
             matches[closest][step.number] if closest is not None else []))
     return progress
+
+
+def _models_ahead(at_head, matches, steps):
+    """Whether models.py differs from the chain's head the way a state not reached yet does: work
+    begun on a later step. A difference no later state shares (a server default dropped from
+    models.py, say) is a slip in the step the head reached, and stays with that step."""
+    if not at_head or not matches:
+        return bool(at_head)
+    head = matches[-1]
+    reached = max((step.number for step in steps if not head[step.number]), default=0)
+    later = {_item_key(item) for step in steps if step.number > reached for item in head[step.number]}
+    return any(_item_key(item) in later for item in at_head)
+
+
+def _item_key(item):
+    """A schema item without its constraint name: a models.py without the naming convention yet
+    still asks for the same unique constraint."""
+    return item["kind"], item.get("table"), item.get("column"), tuple(item.get("columns", ()))
 
 
 def _reached_in_one_jump(climbed, matches, later_steps, last):

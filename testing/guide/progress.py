@@ -2,7 +2,8 @@
 
 The grader puts the checks about the whole chain (the app loads, the chain is sound, it upgrades
 from empty, models.py matches it) on step 01. For a learner they are about their newest work, so
-the map counts them with the current step, not with step 01.
+the map counts them with the step that work belongs to (the grader's `started`), not with step 01:
+`lesson check N` then fails whenever `grade --step N` fails on the step's own work.
 """
 from dataclasses import asdict, dataclass
 
@@ -79,6 +80,10 @@ def course_map(report):
     current = next((result for result in report.steps if not _all_pass(own[result.step])), None)
     if current is None and not _all_pass(chain):
         current = report.steps[-1]
+    if current is not None and not current.started and not _all_pass(chain):
+        # Nothing done on it yet: the chain's trouble comes from the newest work, an earlier step's.
+        current = next((result for result in reversed(report.steps[:report.steps.index(current)])
+                        if result.started), current)
     blocked = report.steps[0].started and any(not c.passed for c in chain if c.name in BLOCKING)
     states = []
     for result in report.steps:

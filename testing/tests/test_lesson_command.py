@@ -12,6 +12,8 @@ import pytest
 
 from testing import course
 from testing.build import build_state
+from testing.grader import grade
+from testing.guide import progress
 from testing.guide.branches import branch_name
 
 from .clones import fingerprint, git, learners_work, lesson, write_rename_as_create_drop
@@ -102,6 +104,26 @@ def test_check_grades_one_step_with_the_graders_messages(at_step_3):
     done = lesson(at_step_3, "check", 3, "--json")
     checks = {check["name"]: check["passed"] for check in json.loads(done.stdout)["checks"]}
     assert checks["rows kept on upgrade"] is False and checks["schema reached"] is True
+
+
+def test_check_and_grade_agree_on_a_step_whose_models_py_slipped(tmp_path):
+    """models.py without step 06's server default, its migration with it: a slip in step 06, not
+    work on step 07. `grade --step 6` fails, and so do the map and `lesson check 6`."""
+    server = build_state(6, tmp_path / "server")
+    models = server / "models.py"
+    models.write_text(models.read_text().replace(', server_default="Associate"', ""))
+    assert not grade(server, up_to_step=6).passed
+    course_map = progress.course_map(grade(server))
+    assert course_map.current.step.number == 6
+    assert course_map.state_of(6).state == progress.FAILING
+    assert course_map.state_of(6).reason.startswith("models.py matches the migrations: ")
+    assert course_map.state_of(7).state == progress.NOT_STARTED
+
+    # models.py edited for step 07, not migrated yet: that is step 07's work, and step 06 still passes.
+    shutil.copyfile(course.step(7).folder / "tries" / "models.py", models)
+    course_map = progress.course_map(grade(server))
+    assert course_map.current.step.number == 7
+    assert [course_map.state_of(n).state for n in (6, 7)] == [progress.PASSED, progress.FAILING]
 
 
 @pytest.mark.parametrize("args, says", [
