@@ -191,13 +191,15 @@ def solution_command(step, force):
         click.echo(f"Step {step.label} writes no migration: its work is the commands in "
                    f"{progress.relative(step.readme)}.")
         return
-    state = current_map().state_of(step.number)
+    course_map = current_map()
+    state = course_map.state_of(step.number)
     if state.state != progress.PASSED and not force:
         click.echo(f"Step {step.label} does not pass yet, so its solution stays hidden.\n"
                    f"Try a hint first (pipenv run lesson hint {step.number}), "
                    f"or see it anyway: pipenv run lesson solution {step.number} --force")
         sys.exit(1)
-    diff = solution.solution_diff(step, server_dir(), state.files)
+    chain_files = [name for each in course_map.states for name in each.files]
+    diff = solution.solution_diff(step, server_dir(), state.files, chain_files)
     if not diff:
         click.echo(f"Your migrations for step {step.label} are the course's own, line for line.")
     click.echo(paint_diff(diff, use_colour()), nl=False)

@@ -13,7 +13,7 @@ import pytest
 from testing import course
 from testing.build import build_state
 from testing.grader import grade
-from testing.guide import progress
+from testing.guide import progress, solution
 from testing.guide.branches import branch_name
 
 from .clones import fingerprint, git, learners_work, lesson, write_rename_as_create_drop
@@ -180,6 +180,17 @@ def test_the_solution_waits_until_the_step_passes(at_step_3):
 
 def backup_named_in(output):
     return output.split("pipenv run lesson restore ")[1].split(" ")[0]
+
+
+def test_the_solution_of_the_courses_own_end_state_is_no_change(tmp_path):
+    """Files pair by what they do: step 10's two branches and its merge (which the grader counts
+    with step 11), step 11's migration, not whatever sits at the same position."""
+    server = build_state(11, tmp_path / "server")
+    course_map = progress.course_map(grade(server))
+    chain_files = [name for state in course_map.states for name in state.files]
+    for step in course.steps_up_to(11):
+        diff = solution.solution_diff(step, server, course_map.state_of(step.number).files, chain_files)
+        assert diff == "", f"step {step.label}:\n{diff}"
 
 
 def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_step_3):
