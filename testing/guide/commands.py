@@ -87,7 +87,10 @@ def next_steps(course_map):
                 "Compare your migrations with the course's: pipenv run lesson solution N")
     lines = [f"You are on step {current.step.label}, {current.step.title}.",
              f"  read:   {progress.relative(current.step.readme)}"]
-    if current.state == progress.NOT_STARTED:
+    if current.state == progress.NOT_STARTED and not course_map.next_action.typed:
+        lines.append(f"  do:     {course_map.next_action.text}   (the lesson's first step)")
+        lines.append(f"  type:   {course_map.next_command}   (then, in server/)")
+    elif current.state == progress.NOT_STARTED:
         lines.append(f"  type:   {course_map.next_command}   (the lesson's first command, in server/)")
     else:
         lines.append(f"  fix it, then type:   {course_map.next_command}")

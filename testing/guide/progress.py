@@ -51,19 +51,29 @@ class CourseMap:
         return next(state for state in self.states if state.step.number == number)
 
     @property
-    def next_command(self):
+    def next_action(self):
+        """What to do next: the current step's first action, or, once it has begun, to check it."""
         if self.current is None:
             return None
         if self.current.state == NOT_STARTED:
-            return self.current.step.first_command
-        return f"pipenv run lesson check {self.current.step.number}"
+            return self.current.step.first_action
+        return course.Action(f"pipenv run lesson check {self.current.step.number}", typed=True)
+
+    @property
+    def next_command(self):
+        """The next command to type: the next action, or after an edit, the lesson's first command."""
+        action = self.next_action
+        if action is None or action.typed:
+            return action and action.text
+        return self.current.step.first_command
 
     def to_dict(self):
         current = self.current
         return {
             "steps": [state.to_dict() for state in self.states],
             "current": current.step.number if current else None,
-            "next": {"command": self.next_command, "readme": relative(current.step.readme)} if current else None,
+            "next": {"action": self.next_action.text, "command": self.next_command,
+                     "readme": relative(current.step.readme)} if current else None,
             "notes": list(self.notes),
         }
 

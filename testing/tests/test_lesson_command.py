@@ -42,7 +42,8 @@ def test_an_untouched_clone_is_at_step_01(clone):
     course_map = status_of(clone)
     assert course_map["current"] == 1
     assert states(course_map) == ["not started"] * len(course.steps())
-    assert course_map["next"] == {"command": "flask db init", "readme": "lessons/01-initial-migration/README.md"}
+    assert course_map["next"] == {"action": "flask db init", "command": "flask db init",
+                                  "readme": "lessons/01-initial-migration/README.md"}
 
 
 @pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
@@ -66,6 +67,10 @@ def test_status_follows_the_learner_through_a_step(at_step_3):
     course_map = status_of(at_step_3)
     assert states(course_map)[:3] == ["passed", "passed", "not started"]
     assert course_map["next"]["command"] == 'flask db migrate -m "rename department to departments"'
+    # The lesson begins with an edit: the map says so before it names the command.
+    assert course_map["next"]["action"] == 'edit `models.py`: `__tablename__ = "departments"` in `Department`'
+    assert ('  do:     edit `models.py`: `__tablename__ = "departments"` in `Department`   (the lesson\'s first step)\n'
+            '  type:   flask db migrate -m "rename department to departments"   (then, in server/)') in lesson(at_step_3).stdout
 
     # models.py edited, no migration yet: the map counts that against step 03, not step 01.
     shutil.copyfile(course.step(3).models_path, server / "models.py")
