@@ -174,7 +174,7 @@ def watch_command(interval):
 @lesson.command(name="view")
 @click.option("--port", default=0, show_default="a free one", help="The port on 127.0.0.1 to serve the page on.")
 def view_command(port):
-    """Your database in a browser: chain, tables, rows, and what the last migration changed."""
+    """Your database in a browser: chain, tables, rows, and what the current revision's upgrade changed."""
     from . import view  # Flask's web server: only this command needs it
 
     server = view.make_server(server_dir(), port)
