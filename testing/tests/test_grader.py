@@ -244,6 +244,18 @@ def test_step_06_the_other_way_passes_as_the_lesson_shows_it(database, tmp_path,
         "existing rows got employees.title = 'Staff' (server default 'Associate')")
 
 
+def test_the_begin_listener_alone_rolls_back_on_this_python(tmp_path):
+    """What hint 11-2 says: since Python 3.6 sqlite3 no longer commits before DDL, so once BEGIN is
+    sent the DDL stays in the transaction; the connect listener alone fails (a wrong submission)."""
+    server = build_state(11, tmp_path / "server")
+    app = server / "app.py"
+    text = app.read_text()
+    start, end = text.index('@event.listens_for(Engine, "connect")'), text.index('@event.listens_for(Engine, "begin")')
+    app.write_text(text[:start] + text[end:])
+    check = failing(grade(server, up_to_step=11), 11, judge.ROLLED_BACK)
+    assert check.passed, check.message
+
+
 def test_mysql_cannot_roll_back_and_is_not_failed_for_it(mysql_server, tmp_path):
     submission = next(s for s in WRONG_SUBMISSIONS if s.name == "sqlite3's own transactions")
     check = failing(grade(submission.build(tmp_path / "server"), up_to_step=11, database="mysql"), 11,
