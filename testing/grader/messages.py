@@ -96,8 +96,8 @@ NOT_NULL_WITHOUT_DEFAULT = (
     "sa.Column('title', sa.String(length=80), server_default='Associate', nullable=False)\n"
     "(or add the column nullable, fill it with an UPDATE, then make it NOT NULL with that server_default).")
 NAMELESS_CONSTRAINT = (
-    "SQLite cannot drop a constraint that has no name. Give MetaData a naming_convention in models.py\n"
-    "and name the constraint in both functions: batch_op.f('uq_departments_name').")
+    "Batch mode cannot add or drop a constraint that has no name. Give MetaData a naming_convention\n"
+    "in models.py and name the constraint in both functions: batch_op.f('uq_departments_name').")
 SUBQUERY_ADVICE = (
     "Look the id up in the same statement, with a bound parameter, never a fixed number:\n"
     "UPDATE employees SET department_id = (SELECT id FROM departments WHERE name = :name)")
@@ -430,8 +430,8 @@ def half_changed(file, statement, lines):
     return (f"{_interrupted(file, statement)}, and the failure left the database half changed:\n"
             + "\n".join(lines) + "\n"
             "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
-            "SQLite commits every CREATE, ALTER and DROP at once unless SQLAlchemy begins the transaction\n"
-            "itself: add step 11's two event listeners to app.py\n"
+            "Python's sqlite3 opens no transaction before a CREATE, ALTER or DROP, so each commits at once\n"
+            "unless SQLAlchemy has begun one: add step 11's two event listeners to app.py\n"
             "(lessons/11-when-a-migration-fails-halfway/README.md).")
 
 

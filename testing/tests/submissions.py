@@ -291,7 +291,7 @@ def no_migrations(server):
 
 
 def stock_sqlite_transactions(server):
-    """Step 11 done, but app.py still the starter's: sqlite3 commits each DDL statement on its own."""
+    """Step 11 done, but app.py still the starter's: sqlite3 opens no transaction before DDL."""
     shutil.copyfile(course.starter_dir() / "app.py", server / "app.py")
 
 
@@ -398,7 +398,7 @@ WRONG_SUBMISSIONS = [
                     "`fk_employees_department_id_departments`"),
     WrongSubmission("a constraint named None", 7,
                     constraint_named_none, 7, judge.REACHED,
-                    "ValueError: Constraint must have a name\nSQLite cannot drop a constraint that has no name"),
+                    "ValueError: Constraint must have a name\nBatch mode cannot add or drop a constraint that has no name"),
     WrongSubmission("a NOT NULL foreign key in one go", 8,
                     lambda s: with_functions(s, 8, FOREIGN_KEY_IN_ONE_GO), 8, judge.REACHED,
                     "NOT NULL constraint failed: _alembic_tmp_employees.department_id\nThe table already has rows"),
