@@ -12,6 +12,15 @@ LESSONS_DIR = REPO_ROOT / "lessons"
 SERVER_DIR = REPO_ROOT / "server"
 MANIFEST = LESSONS_DIR / "course.toml"
 FIRST_COMMAND = re.compile(r"^\$ (.+)$", re.M)
+# A README marks a first action that is not a command (an edit) where the lesson asks for it.
+FIRST_ACTION = re.compile(r"^<!-- lesson-first-action: (.+?) -->$", re.M)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a lesson asks the learner to do first: a command to type in server/, or an edit."""
+    text: str
+    typed: bool
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,16 @@ class Step:
         """The first command the lesson's README asks the learner to type."""
         found = FIRST_COMMAND.search(self.readme.read_text(encoding="utf-8"))
         return found.group(1) if found else None
+
+    @property
+    def first_action(self):
+        """The first thing the lesson asks for: its marked first action if it comes before the
+        first command, else that command."""
+        text = self.readme.read_text(encoding="utf-8")
+        marked, command = FIRST_ACTION.search(text), FIRST_COMMAND.search(text)
+        if marked and (command is None or marked.start() < command.start()):
+            return Action(marked.group(1), typed=False)
+        return Action(command.group(1), typed=True) if command else None
 
     def hints(self):
         """The step's hints, in order: the sections of hints.md, each under a '## ' heading."""

@@ -3,7 +3,8 @@ and say whether the database was left exactly as before (schema, every row, alem
 
 It runs the course's end state (every reference migration of every step) in the grader's worker,
 on a scratch database; SQLite uses step 11's atomic setting unless `stock_sqlite` asks for the
-starter's app.py, whose sqlite3 commits each DDL statement on its own.
+starter's app.py, whose sqlite3 opens no transaction before DDL, so a migration's first
+statements (always DDL here) commit on their own.
 """
 import shutil
 import tempfile

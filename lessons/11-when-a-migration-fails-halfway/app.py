@@ -16,9 +16,10 @@ db.init_app(app)
 migrate = Migrate(app, db)
 
 
-# Python's sqlite3 module commits each CREATE, ALTER and DROP on its own, so a migration that
-# fails halfway leaves half its changes behind. Here SQLAlchemy begins every transaction itself,
-# with the DDL inside it: a failed migration rolls back whole, as it does on PostgreSQL.
+# Python's sqlite3 module opens no transaction before a CREATE, ALTER or DROP, so each commits on
+# its own and a migration that fails halfway leaves half its changes behind. Here SQLAlchemy
+# begins every transaction itself, with the DDL inside it: a failed migration rolls back whole,
+# as it does on PostgreSQL.
 @event.listens_for(Engine, "connect")
 def leave_transactions_to_sqlalchemy(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):

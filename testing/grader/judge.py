@@ -155,8 +155,8 @@ def _progress(facts, steps, revisions):
     matches = [climbed["matches"] for climbed in facts.climbed]
     failure = climb_failure(facts, revisions)
     last = -1  # index of the revision that reached the previous step's state
-    # Work not yet reaching a state (a newer migration, an edited models.py) belongs to one step.
-    unfinished_work = bool(facts.get("models_at_head"))
+    # Work not yet reaching a state (a newer migration, models.py edited for a later step) belongs to one step.
+    unfinished_work = _models_ahead(facts.get("models_at_head"), matches, steps)
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
         if found is not None:
@@ -183,6 +183,24 @@ def _progress(facts, steps, revisions):
             step, revisions[closest]["file"] if closest is not None else None,
             matches[closest][step.number] if closest is not None else []))
     return progress
+
+
+def _models_ahead(at_head, matches, steps):
+    """Whether models.py differs from the chain's head the way a state not reached yet does: work
+    begun on a later step. A difference no later state shares (a server default dropped from
+    models.py, say) is a slip in the step the head reached, and stays with that step."""
+    if not at_head or not matches:
+        return bool(at_head)
+    head = matches[-1]
+    reached = max((step.number for step in steps if not head[step.number]), default=0)
+    later = {_item_key(item) for step in steps if step.number > reached for item in head[step.number]}
+    return any(_item_key(item) in later for item in at_head)
+
+
+def _item_key(item):
+    """A schema item without its constraint name: a models.py without the naming convention yet
+    still asks for the same unique constraint."""
+    return item["kind"], item.get("table"), item.get("column"), tuple(item.get("columns", ()))
 
 
 def _reached_in_one_jump(climbed, matches, later_steps, last):
@@ -269,18 +287,24 @@ def _owned_revisions(facts, revisions, step, progress):
 
 
 def _defaults_check(facts, revisions, step, progress):
+    """The rows already in the table hold a value in the new column: its server default, or one the
+    migration wrote (the backfill way). The database must know the default either way."""
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
         return False, NOT_REACHED
-    with_default = [(revision["file"], item) for revision, climbed in owned
-                    for item in climbed["filled"] if item["default"]]
-    if not with_default:
+    filled = [(revision["file"], item) for revision, climbed in owned for item in climbed["filled"]]
+    if not any(item["default"] for _, item in filled):
         return False, messages.no_server_default([revision["file"] for revision, _ in owned])
-    findings = [messages.default_not_given(item, file) for file, item in with_default
-                if any(str(value) != item["default"] for value, _ in item["values"])]
+    findings = [messages.placeholder_values(item, file, empty) for file, item in filled
+                if (empty := [(value, count) for value, count in item["values"] if _says_nothing(value)])]
     if findings:
         return False, "\n".join(findings)
-    return True, messages.defaults_given([item for _, item in with_default])
+    return True, messages.defaults_given([item for _, item in filled])
+
+
+def _says_nothing(value):
+    """NULL or blank text: a value that fills a NOT NULL column without meaning anything."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _named_check(facts, revisions, step, progress):

@@ -94,10 +94,10 @@ NOT_NULL_WITHOUT_DEFAULT = (
     "The table already has rows, and a NOT NULL column needs a value for each of them. Python's\n"
     "default= is only used by SQLAlchemy for new rows; the database needs server_default=, e.g.\n"
     "sa.Column('title', sa.String(length=80), server_default='Associate', nullable=False)\n"
-    "(or add the column nullable, fill it with an UPDATE, then make it NOT NULL).")
+    "(or add the column nullable, fill it with an UPDATE, then make it NOT NULL with that server_default).")
 NAMELESS_CONSTRAINT = (
-    "SQLite cannot drop a constraint that has no name. Give MetaData a naming_convention in models.py\n"
-    "and name the constraint in both functions: batch_op.f('uq_departments_name').")
+    "Batch mode cannot add or drop a constraint that has no name. Give MetaData a naming_convention\n"
+    "in models.py and name the constraint in both functions: batch_op.f('uq_departments_name').")
 SUBQUERY_ADVICE = (
     "Look the id up in the same statement, with a bound parameter, never a fixed number:\n"
     "UPDATE employees SET department_id = (SELECT id FROM departments WHERE name = :name)")
@@ -320,19 +320,27 @@ def models_differ(items):
 # -- the checks a step asks for --------------------------------------------------------------
 
 def no_server_default(files):
-    return (f"No column added by {', '.join(files)} has a server default, so the rows already there\n"
-            "get nothing from the database. Write server_default='...' on the column, in models.py and in the migration.")
+    return (f"No column added by {', '.join(files)} has a server default, so a row added later without a\n"
+            "value gets nothing from the database. Write server_default='...' on the column, in models.py and\n"
+            "in the migration (keep it there too when an UPDATE fills the rows already in the table).")
 
 
-def default_not_given(item, file):
-    found = ", ".join(f"{value!r} in {rows(count)}" for value, count in item["values"])
+def placeholder_values(item, file, empty):
+    found = ", ".join(f"{value!r} in {rows(count)}" for value, count in empty)
     return (f"after upgrade() of {file}, the rows already in {code(item['table'])} hold {found} in "
-            f"{code(item['column'])},\nnot its server default {item['default']!r}. Leave the column to "
-            "server_default, or fill it with that value.")
+            f"{code(item['column'])}:\na value that says nothing. Leave those rows to the server default "
+            f"{item['default']!r}, or give each row its own value in the UPDATE.")
 
 
 def defaults_given(items):
-    return "; ".join(f"existing rows got {item['table']}.{item['column']} = {item['default']!r}" for item in items)
+    return "; ".join(_filled_with(item) for item in items)
+
+
+def _filled_with(item):
+    values = [value for value, _ in item["values"]]
+    shown = ", ".join(repr(value) for value in values[:3]) + (", …" if len(values) > 3 else "")
+    default = f" (server default {item['default']!r})" if item["default"] is not None else ""
+    return f"existing rows got {item['table']}.{item['column']} = {shown}{default}"
 
 
 def unnamed_constraints(file, items):
@@ -436,8 +444,8 @@ def half_changed(file, statement, lines):
     return (f"{_interrupted(file, statement)}, and the failure left the database half changed:\n"
             + "\n".join(lines) + "\n"
             "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
-            "SQLite commits every CREATE, ALTER and DROP at once unless SQLAlchemy begins the transaction\n"
-            "itself: add step 11's two event listeners to app.py\n"
+            "Python's sqlite3 opens no transaction before a CREATE, ALTER or DROP, so each commits at once\n"
+            "unless SQLAlchemy has begun one: add step 11's two event listeners to app.py\n"
             "(lessons/11-when-a-migration-fails-halfway/README.md).")
 
 

@@ -94,7 +94,10 @@ def next_steps(course_map):
                 "Compare your migrations with the course's: pipenv run lesson solution N")
     lines = [f"You are on step {current.step.label}, {current.step.title}.",
              f"  read:   {progress.relative(current.step.readme)}"]
-    if current.state == progress.NOT_STARTED:
+    if current.state == progress.NOT_STARTED and not course_map.next_action.typed:
+        lines.append(f"  do:     {course_map.next_action.text}   (the lesson's first step)")
+        lines.append(f"  type:   {course_map.next_command}   (then, in server/)")
+    elif current.state == progress.NOT_STARTED:
         lines.append(f"  type:   {course_map.next_command}   (the lesson's first command, in server/)")
     else:
         lines.append(f"  fix it, then type:   {course_map.next_command}")
@@ -183,7 +186,7 @@ def watch_command(interval):
 @lesson.command(name="view")
 @click.option("--port", default=0, show_default="a free one", help="The port on 127.0.0.1 to serve the page on.")
 def view_command(port):
-    """Your database in a browser: chain, tables, rows, and what the last migration changed."""
+    """Your database in a browser: chain, tables, rows, and what the current revision's upgrade changed."""
     from . import view  # Flask's web server: only this command needs it
 
     server = view.make_server(server_dir(), port)
@@ -203,13 +206,15 @@ def solution_command(step, force):
         click.echo(f"Step {step.label} writes no migration: its work is the commands in "
                    f"{progress.relative(step.readme)}.")
         return
-    state = current_map().state_of(step.number)
+    course_map = current_map()
+    state = course_map.state_of(step.number)
     if state.state != progress.PASSED and not force:
         click.echo(f"Step {step.label} does not pass yet, so its solution stays hidden.\n"
                    f"Try a hint first (pipenv run lesson hint {step.number}), "
                    f"or see it anyway: pipenv run lesson solution {step.number} --force")
         sys.exit(1)
-    diff = solution.solution_diff(step, server_dir(), state.files)
+    chain_files = [name for each in course_map.states for name in each.files]
+    diff = solution.solution_diff(step, server_dir(), state.files, chain_files)
     if not diff:
         click.echo(f"Your migrations for step {step.label} are the course's own, line for line.")
     click.echo(paint_diff(diff, use_colour()), nl=False)

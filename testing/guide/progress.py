@@ -2,7 +2,8 @@
 
 The grader puts the checks about the whole chain (the app loads, the chain is sound, it upgrades
 from empty, models.py matches it) on step 01. For a learner they are about their newest work, so
-the map counts them with the current step, not with step 01.
+the map counts them with the step that work belongs to (the grader's `started`), not with step 01:
+`lesson check N` then fails whenever `grade --step N` fails on the step's own work.
 """
 from dataclasses import asdict, dataclass
 
@@ -50,19 +51,29 @@ class CourseMap:
         return next(state for state in self.states if state.step.number == number)
 
     @property
-    def next_command(self):
+    def next_action(self):
+        """What to do next: the current step's first action, or, once it has begun, to check it."""
         if self.current is None:
             return None
         if self.current.state == NOT_STARTED:
-            return self.current.step.first_command
-        return f"pipenv run lesson check {self.current.step.number}"
+            return self.current.step.first_action
+        return course.Action(f"pipenv run lesson check {self.current.step.number}", typed=True)
+
+    @property
+    def next_command(self):
+        """The next command to type: the next action, or after an edit, the lesson's first command."""
+        action = self.next_action
+        if action is None or action.typed:
+            return action and action.text
+        return self.current.step.first_command
 
     def to_dict(self):
         current = self.current
         return {
             "steps": [state.to_dict() for state in self.states],
             "current": current.step.number if current else None,
-            "next": {"command": self.next_command, "readme": relative(current.step.readme)} if current else None,
+            "next": {"action": self.next_action.text, "command": self.next_command,
+                     "readme": relative(current.step.readme)} if current else None,
             "notes": list(self.notes),
         }
 
@@ -79,6 +90,10 @@ def course_map(report):
     current = next((result for result in report.steps if not _all_pass(own[result.step])), None)
     if current is None and not _all_pass(chain):
         current = report.steps[-1]
+    if current is not None and not current.started and not _all_pass(chain):
+        # Nothing done on it yet: the chain's trouble comes from the newest work, an earlier step's.
+        current = next((result for result in reversed(report.steps[:report.steps.index(current)])
+                        if result.started), current)
     blocked = report.steps[0].started and any(not c.passed for c in chain if c.name in BLOCKING)
     states = []
     for result in report.steps:

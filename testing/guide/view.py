@@ -1,6 +1,8 @@
 """`pipenv run lesson view`: a page on 127.0.0.1 that shows the learner's database as migrations
 change it: the revision chain with the current revision, every table with its rows, and what the
-current revision changed. The page reloads itself when the database changes.
+upgrade to the current revision changed (after a downgrade too: the downgrade undid the revisions
+above it, and the page shows the one the database is now at). The page reloads itself when the
+database changes.
 """
 import logging
 import re
@@ -15,6 +17,7 @@ from ..grader.messages import code, schema_item
 from . import snapshot
 
 NODE_GAP, LANE_GAP, MARGIN = 170, 70, 40  # pixels in the drawing of the chain
+LABEL_LENGTH = 24  # characters of a revision's message under its node; NODE_GAP leaves room for no more
 
 
 @dataclass
@@ -33,6 +36,11 @@ def create_app(server_dir):
     def backticks(text):
         """The grader's `names` as <code>, the rest escaped."""
         return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+    @app.template_filter("label")
+    def label(message):
+        """A revision's message short enough for its node; a cut one ends in an ellipsis."""
+        return message if len(message) <= LABEL_LENGTH else message[:LABEL_LENGTH - 1].rstrip() + "…"
 
     chains = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
 

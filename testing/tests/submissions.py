@@ -154,10 +154,10 @@ def downgrade():
         batch_op.drop_column('title')
 '''
 
-# The three-move way, but the rows already there get another value than the server default.
-BACKFILLED_WITH_ANOTHER_VALUE = '''def upgrade():
+# The three-move way, with an empty string to get past NOT NULL.
+BACKFILLED_WITH_AN_EMPTY_STRING = '''def upgrade():
     op.add_column('employees', sa.Column('title', sa.String(length=80), nullable=True))
-    op.execute("UPDATE employees SET title = 'Staff'")
+    op.execute("UPDATE employees SET title = ''")
     with op.batch_alter_table('employees') as batch_op:
         batch_op.alter_column('title', existing_type=sa.String(length=80), nullable=False,
                               server_default='Associate')
@@ -291,7 +291,7 @@ def no_migrations(server):
 
 
 def stock_sqlite_transactions(server):
-    """Step 11 done, but app.py still the starter's: sqlite3 commits each DDL statement on its own."""
+    """Step 11 done, but app.py still the starter's: sqlite3 opens no transaction before DDL."""
     shutil.copyfile(course.starter_dir() / "app.py", server / "app.py")
 
 
@@ -383,9 +383,9 @@ WRONG_SUBMISSIONS = [
     WrongSubmission("a NOT NULL column without a server default", 6,
                     lambda s: with_functions(s, 6, NOT_NULL_WITHOUT_DEFAULT), 6, judge.REACHED,
                     "Cannot add a NOT NULL column with default value NULL\nThe table already has rows"),
-    WrongSubmission("existing rows backfilled with another value", 6,
-                    lambda s: with_functions(s, 6, BACKFILLED_WITH_ANOTHER_VALUE), 6, judge.DEFAULTS,
-                    "the rows already in `employees` hold 'Staff' in 3 rows in `title`,\nnot its server default 'Associate'"),
+    WrongSubmission("existing rows backfilled with an empty string", 6,
+                    lambda s: with_functions(s, 6, BACKFILLED_WITH_AN_EMPTY_STRING), 6, judge.DEFAULTS,
+                    "the rows already in `employees` hold '' in 3 rows in `title`:\na value that says nothing"),
     WrongSubmission("a server default only in Python", 6,
                     lambda s: with_functions(s, 6, THREE_MOVES_WITHOUT_SERVER_DEFAULT), 6, judge.REACHED,
                     "gives `employees.title` no server default; the lesson says 'Associate'"),
@@ -398,7 +398,7 @@ WRONG_SUBMISSIONS = [
                     "`fk_employees_department_id_departments`"),
     WrongSubmission("a constraint named None", 7,
                     constraint_named_none, 7, judge.REACHED,
-                    "ValueError: Constraint must have a name\nSQLite cannot drop a constraint that has no name"),
+                    "ValueError: Constraint must have a name\nBatch mode cannot add or drop a constraint that has no name"),
     WrongSubmission("a NOT NULL foreign key in one go", 8,
                     lambda s: with_functions(s, 8, FOREIGN_KEY_IN_ONE_GO), 8, judge.REACHED,
                     "NOT NULL constraint failed: _alembic_tmp_employees.department_id\nThe table already has rows"),

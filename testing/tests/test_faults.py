@@ -34,8 +34,8 @@ def test_with_the_stock_sqlite_setting_every_fault_leaves_a_half_applied_databas
     found = faults.inject("sqlite", stock_sqlite=True)
     assert_every_write_is_tried(found)
     for fault in found:
-        # sqlite3 commits each CREATE, ALTER and DROP at once: the first write of each migration is
-        # DDL, so whatever fails after it, some of the migration stays behind.
+        # sqlite3 opens no transaction before DDL, and the first write of each migration is DDL:
+        # it commits at once, so whatever fails after it, some of the migration stays behind.
         assert fault.left_behind.startswith("half applied: the database ")
         assert fault.left_behind.endswith(": restore your backup")
     batch_copy = next(f for f in found if f.statement.startswith("CREATE TABLE _alembic_tmp_departments"))

@@ -9,7 +9,8 @@ from testing import grader
 from testing.grader import grade, judge, mariadb
 from testing.grader.databases import MYSQL_URL_VARIABLE
 
-from .submissions import WRONG_SUBMISSIONS, drop_existing_type, edit, migration_of, sqlite_only_backfill
+from .submissions import (WRONG_SUBMISSIONS, drop_existing_type, edit, migration_of, sqlite_only_backfill,
+                          with_functions)
 
 STEPS = [step.number for step in course.steps()]
 # A step that writes no migration (the downgrade step) starts where the step before ends.
@@ -222,6 +223,37 @@ def test_a_not_null_column_without_default_fails_on_server_databases_too(server_
     check = failing(report, 6, judge.REACHED)
     assert not check.passed
     assert NOT_NULL_WITHOUT_DEFAULT_MESSAGES[server_database] in check.message
+
+
+STEP_06 = course.step(6)
+THE_OTHER_WAY = (STEP_06.folder / "tries" / "the_other_way.py").read_text()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_step_06_the_other_way_passes_as_the_lesson_shows_it(database, tmp_path, request):
+    """Fill the rows with an UPDATE, then NOT NULL with the server default: each row its own title."""
+    if database == "postgresql":
+        request.getfixturevalue("postgres_server")
+    assert THE_OTHER_WAY.split("\n\n\n")[0] in STEP_06.readme.read_text(), "the README shows another version"
+    # The grader's sample salaries are all below 100000: the rows get the ELSE value, not the default.
+    server = build_state(11, tmp_path / "server")
+    with_functions(server, 6, THE_OTHER_WAY.replace("ELSE 'Associate'", "ELSE 'Staff'"))
+    report = grade(server, up_to_step=11, database=database)
+    assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
+    assert failing(report, 6, judge.DEFAULTS).message == (
+        "existing rows got employees.title = 'Staff' (server default 'Associate')")
+
+
+def test_the_begin_listener_alone_rolls_back_on_this_python(tmp_path):
+    """What hint 11-2 says: since Python 3.6 sqlite3 no longer commits before DDL, so once BEGIN is
+    sent the DDL stays in the transaction; the connect listener alone fails (a wrong submission)."""
+    server = build_state(11, tmp_path / "server")
+    app = server / "app.py"
+    text = app.read_text()
+    start, end = text.index('@event.listens_for(Engine, "connect")'), text.index('@event.listens_for(Engine, "begin")')
+    app.write_text(text[:start] + text[end:])
+    check = failing(grade(server, up_to_step=11), 11, judge.ROLLED_BACK)
+    assert check.passed, check.message
 
 
 def test_mysql_cannot_roll_back_and_is_not_failed_for_it(mysql_server, tmp_path):

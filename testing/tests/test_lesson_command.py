@@ -12,6 +12,8 @@ import pytest
 
 from testing import course
 from testing.build import build_state
+from testing.grader import grade
+from testing.guide import progress, solution
 from testing.guide.branches import branch_name
 
 from .clones import fingerprint, git, learners_work, lesson, write_rename_as_create_drop
@@ -40,7 +42,8 @@ def test_an_untouched_clone_is_at_step_01(clone):
     course_map = status_of(clone)
     assert course_map["current"] == 1
     assert states(course_map) == ["not started"] * len(course.steps())
-    assert course_map["next"] == {"command": "flask db init", "readme": "lessons/01-initial-migration/README.md"}
+    assert course_map["next"] == {"action": "flask db init", "command": "flask db init",
+                                  "readme": "lessons/01-initial-migration/README.md"}
 
 
 @pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
@@ -64,6 +67,10 @@ def test_status_follows_the_learner_through_a_step(at_step_3):
     course_map = status_of(at_step_3)
     assert states(course_map)[:3] == ["passed", "passed", "not started"]
     assert course_map["next"]["command"] == 'flask db migrate -m "rename department to departments"'
+    # The lesson begins with an edit: the map says so before it names the command.
+    assert course_map["next"]["action"] == 'edit `models.py`: `__tablename__ = "departments"` in `Department`'
+    assert ('  do:     edit `models.py`: `__tablename__ = "departments"` in `Department`   (the lesson\'s first step)\n'
+            '  type:   flask db migrate -m "rename department to departments"   (then, in server/)') in lesson(at_step_3).stdout
 
     # models.py edited, no migration yet: the map counts that against step 03, not step 01.
     shutil.copyfile(course.step(3).models_path, server / "models.py")
@@ -102,6 +109,26 @@ def test_check_grades_one_step_with_the_graders_messages(at_step_3):
     done = lesson(at_step_3, "check", 3, "--json")
     checks = {check["name"]: check["passed"] for check in json.loads(done.stdout)["checks"]}
     assert checks["rows kept on upgrade"] is False and checks["schema reached"] is True
+
+
+def test_check_and_grade_agree_on_a_step_whose_models_py_slipped(tmp_path):
+    """models.py without step 06's server default, its migration with it: a slip in step 06, not
+    work on step 07. `grade --step 6` fails, and so do the map and `lesson check 6`."""
+    server = build_state(6, tmp_path / "server")
+    models = server / "models.py"
+    models.write_text(models.read_text().replace(', server_default="Associate"', ""))
+    assert not grade(server, up_to_step=6).passed
+    course_map = progress.course_map(grade(server))
+    assert course_map.current.step.number == 6
+    assert course_map.state_of(6).state == progress.FAILING
+    assert course_map.state_of(6).reason.startswith("models.py matches the migrations: ")
+    assert course_map.state_of(7).state == progress.NOT_STARTED
+
+    # models.py edited for step 07, not migrated yet: that is step 07's work, and step 06 still passes.
+    shutil.copyfile(course.step(7).folder / "tries" / "models.py", models)
+    course_map = progress.course_map(grade(server))
+    assert course_map.current.step.number == 7
+    assert [course_map.state_of(n).state for n in (6, 7)] == [progress.PASSED, progress.FAILING]
 
 
 @pytest.mark.parametrize("args, says", [
@@ -158,6 +185,17 @@ def test_the_solution_waits_until_the_step_passes(at_step_3):
 
 def backup_named_in(output):
     return output.split("pipenv run lesson restore ")[1].split(" ")[0]
+
+
+def test_the_solution_of_the_courses_own_end_state_is_no_change(tmp_path):
+    """Files pair by what they do: step 10's two branches and its merge (which the grader counts
+    with step 11), step 11's migration, not whatever sits at the same position."""
+    server = build_state(11, tmp_path / "server")
+    course_map = progress.course_map(grade(server))
+    chain_files = [name for state in course_map.states for name in state.files]
+    for step in course.steps_up_to(11):
+        diff = solution.solution_diff(step, server, course_map.state_of(step.number).files, chain_files)
+        assert diff == "", f"step {step.label}:\n{diff}"
 
 
 def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_step_3):

@@ -58,6 +58,12 @@ def test_every_step_has_hints():
     (["...", "b"], ["b"], True),
     (["data: .../data)."], ["data: /tmp/pg-1/data)."], True),
     (["data: .../data)."], ["data: /tmp/pg-1/other)."], False),
+    # A "..." never hides a warning the learner reads; shown, it fits like any line.
+    (["...", "b"], [".../render.py:488: UserWarning: no name", "  util.warn(", "b"], False),
+    (["a", "...", "b"], ["a", "x", "m.py:3: DeprecationWarning: old", "b"], False),
+    ([".../render.py:488: UserWarning: no name", "...", "b"],
+     ["/venv/render.py:488: UserWarning: no name", "  util.warn(", "b"], True),
+    (["...", "b"], ["WARNING  [alembic] a log line, not a Python warning", "b"], True),
 ])
 def test_shown_output_must_fit_the_real_output(expected, actual, fits):
     assert matches(expected, actual) is fits

@@ -136,6 +136,18 @@ def test_a_postgresql_database_from_database_url(postgres_server, tmp_path):
     assert "Human Resources" in html
 
 
+def test_labels_cut_with_an_ellipsis_and_what_changed_says_upgrade(upgraded_to_step_3):
+    view = View(upgraded_to_step_3)
+    try:
+        html = view.html()
+    finally:
+        view.stop()
+    assert ">rename department to de…<" in html  # 32 characters, cut to 24 with the ellipsis
+    assert "<title>rename department to departments (migrations/versions/" in html
+    assert ">create employees table<" in html  # 23 characters: whole
+    assert "<h2>What upgrading to the current revision changed</h2>" in html
+
+
 def test_rows_come_a_page_at_a_time(upgraded_to_step_3):
     engine = sa.create_engine(f"sqlite:///{upgraded_to_step_3 / 'instance' / 'app.db'}")
     with engine.begin() as connection:
