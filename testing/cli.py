@@ -65,9 +65,10 @@ def pg_command(context):
     """Start a PostgreSQL of your own in the background and print its DATABASE_URL."""
     if context.invoked_subcommand is not None:
         return
-    if pg.url() is None:
-        click.echo("Starting PostgreSQL (a few seconds)...", err=True)
-    url, data, running = pg.start()
+    with console.Status() as status:
+        if pg.url() is None:
+            status("Starting PostgreSQL (a few seconds)...")
+        url, data, running = pg.start()
     click.echo(f"PostgreSQL {'is already running' if running else 'started'} (its data: {data}).")
     click.echo("Use it in this shell (flask db, seed.py and show_rows.py all read DATABASE_URL):")
     click.echo(f"  export DATABASE_URL='{url}'")
@@ -80,9 +81,10 @@ def pg_url():
     (for: export DATABASE_URL="$(pipenv run pg url)")."""
     url = pg.url()
     if url is None:
-        # stderr: the line the learner types captures stdout, which must hold the URL alone.
-        click.echo("Starting your PostgreSQL (stop it with: pipenv run pg stop)...", err=True)
-        url, _, _ = pg.start()
+        # On the terminal only: the line the learner types captures stdout, which holds the URL alone.
+        with console.Status() as status:
+            status("Starting your PostgreSQL (stop it with: pipenv run pg stop)...")
+            url, _, _ = pg.start()
     click.echo(url)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..course import REPO_ROOT
 from .facts import Facts
+from .fingerprint import walk_files
 from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 
 COURSE_PARTS = ("testing", "lessons", "Pipfile.lock")
@@ -81,17 +82,14 @@ def _course_version():
 
 
 def _files(folder, only=None):
-    """A hash of the files under `folder` that grading would copy, by name and contents."""
+    """A hash of the files under `folder` that grading would copy, by name and contents; `only`:
+    the names at the top of `folder` to look at."""
     digest = hashlib.sha256()
-    for root, folders, files in os.walk(folder):
-        relative = os.path.relpath(root, folder)
-        folders[:] = sorted(name for name in folders if name not in LEFT_BEHIND and (
-            relative != "." or only is None or name in only))
-        for name in sorted(files):
-            if name.endswith(LEFT_BEHIND_SUFFIXES) or (relative == "." and only is not None and name not in only):
-                continue
-            path = os.path.join(root, name)
-            digest.update(os.path.relpath(path, folder).encode() + b"\0" + (_hash_file(path) or "").encode())
+    for path in sorted(walk_files(folder, skip=LEFT_BEHIND)):
+        relative = os.path.relpath(path, folder)
+        if path.endswith(LEFT_BEHIND_SUFFIXES) or (only is not None and relative.split(os.sep)[0] not in only):
+            continue
+        digest.update(relative.encode() + b"\0" + (_hash_file(path) or "").encode())
     return digest.hexdigest()
 
 

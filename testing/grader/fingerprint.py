@@ -41,15 +41,25 @@ class Fingerprint:
 def submitted_files(copy):
     """The submission's Python files and migrations folder, by content, relative to `copy`."""
     entries = {}
-    for folder, folders, files in os.walk(copy):
-        folders[:] = [name for name in folders if name not in ("instance", "__pycache__")]
-        relative = os.path.relpath(folder, copy)
-        in_migrations = relative.split(os.sep)[0] == "migrations"
-        for name in files:
-            if name.endswith(".py") or in_migrations:
-                path = os.path.join(folder, name)
-                entries[os.path.relpath(path, copy)] = _content(path)
+    for path in walk_files(copy, skip={"instance", "__pycache__"}):
+        relative = os.path.relpath(path, copy)
+        if relative.endswith(".py") or relative.split(os.sep)[0] == "migrations":
+            entries[relative] = _content(path)
     return Fingerprint(entries)
+
+
+def walk_files(root, skip=()):
+    """Every file under `root` (not following links to folders), however deep: os.walk of
+    Python 3.11 recurses, and a folder nested a thousand deep would exhaust it."""
+    pending = [str(root)]
+    while pending:
+        for entry in sorted(_listing(pending.pop()), key=lambda entry: entry.name):
+            if entry.name in skip:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+            else:
+                yield entry.path
 
 
 def _content(path):

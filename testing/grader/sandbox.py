@@ -9,6 +9,7 @@ said in a note, in the learner's words.
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +42,10 @@ def sandbox(server_dir):
         yield box
     finally:
         # The learner's processes are all ended by now (supervisor.py); whatever stays is not ours to fail on.
-        shutil.rmtree(workdir, ignore_errors=True)
+        try:
+            shutil.rmtree(workdir, ignore_errors=True)
+        except RecursionError:  # folders nested deeper than Python 3.11's rmtree recurses
+            subprocess.run(["rm", "-rf", str(workdir)], check=False)
 
 
 def _copy(source_root, box):

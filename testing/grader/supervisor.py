@@ -72,12 +72,13 @@ class LearnerProcess:
             end = self.pending.find(b"\n", scanned)
             if end >= 0:
                 line, self.pending = bytes(self.pending[:end]), self.pending[end + 1:]
-                if self.pending:  # one reply per command: anything more was not asked for
-                    raise Stopped("garbage", where["action"], {**where, "why": "more than one reply"})
                 try:
-                    return decode_reply(line)
+                    reply = decode_reply(line)
                 except ProtocolError as exc:
                     raise Stopped("garbage", where["action"], {**where, "why": str(exc)}) from None
+                if self.pending:  # one reply per command: anything more was not asked for
+                    raise Stopped("garbage", where["action"], {**where, "why": "more than one reply"})
+                return reply
             scanned = len(self.pending)
             if scanned > MAX_REPLY or self.read_so_far > MAX_READ:
                 raise Stopped("garbage", where["action"], {**where, "why": "a reply too long"})
