@@ -42,6 +42,6 @@ def _init_migrations(directory):
     from flask_migrate import Config
 
     config = Config(str(directory / "alembic.ini"))
-    config.set_main_option("script_location", str(directory))
+    config.set_main_option("script_location", str(directory).replace("%", "%%"))  # an ini file interpolates %
     with contextlib.redirect_stdout(io.StringIO()):
         command.init(config, str(directory), template="flask")

@@ -5,6 +5,7 @@ The differences come back as plain dicts ("schema items") that messages.py can p
 has it and the database does not; "extra" the other way round.
 """
 import re
+import urllib.parse
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -21,8 +22,10 @@ def versions(connection):
 
 
 def read_only_sqlite(path):
-    """An engine on a SQLite file that can neither write it nor create it."""
-    return sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    """An engine on a SQLite file that can neither write it nor create it. The path is quoted
+    into SQLite's URI, where `#`, `?` and `%` in a folder's name would otherwise end it."""
+    uri = f"file:{urllib.parse.quote(str(path))}"
+    return sa.create_engine(sa.URL.create("sqlite", database=uri, query={"mode": "ro", "uri": "true"}))
 
 
 def drop_everything(connection):

@@ -230,16 +230,21 @@ def paint_diff(diff, colour):
                    for line in diff.splitlines(keepends=True))
 
 
+force_option = click.option("--force", is_flag=True,
+                            help="Replace a server folder that is a link to a folder outside the course.")
+
+
 @lesson.command()
 @click.argument("step", type=STEP)
-def start(step):
+@force_option
+def start(step, force):
     """Put your server folder at the beginning of STEP (your work is backed up first)."""
     earlier = course.steps_up_to(step.number - 1)
     done = f"{describe_steps(earlier)} done, database upgraded and seeded" if earlier else "the very beginning"
     click.echo(f"Putting {server_dir()} at the start of step {step.label} ({done}); "
                "what it holds now is backed up first.")
     with Status() as status:
-        replaced = workspace.start(step.number, server_dir(), say=status)
+        replaced = workspace.start(step.number, server_dir(), say=status, force=force)
     say_replaced(replaced, "the start of step " + step.label)
     click.echo(f"{server_dir()} is now at the start of step {step.label}, {step.title}.")
     click.echo(f"Next: read {progress.relative(step.readme)}")
@@ -256,9 +261,10 @@ def describe_steps(steps):
 
 
 @lesson.command()
-def reset():
+@force_option
+def reset(force):
     """Put your server folder back at the very beginning (your work is backed up first)."""
-    replaced = workspace.reset(server_dir())
+    replaced = workspace.reset(server_dir(), force=force)
     say_replaced(replaced, "the very beginning")
     click.echo(f"{server_dir()} is back at the very beginning. Next: read "
                f"{progress.relative(course.steps()[0].readme)}")
@@ -293,7 +299,8 @@ def say_backup(backup):
 
 @lesson.command(name="restore")
 @click.argument("name", required=False)
-def restore_command(name):
+@force_option
+def restore_command(name, force):
     """List your backups, or restore the one called NAME ("latest" for the newest)."""
     if name is None:
         found = backups.all_backups()
@@ -306,7 +313,7 @@ def restore_command(name):
         click.echo(f"Restore one: pipenv run lesson restore {found[0].name}")
         return
     backup = backups.find(name)
-    replaced = workspace.restore(backup, server_dir())
+    replaced = workspace.restore(backup, server_dir(), force=force)
     say_replaced(replaced, f"backup {backup.name}")
     click.echo(f"Restored {backup.name} into {server_dir()}.")
 

@@ -86,10 +86,12 @@ def _table(connection, table, page):
                     for constraint in sorted(table.constraints, key=lambda constraint: str(constraint.name))
                     if isinstance(constraint, (sa.ForeignKeyConstraint, sa.UniqueConstraint))]
     count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+    page_count = max(1, -(-count // ROWS_PER_PAGE))
+    page = min(page, page_count)  # a page past the last shows the last one
     order = list(table.primary_key.columns) or list(table.columns)
     rows = connection.execute(sa.select(table).order_by(*order)
                               .limit(ROWS_PER_PAGE).offset((page - 1) * ROWS_PER_PAGE)).all()
-    return Table(table.name, columns, constraints, count, page, max(1, -(-count // ROWS_PER_PAGE)), rows)
+    return Table(table.name, columns, constraints, count, page, page_count, rows)
 
 
 def files_fingerprint(server_dir):

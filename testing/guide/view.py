@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from ..grader import climb
@@ -41,6 +41,12 @@ def create_app(server_dir):
     def label(message):
         """A revision's message short enough for its node; a cut one ends in an ellipsis."""
         return message if len(message) <= LABEL_LENGTH else message[:LABEL_LENGTH - 1].rstrip() + "…"
+
+    @app.before_request
+    def only_this_machine():
+        """A page under another host name is a web page elsewhere reaching in (DNS rebinding)."""
+        if request.host.rsplit(":", 1)[0] not in ALLOWED_HOSTS:
+            abort(400)
 
     chains = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
 
@@ -74,6 +80,9 @@ def create_app(server_dir):
         return jsonify(fingerprint=database.fingerprint() + snapshot.files_fingerprint(server_dir))
 
     return app
+
+
+ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 
 
 def _page(table):

@@ -34,19 +34,19 @@ class Replaced:
         return bool(self.changed or self.removed)
 
 
-def start(number, server_dir, say=lambda text: None):
+def start(number, server_dir, say=lambda text: None, force=False):
     """Put `server_dir` at the beginning of step `number`; return what was replaced."""
     course.step(number)
-    return _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new, say))
+    return _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new, say), force)
 
 
-def reset(server_dir):
-    return _replace(server_dir, "lesson reset", lambda new: build_state(0, new))
+def reset(server_dir, force=False):
+    return _replace(server_dir, "lesson reset", lambda new: build_state(0, new), force)
 
 
-def restore(backup, server_dir):
+def restore(backup, server_dir, force=False):
     return _replace(server_dir, f"lesson restore {backup.name}",
-                    lambda new: shutil.copytree(backup.server_copy, new, symlinks=True))
+                    lambda new: shutil.copytree(backup.server_copy, new, symlinks=True), force)
 
 
 def _prepare_start(number, new, say):
@@ -81,8 +81,12 @@ def _run_in(folder, arguments):
         raise UsageError(f"`python {' '.join(arguments)}` failed ({''.join(last)}); nothing was changed")
 
 
-def _replace(server_dir, reason, make_new):
-    server_dir = Path(server_dir).resolve()
+def _replace(server_dir, reason, make_new, force=False):
+    linked = Path(server_dir)
+    server_dir = linked.resolve()
+    if linked.is_symlink() and not server_dir.is_relative_to(course.REPO_ROOT) and not force:
+        raise UsageError(f"{linked} is a link to {server_dir}, outside the course: `{reason}` would empty that "
+                         "folder and fill it anew. Add --force if that is what you want.")
     if backups.BACKUPS_DIR.resolve().is_relative_to(server_dir):  # it would empty its own backups
         raise UsageError(f"{server_dir} holds the course's backups (.lesson/): "
                          "--server-dir must name the server folder")

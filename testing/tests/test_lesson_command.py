@@ -340,3 +340,18 @@ def test_the_shipped_server_folder_is_the_starter():
     for name in shipped:
         committed = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=course.REPO_ROOT, capture_output=True).stdout
         assert committed == (course.starter_dir() / name.removeprefix("server/")).read_bytes(), name
+
+
+def test_start_and_reset_refuse_a_server_folder_linked_outside_the_course(clone, tmp_path):
+    elsewhere = tmp_path / "my-own-project"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not the course's\n")
+    shutil.rmtree(clone / "server")
+    (clone / "server").symlink_to(elsewhere)
+    for command in (["start", 3], ["reset"]):
+        done = lesson(clone, *command)
+        assert done.returncode == 2 and "outside the course" in done.stderr and "--force" in done.stderr
+        assert [path.name for path in elsewhere.iterdir()] == ["keep.txt"]
+    done = lesson(clone, "reset", "--force")
+    assert done.returncode == 0, done.stderr
+    assert (elsewhere / "app.py").is_file() and not (elsewhere / "keep.txt").exists()

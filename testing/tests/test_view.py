@@ -161,3 +161,23 @@ def test_rows_come_a_page_at_a_time(upgraded_to_step_3):
         view.stop()
     assert "page 1 of 2" in first and "Temp 22" in first and "Temp 23" not in first
     assert "page 2 of 2" in second and "Temp 29" in second and "Kai Uri" not in second
+
+
+def test_a_folder_named_with_uri_characters_stays_read_only_and_odd_requests_get_answers(tmp_path, monkeypatch):
+    """`#`, `?` and `%` in a folder's name must not end SQLite's URI (the database would be opened
+    writable, or another one created); a page number past any table and a foreign Host get answers."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    server = build_state(4, tmp_path / "my #1 course?%20" / "server")
+    for command in ("flask db upgrade", "python seed.py"):
+        code, output = run(command, server)
+        assert code == 0, output
+    before = fingerprint(tmp_path)
+    from testing.guide.view import create_app
+
+    client = create_app(server).test_client()
+    page = client.get("/?page_departments=99999999999999999999999")
+    assert page.status_code == 200
+    assert "Payroll" in page.get_data(as_text=True)
+    assert client.get("/", headers={"Host": "evil.example:5000"}).status_code == 400
+    assert client.get("/", headers={"Host": "localhost:5000"}).status_code == 200
+    assert fingerprint(tmp_path) == before
