@@ -82,3 +82,18 @@ def floor_ratio(rows, revision):
         return None
     largest = max(measured, key=lambda row: row["rows"])
     return largest["upgrade"] / largest["floor"]
+
+
+def answers_table(twelve, three, ratio, first, whole, runs):
+    return "\n".join([
+        f"Medians of {runs} alternating runs, each `lesson status` run again with nothing changed "
+        "(the first run's results kept under `.lesson/`).",
+        "",
+        "| what | seconds |",
+        "|---|---|",
+        f"| `lesson status` at step 12 (SQLite, PostgreSQL and MariaDB results) | {twelve:.2f} |",
+        f"| `lesson status` at step 03 | {three:.2f} |",
+        f"| ratio | {ratio:.2f} |",
+        f"| `lesson check 12` on a terminal, nothing kept yet: first output | {first:.2f} |",
+        f"| the same: its whole answer | {whole:.2f} |",
+    ])

@@ -8,16 +8,20 @@ if __package__ in (None, ""):
 
 import click  # noqa: E402
 
-from benchmarks import costs, latency, machine, report, suite, tables  # noqa: E402
+from benchmarks import answers, costs, latency, machine, report, suite, tables  # noqa: E402
 from testing import console  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("latency", "costs", "suite")
+PARTS = ("latency", "answers", "costs", "suite", "fresh")
+DEFAULT_PARTS = ("latency", "answers", "costs", "suite")  # `fresh` installs everything anew: asked for by name
 TARGETS = {  # what issue 6 asks for
     "grader / pytest-alembic": 1.0,
     "rename growth 1k -> largest": 1.5,
     "step-08 backfill / floor at the largest size": 1.5,
     "test suite seconds": 60,
+    "repeated lesson status, step 12 / step 03": 1.5,
+    "lesson check 12: seconds to its first output on a terminal": 2.0,
+    "fresh clone: .ci/run seconds (cold install, then the tests)": 900,
 }
 RENAMES = {"d3e5f7a9b003": "table rename", "e4f6a8b0c004": "column rename"}
 BACKFILL = "b7c9d1e3f008"
@@ -48,7 +52,7 @@ def _sizes(text):
               help="Folder the Markdown and PNG files go to.")
 def main(parts, runs, sizes, databases, naive_max_rows, results):
     """Measure the grader's latency, each migration's cost against table size, and the test suite."""
-    parts = parts or PARTS
+    parts = parts or DEFAULT_PARTS
     results.mkdir(parents=True, exist_ok=True)
     about = machine.description()
     verdicts = []
@@ -66,6 +70,19 @@ def main(parts, runs, sizes, databases, naive_max_rows, results):
                          for revision, name in RENAMES.items()]
             verdicts.append(("step-08 backfill / floor at the largest size", report.floor_ratio(measured, BACKFILL),
                              database))
+    if "answers" in parts:
+        twelve, three, ratio = answers.repeated_status(runs)
+        first, whole = answers.first_output_of_check()
+        _write(results / "answers.md", "Answers a learner waits for", about, report.answers_table(
+            twelve, three, ratio, first, whole, runs))
+        verdicts += [("repeated lesson status, step 12 / step 03", ratio),
+                     ("lesson check 12: seconds to its first output on a terminal", first)]
+    if "fresh" in parts:
+        seconds, code = answers.fresh_clone_ci()
+        _write(results / "fresh.md", "A fresh clone", about,
+               f"`bash .ci/run` in a fresh clone, cold `pipenv install --dev --deploy` included: {seconds:.0f} s "
+               f"(exit code {code}).")
+        verdicts.append(("fresh clone: .ci/run seconds (cold install, then the tests)", seconds))
     if "suite" in parts:
         seconds, code = suite.measure()
         _write(results / "suite.md", "The course's test suite", about,

@@ -67,6 +67,14 @@ def test_usage_errors_exit_2_with_one_line(args, says):
     assert done.stdout == ""
 
 
+def test_a_clone_without_its_packages_says_how_to_install_them():
+    # `pipenv run lesson` before `pipenv install` runs in an empty virtualenv: -S hides the packages.
+    done = subprocess.run([sys.executable, "-S", CLI, "lesson"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip() == ("The course's packages are not installed here yet: run `pipenv install --dev` "
+                                   "in the course's folder, then try again.")
+
+
 def test_build_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "app.py").write_text("# the learner's work\n")
     done = course_command("lesson", "build", 2, tmp_path)

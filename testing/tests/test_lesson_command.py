@@ -2,6 +2,7 @@
 import json
 import os
 import pty
+import select
 import shutil
 import signal
 import subprocess
@@ -60,6 +61,28 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(clone, no_color, colo
     os.close(terminal)
     assert done.returncode == 0 and "Initial migration" in shown
     assert ("\033[2mnot started\033[0m" in shown) is coloured
+
+
+def test_a_slow_check_says_what_it_is_doing_on_a_terminal_only(at_step_3):
+    """On a terminal, a line says which step is being graded, then gives way to the answer; a pipe
+    (a tool, --json) gets the answer alone."""
+    command = [sys.executable, str(at_step_3 / "testing" / "cli.py"), "lesson", "check", "2", "--json"]
+    piped = subprocess.run(command, cwd=at_step_3, capture_output=True, text=True, timeout=300)
+    assert piped.stderr == "" and json.loads(piped.stdout)["state"] == "passed"
+    shutil.rmtree(at_step_3 / ".lesson" / "cache")  # graded again, not found kept
+    terminal, its_end = pty.openpty()
+    done = subprocess.run(command, cwd=at_step_3, stdout=subprocess.PIPE, stderr=its_end, timeout=300)
+    os.close(its_end)
+    shown = b""
+    while select.select([terminal], [], [], 0.5)[0]:
+        try:
+            shown += os.read(terminal, 65536)
+        except OSError:
+            break
+    os.close(terminal)
+    assert done.returncode == 0 and json.loads(done.stdout)["state"] == "passed"
+    assert b"\r\033[KSQLite: upgrade of migrations/versions/" in shown  # what is being done now
+    assert shown.endswith(b"\r\033[K")  # erased once the answer is there
 
 
 def test_status_follows_the_learner_through_a_step(at_step_3):
