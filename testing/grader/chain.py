@@ -87,8 +87,8 @@ def _read(path, server_dir):
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except SyntaxError as exc:  # bytes that are not UTF-8 come as one too
         raise ChainProblem(problem="syntax", file=file, line=exc.lineno, error=exc.msg) from None
-    except ValueError:  # null bytes
-        raise ChainProblem(problem="syntax", file=file, line=None, error="the file holds null bytes") from None
+    except ValueError as exc:  # null bytes
+        raise ChainProblem(problem="syntax", file=file, line=None, error=str(exc)) from None
     values = {}
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] \

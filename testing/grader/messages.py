@@ -24,9 +24,10 @@ def app_problem(details):
         return ("Importing app.py already creates tables: remove `db.create_all()`. With migrations,\n"
                 "`flask db upgrade` creates the tables; both together end in \"table already exists\".")
     if problem == "ignores_database_url":
+        setting = f"app.py line {details['line']} (`{details['code']}`)" if details.get("line") else "app.py"
         return (f"app.py ignores DATABASE_URL: the grader set it to a scratch {details['expected']} database, "
                 f"and your app opened {details['found']}.\n"
-                "Read it with `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
+                f"Change {setting} to read it: `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
     return f"Your app could not be loaded ({problem})."
 
 

@@ -19,7 +19,8 @@ class ProtocolError(Exception):
 
 
 class Op(enum.Enum):
-    LOAD = "load"  # import app.py and every migration file
+    LOAD = "load"  # import app.py
+    SCRIPTS = "scripts"  # import every migration file, as Alembic does
     UPGRADE = "upgrade"
     DOWNGRADE = "downgrade"
     MODELS = "models"  # compare the learner's models.py with the database as it is now
@@ -49,7 +50,6 @@ class AppFacts:
     backend: str | None = None  # "sqlite", "postgresql", "mysql"
     database: str | None = None  # the database (for SQLite: the file's absolute path)
     url: str | None = None  # the whole URL, password hidden
-    revisions: tuple = ()  # the revision ids Alembic found when it imported the migration files
     migrations: str | None = None  # the migrations folder Flask-Migrate uses (absolute)
 
 
@@ -57,8 +57,9 @@ class AppFacts:
 class Reply:
     ok: bool
     error: LearnerError | None = None  # when not ok: the learner's code raised
-    error_file: str | None = None  # LOAD: the migration file whose import failed
+    error_file: str | None = None  # SCRIPTS: the migration file whose import failed
     app: AppFacts | None = None  # LOAD
+    revisions: tuple = ()  # SCRIPTS: the revision ids Alembic found when it imported the files
     writes: tuple = ()  # UPGRADE with count_writes or fail_after: the statements that wrote
     models: tuple | None = None  # MODELS: schema items, models.py against the database
     dialect: str | None = None  # OFFLINE: the SQL dialect the chain was rendered in
@@ -96,6 +97,7 @@ def decode_reply(line):
             error=_error(data.pop("error", None)),
             error_file=_typed(data.pop("error_file", None), str, optional=True),
             app=_app(data.pop("app", None)),
+            revisions=tuple(_typed(item, str) for item in _typed(data.pop("revisions", []), list)),
             writes=tuple(_typed(item, str) for item in _typed(data.pop("writes", []), list)),
             models=_models(data.pop("models", None)),
             dialect=_typed(data.pop("dialect", None), str, optional=True),
@@ -141,8 +143,7 @@ def _app(data):
     app = AppFacts(problem=_typed(data.pop("problem"), str, True), backend=_typed(data.pop("backend", None), str, True),
                    database=_typed(data.pop("database", None), str, True),
                    url=_typed(data.pop("url", None), str, True),
-                   migrations=_typed(data.pop("migrations", None), str, True),
-                   revisions=tuple(_typed(item, str) for item in _typed(data.pop("revisions", []), list)))
+                   migrations=_typed(data.pop("migrations", None), str, True))
     if data:
         raise ProtocolError(f"app facts with unknown fields {sorted(data)}")
     return app

@@ -15,7 +15,7 @@ from .chain import ChainProblem, read_chain
 from .containment import choose_isolation
 from .databases import scratch_database
 from .facts import Facts
-from .fingerprint import course_and_packages, submitted_files
+from .fingerprint import course_and_packages
 from .protocol import Command, Op, Stopped
 from .sandbox import sandbox
 from .supervisor import LearnerProcess
@@ -35,8 +35,9 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
     facts = Facts()
     isolation = choose_isolation(database)
     facts.add("isolation", isolation.why)
-    # Where the learner's code runs as the grader's own user, what it could change is fingerprinted.
-    watched = None if isolation.separate else (course_and_packages(), submitted_files(server_dir))
+    # Where the learner's code runs as the grader's own user, what it could change is fingerprinted
+    # (not the learner's own folder: they may well save a file while `lesson watch` grades).
+    watched = None if isolation.separate else course_and_packages()
     with sandbox(server_dir) as box:
         facts.add("not_copied", box.notes)
         if learner_database:  # a copy: the learner's file is only ever read, here
@@ -50,8 +51,7 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
                 except Stopped as stopped:
                     facts.stopped = stopped.as_fact()
     if watched:
-        changed = course_and_packages(watched[0].roots).changed_since(watched[0]) + \
-            [str(Path(server_dir) / name) for name in submitted_files(server_dir).changed_since(watched[1])]
+        changed = course_and_packages(watched.roots).changed_since(watched)
         if changed:
             facts.add("changed_outside", changed)
     return facts
@@ -64,14 +64,14 @@ def _session(learner, facts, box, url, states, probe_steps, mode, learner_databa
                                  "line": reply.error.line})
     if reply.app.problem:
         return facts.add("app", {"problem": reply.app.problem})
-    engine, problem = _graded_database(reply.app, url, box.workdir)
+    engine, problem = _graded_database(reply.app, url, box.workdir, box.copy)
     if problem:
         return facts.add("app", problem)
     try:
         if _has_tables(engine):
             return facts.add("app", {"problem": "create_all"})
         facts.add("app", {"problem": None, "database": reply.app.url})
-        revisions = _chain(reply, box.copy, facts)
+        revisions = _chain(learner, reply.app, box.copy, facts)
         if revisions is None:
             return
         walk = ChainWalk(engine, learner, revisions, states, facts, probe_steps=probe_steps,
@@ -91,7 +91,7 @@ def _session(learner, facts, box, url, states, probe_steps, mode, learner_databa
         engine.dispose()
 
 
-def _graded_database(app, url, workdir):
+def _graded_database(app, url, workdir, copy):
     """(an engine of the grader's own on the database the learner's app opened, None), or
     (None, the app problem) when that is not the scratch database of this session.
 
@@ -99,7 +99,11 @@ def _graded_database(app, url, workdir):
     `sqlite:///app.db` opens the copy's instance/app.db); a server database must be the one named
     in DATABASE_URL."""
     expected = sa.make_url(url)
-    found = {"problem": "ignores_database_url", "expected": expected.get_backend_name(), "found": app.url}
+    shown = app.url
+    if app.backend == "sqlite" and app.database and Path(app.database).resolve().is_relative_to(copy.resolve()):
+        shown = f"sqlite:///{Path(app.database).resolve().relative_to(copy.resolve())}"  # the learner's path
+    found = {"problem": "ignores_database_url", "expected": expected.get_backend_name(), "found": shown,
+             **_setting_line(copy / "app.py")}
     if app.backend != expected.get_backend_name():
         return None, found
     if app.backend == "sqlite":
@@ -112,14 +116,26 @@ def _graded_database(app, url, workdir):
     return sa.create_engine(url, poolclass=sa.pool.NullPool), None
 
 
+def _setting_line(app_py):
+    """{"line", "code"} of the line of app.py that sets the database URL, as far as a reading tells."""
+    try:
+        lines = app_py.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    for number, text in enumerate(lines, start=1):
+        if "SQLALCHEMY_DATABASE_URI" in text:
+            return {"line": number, "code": text.strip()}
+    return {}
+
+
 def _has_tables(engine):
     with engine.connect() as connection:
         return bool(sa.inspect(connection).get_table_names())
 
 
-def _chain(reply, copy, facts):
+def _chain(learner, app, copy, facts):
     """The chain as written, or None once a chain problem is recorded."""
-    location = Path(reply.app.migrations or copy / "migrations")
+    location = Path(app.migrations or copy / "migrations")
     if not location.resolve().is_relative_to(copy.resolve()):
         facts.add("chain", {"problem": "no_migrations", "folder": str(location)})
         return None
@@ -128,12 +144,13 @@ def _chain(reply, copy, facts):
     except ChainProblem as problem:
         facts.add("chain", problem.details)
         return None
+    reply = learner.call(Command(Op.SCRIPTS), "reading the migration files")
     if not reply.ok:  # a migration file that parses but fails when Alembic imports it
         error = reply.error
         facts.add("chain", {"problem": "unreadable", "error": error.error, "line": error.line,
                             "file": reply.error_file})
         return None
-    if sorted(reply.app.revisions) != sorted(revision["id"] for revision in revisions):
+    if sorted(reply.revisions) != sorted(revision["id"] for revision in revisions):
         facts.add("chain", {"problem": "unreadable", "file": None,
                             "error": "your migration files name other revisions when Alembic imports them "
                                      "than they do as written"})

@@ -121,7 +121,8 @@ MUTANTS = {
     "a cycle": Mutant(cycle, "These migrations point at each other in a circle"),
     "models.py raises SystemExit": Mutant(models_raise_at_import, "models.py line 30: SystemExit"),
     "app.py calls os._exit()": Mutant(app_exits_at_import, "importing app.py ended the grading process"),
-    "a migration exits when it is read": Mutant(write_bytes(b"import os\nos._exit(5)\n"),
+    "a migration exits when it is read": Mutant(write_bytes(b"import os\nrevision = 'c2d4e6f8a002'\n"
+                                                            b"down_revision = 'b1f3c2a9d401'\nos._exit(5)\n"),
                                                 "reading the migration files ended the grading process (exit code 5)"),
     **{f"line {number + 1} of {file} deleted": Mutant(delete_line(file, number), None)
        for file, number in _line_deletions()},

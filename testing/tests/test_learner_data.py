@@ -41,15 +41,15 @@ def test_a_failing_grade_leaves_them_identical_too(tmp_path):
     assert fingerprint(server) == before
 
 
-def test_an_app_that_hard_codes_its_sqlite_file_is_told_so_and_its_database_is_untouched(tmp_path):
+def test_an_app_that_hard_codes_its_sqlite_file_is_graded_on_its_copy_and_its_database_is_untouched(tmp_path):
+    """What most starter apps do: `sqlite:///app.db` opens the scratch copy's instance/app.db, which
+    is as safe to grade on as any scratch database; the learner's own file is left as it was."""
     server = learner_folder(tmp_path)
     edit(server / "app.py", 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")',
          HARD_CODED_URL)
     before = fingerprint(server)
-    check = next(c for c in grade(server, up_to_step=4).steps[0].checks if c.name == judge.APP)
-    assert not check.passed
-    assert "app.py ignores DATABASE_URL" in check.message
-    assert "your app opened sqlite:///instance/app.db" in check.message
+    report = grade(server, up_to_step=4)
+    assert report.passed, render_text(report)
     assert fingerprint(server) == before
 
 
@@ -61,6 +61,8 @@ def test_an_app_that_ignores_database_url_is_told_so_on_postgresql(tmp_path, pos
     check = next(c for c in report.steps[0].checks if c.name == judge.APP)
     assert not check.passed
     assert "app.py ignores DATABASE_URL" in check.message
+    assert "your app opened sqlite:///instance/app.db" in check.message  # the learner's path, not the scratch one
+    assert f"Change app.py line 11 (`{HARD_CODED_URL}`) to read it" in check.message
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
