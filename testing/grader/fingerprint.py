@@ -16,8 +16,9 @@ from pathlib import Path
 
 from ..course import REPO_ROOT
 
-# Folders of the course whose changes are not the course's code: the learner's own, caches, git.
-NOT_THE_COURSE = {"server", ".lesson", ".git", ".venv", "__pycache__", ".github"}
+# What of the course runs when it grades: the grader and the lessons, not its own tests.
+COURSE_PARTS = ("testing", "lessons", "pytest.ini")
+NOT_THE_GRADER = {"tests", "__pycache__"}
 # Byte-code caches are written by any Python that imports a module first: another grade running
 # beside this one does. Their changes are not counted (a limit: see testing/README.md).
 CACHES = {"__pycache__"}
@@ -75,10 +76,11 @@ def _content(path):
 def course_and_packages(roots=None):
     """What the grader's own process runs, by inode change time, size and inode. `roots`: those of
     an earlier fingerprint, to compare the same files."""
-    roots = roots or (REPO_ROOT, Path(sys.prefix) / "bin", *_package_folders())
+    course = tuple(REPO_ROOT / part for part in COURSE_PARTS)
+    roots = roots or (*course, Path(sys.prefix) / "bin", *_package_folders())
     entries = {}
     for root in roots:
-        _stat_tree(root, entries, skip=NOT_THE_COURSE if root == REPO_ROOT else CACHES)
+        _stat_tree(root, entries, skip=NOT_THE_GRADER if root in course else CACHES)
     site_packages = Path(sysconfig.get_paths()["purelib"])
     for entry in _listing(site_packages):  # a new .pth file runs in every later Python
         if entry.is_file(follow_symlinks=False):

@@ -1,0 +1,76 @@
+"""The launcher that holds the learner's process: who it runs as, its limits, its environment, and
+the end of everything it starts. Driven with a shell instead of Python, so that the switch to
+another user is tested even where that user cannot run the course's Python."""
+import os
+import pwd
+import select
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from testing.grader import containment
+
+from .test_attacks import processes_with
+
+
+def launched(script, tmp_path, isolation, extra_env=None):
+    """Run `script` in sh under the launcher; (what it printed, the exit code the launcher reported)."""
+    output_read, output_write = os.pipe()
+    env = containment.environment(tmp_path, extra_env or {})
+    containment.hand_over(tmp_path, isolation)
+    launcher = containment.launch(["/bin/sh", "-c", script], tmp_path, env, isolation, cpu_seconds=30,
+                                  pass_fds=(output_write,), output_fd=output_write)
+    os.close(output_write)
+    code = int(launcher.stdout.readline())  # the launcher says when the learner's process ended
+    printed = b""
+    while select.select([output_read], [], [], 0.2)[0]:
+        chunk = os.read(output_read, 65536)
+        if not chunk:
+            break
+        printed += chunk
+    launcher.stdin.close()
+    launcher.wait(timeout=10)
+    os.close(output_read)
+    return printed.decode(), code
+
+
+REPORT = 'id -u; ulimit -v; ulimit -f; ulimit -c; env | cut -d= -f1 | sort | tr "\\n" " "; exit 7'
+
+
+def test_limits_and_environment_of_the_learners_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_POSTGRES_URL", "postgresql://secret@nowhere/x")
+    printed, code = launched(REPORT, tmp_path, containment.Isolation(None, "same user"), {"DATABASE_URL": "x"})
+    uid, memory, file_size, core, names = printed.splitlines()
+    assert code == 7 and int(uid) == os.geteuid()
+    assert (int(memory), int(file_size), int(core)) == (containment.MEMORY_LIMIT // 1024,
+                                                        containment.FILE_SIZE_LIMIT // 512, 0)
+    assert "COURSE_POSTGRES_URL" not in names and set(names.split()) <= {
+        *containment.PASSED_ON, "HOME", "TMPDIR", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONWARNINGS",
+        "DATABASE_URL", "PWD", "SHLVL", "_"}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can run the learner's code as another user")
+def test_as_root_the_learners_process_runs_as_nobody_and_cannot_write_the_course(tmp_path):
+    course_file = tmp_path / "course.txt"  # root's, as the course's files are
+    course_file.write_text("the course's\n")
+    os.chmod(tmp_path, 0o755)
+    with tempfile.TemporaryDirectory(prefix="grade-") as work:  # where the grader puts its scratch folders
+        printed, code = launched(f'id -u; echo tampered >> {course_file} || echo refused; touch mine && echo wrote',
+                                 Path(work), containment.Isolation("nobody", "as nobody"))
+    lines = printed.splitlines()  # the shell's own complaint comes between
+    assert lines[0] == str(pwd.getpwnam("nobody").pw_uid) and lines[-2:] == ["refused", "wrote"]
+    assert course_file.read_text() == "the course's\n"
+
+
+def test_children_that_leave_the_group_end_with_the_grade(tmp_path):
+    marker = f"{uuid.uuid4().int % 10_000}.{os.getpid()}"
+    printed, code = launched(f"setsid sleep {marker} & sleep {marker} & exit 3", tmp_path,
+                             containment.Isolation(None, "same user"))
+    assert code == 3
+    deadline = time.monotonic() + 5
+    while processes_with(f"sleep\0{marker}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(f"sleep\0{marker}") == []
