@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # CodeGrade AutoTest setup script: install the course's grader once, before CodeGrade takes the
-# snapshot every test starts from (this phase has network and superuser rights; tests do not).
+# snapshot every test starts from (this phase has network and superuser rights).
 #
 # The one setting to change: COURSE_URL and COURSE_REF, your copy of the course and a tag or
 # commit of it. The grader goes to /opt/course, owned by root and read-only for everyone else:
-# the tests run the learner's code as CodeGrade's unprivileged user, which cannot change it.
+# learner code run by a test as an ordinary user can read it, not change it.
 set -euo pipefail
 COURSE_URL=https://github.com/your-org/flask-migrate-course.git
 COURSE_REF=v1

@@ -10,6 +10,7 @@ grader becomes a "not graded" row; neither stops or slows the others.
 import multiprocessing
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -141,17 +142,29 @@ def shared_servers(up_to_step, database):
     wanted = {OTHER_DATABASES[name] for step in graded_steps(up_to_step) for name in step.checks
               if name in OTHER_DATABASES} | ({database} - {"sqlite"})
     starters = {"postgresql": (POSTGRES_URL_VARIABLE, _postgres), "mysql": (MYSQL_URL_VARIABLE, _mariadb)}
+    missing = [kind for kind in sorted(wanted) if not os.environ.get(starters[kind][0])]
     with ExitStack() as stack:
-        for kind in sorted(wanted):
-            variable, start = starters[kind]
-            if os.environ.get(variable):
-                continue
-            try:
-                url = stack.enter_context(start())
-            except UsageError:
-                continue
-            stack.enter_context(_environment_variable(variable, url))
+        with ThreadPoolExecutor(max(len(missing), 1)) as pool:  # both start at once: seconds each
+            started = [(kind, pool.submit(_start, starters[kind][1])) for kind in missing]
+        # Every server that did start is registered to stop before any failure of the other is raised.
+        for kind, future in started:
+            if future.exception() is None and future.result() is not None:
+                manager, url = future.result()
+                stack.push(manager)
+                stack.enter_context(_environment_variable(starters[kind][0], url))
+        for _, future in started:
+            if future.exception() is not None:
+                raise future.exception()
         yield
+
+
+def _start(start):
+    """(the server's context manager, its URL), or None when it cannot start on this machine."""
+    manager = start()
+    try:
+        return manager, manager.__enter__()
+    except UsageError:
+        return None
 
 
 def _postgres():

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from ruamel.yaml import YAML  # check-jsonschema's own YAML reader
@@ -22,6 +23,7 @@ CLASSROOM = WORKFLOWS / "classroom.yml"
 COHORT = WORKFLOWS / "grade-cohort.yml"
 GRADE_STEP = course.REPO_ROOT / "testing" / "grade-step"
 CODEGRADE_SETUP = course.REPO_ROOT / "testing" / "codegrade-setup.sh"
+INSTRUCTORS_README = course.REPO_ROOT / "testing" / "README.md"
 COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 TABLE_RENAME_AS_CREATE_DROP = WRONG_SUBMISSIONS[0]  # step 03 written as autogenerate has it: rows lost
@@ -116,9 +118,18 @@ def test_classroom_commands_fail_the_steps_a_mistake_breaks_and_say_why(classroo
     assert "FAILED" in step_03.stdout and "step03-rows-kept-on-upgrade" in step_03.stdout
 
 
-def test_codegrade_command_grades_with_the_installed_course_not_the_learners_testing_folder(tmp_path):
-    """CodeGrade runs `/opt/course/testing/grade-step N server` in the learner's hand-in: a clone
-    of the course whose testing/ the learner changed to pass everything."""
+def codegrade_commands():
+    """The commands testing/README.md gives CodeGrade, with this course where /opt/course would be."""
+    lines = [line.strip() for line in INSTRUCTORS_README.read_text().splitlines()]
+    return [line.replace("/opt/course/.venv/bin/python", sys.executable).replace("/opt/course", str(course.REPO_ROOT))
+            for line in lines if line.startswith("/opt/course/")]
+
+
+def test_codegrade_commands_grade_with_the_installed_course_not_the_learners_testing_folder(tmp_path):
+    """CodeGrade runs the README's commands in the learner's hand-in: here a clone of the course
+    whose testing/ the learner changed to pass everything."""
+    *per_step, per_check = codegrade_commands()
+    assert per_step == [f"{GRADE_STEP} {step.number} server" for step in course.steps()]
     outputs = {}
     for name, make, code in (("mistake", TABLE_RENAME_AS_CREATE_DROP.build, 1),
                              ("reference", lambda server: build_state(3, server), 0)):
@@ -127,10 +138,18 @@ def test_codegrade_command_grades_with_the_installed_course_not_the_learners_tes
         shutil.copytree(course.REPO_ROOT / "testing", hand_in / "testing", ignore=shutil.ignore_patterns("tests"))
         (hand_in / "testing" / "codegrade_test.py").write_text("def test_check():\n    pass\n")
         (hand_in / "testing" / "grader" / "__init__.py").write_text("raise SystemExit(0)\n")
-        done = run_like_the_command_grader(f"{GRADE_STEP} 3 server", hand_in)
+        done = run_like_the_command_grader(per_step[2], hand_in)
         assert done.returncode == code, done.stdout + done.stderr
         outputs[name] = done.stdout
     assert TABLE_RENAME_AS_CREATE_DROP.message in outputs["mistake"]
+    junit = tmp_path / "junit.xml"
+    done = subprocess.run(per_check.replace('"$CG_JUNIT_XML_LOCATION"', str(junit)), shell=True,
+                          cwd=tmp_path / "mistake", capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    cases = ElementTree.parse(junit).getroot().iter("testcase")
+    verdicts = {case.get("name"): case.find("failure") is None for case in cases}
+    assert verdicts["test_check[step01-migration-chain]"] is True
+    assert verdicts["test_check[step03-rows-kept-on-upgrade]"] is False
 
 
 def test_grade_step_says_how_to_call_it():
