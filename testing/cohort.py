@@ -1,7 +1,7 @@
 """Grade a whole cohort: every subfolder of a folder is one learner's submission.
 
     learners = submissions("cohort/", Shard.parse("2/4"))
-    rows = grade_all(learners, jobs=2, up_to_step=None, database="sqlite", time_limit=30)
+    rows = grade_all(learners, jobs=2, up_to_step=None, database="sqlite")
 
 Each submission is graded by `testing.grader.grade()` in a process of its own, `jobs` at a time:
 a submission that hangs holds one process for its own time limits, and one that crashes the
@@ -17,7 +17,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from .gradebook import Row, row_from_report, row_not_graded
-from .grader import grade, graded_steps
+from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
 from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from .grader.judge import OTHER_DATABASES
 from .problems import UsageError
@@ -66,7 +66,7 @@ def default_jobs():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=30, on_graded=None):
+def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT, on_graded=None):
     """One Row per submission, in the order given; `on_graded(row)` is called as each one finishes."""
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
