@@ -74,8 +74,16 @@ def test_classroom_grades_each_step_with_points_from_a_pristine_course_at_a_pinn
                             "ref": "${{ steps.course.outputs.ref }}", "path": "course", "persist-credentials": False}
     assert workflow["jobs"]["run-autograding-tests"]["if"] == (
         "github.actor != 'github-classroom[bot]' && !github.event.repository.is_template")
-    owner_repository, ref = workflow["env"]["COURSE"].split("@")
-    assert owner_repository.count("/") == 1 and ref
+
+
+def test_classroom_reads_the_one_setting_into_repository_and_ref(tmp_path):
+    steps, _ = classroom_tests()
+    split = next(step for step in steps if step.get("id") == "course")
+    outputs = tmp_path / "outputs"
+    done = subprocess.run(["bash", "-e", "-c", split["run"]], capture_output=True, text=True,
+                          env={"COURSE": "my-school/flask-migrations@v2027.1", "GITHUB_OUTPUT": str(outputs)})
+    assert done.returncode == 0, done.stderr
+    assert outputs.read_text() == "repository=my-school/flask-migrations\nref=v2027.1\n"
 
 
 def run_like_the_command_grader(command, cwd):
