@@ -1,6 +1,7 @@
 """Cohort throughput: `grade --cohort` over a synthetic class made of the course's reference end
 states and its realistic wrong submissions, with --jobs 1 and --jobs 2, each in a new process."""
 import csv
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -19,11 +20,11 @@ TIME_LIMIT = 5
 
 
 def learner_kinds():
-    """(name, how to build, the steps it must pass, the step it must fail) for every kind of learner:
-    one per reference end state, one per realistic mistake."""
+    """(name, how to build, the steps it must pass, how its first failing check must begin) for
+    every kind of learner: one per reference end state, one per realistic mistake (at its step)."""
     kinds = [(f"reference-{number:02d}", lambda folder, number=number: build_state(number, folder),
               set(range(1, number + 1)), None) for number in range(1, len(course.steps()) + 1)]
-    kinds += [(f"mistake-{index:02d}", submission.build, set(), submission.step)
+    kinds += [(f"mistake-{index:02d}", submission.build, set(), f"step {submission.step:02d}: ")
               for index, submission in enumerate(WRONG_SUBMISSIONS, 1)]
     return kinds
 
@@ -33,16 +34,16 @@ def build_class(folder, size):
     kinds = learner_kinds()
     expected = {}
     for position in range(size):
-        kind, build, passes, fails = kinds[position % len(kinds)]
+        kind, build, passes, mistake = kinds[position % len(kinds)]
         learner = f"learner-{position + 1:03d}-{kind}"
         build(folder / learner)
-        expected[learner] = (passes, fails)
+        expected[learner] = (passes, mistake)
     return expected
 
 
-def measure(size):
+def measure(size, chart):
     """Rows of (jobs, seconds, learners per minute, peak MB of the largest process), and how many
-    gradebook rows were right in every run."""
+    gradebook rows were right in every run; the last run's chart goes to `chart`."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-cohort-") as holder:
         cohort = Path(holder) / "cohort"
@@ -56,18 +57,19 @@ def measure(size):
                 raise RuntimeError(f"grade --cohort --jobs {jobs} exited with {code}")
             rows.append((jobs, seconds, size / seconds * 60, peak))
             right.append(_right_rows(gradebook, expected))
+        shutil.copyfile(gradebook.with_name(f"{gradebook.stem}-mistakes.png"), chart)
     return rows, min(right)
 
 
 def _right_rows(gradebook, expected):
-    """Rows whose steps agree with the learner's kind: a reference state passes its steps, a mistake
-    fails the step it breaks."""
+    """Rows that agree with the learner's kind: a reference state passes its steps, a mistake's
+    first failing check is in the step it breaks."""
     with gradebook.open(newline="") as file:
         records = list(csv.DictReader(file))
     right = 0
     for record in records:
-        passes, fails = expected[record["learner"]]
+        passes, mistake = expected[record["learner"]]
         if (all(record[f"step{number:02d}"] == "1" for number in passes)
-                and (fails is None or record[f"step{fails:02d}"] == "0")):
+                and (mistake is None or record["first failing check"].startswith(mistake))):
             right += 1
     return right if len(records) == len(expected) else 0

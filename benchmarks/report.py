@@ -33,7 +33,8 @@ def cohort_table(rows, size, right, time_limit):
     lines.append(f"`grade --cohort` over {size} learners: the course's reference end states and its realistic "
                  f"wrong submissions in turn, every step graded (`--time-limit {time_limit}`), each run in a new "
                  f"process. {right} of {size} gradebook rows agree with the learner's kind in every run "
-                 "(a reference state passes its steps, a mistake fails the step it breaks).")
+                 "(a reference state passes its steps; a mistake's first failing check is in the step it "
+                 "breaks). The chart is the class's mistakes, as `grade --cohort` draws it.")
     return "\n".join(lines)
 
 

@@ -74,9 +74,9 @@ def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, results):
             verdicts.append(("step-08 backfill / floor at the largest size", report.floor_ratio(measured, BACKFILL),
                              database))
     if "cohort" in parts:
-        rows, right = cohort.measure(cohort_size)
+        rows, right = cohort.measure(cohort_size, results / "cohort-mistakes.png")
         _write(results / "cohort.md", "A whole cohort at once", about,
-               report.cohort_table(rows, cohort_size, right, cohort.TIME_LIMIT))
+               report.cohort_table(rows, cohort_size, right, cohort.TIME_LIMIT) + "\n\n![plot](cohort-mistakes.png)")
         by_jobs = {jobs: (seconds, per_minute, peak) for jobs, seconds, per_minute, peak in rows}
         verdicts += [("cohort learners per minute (--jobs 2)", by_jobs[2][1]),
                      ("cohort --jobs 2 speed-up over --jobs 1", by_jobs[1][0] / by_jobs[2][0]),

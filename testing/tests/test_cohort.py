@@ -86,7 +86,9 @@ def test_merged_gradebook_has_one_row_per_learner_with_steps_first_failure_and_t
     assert "drops table `department` and creates `departments` empty: 3 rows lost" in rows["bo"][8]
     assert rows["dee"][:8] == rows["bo"][:8]
     assert rows["cy"][:8] == ["1", "1", "1", "0", "0", "0", "3", "step 04: rows kept on upgrade"]
-    assert rows["eli"][:8] == ["0", "0", "0", "0", "0", "0", "0", f"step 01: {judge.FRESH_UPGRADE}"]
+    # Step 01's upgrade from an empty database fails too, and step 02's round trip is "Not checked":
+    # the row names step 03, where the migration hangs.
+    assert rows["eli"][:8] == ["0", "0", "0", "0", "0", "0", "0", f"step 03: {judge.REACHED}"]
     assert "d3e5f7a9b003_rename_department_to_departments.py did not finish within 3.0 seconds" in rows["eli"][8]
     assert rows["fay"][:8] == ["0", "0", "0", "0", "0", "0", "0", f"step 01: {judge.APP}"]
 
@@ -98,7 +100,7 @@ def test_merge_prints_the_most_common_mistakes_and_writes_the_chart(graded):
     assert ("Most common first failing checks (what to re-teach):\n"
             "     2  step 03: rows kept on upgrade\n"
             "     1  step 01: app loads\n"
-            "     1  step 01: upgrade from an empty database\n"
+            f"     1  step 03: {judge.REACHED}\n"
             "     1  step 04: rows kept on upgrade\n") in merged.stdout
     assert "not started" not in merged.stdout  # ada has not begun step 06: not a mistake
     assert merged.stdout.endswith(f"Gradebook: {out / 'class.csv'}\nChart:     {out / 'class-mistakes.png'}\n")
@@ -156,3 +158,27 @@ def test_a_crash_or_a_grader_bug_costs_only_that_learner_its_grade(monkeypatch, 
     assert rows[1].message == "the grader failed: RuntimeError: a grader bug"
     assert rows[2].message == "the grading process stopped (exit code 3)"
     assert finished.index("zoe") < finished.index("slow")  # the slow one held one process, not the queue
+
+
+def step(number, started, *failures):
+    result = StepResult(number, f"step {number}", started=started)
+    for name, message in failures:
+        result.add(name, False, message)
+    return result
+
+
+def test_the_first_failing_check_is_where_the_learner_is_stuck():
+    upgrade_fails = "upgrade() of migrations/versions/f5a7b9c1d006_add_employee_title.py failed (line 20)"
+    later_mistake = Report([step(1, True, (judge.FRESH_UPGRADE, upgrade_fails)), step(2, True),
+                            step(3, True, (judge.ROUND_TRIP, "Not checked: a later migration's downgrade failed")),
+                            step(4, True, (judge.REACHED, upgrade_fails)), step(5, False, (judge.REACHED, "never"))])
+    row = gradebook.row_from_report("kai", later_mistake)
+    assert (row.first_failure, row.message, row.total) == (f"step 04: {judge.REACHED}", upgrade_fails, 1)
+    only_models = Report([step(1, True, (judge.MODELS, "models.py has a column `employees.email`\nno migration adds")),
+                          step(2, False, (judge.REACHED, "never"))])
+    row = gradebook.row_from_report("lin", only_models)
+    assert (row.first_failure, row.message) == (f"step 01: {judge.MODELS}",
+                                                "models.py has a column `employees.email` | no migration adds")
+    assert row.mistake == f"step 01: {judge.MODELS}"
+    resting = gradebook.row_from_report("max", Report([step(1, True), step(2, False, (judge.REACHED, "never"))]))
+    assert (resting.first_failure, resting.mistake) == ("step 02: not started", None)
