@@ -43,8 +43,8 @@ class Row:
 
 
 def row_from_report(learner, report):
-    """The learner's row: each step passed or not, and the first failing check, where the chain
-    first breaks (see _first_failure)."""
+    """The learner's row: each step passed or not, and the first failing check, in the step where
+    they are stuck (see _first_failure)."""
     steps = {step.step: step.passed for step in report.steps}
     step, check = _first_failure([step for step in report.steps if not step.passed])
     if step is None:
