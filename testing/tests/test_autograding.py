@@ -16,6 +16,7 @@ from testing.build import build_state
 from testing.cohort import default_jobs
 from testing.grader import mariadb
 
+from .clones import scratch_clone
 from .submissions import WRONG_SUBMISSIONS
 
 WORKFLOWS = course.REPO_ROOT / ".github" / "workflows"
@@ -105,7 +106,7 @@ def classroom_results(tmp_path_factory):
         for name, make in (("reference", lambda server: build_state(len(course.steps()), server)),
                            ("mistake", TABLE_RENAME_AS_CREATE_DROP.build)):
             workspace = tmp_path_factory.mktemp(f"workspace-{name}")
-            (workspace / "course").symlink_to(course.REPO_ROOT)
+            scratch_clone(workspace / "course")  # the course as a fresh clone has it, at this commit
             make(workspace / "submission" / "server")
             runs[name] = {test["id"]: pool.submit(run_like_the_command_grader, test["with"]["command"], workspace)
                           for test in tests}
