@@ -28,7 +28,7 @@ INSTRUCTORS_README = course.REPO_ROOT / "testing" / "README.md"
 COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 TABLE_RENAME_AS_CREATE_DROP = WRONG_SUBMISSIONS[0]  # step 03 written as autogenerate has it: rows lost
-NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9"}
+NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")}  # answers nothing
 
 
 def check_jsonschema(*paths):
