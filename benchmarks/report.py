@@ -26,6 +26,18 @@ def latency_table(rows, ratio, runs):
     return "\n".join(lines)
 
 
+def cohort_table(rows, size, right, time_limit):
+    lines = ["| --jobs | wall time | learners per minute | peak memory (largest process) |", "|---|---|---|---|"]
+    lines += [f"| {jobs} | {seconds(wall)} | {per_minute:.1f} | {peak:.0f} MB |" for jobs, wall, per_minute, peak in rows]
+    lines.append("")
+    lines.append(f"`grade --cohort` over {size} learners: the course's reference end states and its realistic "
+                 f"wrong submissions in turn, every step graded (`--time-limit {time_limit}`), each run in a new "
+                 f"process. {right} of {size} gradebook rows agree with the learner's kind in every run "
+                 "(a reference state passes its steps; a mistake's first failing check is in the step it "
+                 "breaks). The chart is the class's mistakes, as `grade --cohort` draws it.")
+    return "\n".join(lines)
+
+
 def costs_table(rows, database):
     lines = ["| migration | rows | upgrade | downgrade | raw SQL floor | upgrade / floor | naive |",
              "|---|---|---|---|---|---|---|"]

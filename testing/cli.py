@@ -9,11 +9,13 @@ if __package__ in (None, ""):
 
 try:
     import click
+    from click.core import ParameterSource
 except ImportError:  # `pipenv run` makes an empty virtualenv when `pipenv install` never ran
     sys.exit("The course's packages are not installed here yet: run `pipenv install --dev` "
              "in the course's folder, then try again.")
 
 from testing import console, course  # noqa: E402
+from testing.problems import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
 from testing.guide.commands import lesson  # noqa: E402
@@ -33,8 +35,28 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, show_default=True,
               help="Seconds any one migration, or importing app.py, may take.")
-def grade_command(server_dir, step, database, as_json, time_limit):
-    """Grade the migrations in the server folder, on a scratch copy."""
+@click.option("--cohort", type=click.Path(path_type=Path),
+              help="Grade every subfolder of this folder, one learner each (a clone of the course or a server folder).")
+@click.option("--jobs", type=int, help="Learners graded at once with --cohort.  [default: one per core]")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path),
+              help="The gradebook --cohort or --merge writes.  [default: gradebook.csv]")
+@click.option("--shard", help="With --cohort: grade only the I-th of N shares of the learners, e.g. 2/4.")
+@click.option("--merge", is_flag=True, help="Join the gradebooks FILES of several shards into one (--csv).")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def grade_command(server_dir, step, database, as_json, time_limit, cohort, jobs, csv_path, shard, merge, files):
+    """Grade the migrations in the server folder, on a scratch copy; or a whole cohort (--cohort)."""
+    if cohort or merge:
+        from testing import cohort_command  # matplotlib and the process pool: only for instructors
+
+        given = click.get_current_context().get_parameter_source("server_dir") == ParameterSource.COMMANDLINE
+        sys.exit(cohort_command.run(cohort, merge, files, server_given=given, jobs=jobs, csv_path=csv_path,
+                                    shard=shard, as_json=as_json, up_to_step=step, database=database,
+                                    time_limit=time_limit))
+    for name, value in (("--jobs", jobs), ("--csv", csv_path), ("--shard", shard)):
+        if value:
+            raise UsageError(f"{name} goes with --cohort DIR (or --merge FILES)")
+    if files:
+        raise UsageError(f"unexpected {files[0]}: files go with --merge (grade --merge shard-1.csv shard-2.csv)")
     with console.Status() as status:
         report = grade(server_dir, up_to_step=step, database=database, time_limit=time_limit, progress=status)
     if as_json:

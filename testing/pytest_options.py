@@ -4,7 +4,6 @@ Kept apart from the course's own test fixtures (testing/tests/conftest.py), so g
 loads the grader and nothing else.
 """
 import os
-from pathlib import Path
 
 from testing import course
 from testing.grader import DATABASES

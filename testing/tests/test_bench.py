@@ -31,3 +31,14 @@ def test_bench_writes_tables_plots_and_targets_for_latency_and_costs(tmp_path, p
     assert "| grader / pytest-alembic |" in summary
     assert "| rename growth 1k -> largest (table rename, postgresql) |" in summary
     assert done.stdout.strip().splitlines()[0] == "| target | measured | goal | met |"
+
+
+def test_bench_measures_a_cohort_with_one_and_two_jobs(tmp_path):
+    done = bench("--only", "cohort", "--cohort-size", "2", "--results", tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = (tmp_path / "cohort.md").read_text()
+    assert "| 1 |" in table and "| 2 |" in table
+    assert "over 2 learners" in table and "2 of 2 gradebook rows agree" in table
+    assert (tmp_path / "cohort-mistakes.png").read_bytes().startswith(b"\x89PNG")
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| cohort learners per minute (--jobs 2) |" in summary and "| ≥ 15 |" in summary

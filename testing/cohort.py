@@ -1,0 +1,188 @@
+"""Grade a whole cohort: every subfolder of a folder is one learner's submission.
+
+    learners = submissions("cohort/", Shard.parse("2/4"))
+    rows = grade_all(learners, jobs=2, up_to_step=None, database="sqlite")
+
+Each submission is graded by `testing.grader.grade()` in a process of its own, `jobs` at a time:
+a submission that hangs holds one process for its own time limits, and one that crashes the
+grader becomes a "not graded" row; neither stops or slows the others.
+"""
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from .gradebook import Row, row_from_report, row_not_graded
+from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
+from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from .grader.judge import OTHER_DATABASES
+from .problems import UsageError
+
+STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
+
+
+@dataclass(frozen=True)
+class Submission:
+    learner: str  # the subfolder's name
+    server_dir: Path
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The `index`-th of `count` shares of a cohort (1-based), for runners that grade one each."""
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text):
+        index, _, count = text.partition("/")
+        if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+            raise UsageError(f"--shard {text}: write I/N with 1 <= I <= N, e.g. --shard 2/4")
+        return cls(int(index), int(count))
+
+    def picks(self, position):
+        """Whether the learner at `position` of the sorted names is in this share: every count-th one."""
+        return position % self.count == self.index - 1
+
+
+def submissions(folder, shard=None):
+    """The learners of `folder`, sorted by name; a clone of the course is graded by its server/."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"no such cohort folder: {folder}")
+    learners = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
+    if not learners:
+        raise UsageError(f"{folder} has no subfolders: put one folder per learner in it")
+    return [Submission(path.name, path / "server" if (path / "server").is_dir() else path)
+            for position, path in enumerate(learners) if shard is None or shard.picks(position)]
+
+
+def default_jobs():
+    """One job per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT, on_graded=None):
+    """One Row per submission, in the order given; `on_graded(row)` is called as each one finishes."""
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
+    steps = [step.number for step in graded_steps(up_to_step)]
+    options = {"up_to_step": up_to_step, "database": database, "time_limit": time_limit}
+    # fork: a grading process starts in milliseconds, with the grader already imported.
+    context = multiprocessing.get_context("fork")
+    waiting = list(reversed(learners))
+    running = {}  # the pipe a grade answers on -> (submission, its process)
+    rows = {}
+    with shared_servers(up_to_step, database):
+        try:
+            while waiting or running:
+                while waiting and len(running) < jobs:
+                    learner = waiting.pop()
+                    receiver, sender = context.Pipe(duplex=False)
+                    process = context.Process(target=_grade_one, args=(learner, options, steps, sender))
+                    process.start()
+                    sender.close()  # the child holds the only sending end: its death reads as EOF
+                    running[receiver] = (learner, process)
+                for receiver in wait(list(running)):
+                    learner, process = running.pop(receiver)
+                    rows[learner.learner] = _answer(receiver, learner, process, steps)
+                    if on_graded:
+                        on_graded(rows[learner.learner])
+        finally:
+            for _, process in running.values():
+                _stop(process)
+    return [rows[learner.learner] for learner in learners]
+
+
+def _grade_one(learner, options, steps, sender):
+    """In the child process: grade one submission and send its row."""
+    try:
+        row = row_from_report(learner.learner, grade(learner.server_dir, **options))
+    except UsageError as problem:
+        row = row_not_graded(learner.learner, steps, str(problem))
+    except KeyboardInterrupt:  # Ctrl-C reaches every process of the terminal: the parent reports it
+        return
+    except Exception as exc:  # a grader bug on one submission must not cost the others their grade
+        row = row_not_graded(learner.learner, steps, f"the grader failed: {type(exc).__name__}: {exc}")
+    sender.send(row)
+    sender.close()
+
+
+def _answer(receiver, learner, process, steps):
+    try:
+        row = receiver.recv()
+    except EOFError:
+        row = None
+    receiver.close()
+    process.join()
+    if not isinstance(row, Row):
+        return row_not_graded(learner.learner, steps, f"the grading process stopped (exit code {process.exitcode})")
+    return row
+
+
+def _stop(process):
+    """Let a grade clean up its worker and scratch files (it sees Ctrl-C), then make sure it ends."""
+    if process.is_alive():
+        os.kill(process.pid, signal.SIGINT)
+        process.join(STOP_WAIT)
+    if process.is_alive():
+        process.kill()
+    process.join()
+
+
+@contextmanager
+def shared_servers(up_to_step, database):
+    """One PostgreSQL and one MariaDB for the whole cohort when its steps need them, instead of one
+    per learner; each grade still makes a database of its own on them. A server that cannot start
+    here is left to each grade, which then reports it the way a single `grade` does."""
+    wanted = {OTHER_DATABASES[name] for step in graded_steps(up_to_step) for name in step.checks
+              if name in OTHER_DATABASES} | ({database} - {"sqlite"})
+    starters = {"postgresql": (POSTGRES_URL_VARIABLE, _postgres), "mysql": (MYSQL_URL_VARIABLE, _mariadb)}
+    missing = [kind for kind in sorted(wanted) if not os.environ.get(starters[kind][0])]
+    with ExitStack() as stack:
+        with ThreadPoolExecutor(max(len(missing), 1)) as pool:  # both start at once: seconds each
+            started = [(kind, pool.submit(_start, starters[kind][1])) for kind in missing]
+        # Every server that did start is registered to stop before any failure of the other is raised.
+        for kind, future in started:
+            if future.exception() is None and future.result() is not None:
+                manager, url = future.result()
+                stack.push(manager)
+                stack.enter_context(_environment_variable(starters[kind][0], url))
+        for _, future in started:
+            if future.exception() is not None:
+                raise future.exception()
+        yield
+
+
+def _start(start):
+    """(the server's context manager, its URL), or None when it cannot start on this machine."""
+    manager = start()
+    try:
+        return manager, manager.__enter__()
+    except UsageError:
+        return None
+
+
+def _postgres():
+    from .grader import postgres
+
+    return postgres.embedded_server()
+
+
+def _mariadb():
+    from .grader import mariadb
+
+    return mariadb.temporary_server()
+
+
+@contextmanager
+def _environment_variable(name, value):
+    os.environ[name] = value  # the grading processes inherit it
+    try:
+        yield
+    finally:
+        del os.environ[name]
