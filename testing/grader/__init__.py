@@ -13,9 +13,11 @@ from pathlib import Path
 from .. import course
 from .databases import DATABASES, scratch_database
 from .judge import databases_to_try, probed_steps, verdict, without_other_databases
+from .paths import in_learner_terms
 from ..problems import UsageError
 from .report import Report, render_text
 from .sandbox import sandbox
+from .standin import stand_in_merge, without_stand_in
 from .supervisor import run_worker
 
 DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
@@ -36,6 +38,7 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     if database not in DATABASES:
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
     facts = _walk(server_dir, steps, database, time_limit, learner_database=_learner_database(server_dir, database))
+    facts = _past_two_heads(server_dir, steps, database, time_limit, facts)
     # A step may ask for the whole chain on other databases too: graded there without that request.
     wanted = databases_to_try(facts, steps)
     if wanted:
@@ -45,14 +48,30 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     return verdict(facts, steps)
 
 
-def _walk(server_dir, steps, database, time_limit, learner_database=None):
+def _past_two_heads(server_dir, steps, database, time_limit, facts):
+    """With two heads, the facts of the chain joined by a stand-in merge (standin.py); else `facts`."""
+    chain = facts.get("chain") or {}
+    if chain.get("problem") != "two_heads":
+        return facts
+    stand_in = stand_in_merge(server_dir, chain["files"])
+    if stand_in is None:
+        return facts
+    joined = _walk(server_dir, steps, database, time_limit, learner_database=_learner_database(server_dir, database),
+                   stand_in=stand_in)
+    return without_stand_in(joined, chain["files"]) or facts
+
+
+def _walk(server_dir, steps, database, time_limit, learner_database=None, stand_in=None):
     with sandbox(server_dir) as (workdir, copy):
         if learner_database:  # a copy: the learner's file is only ever read, here
             learner_database = shutil.copyfile(learner_database, workdir / "learner.db")
+        if stand_in:
+            (copy / stand_in[0]).write_text(stand_in[1], encoding="utf-8")
         with scratch_database(database, workdir) as url:
             states = {step.number: step.models_path for step in steps}
-            return run_worker(copy, url, database, states, time_limit, probed_steps(steps),
-                              learner_database=learner_database)
+            facts = run_worker(copy, url, database, states, time_limit, probed_steps(steps),
+                               learner_database=learner_database)
+        return in_learner_terms(facts, {copy: Path(server_dir), workdir: None})
 
 
 def _learner_database(server_dir, database):
@@ -66,6 +85,7 @@ def _grade_elsewhere(server_dir, steps, database, time_limit, facts, graded_data
     if database == graded_database:
         return verdict(facts, steps).to_dict()
     try:
-        return verdict(_walk(server_dir, steps, database, time_limit), steps).to_dict()
+        facts = _past_two_heads(server_dir, steps, database, time_limit, _walk(server_dir, steps, database, time_limit))
+        return verdict(facts, steps).to_dict()
     except UsageError as problem:
         return {"unavailable": str(problem)}

@@ -69,27 +69,33 @@ def verdict(facts, steps):
                 result.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
         # A migrations folder, or an app that no longer loads, is work on the first step at least.
         first.started = (facts.get("chain") or {}).get("problem") != "no_migrations"
+        report.blocked = True
         return report
     revisions = facts.get("chain")["revisions"]
     report.notes = messages.learner_database(facts.get("learner_database"))
     first.add(APP, True, "")
-    first.add(CHAIN, True, f"{len(revisions)} migrations, one head")
+    first.add(*_chain_check(facts, revisions))
     first.add(*_fresh_upgrade(facts, revisions))
     progress = _progress(facts, steps, revisions)
     first.add(*_models_check(facts, steps, revisions, progress))
+    trailing = _trailing(facts, progress)
+    # Revisions after the last state reached belong to the step being worked on (else the last one):
+    # their rows are followed too, whatever step they are for.
+    holder = progress.unfinished if progress.unfinished in [step.number for step in steps] else steps[-1].number
     for step, result in zip(steps, report.steps):
         result.started = progress.started(step.number)
         result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
         passed, message = progress.messages[step.number]
         result.add(REACHED, passed, message)
         owned = progress.owned.get(step.number)
+        extra = trailing if step.number == holder else []
         if step.migration_files:
-            result.add(*_rows_check(facts, revisions, owned))
-            result.add(*_round_trip_check(facts, revisions, owned))
+            result.add(*_rows_check(facts, revisions, owned, extra))
+            result.add(*_round_trip_check(facts, revisions, owned, extra))
         else:
             reached = progress.reached_at.get(step.number)
             indices = list(range(reached + 1)) if reached is not None else None
-            result.add(*_round_trip_check(facts, revisions, indices))
+            result.add(*_round_trip_check(facts, revisions, indices, extra, climb_losses=True))
         for name in step.checks:
             result.add(name, *STEP_CHECKS[name](facts, revisions, step, progress))
     return report
@@ -119,10 +125,24 @@ def climb_failure(facts, revisions):
     """The message for a climb that did not reach head, or None."""
     failed = facts.get("upgrade_failed")
     if failed:
-        return failed["index"], messages.learner_code_failed(failed)
+        return failed["index"], messages.learner_code_failed(failed) + messages.left_changed(failed.get("left"))
     if len(facts.climbed) < len(revisions):
         return len(facts.climbed), messages.stopped(facts.stopped)
     return None
+
+
+def _chain_check(facts, revisions):
+    """Two heads do not stop the grading (a stand-in merge joins them), but `flask db upgrade` would."""
+    heads = facts.get("unmerged_heads")
+    if heads:
+        return CHAIN, False, messages.chain_problem({"problem": "two_heads", "files": heads})
+    return CHAIN, True, f"{len(revisions)} migrations, one head"
+
+
+def _trailing(facts, progress):
+    """The revisions climbed after the last one that any step owns."""
+    owned = [index for indices in progress.owned.values() for index in indices]
+    return list(range(max(owned, default=-1) + 1, len(facts.climbed)))
 
 
 def _fresh_upgrade(facts, revisions):
@@ -193,38 +213,48 @@ def _reached_in_one_jump(climbed, matches, later_steps, last):
     return next((step.number for step in later_steps if not matches[index][step.number]), None)
 
 
-def _rows_check(facts, revisions, owned):
-    if owned is None:
+def _climb_losses(facts, revisions, indices):
+    return [messages.loss(item, revisions[index]["file"], "upgrade")
+            for index in indices for item in facts.climbed[index]["losses"]]
+
+
+def _rows_check(facts, revisions, owned, extra=()):
+    """Rows followed through the step's own revisions, and `extra` ones after them."""
+    if owned is None and not _climb_losses(facts, revisions, extra):
         return ROWS, False, NOT_REACHED
-    findings, files = [], []
-    for index in owned:
-        climbed = facts.climbed[index]
-        files.append(revisions[index]["file"])
-        findings += [messages.loss(item, revisions[index]["file"], "upgrade") for item in climbed["losses"]]
+    indices = (owned or []) + list(extra)
+    findings = _climb_losses(facts, revisions, indices)
     if findings:
         return ROWS, False, "\n".join(findings)
     # Say so when a table could not be given sample rows: its rows were not followed.
-    notes = [messages.seed_refused(table, reason) for index in owned
+    notes = [messages.seed_refused(table, reason) for index in indices
              for table, reason in facts.climbed[index]["refused_seed"].items()]
-    return ROWS, True, "\n".join([messages.rows_kept(files), *notes])
+    return ROWS, True, "\n".join([messages.rows_kept([revisions[index]["file"] for index in indices]), *notes])
 
 
-def _round_trip_check(facts, revisions, indices):
-    if indices is None:
-        return ROUND_TRIP, False, NOT_REACHED
+def _round_trip_check(facts, revisions, indices, extra=(), climb_losses=False):
+    """Every revision of `indices` and `extra` down and up again; `climb_losses`: a step without a
+    rows check of its own reports here what `extra` revisions lost on the way up."""
     trips = {trip["index"]: trip for trip in facts.round_trips}
-    findings, files = [], []
-    for index in indices:
-        file = revisions[index]["file"]
-        files.append(file)
-        trip = trips.get(index)
-        if trip is None:
-            findings.append(_missing_trip(facts, revisions, index))
-        else:
-            findings += _trip_findings(trip, file)
+    findings = _climb_losses(facts, revisions, extra) if climb_losses else []
+    extra_findings = findings + [finding for index in extra
+                                 for finding in _trip_findings_at(facts, revisions, trips, index)]
+    if indices is None and not extra_findings:
+        return ROUND_TRIP, False, NOT_REACHED
+    files = []
+    for index in (indices or []) + list(extra):
+        files.append(revisions[index]["file"])
+        findings += _trip_findings_at(facts, revisions, trips, index)
     if findings:
         return ROUND_TRIP, False, "\n".join(findings)
     return ROUND_TRIP, True, messages.round_trip_ok(files)
+
+
+def _trip_findings_at(facts, revisions, trips, index):
+    trip = trips.get(index)
+    if trip is None:
+        return [_missing_trip(facts, revisions, index)]
+    return _trip_findings(trip, revisions[index]["file"])
 
 
 def _missing_trip(facts, revisions, index):
@@ -329,6 +359,8 @@ def _check_clean_check(facts, revisions, step, progress):
 
 
 def _merged_check(facts, revisions, step, progress):
+    if facts.get("unmerged_heads"):  # the state this step begins with: merging is its work
+        return False, messages.merge_heads(facts.get("unmerged_heads"))
     owned = progress.owned.get(step.number)
     if owned is None:
         return False, NOT_REACHED

@@ -31,6 +31,7 @@ class StepResult:
 class Report:
     steps: list
     notes: list = field(default_factory=list)  # what the learner should know beyond the checks
+    blocked: bool = False  # the app or the chain stopped every check after it (not part of the JSON)
 
     @property
     def passed(self):

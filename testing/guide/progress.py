@@ -10,7 +10,6 @@ from .. import course
 from ..grader import judge
 
 CHAIN_WIDE = (judge.APP, judge.CHAIN, judge.FRESH_UPGRADE, judge.MODELS)
-BLOCKING = (judge.APP, judge.CHAIN)  # when these fail, no later step could be checked
 PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
 
 
@@ -79,7 +78,7 @@ def course_map(report):
     current = next((result for result in report.steps if not _all_pass(own[result.step])), None)
     if current is None and not _all_pass(chain):
         current = report.steps[-1]
-    blocked = report.steps[0].started and any(not c.passed for c in chain if c.name in BLOCKING)
+    blocked = report.steps[0].started and report.blocked
     states = []
     for result in report.steps:
         checks = chain + own[result.step] if result is current else own[result.step]
