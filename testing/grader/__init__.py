@@ -33,12 +33,17 @@ def graded_steps(up_to_step=None):
     return course.steps_up_to(up_to_step)
 
 
-def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):
+def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT,
+          evidence=None):
+    """`evidence`: what `lesson` saw of the learner's own database (testing/guide/evidence.py); None
+    when only the submitted files are graded (`grade`, CodeGrade)."""
     steps = graded_steps(up_to_step)
     if database not in DATABASES:
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
     facts = _walk(server_dir, steps, database, time_limit, learner_database=_learner_database(server_dir, database))
     facts = _past_two_heads(server_dir, steps, database, time_limit, facts)
+    if evidence is not None:
+        facts.add("evidence", evidence)
     # A step may ask for the whole chain on other databases too: graded there without that request.
     wanted = databases_to_try(facts, steps)
     if wanted:

@@ -31,6 +31,10 @@ MERGED = "branches joined by a merge"
 ROLLED_BACK = "a failed migration changes nothing"
 ON_POSTGRESQL = "chain runs on PostgreSQL"
 ON_MYSQL = "chain runs on MySQL/MariaDB"
+# Work done on the learner's own database, seen by `lesson` (testing/guide/evidence.py).
+WENT_DOWN = "your database went one revision down"
+BACKUP_TRIED = "your backup brought your database back"
+OWN_POSTGRESQL = "your PostgreSQL ran the chain"
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 
 NOT_REACHED = messages.not_checked("the step's schema is not reached.")
@@ -432,6 +436,73 @@ def probed_steps(steps):
     return [step.number for step in steps if ROLLED_BACK in step.checks]
 
 
+# -- evidence from the learner's own database --------------------------------------------------
+# `facts.get("evidence")`: {"now": look or None, "looks": [look, oldest first], "given": [steps]}, where
+# a look is {"at", "database", "versions", "found", "missing"}; None when grading submitted files only.
+
+def _evidence_check(judge_looks):
+    def check(facts, revisions, step, progress):
+        reached = progress.reached_at.get(step.number)
+        if reached is None:
+            return False, NOT_REACHED
+        evidence = facts.get("evidence")
+        if evidence is None:
+            return True, messages.evidence_not_here(step)
+        if step.number in evidence["given"]:
+            return True, messages.evidence_given(step)
+        return judge_looks(evidence, revisions, reached, step)
+    return check
+
+
+def _position(look, revisions):
+    """The index of the newest revision a look's alembic_version names: -1 at base, None if unknown."""
+    ids = [revision["id"] for revision in revisions]
+    if any(version not in ids for version in look["versions"]):
+        return None
+    return max((ids.index(version) for version in look["versions"]), default=-1)
+
+
+def _intact(look):
+    return look["found"] > 0 and not look["missing"]
+
+
+def _at_state(look, revisions, reached):
+    """At the revision that reached the step's state, or later, with every sample row."""
+    position = _position(look, revisions)
+    return position is not None and position >= reached and _intact(look)
+
+
+def _went_down(evidence, revisions, reached, step):
+    below = sorted(revisions[reached]["parents"])
+    down = [look for look in evidence["looks"] if sorted(look["versions"]) == below]
+    if any(_intact(look) for look in down):
+        stopped = evidence["now"] is not None and sorted(evidence["now"]["versions"]) == below
+        return True, messages.went_down(below, revisions[reached]["file"], stopped)
+    if down:
+        return False, messages.went_down_losing(below, down[-1]["missing"])
+    return False, messages.not_seen_down(below, step)
+
+
+def _backup_tried(evidence, revisions, reached, step):
+    """Seen at the step's state, then emptied by `flask db downgrade base`, then back with every row."""
+    looks = evidence["looks"]
+    first = next((index for index, look in enumerate(looks) if _at_state(look, revisions, reached)), None)
+    emptied = next((index for index, look in enumerate(looks) if first is not None and index > first
+                    and look["versions"] == []), None)
+    if emptied is None:
+        return False, messages.not_seen_emptied(step)
+    if any(_at_state(look, revisions, reached) for look in looks[emptied + 1:]):
+        return True, messages.backup_worked()
+    return False, messages.not_seen_restored(step)
+
+
+def _own_postgresql(evidence, revisions, reached, step):
+    seen = [look for look in evidence["looks"] if look["database"] == "postgresql"]
+    if any(_at_state(look, revisions, reached) for look in seen):
+        return True, messages.postgresql_seen()
+    return False, messages.not_seen_on_postgresql(step, bool(seen))
+
+
 STEP_CHECKS = {
     DEFAULTS: _defaults_check,
     NAMED: _named_check,
@@ -443,4 +514,7 @@ STEP_CHECKS = {
     ROLLED_BACK: _rolled_back_check,
     ON_POSTGRESQL: _elsewhere_check(ON_POSTGRESQL),
     ON_MYSQL: _elsewhere_check(ON_MYSQL),
+    WENT_DOWN: _evidence_check(_went_down),
+    BACKUP_TRIED: _evidence_check(_backup_tried),
+    OWN_POSTGRESQL: _evidence_check(_own_postgresql),
 }

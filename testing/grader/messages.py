@@ -578,6 +578,67 @@ def learner_database(found):
             "or `pipenv run lesson start N` for a fresh database at the start of step N."]
 
 
+# -- the learner's own database, as `lesson` saw it -------------------------------------------------
+
+def evidence_not_here(step):
+    return (f"not seen by this grade: only `pipenv run lesson check {step.number}`, on the learner's machine, "
+            "looks at their own database")
+
+
+def evidence_given(step):
+    return f"done for you: `pipenv run lesson start` began a later step than {step.label}"
+
+
+def revision_names(versions):
+    return ", ".join(versions) if versions else "base (no revision)"
+
+
+def went_down(below, file, stopped):
+    text = (f"lesson saw your database at {revision_names(below)}, one revision below {file}, "
+            "with every row seed.py put in")
+    if stopped:
+        text += "\nStopping here is fine for this step; `flask db upgrade` takes you to head again"
+    return text
+
+
+def went_down_losing(below, missing):
+    return (f"lesson saw your database at {revision_names(below)}, but without these rows of seed.py: "
+            f"{', '.join(missing)}.\n"
+            "A downgrade() that drops instead of renaming loses them. Fix it, `flask db upgrade`, `python seed.py`,\n"
+            "then go down again.")
+
+
+def not_seen_down(below, step):
+    return (f"Not seen yet: lesson looks at your own database. Run `flask db downgrade`, then, while your\n"
+            f"database is at {revision_names(below)}, `pipenv run lesson check {step.number}`.")
+
+
+def not_seen_emptied(step):
+    return ("Not seen yet: back up instance/app.db, `flask db downgrade base`, then "
+            f"`pipenv run lesson check {step.number}`\nwhile your database is empty "
+            f"(lessons/{step.folder.name}/README.md, \"Back up, and try the backup\").")
+
+
+def not_seen_restored(step):
+    return ("lesson saw your database emptied by `flask db downgrade base`; put your backup back\n"
+            f"(cp instance/app-before-upgrade.db instance/app.db), then `pipenv run lesson check {step.number}` again.")
+
+
+def backup_worked():
+    return "lesson saw your database emptied, then back at head with every row: your backup works"
+
+
+def postgresql_seen():
+    return "lesson saw your PostgreSQL at head with every row seed.py put in"
+
+
+def not_seen_on_postgresql(step, seen_behind):
+    text = ("lesson saw your PostgreSQL, but not at head with every row seed.py put in. " if seen_behind else
+            "Not seen yet: lesson looks at the database DATABASE_URL names. ")
+    return text + ("With your PostgreSQL running and DATABASE_URL exported,\n"
+                   f"`flask db upgrade`, `python seed.py`, then `pipenv run lesson check {step.number}`.")
+
+
 def not_checked(reason):
     return f"Not checked: {reason}"
 

@@ -11,7 +11,7 @@ from ..build import build_state
 from ..console import DIM, GREEN, RED, YELLOW, paint, use_colour
 from ..grader import grade
 from ..grader.report import render_step
-from . import backups, branches, hints, progress, solution, watch, workspace
+from . import backups, branches, evidence, hints, progress, solution, watch, workspace
 
 STATE_COLOURS = {progress.PASSED: GREEN, progress.FAILING: RED, progress.NOT_STARTED: DIM,
                  progress.NOT_CHECKED: YELLOW}
@@ -50,8 +50,12 @@ def server_dir():
 
 
 def current_map():
-    """Grade every step once, on a scratch copy, and read the result as a course map."""
-    return progress.course_map(grade(server_dir()))
+    """Grade every step once, on a scratch copy, and read the result as a course map. What the
+    learner's own database looks like now is evidence for some steps, and is kept."""
+    seen = evidence.for_grading(server_dir())
+    course_map = progress.course_map(grade(server_dir(), evidence=seen))
+    evidence.keep(server_dir(), seen["now"])
+    return course_map
 
 
 @lesson.command()

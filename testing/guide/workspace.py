@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import course
 from ..build import build_state
 from ..problems import UsageError
-from . import backups
+from . import backups, evidence
 
 PREPARE_TIME_LIMIT = 120  # seconds for `flask db upgrade` or seeding a new folder
 NEW_SUFFIX = ".lesson-new"
@@ -22,11 +22,15 @@ NEW_SUFFIX = ".lesson-new"
 def start(number, server_dir):
     """Put `server_dir` at the beginning of step `number`; return the backup of what was there."""
     course.step(number)
-    return _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new))
+    backup = _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new))
+    evidence.give(server_dir, [step.number for step in course.steps_up_to(number - 1)])
+    return backup
 
 
 def reset(server_dir):
-    return _replace(server_dir, "lesson reset", lambda new: build_state(0, new))
+    backup = _replace(server_dir, "lesson reset", lambda new: build_state(0, new))
+    evidence.give(server_dir, [])
+    return backup
 
 
 def restore(backup, server_dir):
