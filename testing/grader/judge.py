@@ -76,7 +76,7 @@ def verdict(facts, steps):
         report.blocked = True
         return report
     revisions = facts.get("chain")["revisions"]
-    report.notes = messages.learner_database(facts.get("learner_database"))
+    report.notes = messages.learner_database(facts.get("learner_database")) + _rows_gone(facts, revisions)
     first.add(APP, True, "")
     first.add(*_chain_check(facts, revisions))
     first.add(*_fresh_upgrade(facts, revisions))
@@ -102,6 +102,11 @@ def verdict(facts, steps):
             result.add(*_round_trip_check(facts, revisions, indices, extra, climb_losses=True))
         for name in step.checks:
             result.add(name, *STEP_CHECKS[name](facts, revisions, step, progress))
+        # Files all right: the learner's own database must have run them too (only `lesson` looks).
+        behind = _database_behind(facts, steps, revisions, progress, step) if result.passed else None
+        if behind:
+            reached = next(index for index, check in enumerate(result.checks) if check.name == REACHED)
+            result.checks[reached] = dataclasses.replace(result.checks[reached], passed=False, message=behind)
     return report
 
 
@@ -452,6 +457,37 @@ def _evidence_check(judge_looks):
             return True, messages.evidence_given(step)
         return judge_looks(evidence, revisions, reached, step)
     return check
+
+
+def _database_behind(facts, steps, revisions, progress, step):
+    """Why the learner's own database has not run the step's migrations yet, or None.
+
+    Only `lesson` looks at it; the downgrade step lets it stay one revision below its state."""
+    evidence = facts.get("evidence")
+    now = evidence and evidence["now"]
+    owned = progress.owned.get(step.number)
+    if not now or not owned or facts.get("unmerged_heads"):
+        return None
+    position = _position(now, revisions)
+    if position is None or position >= owned[-1]:
+        return None
+    lagging = [progress.reached_at[other.number] for other in steps
+               if other.models_may_lag and other.number in progress.reached_at]
+    if any(position == reached - 1 and owned[-1] == reached for reached in lagging):
+        return None
+    return messages.database_behind(revisions[owned[-1]]["file"], now["versions"])
+
+
+def _rows_gone(facts, revisions):
+    """[a note] when seed.py's rows went missing from the learner's own database, else []."""
+    evidence = facts.get("evidence")
+    now = evidence and evidence["now"]
+    if not now or not now["found"] or not now["missing"]:
+        return []
+    tables = {item.split(":", 1)[0] for item in now["missing"]}
+    droppers = [revisions[climbed["index"]]["file"] for climbed in facts.climbed
+                if any(loss["table"] in tables for loss in climbed["losses"])]
+    return [messages.rows_gone(now["missing"], droppers)]
 
 
 def _position(look, revisions):

@@ -639,6 +639,19 @@ def not_seen_on_postgresql(step, seen_behind):
                    f"`flask db upgrade`, `python seed.py`, then `pipenv run lesson check {step.number}`.")
 
 
+def database_behind(file, versions):
+    return (f"Your migrations reach this step's schema ({file}), but your own database is at "
+            f"{revision_names(versions)}:\nit has not run them yet. Run `flask db upgrade`.")
+
+
+def rows_gone(missing, droppers):
+    text = f"Your database has lost rows that seed.py put in: {', '.join(missing)}."
+    if droppers:
+        text += f"\n{', '.join(droppers)} loses rows of those tables (see the checks above): fix that first."
+    return text + ("\nTo get them back: `pipenv run lesson restore` (a backup), or `python seed.py` "
+                   "(it puts in the sample rows that are missing).")
+
+
 def not_checked(reason):
     return f"Not checked: {reason}"
 
