@@ -149,7 +149,7 @@ def hint(step):
 @click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
               help="Seconds between looks at your files.")
 def watch_command(interval):
-    """Check the step you are on again each time you save models.py or a migration."""
+    """Check the step you are on again each time you save a file of yours or your database changes."""
     colour = use_colour()
     previous = []  # the step checked last time
 
@@ -164,7 +164,7 @@ def watch_command(interval):
             click.echo(next_steps(course_map))
         else:
             click.echo(check_text(state, colour))
-        click.echo(paint("-- watching models.py, app.py and migrations/versions/ (Ctrl-C stops) --", DIM, colour))
+        click.echo(paint("-- watching models.py, app.py, migrations/versions/ and instance/app.db (Ctrl-C stops) --", DIM, colour))
 
     try:
         watch.watch(server_dir(), recheck, interval)

@@ -1,11 +1,13 @@
-"""Run a check again each time the learner saves models.py, app.py or a migration file.
+"""Run a check again each time the learner saves models.py, app.py or a migration file, or their
+database changes.
 
 Polling file times keeps this free of extra packages and works the same on every system.
 """
 import time
 from pathlib import Path
 
-WATCHED = ("models.py", "app.py", "migrations/versions/*.py")
+# The database too: a downgrade or an upgrade is work that some steps wait for (evidence.py).
+WATCHED = ("models.py", "app.py", "migrations/versions/*.py", "instance/app.db")
 
 
 def snapshot(server_dir):

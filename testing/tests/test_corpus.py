@@ -7,8 +7,9 @@ import pytest
 
 from testing.build import build_state
 from testing.grader import grade
+from testing.guide import progress
 
-from .corpus import CORPUS
+from .corpus import CORPUS, step_10_two_heads
 
 NEVER_SHOWN = ("Traceback", "/tmp/grade-")  # in no message of any submission
 
@@ -99,3 +100,14 @@ def test_every_submission_of_the_corpus_is_graded_right(database, tmp_path, requ
         print(f"\n{table}")
     details = "\n\n".join(f"{name}:\n" + "\n".join(found) for name, found in wrong.items())
     assert not wrong, f"{table}\n\n{details}"
+
+
+def test_two_heads_put_the_learner_on_the_step_that_merges(tmp_path):
+    """Before the merge, step 10 is the step being worked on: the map sends the learner there."""
+    server = build_state(10, tmp_path / "server")
+    step_10_two_heads(server)
+    course_map = progress.course_map(grade(server))
+    assert course_map.current.step.number == 10
+    assert [state.state for state in course_map.states[:9]] == [progress.PASSED] * 9
+    assert course_map.current.reason.startswith("migration chain: Your chain has 2 heads")
+    assert 'flask db merge heads -m "merge"' in course_map.current.checks[1].message
