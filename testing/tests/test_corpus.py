@@ -2,6 +2,7 @@
 passes, every wrong one fails with its own message. The table (submission, expected, got) is
 printed with the result; false failures and false passes both turn it red."""
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -23,9 +24,10 @@ def test_the_corpus_is_big_and_mixed():
 def expected_text(submission, database):
     if submission.right:
         return "pass"
-    failing = [expect for expect in submission.expect if not expect.passed and database in expect.databases]
+    here = [expect for expect in submission.expect if database in expect.databases]
+    failing = [expect for expect in here if not expect.passed]
     if not failing:
-        return "pass (" + ", ".join(f"step {e.step:02d} {e.check}" for e in submission.expect) + ")"
+        return "pass (" + ", ".join(f"step {e.step:02d} {e.check}" for e in here) + ")"
     first = failing[0]
     return f"FAIL {first.step:02d} {first.check}: {first.says.splitlines()[0][:50]}"
 
@@ -65,13 +67,19 @@ def problems(submission, report, database):
     return found
 
 
+def graded(submission, database, folder):
+    server = build_state(submission.start, folder / "server")
+    submission.work(server)
+    return grade(server, up_to_step=submission.up_to, database=database, time_limit=20)
+
+
 def grade_corpus(database, tmp_path):
     rows, wrong = [], {}
     started = time.monotonic()
-    for number, submission in enumerate(CORPUS):
-        server = build_state(submission.start, tmp_path / f"s{number}" / "server")
-        submission.work(server)
-        report = grade(server, up_to_step=submission.up_to, database=database, time_limit=20)
+    # Each grade runs in a process of its own: two at a time share the machine's two cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = pool.map(lambda pair: graded(pair[1], database, tmp_path / f"s{pair[0]}"), enumerate(CORPUS))
+    for submission, report in zip(CORPUS, reports):
         found = problems(submission, report, database)
         if submission.awaits and database in submission.awaits[0]:  # a known wrong verdict, owed elsewhere
             verdict = "awaits: " + submission.awaits[1] if found else "FIXED: remove `awaits`"
@@ -86,8 +94,9 @@ def grade_corpus(database, tmp_path):
     lines = [f"{'submission':<{width[0]}}  {'expected':<{width[1]}}  {'got':<{width[2]}}  verdict"]
     lines += [f"{name:<{width[0]}}  {expected:<{width[1]}}  {got:<{width[2]}}  {verdict}"
               for name, expected, got, verdict in rows]
+    awaiting = sum(row[3].startswith("awaits") for row in rows)
     lines.append(f"{len(rows)} submissions on {database} in {time.monotonic() - started:.0f} s; "
-                 f"{sum(row[3] == 'ok' for row in rows)} graded right")
+                 f"{sum(row[3] == 'ok' for row in rows)} graded right" + (f", {awaiting} awaiting" if awaiting else ""))
     return "\n".join(lines), wrong
 
 
