@@ -234,6 +234,9 @@ def state_reached_together(later_step, file):
     return f"reached together with step {later_step:02d} by {file} (several steps in one migration is fine)"
 
 
+NEVER_RENAMED = "No migration renames it yet. Write, in the migration of this step,"
+
+
 def state_not_reached(step, closest_file, items):
     models = f"lessons/{step.folder.name}/models.py"
     text = f"Your migrations never reach the schema of step {step.label} ({models})."
@@ -242,10 +245,10 @@ def state_not_reached(step, closest_file, items):
         text += f"\nThe closest is after {closest_file}, where the database\n{schema_items(items, 'the lesson')}"
         for item in items:
             if item["kind"] == "renamed_table":
-                text += "\nA rename that never happened: " + rename_table_advice(item["found"], item["expected"])
+                text += "\n" + rename_table_advice(item["found"], item["expected"], NEVER_RENAMED)
             elif item["kind"] == "renamed_column":
-                text += "\nA rename that never happened: " + rename_column_advice(
-                    item["table"], item["found"], item["expected"], item["type"], item["nullable"])
+                text += "\n" + rename_column_advice(item["table"], item["found"], item["expected"], item["type"],
+                                                    item["nullable"], NEVER_RENAMED)
     return text + f"\nFollow lessons/{step.folder.name}/README.md, then run `flask db upgrade`."
 
 
@@ -287,8 +290,11 @@ def loss(item, file, direction):
     return f"{doer} loses data ({kind})."
 
 
-def rename_table_advice(old, new):
-    return ("Autogenerate cannot see a rename. Write\n"
+AUTOGENERATE_BLIND = "Autogenerate cannot see a rename. Write"
+
+
+def rename_table_advice(old, new, lead=AUTOGENERATE_BLIND):
+    return (f"{lead}\n"
             f"    op.rename_table(\"{old}\", \"{new}\")         in upgrade()\n"
             f"    op.rename_table(\"{new}\", \"{old}\")         in downgrade()")
 
@@ -300,9 +306,9 @@ def existing(type_code, nullable):
     return f", existing_type={type_code}, existing_nullable={nullable}"
 
 
-def rename_column_advice(table, old, new, type_code=None, nullable=True):
+def rename_column_advice(table, old, new, type_code=None, nullable=True, lead=AUTOGENERATE_BLIND):
     keep = existing(type_code, nullable)
-    return ("Autogenerate cannot see a rename. Write\n"
+    return (f"{lead}\n"
             f"    op.alter_column(\"{table}\", \"{old}\", new_column_name=\"{new}\"{keep})    in upgrade()\n"
             f"    op.alter_column(\"{table}\", \"{new}\", new_column_name=\"{old}\"{keep})    in downgrade()\n"
             "(inside a batch block: batch_op.alter_column(...) with the same names).")
@@ -396,11 +402,11 @@ def models_rename(item):
     if item["kind"] == "renamed_table":
         what, models_name, built = "table", item["expected"], item["found"]
         keep_migrations = f"in models.py, set __tablename__ = \"{built}\""
-        forward = rename_table_advice(built, models_name).split("\n", 1)[1]
+        forward = rename_table_advice(built, models_name, lead="")[1:]
     else:
         what, models_name, built = "column", item["expected"], item["found"]
         keep_migrations = f"in models.py, rename {code(models_name)} to {code(built)} (nothing else changes)"
-        forward = rename_column_advice(item["table"], built, models_name, item["type"], item["nullable"]).split("\n", 1)[1]
+        forward = rename_column_advice(item["table"], built, models_name, item["type"], item["nullable"], lead="")[1:]
         models_name, built = item["table"] + "." + models_name, item["table"] + "." + built
     return (f"models.py calls the {what} {code(models_name)}; your migrations call it {code(built)}: "
             "one of them misses a rename.\n"
