@@ -21,6 +21,7 @@ from .cache import ReportCache
 from .databases import DATABASES
 from .judge import blocker, climb_failure, databases_to_try, probed_steps, verdict, without_other_databases
 from .report import Report, render_text
+from .standin import stand_in_merge, without_stand_in
 
 DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
 
@@ -37,9 +38,11 @@ def graded_steps(up_to_step=None):
 
 
 def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT,
-          progress=None, cache=None):
+          progress=None, cache=None, evidence=None):
     """The Report of steps 1..up_to_step. `progress(text)` hears what is being done (for a
-    terminal); `cache`, a ReportCache, keeps each database's result for unchanged files."""
+    terminal); `cache`, a ReportCache, keeps each database's result for unchanged files;
+    `evidence`: what `lesson` saw of the learner's own database (testing/guide/evidence.py), None
+    when only the submitted files are graded (`grade`, CodeGrade)."""
     steps = graded_steps(up_to_step)
     if database not in DATABASES:
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
@@ -49,7 +52,10 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     facts = cache.facts(key)
     if facts is None:
         facts = _walk(server_dir, steps, database, time_limit, progress, learner_database)
+        facts = _past_two_heads(server_dir, steps, database, time_limit, facts, progress, learner_database)
         cache.keep_facts(key, facts)
+    if evidence is not None:
+        facts.add("evidence", evidence)
     # A step may ask for the whole chain on other databases too: graded there without that request.
     wanted = databases_to_try(facts, steps)
     if wanted:
@@ -60,14 +66,26 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     return verdict(facts, steps)
 
 
-def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None):
+def _past_two_heads(server_dir, steps, database, time_limit, facts, progress=None, learner_database=None):
+    """With two heads, the facts of the chain joined by a stand-in merge (standin.py); else `facts`."""
+    chain = facts.get("chain") or {}
+    if chain.get("problem") != "two_heads":
+        return facts
+    stand_in = stand_in_merge(server_dir, chain["files"])
+    if stand_in is None:
+        return facts
+    joined = _walk(server_dir, steps, database, time_limit, progress, learner_database, stand_in=stand_in)
+    return without_stand_in(joined, chain["files"]) or facts
+
+
+def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None, stand_in=None):
     where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
     states = {step.number: _lesson_metadata(step.models_path) for step in steps}
     say = (lambda text: progress(f"{where}: {text}")) if progress else None
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say)
+               progress=say, stand_in=stand_in)
 
 
 @functools.cache
@@ -94,7 +112,9 @@ def _grade_elsewhere(server_dir, steps, database, time_limit, facts, graded_data
     if kept is not None:
         return kept
     try:
-        report = verdict(_walk(server_dir, steps, database, time_limit, progress), steps).to_dict()
+        facts = _past_two_heads(server_dir, steps, database, time_limit,
+                                _walk(server_dir, steps, database, time_limit, progress), progress)
+        report = verdict(facts, steps).to_dict()
     except UsageError as problem:
         return {"unavailable": str(problem)}  # never kept: the server may be installed by the next run
     cache.keep_report(key, report)

@@ -31,6 +31,10 @@ MERGED = "branches joined by a merge"
 ROLLED_BACK = "a failed migration changes nothing"
 ON_POSTGRESQL = "chain runs on PostgreSQL"
 ON_MYSQL = "chain runs on MySQL/MariaDB"
+# Work done on the learner's own database, seen by `lesson` (testing/guide/evidence.py).
+WENT_DOWN = "your database went one revision down"
+BACKUP_TRIED = "your backup brought your database back"
+OWN_POSTGRESQL = "your PostgreSQL ran the chain"
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 
 NOT_REACHED = messages.not_checked("the step's schema is not reached.")
@@ -70,29 +74,40 @@ def verdict(facts, steps):
                 result.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
         # A migrations folder, or an app that no longer loads, is work on the first step at least.
         first.started = (facts.get("chain") or {}).get("problem") != "no_migrations"
+        report.blocked = True
         return report
     revisions = facts.get("chain")["revisions"]
-    report.notes += messages.learner_database(facts.get("learner_database"))
+    report.notes += messages.learner_database(facts.get("learner_database")) + _rows_gone(facts, revisions)
     first.add(APP, True, "")
-    first.add(CHAIN, True, f"{len(revisions)} migrations, one head")
+    first.add(*_chain_check(facts, revisions))
     first.add(*_fresh_upgrade(facts, revisions))
     progress = _progress(facts, steps, revisions)
     first.add(*_models_check(facts, steps, revisions, progress))
+    trailing = _trailing(facts, progress)
+    # Revisions after the last state reached belong to the step being worked on (else the last one):
+    # their rows are followed too, whatever step they are for.
+    holder = progress.unfinished if progress.unfinished in [step.number for step in steps] else steps[-1].number
     for step, result in zip(steps, report.steps):
         result.started = progress.started(step.number)
         result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
         passed, message = progress.messages[step.number]
         result.add(REACHED, passed, message)
         owned = progress.owned.get(step.number)
+        extra = trailing if step.number == holder else []
         if step.migration_files:
-            result.add(*_rows_check(facts, revisions, owned))
-            result.add(*_round_trip_check(facts, revisions, owned))
+            result.add(*_rows_check(facts, revisions, owned, extra))
+            result.add(*_round_trip_check(facts, revisions, owned, extra))
         else:
             reached = progress.reached_at.get(step.number)
             indices = list(range(reached + 1)) if reached is not None else None
-            result.add(*_round_trip_check(facts, revisions, indices))
+            result.add(*_round_trip_check(facts, revisions, indices, extra, climb_losses=True))
         for name in step.checks:
             result.add(name, *STEP_CHECKS[name](facts, revisions, step, progress))
+        # Files all right: the learner's own database must have run them too (only `lesson` looks).
+        behind = _database_behind(facts, steps, revisions, progress, step) if result.passed else None
+        if behind:
+            reached = next(index for index, check in enumerate(result.checks) if check.name == REACHED)
+            result.checks[reached] = dataclasses.replace(result.checks[reached], passed=False, message=behind)
     return report
 
 
@@ -123,10 +138,24 @@ def climb_failure(facts, revisions):
     """The message for a climb that did not reach head, or None."""
     failed = facts.get("upgrade_failed")
     if failed:
-        return failed["index"], messages.learner_code_failed(failed)
+        return failed["index"], messages.learner_code_failed(failed) + messages.left_changed(failed.get("left"))
     if len(facts.climbed) < len(revisions):
         return len(facts.climbed), messages.stopped(facts.stopped)
     return None
+
+
+def _chain_check(facts, revisions):
+    """Two heads do not stop the grading (a stand-in merge joins them), but `flask db upgrade` would."""
+    heads = facts.get("unmerged_heads")
+    if heads:
+        return CHAIN, False, messages.chain_problem({"problem": "two_heads", "files": heads})
+    return CHAIN, True, f"{len(revisions)} migrations, one head"
+
+
+def _trailing(facts, progress):
+    """The revisions climbed after the last one that any step owns."""
+    owned = [index for indices in progress.owned.values() for index in indices]
+    return list(range(max(owned, default=-1) + 1, len(facts.climbed)))
 
 
 def _fresh_upgrade(facts, revisions):
@@ -215,38 +244,48 @@ def _reached_in_one_jump(climbed, matches, later_steps, last):
     return next((step.number for step in later_steps if not matches[index][step.number]), None)
 
 
-def _rows_check(facts, revisions, owned):
-    if owned is None:
+def _climb_losses(facts, revisions, indices):
+    return [messages.loss(item, revisions[index]["file"], "upgrade")
+            for index in indices for item in facts.climbed[index]["losses"]]
+
+
+def _rows_check(facts, revisions, owned, extra=()):
+    """Rows followed through the step's own revisions, and `extra` ones after them."""
+    if owned is None and not _climb_losses(facts, revisions, extra):
         return ROWS, False, NOT_REACHED
-    findings, files = [], []
-    for index in owned:
-        climbed = facts.climbed[index]
-        files.append(revisions[index]["file"])
-        findings += [messages.loss(item, revisions[index]["file"], "upgrade") for item in climbed["losses"]]
+    indices = (owned or []) + list(extra)
+    findings = _climb_losses(facts, revisions, indices)
     if findings:
         return ROWS, False, "\n".join(findings)
     # Say so when a table could not be given sample rows: its rows were not followed.
-    notes = [messages.seed_refused(table, reason) for index in owned
+    notes = [messages.seed_refused(table, reason) for index in indices
              for table, reason in facts.climbed[index]["refused_seed"].items()]
-    return ROWS, True, "\n".join([messages.rows_kept(files), *notes])
+    return ROWS, True, "\n".join([messages.rows_kept([revisions[index]["file"] for index in indices]), *notes])
 
 
-def _round_trip_check(facts, revisions, indices):
-    if indices is None:
-        return ROUND_TRIP, False, NOT_REACHED
+def _round_trip_check(facts, revisions, indices, extra=(), climb_losses=False):
+    """Every revision of `indices` and `extra` down and up again; `climb_losses`: a step without a
+    rows check of its own reports here what `extra` revisions lost on the way up."""
     trips = {trip["index"]: trip for trip in facts.round_trips}
-    findings, files = [], []
-    for index in indices:
-        file = revisions[index]["file"]
-        files.append(file)
-        trip = trips.get(index)
-        if trip is None:
-            findings.append(_missing_trip(facts, revisions, index))
-        else:
-            findings += _trip_findings(trip, file)
+    findings = _climb_losses(facts, revisions, extra) if climb_losses else []
+    extra_findings = findings + [finding for index in extra
+                                 for finding in _trip_findings_at(facts, revisions, trips, index)]
+    if indices is None and not extra_findings:
+        return ROUND_TRIP, False, NOT_REACHED
+    files = []
+    for index in (indices or []) + list(extra):
+        files.append(revisions[index]["file"])
+        findings += _trip_findings_at(facts, revisions, trips, index)
     if findings:
         return ROUND_TRIP, False, "\n".join(findings)
     return ROUND_TRIP, True, messages.round_trip_ok(files)
+
+
+def _trip_findings_at(facts, revisions, trips, index):
+    trip = trips.get(index)
+    if trip is None:
+        return [_missing_trip(facts, revisions, index)]
+    return _trip_findings(trip, revisions[index]["file"])
 
 
 def _missing_trip(facts, revisions, index):
@@ -357,6 +396,8 @@ def _check_clean_check(facts, revisions, step, progress):
 
 
 def _merged_check(facts, revisions, step, progress):
+    if facts.get("unmerged_heads"):  # the state this step begins with: merging is its work
+        return False, messages.merge_heads(facts.get("unmerged_heads"))
     owned = progress.owned.get(step.number)
     if owned is None:
         return False, NOT_REACHED
@@ -428,6 +469,104 @@ def probed_steps(steps):
     return [step.number for step in steps if ROLLED_BACK in step.checks]
 
 
+# -- evidence from the learner's own database --------------------------------------------------
+# `facts.get("evidence")`: {"now": look or None, "looks": [look, oldest first], "given": [steps]}, where
+# a look is {"at", "database", "versions", "found", "missing"}; None when grading submitted files only.
+
+def _evidence_check(judge_looks):
+    def check(facts, revisions, step, progress):
+        reached = progress.reached_at.get(step.number)
+        if reached is None:
+            return False, NOT_REACHED
+        evidence = facts.get("evidence")
+        if evidence is None:
+            return True, messages.evidence_not_here(step)
+        if step.number in evidence["given"]:
+            return True, messages.evidence_given(step)
+        return judge_looks(evidence, revisions, reached, step)
+    return check
+
+
+def _database_behind(facts, steps, revisions, progress, step):
+    """Why the learner's own database has not run the step's migrations yet, or None.
+
+    Only `lesson` looks at it; the downgrade step lets it stay one revision below its state."""
+    evidence = facts.get("evidence")
+    now = evidence and evidence["now"]
+    owned = progress.owned.get(step.number)
+    if not now or not owned or facts.get("unmerged_heads"):
+        return None
+    position = _position(now, revisions)
+    if position is None or position >= owned[-1]:
+        return None
+    lagging = [progress.reached_at[other.number] for other in steps
+               if other.models_may_lag and other.number in progress.reached_at]
+    if any(position == reached - 1 and owned[-1] == reached for reached in lagging):
+        return None
+    return messages.database_behind(revisions[owned[-1]]["file"], now["versions"])
+
+
+def _rows_gone(facts, revisions):
+    """[a note] when seed.py's rows went missing from the learner's own database, else []."""
+    evidence = facts.get("evidence")
+    now = evidence and evidence["now"]
+    if not now or not now["found"] or not now["missing"]:
+        return []
+    tables = {item.split(":", 1)[0] for item in now["missing"]}
+    droppers = [revisions[climbed["index"]]["file"] for climbed in facts.climbed
+                if any(loss["table"] in tables for loss in climbed["losses"])]
+    return [messages.rows_gone(now["missing"], droppers)]
+
+
+def _position(look, revisions):
+    """The index of the newest revision a look's alembic_version names: -1 at base, None if unknown."""
+    ids = [revision["id"] for revision in revisions]
+    if any(version not in ids for version in look["versions"]):
+        return None
+    return max((ids.index(version) for version in look["versions"]), default=-1)
+
+
+def _intact(look):
+    return look["found"] > 0 and not look["missing"]
+
+
+def _at_state(look, revisions, reached):
+    """At the revision that reached the step's state, or later, with every sample row."""
+    position = _position(look, revisions)
+    return position is not None and position >= reached and _intact(look)
+
+
+def _went_down(evidence, revisions, reached, step):
+    below = sorted(revisions[reached]["parents"])
+    down = [look for look in evidence["looks"] if sorted(look["versions"]) == below]
+    if any(_intact(look) for look in down):
+        stopped = evidence["now"] is not None and sorted(evidence["now"]["versions"]) == below
+        return True, messages.went_down(below, revisions[reached]["file"], stopped)
+    if down:
+        return False, messages.went_down_losing(below, down[-1]["missing"])
+    return False, messages.not_seen_down(below, step)
+
+
+def _backup_tried(evidence, revisions, reached, step):
+    """Seen at the step's state, then emptied by `flask db downgrade base`, then back with every row."""
+    looks = evidence["looks"]
+    first = next((index for index, look in enumerate(looks) if _at_state(look, revisions, reached)), None)
+    emptied = next((index for index, look in enumerate(looks) if first is not None and index > first
+                    and look["versions"] == []), None)
+    if emptied is None:
+        return False, messages.not_seen_emptied(step)
+    if any(_at_state(look, revisions, reached) for look in looks[emptied + 1:]):
+        return True, messages.backup_worked()
+    return False, messages.not_seen_restored(step)
+
+
+def _own_postgresql(evidence, revisions, reached, step):
+    seen = [look for look in evidence["looks"] if look["database"] == "postgresql"]
+    if any(_at_state(look, revisions, reached) for look in seen):
+        return True, messages.postgresql_seen()
+    return False, messages.not_seen_on_postgresql(step, bool(seen))
+
+
 STEP_CHECKS = {
     DEFAULTS: _defaults_check,
     NAMED: _named_check,
@@ -439,4 +578,7 @@ STEP_CHECKS = {
     ROLLED_BACK: _rolled_back_check,
     ON_POSTGRESQL: _elsewhere_check(ON_POSTGRESQL),
     ON_MYSQL: _elsewhere_check(ON_MYSQL),
+    WENT_DOWN: _evidence_check(_went_down),
+    BACKUP_TRIED: _evidence_check(_backup_tried),
+    OWN_POSTGRESQL: _evidence_check(_own_postgresql),
 }

@@ -9,7 +9,8 @@ import decimal
 
 import sqlalchemy as sa
 
-from .schema import VERSION_TABLE
+from .renames import kind_of
+from .schema import VERSION_TABLE, type_code
 
 ROWS_PER_TABLE = 3
 
@@ -27,7 +28,9 @@ def snapshot(connection):
         for row in connection.execute(sa.select(table)).mappings():
             values = {column: _plain(value) for column, value in row.items()}
             rows[repr([values[column] for column in key])] = values
-        result[table.name] = {"key": key, "columns": list(table.columns.keys()), "rows": rows}
+        result[table.name] = {"key": key, "columns": list(table.columns.keys()), "rows": rows,
+                              "types": {column.name: type_code(column.type) for column in table.columns},
+                              "nullable": {column.name: column.nullable for column in table.columns}}
     return result
 
 
@@ -152,9 +155,10 @@ def _matched_rows(table, other):
 
 
 def _look_alike(table, after, appeared):
-    """A new, empty table with the same number of columns: a rename done as create + drop."""
+    """A new, empty table with columns of the same kinds: a rename done as create + drop."""
+    kinds = sorted(map(kind_of, table["types"].values()))
     for other in appeared:
-        if not after[other]["rows"] and len(after[other]["columns"]) == len(table["columns"]):
+        if not after[other]["rows"] and sorted(map(kind_of, after[other]["types"].values())) == kinds:
             return other
     return None
 
@@ -181,9 +185,12 @@ def _follow_columns(name, table, other, allow_renames):
         if column in other["columns"]:
             losses.append({"kind": "values_changed", "table": name, "column": column, "rows": lost})
         else:
-            replaced_by = next((c for c in new_columns if all(found.get(c) is None for _, found in matched)), None)
+            # Only an empty new column of the same kind could be this one renamed.
+            replaced_by = next((c for c in new_columns if kind_of(other["types"][c]) == kind_of(table["types"][column])
+                                and all(found.get(c) is None for _, found in matched)), None)
             losses.append({"kind": "column_lost", "table": name, "column": column, "rows": lost,
-                           "replaced_by": replaced_by})
+                           "replaced_by": replaced_by, "type": table["types"][column],
+                           "nullable": table["nullable"][column]})
     return column_map, losses
 
 

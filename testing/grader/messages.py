@@ -3,6 +3,10 @@
 Functions take the plain dicts that the worker reports (schema items, loss items, errors) and
 return text. Nothing here decides pass or fail.
 """
+import difflib
+import re
+
+from .renames import paired
 
 
 def code(text):
@@ -14,8 +18,8 @@ def code(text):
 def app_problem(details):
     problem = details["problem"]
     if problem == "import":
-        return (f"Python could not load your app: {where(details)}{details['error']}\n"
-                "Fix that line; `flask db upgrade` fails the same way until you do.")
+        return with_known_fix(f"Python could not load your app: {where(details)}{details['error']}\n"
+                              "Fix that line; `flask db upgrade` fails the same way until you do.", details["error"])
     if problem == "no_app":
         return "app.py must create a Flask app called `app` (or a `create_app()` function)."
     if problem == "no_migrate":
@@ -63,8 +67,8 @@ def chain_problem(details):
                 "Each down_revision must name an older revision; the first one has down_revision = None.")
     if problem == "two_heads":
         return (f"Your chain has {len(details['files'])} heads: {', '.join(details['files'])}.\n"
-                "Two migrations have the same down_revision. Make one follow the other, or join them with "
-                "`flask db merge heads -m \"merge\"`.")
+                "Two migrations have the same down_revision, and `flask db upgrade` stops with \"Multiple head\n"
+                "revisions are present\". " + MERGE_COMMANDS)
     return f"The migrations could not be loaded ({problem})."
 
 
@@ -85,10 +89,44 @@ def learner_code_failed(error):
     return with_known_fix(text, error["error"])
 
 
+def left_changed(items):
+    """The lines after a failed upgrade that left the database half changed ("" if it did not)."""
+    if not items:
+        return ""
+    return ("\nIt failed halfway and left the database changed: it\n" + schema_items(items, "the revision before")
+            + "\nThis migration broke the database, not the ones that ran after it: `flask db upgrade` would run it\n"
+            "again on top of those leftovers. Restore your backup (step 09) before you try it again.")
+
+
 def with_known_fix(text, error):
     """`text`, followed by what to write instead when `error` is one the lessons teach about."""
-    fix = next((fix for known, fix in KNOWN_FIXES if known in error), None)
+    fix = next((fix for known, fix in KNOWN_FIXES if known in error), None) or did_you_mean(error)
     return f"{text}\n{fix}" if fix else text
+
+
+# Flask-SQLAlchemy's `db` says only the name it lacks ("AttributeError: interger"); SQLAlchemy
+# itself names the module ("module 'sqlalchemy' has no attribute 'Interger'").
+MISSING_NAME = re.compile(r"^AttributeError: (?:module 'sqlalchemy' has no attribute '(\w+)'|(\w+))$")
+
+
+def did_you_mean(error):
+    """"Did you mean `db.Integer`?" for a misspelt SQLAlchemy name, else None."""
+    found = MISSING_NAME.match(error.strip())
+    if not found:
+        return None
+    import sqlalchemy  # only for a misspelt name: most grades never need its list of names
+
+    names = {}
+    # Of names alike but for case, the one models are written with: Integer, not INTEGER or integer.
+    for name in sorted(dir(sqlalchemy), key=lambda name: (name.isupper(), name.islower())):
+        if not name.startswith("_"):
+            names.setdefault(name.lower(), name)
+    typed = found.group(1) or found.group(2)
+    close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.75)
+    if not close:
+        return None
+    prefix = "sa." if found.group(1) else "db."
+    return f"{code(prefix + typed)} does not exist: did you mean {code(prefix + names[close[0]])}?"
 
 
 NOT_NULL_WITHOUT_DEFAULT = (
@@ -162,6 +200,12 @@ def changed_outside(paths):
 
 def schema_item(item, expected_name):
     kind = item["kind"]
+    if kind == "renamed_table":
+        return (f"has table {code(item['found'])} where {expected_name} has {code(item['expected'])}, "
+                f"with the same columns: the rows are still in {code(item['found'])}")
+    if kind == "renamed_column":
+        return (f"has column {code(item['table'] + '.' + item['found'])} where {expected_name} has "
+                f"{code(item['expected'])}, of the same type: the values are still in {code(item['found'])}")
     if kind == "missing_table":
         return f"has no table {code(item['table'])}"
     if kind == "extra_table":
@@ -205,11 +249,21 @@ def state_reached_together(later_step, file):
     return f"reached together with step {later_step:02d} by {file} (several steps in one migration is fine)"
 
 
+NEVER_RENAMED = "No migration renames it yet. Write, in the migration of this step,"
+
+
 def state_not_reached(step, closest_file, items):
     models = f"lessons/{step.folder.name}/models.py"
     text = f"Your migrations never reach the schema of step {step.label} ({models})."
     if closest_file:
+        items = paired(items)
         text += f"\nThe closest is after {closest_file}, where the database\n{schema_items(items, 'the lesson')}"
+        for item in items:
+            if item["kind"] == "renamed_table":
+                text += "\n" + rename_table_advice(item["found"], item["expected"], NEVER_RENAMED)
+            elif item["kind"] == "renamed_column":
+                text += "\n" + rename_column_advice(item["table"], item["found"], item["expected"], item["type"],
+                                                    item["nullable"], NEVER_RENAMED)
     return text + f"\nFollow lessons/{step.folder.name}/README.md, then run `flask db upgrade`."
 
 
@@ -219,6 +273,11 @@ def rows(count):
     return f"{count} row" if count == 1 else f"{count} rows"
 
 
+def sample_rows(count):
+    """Rows the grader put in itself: a learner's own rows are never in its scratch database."""
+    return f"the {rows(count)} the grader put in as samples" if count != 1 else "the row the grader put in as a sample"
+
+
 def loss(item, file, direction):
     """One lost-data finding of `direction` ("upgrade" or "downgrade") in `file`."""
     doer = f"{direction}() of {file}"
@@ -226,35 +285,47 @@ def loss(item, file, direction):
     if kind == "table_lost" and item.get("replaced_by"):
         old, new = (table, item["replaced_by"]) if direction == "upgrade" else (item["replaced_by"], table)
         return (f"{doer} drops table {code(table)} and creates {code(item['replaced_by'])} empty: "
-                f"{rows(item['rows'])} lost.\n" + rename_table_advice(old, new))
+                f"{sample_rows(item['rows'])} are lost.\n" + rename_table_advice(old, new))
     if kind == "table_lost":
-        return f"{doer} drops table {code(table)} and its {rows(item['rows'])}."
+        return f"{doer} drops table {code(table)} and {sample_rows(item['rows'])}."
     if kind == "column_lost" and item.get("replaced_by"):
         old, new = (item["column"], item["replaced_by"]) if direction == "upgrade" else (item["replaced_by"], item["column"])
         return (f"{doer} drops column {code(table + '.' + item['column'])} and adds "
-                f"{code(item['replaced_by'])} empty: the values of {rows(item['rows'])} are lost.\n"
-                + rename_column_advice(table, old, new))
+                f"{code(item['replaced_by'])} empty: the values of {sample_rows(item['rows'])} are lost.\n"
+                + rename_column_advice(table, old, new, item.get("type"), item.get("nullable")))
     if kind == "column_lost":
-        return f"{doer} drops column {code(table + '.' + item['column'])} and the values of {rows(item['rows'])}."
+        return (f"{doer} drops column {code(table + '.' + item['column'])} and its values in "
+                f"{sample_rows(item['rows'])}.")
     if kind == "rows_lost":
-        return f"{doer} loses {item['rows']} of the {rows(item['of'])} in {code(table)}."
+        return f"{doer} loses {item['rows']} of {sample_rows(item['of'])} in {code(table)}."
     if kind == "values_changed":
-        return f"{doer} changes {code(table + '.' + item['column'])} in {rows(item['rows'])}."
+        return f"{doer} changes {code(table + '.' + item['column'])} in {rows(item['rows'])} of the grader's samples."
     if kind == "rows_added":
         return f"after {doer}, {code(table)} has {rows(item['rows'])} it did not have before."
     return f"{doer} loses data ({kind})."
 
 
-def rename_table_advice(old, new):
-    return ("Autogenerate cannot see a rename. Write\n"
+AUTOGENERATE_BLIND = "Autogenerate cannot see a rename. Write"
+
+
+def rename_table_advice(old, new, lead=AUTOGENERATE_BLIND):
+    return (f"{lead}\n"
             f"    op.rename_table(\"{old}\", \"{new}\")         in upgrade()\n"
             f"    op.rename_table(\"{new}\", \"{old}\")         in downgrade()")
 
 
-def rename_column_advice(table, old, new):
-    return ("Autogenerate cannot see a rename. Write\n"
-            f"    op.alter_column(\"{table}\", \"{old}\", new_column_name=\"{new}\")    in upgrade()\n"
-            f"    op.alter_column(\"{table}\", \"{new}\", new_column_name=\"{old}\")    in downgrade()\n"
+def existing(type_code, nullable):
+    """The arguments that tell MySQL what a column is while it is renamed (step 12)."""
+    if not type_code:
+        return ""
+    return f", existing_type={type_code}, existing_nullable={nullable}"
+
+
+def rename_column_advice(table, old, new, type_code=None, nullable=True, lead=AUTOGENERATE_BLIND):
+    keep = existing(type_code, nullable)
+    return (f"{lead}\n"
+            f"    op.alter_column(\"{table}\", \"{old}\", new_column_name=\"{new}\"{keep})    in upgrade()\n"
+            f"    op.alter_column(\"{table}\", \"{new}\", new_column_name=\"{old}\"{keep})    in downgrade()\n"
             "(inside a batch block: batch_op.alter_column(...) with the same names).")
 
 
@@ -312,10 +383,52 @@ def models_match_before_head(file):
 
 
 def models_differ(items):
-    return ("models.py and the database your migrations build differ (what `flask db check` reports);\n"
-            f"compared with models.py, the database\n{schema_items(items, 'models.py')}\n"
-            "Run `flask db migrate -m \"...\"` for a change you made in models.py, check the script, "
-            "then `flask db upgrade`.")
+    items = paired(items)
+    renamed = [item for item in items if item["kind"] in ("renamed_table", "renamed_column")]
+    drift = [item for item in items if item["kind"] in ("nullable", "type")]
+    other = [item for item in items if item not in renamed and item not in drift]
+    lines = ["models.py and the database your migrations build differ (what `flask db check` reports):"]
+    lines += [f"  - {models_drift(item)}" for item in drift]
+    if other:
+        lines += ["compared with models.py, the database", schema_items(other, "models.py")]
+    for item in renamed:
+        lines.append(models_rename(item))
+    if other:
+        lines.append("Run `flask db migrate -m \"...\"` for a change you made in models.py, check the script, "
+                     "then `flask db upgrade`.")
+    elif drift and not renamed:
+        lines.append("No data is at stake: put models.py back as your migrations have it, or run\n"
+                     "`flask db migrate -m \"...\"` (it writes the op.alter_column() for it), read the script, "
+                     "then `flask db upgrade`.")
+    return "\n".join(lines)
+
+
+def models_drift(item):
+    """A column that models.py and the migrations both have, differing only in nullability or type."""
+    column = code(item["table"] + "." + item["column"])
+    if item["kind"] == "nullable":
+        said, built = ("nullable", "NOT NULL") if item["expected"] else ("NOT NULL", "nullable")
+        return f"{column} is {said} in models.py but {built} in your migrations (only that differs)"
+    return f"{column} is {item['expected']} in models.py but {item['found']} in your migrations (only the type differs)"
+
+
+def models_rename(item):
+    """What to do when models.py and the migrations name one table or column differently."""
+    if item["kind"] == "renamed_table":
+        what, models_name, built = "table", item["expected"], item["found"]
+        keep_migrations = f"in models.py, set __tablename__ = \"{built}\""
+        forward = rename_table_advice(built, models_name, lead="")[1:]
+    else:
+        what, models_name, built = "column", item["expected"], item["found"]
+        keep_migrations = f"in models.py, rename {code(models_name)} to {code(built)} (nothing else changes)"
+        forward = rename_column_advice(item["table"], built, models_name, item["type"], item["nullable"], lead="")[1:]
+        models_name, built = item["table"] + "." + models_name, item["table"] + "." + built
+    return (f"models.py calls the {what} {code(models_name)}; your migrations call it {code(built)}: "
+            "one of them misses a rename.\n"
+            "Do not run `flask db migrate` for this: autogenerate cannot see a rename, so its script would drop\n"
+            f"{code(built)} with its data and create {code(models_name)} empty. Settle it one of two ways:\n"
+            f"  - your migrations are right: {keep_migrations};\n"
+            f"  - models.py is right: `flask db revision -m \"rename\"`, and write in the new script\n{forward}")
 
 
 # -- the checks a step asks for --------------------------------------------------------------
@@ -386,6 +499,14 @@ def offline_failed(offline):
 
 def offline_ok(dialect):
     return f"the whole chain renders as {dialect} SQL (`flask db upgrade --sql`)"
+
+
+MERGE_COMMANDS = ("Join them with a merge revision: `flask db merge heads -m \"merge\"`, then "
+                  "`flask db upgrade`\n(step 10, lessons/10-branches-and-merges/README.md).")
+
+
+def merge_heads(files):
+    return f"{', '.join(files)} are two heads, not joined yet. " + MERGE_COMMANDS
 
 
 def no_merge(files):
@@ -484,6 +605,80 @@ def learner_database(found):
             + schema_items(found["items"], "that revision") + "\n"
             "A migration failed halfway, or one was changed after it ran. Put your backup back (step 09),\n"
             "or `pipenv run lesson start N` for a fresh database at the start of step N."]
+
+
+# -- the learner's own database, as `lesson` saw it -------------------------------------------------
+
+def evidence_not_here(step):
+    return (f"not seen by this grade: only `pipenv run lesson check {step.number}`, on the learner's machine, "
+            "looks at their own database")
+
+
+def evidence_given(step):
+    return f"done for you: `pipenv run lesson start` began a later step than {step.label}"
+
+
+def revision_names(versions):
+    return ", ".join(versions) if versions else "base (no revision)"
+
+
+def went_down(below, file, stopped):
+    text = (f"lesson saw your database at {revision_names(below)}, one revision below {file}, "
+            "with every row seed.py put in")
+    if stopped:
+        text += "\nStopping here is fine for this step; `flask db upgrade` takes you to head again"
+    return text
+
+
+def went_down_losing(below, missing):
+    return (f"lesson saw your database at {revision_names(below)}, but without these rows of seed.py: "
+            f"{', '.join(missing)}.\n"
+            "A downgrade() that drops instead of renaming loses them. Fix it, `flask db upgrade`, `python seed.py`,\n"
+            "then go down again.")
+
+
+def not_seen_down(below, step):
+    return (f"Not seen yet: lesson looks at your own database. Run `flask db downgrade`, then, while your\n"
+            f"database is at {revision_names(below)}, `pipenv run lesson check {step.number}`.")
+
+
+def not_seen_emptied(step):
+    return ("Not seen yet: back up instance/app.db, `flask db downgrade base`, then "
+            f"`pipenv run lesson check {step.number}`\nwhile your database is empty "
+            f"(lessons/{step.folder.name}/README.md, \"Back up, and try the backup\").")
+
+
+def not_seen_restored(step):
+    return ("lesson saw your database emptied by `flask db downgrade base`; put your backup back\n"
+            f"(cp instance/app-before-upgrade.db instance/app.db), then `pipenv run lesson check {step.number}` again.")
+
+
+def backup_worked():
+    return "lesson saw your database emptied, then back at head with every row: your backup works"
+
+
+def postgresql_seen():
+    return "lesson saw your PostgreSQL at head with every row seed.py put in"
+
+
+def not_seen_on_postgresql(step, seen_behind):
+    text = ("lesson saw your PostgreSQL, but not at head with every row seed.py put in. " if seen_behind else
+            "Not seen yet: lesson looks at the database DATABASE_URL names. ")
+    return text + ("With your PostgreSQL running and DATABASE_URL exported,\n"
+                   f"`flask db upgrade`, `python seed.py`, then `pipenv run lesson check {step.number}`.")
+
+
+def database_behind(file, versions):
+    return (f"Your migrations reach this step's schema ({file}), but your own database is at "
+            f"{revision_names(versions)}:\nit has not run them yet. Run `flask db upgrade`.")
+
+
+def rows_gone(missing, droppers):
+    text = f"Your database has lost rows that seed.py put in: {', '.join(missing)}."
+    if droppers:
+        text += f"\n{', '.join(droppers)} loses rows of those tables (see the checks above): fix that first."
+    return text + ("\nTo get them back: `pipenv run lesson restore` (a backup), or `python seed.py` "
+                   "(it puts in the sample rows that are missing).")
 
 
 def not_checked(reason):

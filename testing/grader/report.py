@@ -32,6 +32,7 @@ class Report:
     steps: list
     notes: list = field(default_factory=list)  # what the learner should know beyond the checks
     isolation: str = ""  # who the learner's code ran as, for instructors
+    blocked: bool = False  # the app or the chain stopped every check after it (not part of the JSON)
 
     @property
     def passed(self):

@@ -58,16 +58,19 @@ def name_differences(reflected, metadata):
     items = []
     for name in sorted(metadata.tables.keys() | reflected.tables.keys()):
         if name not in reflected.tables:
-            items.append({"kind": "missing_table", "table": name})
+            items.append({"kind": "missing_table", "table": name, "shape": _table_shape(metadata.tables[name])})
         elif name not in metadata.tables:
-            items.append({"kind": "extra_table", "table": name})
+            items.append({"kind": "extra_table", "table": name, "shape": _table_shape(reflected.tables[name])})
         else:
-            expected, found = metadata.tables[name].c.keys(), reflected.tables[name].c.keys()
-            items += [{"kind": "missing_column", "table": name, "column": column}
-                      for column in expected if column not in found]
-            items += [{"kind": "extra_column", "table": name, "column": column}
-                      for column in found if column not in expected]
+            expected, found = metadata.tables[name].c, reflected.tables[name].c
+            items += [_column_item("missing", name, column) for column in expected if column.name not in found]
+            items += [_column_item("extra", name, column) for column in found if column.name not in expected]
     return items
+
+
+def _column_item(state, table, column):
+    return {"kind": f"{state}_column", "table": table, "column": column.name, "type": type_code(column.type),
+            "nullable": column.nullable}
 
 
 def differences(connection, metadata):
@@ -82,6 +85,19 @@ def differences(connection, metadata):
                 items.append(item)
     items.extend(_primary_key_differences(connection, metadata))
     return items
+
+
+def type_code(type_):
+    """A type as a migration writes it, e.g. sa.String(length=120), whatever the dialect reflected."""
+    try:
+        return f"sa.{type_.as_generic()!r}"
+    except NotImplementedError:  # a dialect-only type has no generic form
+        return f"sa.{type(type_).__name__}()"
+
+
+def _table_shape(table):
+    """The columns of a table, for telling a renamed table from a different one."""
+    return {column.name: type_code(column.type) for column in table.columns}
 
 
 RENAMED_KINDS = ("missing_table", "extra_table", "missing_column", "extra_column")
@@ -106,19 +122,19 @@ def with_renames(items, renames):
 def _describe(change, metadata):
     kind = change[0]
     if kind == "add_table":
-        return {"kind": "missing_table", "table": change[1].name}
+        return {"kind": "missing_table", "table": change[1].name, "shape": _table_shape(change[1])}
     if kind == "remove_table":
-        return {"kind": "extra_table", "table": change[1].name}
+        return {"kind": "extra_table", "table": change[1].name, "shape": _table_shape(change[1])}
     if kind in ("add_column", "remove_column"):
         _, _, table, column = change
-        state = "missing" if kind == "add_column" else "extra"
-        return {"kind": f"{state}_column", "table": table, "column": column.name}
+        return _column_item("missing" if kind == "add_column" else "extra", table, column)
     if kind == "modify_nullable":
         _, _, table, column, _, found, expected = change
         # A primary key column is NOT NULL whatever the model says; SQLite may reflect it either way.
         if metadata.tables[table].c[column].primary_key:
             return None
-        return {"kind": "nullable", "table": table, "column": column, "expected": expected}
+        return {"kind": "nullable", "table": table, "column": column, "expected": expected,
+                "type": type_code(metadata.tables[table].c[column].type)}
     if kind == "modify_default":
         _, _, table, column, _, found, expected = change
         return {"kind": "server_default", "table": table, "column": column,

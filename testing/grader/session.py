@@ -16,6 +16,7 @@ from .containment import choose_isolation
 from .databases import scratch_database
 from .facts import Facts
 from .fingerprint import course_and_packages
+from .paths import in_learner_terms
 from .protocol import Command, Op, Stopped
 from .sandbox import sandbox
 from .supervisor import LearnerProcess
@@ -26,12 +27,13 @@ TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limit
 
 
 def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRADE, learner_database=None,
-        progress=None):
+        progress=None, stand_in=None):
     """Walk the chain in `server_dir` and return what was found. `states`: {step: MetaData} of the
     lessons to compare with; `probe_steps`: steps whose migration is made to fail on purpose.
     `mode` FAULTS: instead of grading, make every revision fail after each of its writes; CHANGES:
     only climb, saying what each revision changed. `learner_database`: the learner's own SQLite
-    file, compared (as a copy) with what the chain builds at its alembic_version."""
+    file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:
+    (relative path, text) of a file the grader adds to the copy (standin.py)."""
     facts = Facts()
     isolation = choose_isolation(database)
     facts.add("isolation", isolation.why)
@@ -40,6 +42,8 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
     watched = None if isolation.separate else course_and_packages()
     with sandbox(server_dir) as box:
         facts.add("not_copied", box.notes)
+        if stand_in:
+            (box.copy / stand_in[0]).write_text(stand_in[1], encoding="utf-8")
         if learner_database:  # a copy: the learner's file is only ever read, here
             learner_database = shutil.copyfile(learner_database, box.workdir / "learner.db")
         with scratch_database(database, box.workdir, progress) as url:
@@ -50,6 +54,7 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
                     _session(learner, facts, box, url, states or {}, probe_steps, mode, learner_database)
                 except Stopped as stopped:
                     facts.stopped = stopped.as_fact()
+        in_learner_terms(facts, {box.copy: Path(server_dir), box.workdir: None})
     if watched:
         changed = course_and_packages(watched.roots).changed_since(watched)
         if changed:

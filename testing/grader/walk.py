@@ -88,7 +88,7 @@ class ChainWalk:
         for index, revision in enumerate(self.revisions):
             error, written = self._migrate("upgrade", revision, revision["id"], count_writes=True)
             if error:
-                self.facts.add("upgrade_failed", {"index": index, **error})
+                self.facts.add("upgrade_failed", {"index": index, **error, "left": self._left_by_failure(index)})
                 return
             with self.engine.connect() as connection:
                 after = lineage.snapshot(connection)
@@ -122,6 +122,16 @@ class ChainWalk:
                 "unnamed": unnamed, "changes": changes,
             })
             before = seeded
+
+    def _left_by_failure(self, index):
+        """What a failed upgrade of revision `index` left changed (SQLite commits each DDL at once).
+        The database is put back as the climb had it, so that the downgrades after are judged on
+        their own, not on the leftovers of the migration that failed."""
+        with self.engine.connect() as connection:
+            left = schema.differences(connection, self._schema_below(index))
+        if left:
+            self._rebuild(index)
+        return left
 
     def _changes(self, index, renames):
         """What revision `index`, just climbed, changed in the schema, renames told as renames."""

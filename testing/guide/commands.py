@@ -12,7 +12,7 @@ from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
 from ..grader import ReportCache, grade
 from ..grader.report import render_step
 from ..problems import UsageError
-from . import backups, branches, hints, progress, solution, workspace
+from . import backups, branches, evidence, hints, progress, solution, workspace
 
 STATE_COLOURS = {progress.PASSED: GREEN, progress.FAILING: RED, progress.NOT_STARTED: DIM,
                  progress.NOT_CHECKED: YELLOW}
@@ -55,10 +55,14 @@ KEPT_RESULTS = ReportCache(course.REPO_ROOT / ".lesson" / "cache")
 
 
 def current_map():
-    """Grade every step once, on a scratch copy, and read the result as a course map."""
+    """Grade every step once, on a scratch copy, and read the result as a course map. What the
+    learner's own database looks like now is evidence for some steps, and is kept."""
+    seen = evidence.for_grading(server_dir())
     with Status() as status:
-        report = grade(server_dir(), progress=status, cache=KEPT_RESULTS)
-    return progress.course_map(report)
+        report = grade(server_dir(), progress=status, cache=KEPT_RESULTS, evidence=seen)
+    course_map = progress.course_map(report)
+    evidence.keep(server_dir(), seen["now"])
+    return course_map
 
 
 @lesson.command()
@@ -155,7 +159,7 @@ def hint(step):
 @click.option("--interval", type=click.FloatRange(min=0.01), default=0.1, show_default=True,
               help="Seconds without a new write before the check runs (an editor may save in several writes).")
 def watch_command(interval):
-    """Check the step you are on again each time you save models.py or a migration."""
+    """Check the step you are on again each time you save a file of yours or your database changes."""
     try:
         from . import watch  # watchfiles: only this command needs it
     except ModuleNotFoundError as missing:  # a virtualenv made before the course needed it
@@ -175,7 +179,7 @@ def watch_command(interval):
             click.echo(next_steps(course_map))
         else:
             click.echo(check_text(state, colour))
-        click.echo(paint("-- watching models.py, app.py and migrations/versions/ (Ctrl-C stops) --", DIM, colour))
+        click.echo(paint("-- watching models.py, app.py, migrations/versions/ and instance/app.db (Ctrl-C stops) --", DIM, colour))
 
     try:
         watch.watch(server_dir(), recheck, interval)

@@ -11,7 +11,6 @@ from .. import course
 from ..grader import judge
 
 CHAIN_WIDE = (judge.APP, judge.CHAIN, judge.FRESH_UPGRADE, judge.MODELS)
-BLOCKING = (judge.APP, judge.CHAIN)  # when these fail, no later step could be checked
 PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
 
 
@@ -94,7 +93,7 @@ def course_map(report):
         # Nothing done on it yet: the chain's trouble comes from the newest work, an earlier step's.
         current = next((result for result in reversed(report.steps[:report.steps.index(current)])
                         if result.started), current)
-    blocked = report.steps[0].started and any(not c.passed for c in chain if c.name in BLOCKING)
+    blocked = report.steps[0].started and report.blocked
     states = []
     for result in report.steps:
         checks = chain + own[result.step] if result is current else own[result.step]

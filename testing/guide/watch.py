@@ -1,4 +1,5 @@
-"""Run a check again the moment the learner saves models.py, app.py or a migration file.
+"""Run a check again the moment the learner saves models.py, app.py or a migration file, or their
+database changes (a downgrade or an upgrade is work some steps wait for: evidence.py).
 
 watchfiles hears of each write from the system (inotify on Linux) instead of looking at file times
 over and over, and it sees folders made while watching: `flask db init` adds migrations/ later.
@@ -10,6 +11,7 @@ import watchfiles
 from ..problems import UsageError
 from .schema_files import is_schema_path
 
+DATABASE = Path("instance") / "app.db"
 LONGEST_BURST_MS = 2000  # check even if the writes never pause for this long
 # watchfiles returns this often when nothing changes; its first return is the moment to run the first
 # check, when it already listens (a save during that check is not missed).
@@ -24,7 +26,10 @@ def watch(server_dir, on_change, settle=0.1):
     server_dir = Path(server_dir).resolve()
     if not server_dir.is_dir():
         raise UsageError(f"no such server folder: {server_dir}")
-    saves = watchfiles.watch(server_dir, watch_filter=lambda _change, path: is_schema_path(server_dir, path),
+    def followed(_change, path):
+        return is_schema_path(server_dir, path) or Path(path) in (server_dir / DATABASE, server_dir / DATABASE.parent)
+
+    saves = watchfiles.watch(server_dir, watch_filter=followed,
                              step=round(settle * 1000), debounce=max(LONGEST_BURST_MS, round(settle * 2000)),
                              rust_timeout=QUIET_RETURN_MS, yield_on_timeout=True)
     checked_once = False

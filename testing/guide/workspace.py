@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import course
 from ..build import build_state
 from ..problems import UsageError
-from . import backups
+from . import backups, evidence
 
 PREPARE_TIME_LIMIT = 120  # seconds for `flask db upgrade` or seeding a new folder
 NEW_SUFFIX = ".lesson-new"
@@ -37,11 +37,15 @@ class Replaced:
 def start(number, server_dir, say=lambda text: None, force=False):
     """Put `server_dir` at the beginning of step `number`; return what was replaced."""
     course.step(number)
-    return _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new, say), force)
+    replaced = _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new, say), force)
+    evidence.give(server_dir, [step.number for step in course.steps_up_to(number - 1)])
+    return replaced
 
 
 def reset(server_dir, force=False):
-    return _replace(server_dir, "lesson reset", lambda new: build_state(0, new), force)
+    replaced = _replace(server_dir, "lesson reset", lambda new: build_state(0, new), force)
+    evidence.give(server_dir, [])
+    return replaced
 
 
 def restore(backup, server_dir, force=False):

@@ -343,13 +343,14 @@ def downgrade():
 WRONG_SUBMISSIONS = [
     WrongSubmission("table rename as create + drop", 3,
                     lambda s: with_functions(s, 3, TABLE_RENAME_AS_CREATE_DROP), 3, judge.ROWS,
-                    "drops table `department` and creates `departments` empty: 3 rows lost"),
+                    "drops table `department` and creates `departments` empty: the 3 rows the grader put in as samples are lost"),
     WrongSubmission("column rename as batch add + drop", 4,
                     lambda s: with_functions(s, 4, COLUMN_RENAME_AS_BATCH_ADD_DROP), 4, judge.ROWS,
                     "drops column `departments.address` and adds `location` empty"),
     WrongSubmission("column rename as plain add + drop", 4,
                     lambda s: with_functions(s, 4, COLUMN_RENAME_AS_PLAIN_ADD_DROP), 4, judge.ROWS,
-                    'op.alter_column("departments", "address", new_column_name="location")'),
+                    'op.alter_column("departments", "address", new_column_name="location", '
+                    'existing_type=sa.String(length=120), existing_nullable=True)'),
     WrongSubmission("downgrade is pass", 3,
                     lambda s: with_functions(s, 3, RENAME_WITH_EMPTY_DOWNGRADE), 3, judge.ROUND_TRIP,
                     "does not give back the schema from before its upgrade()"),

@@ -6,15 +6,12 @@ failed grade, in the learner's words, within its time limit, with nothing left r
 course's files unchanged (or the change named in the grade).
 """
 import os
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 import uuid
 from pathlib import Path
-
-import pytest
 
 from testing import course
 from testing.build import build_state
@@ -25,13 +22,11 @@ from .clones import course_command, fingerprint, scratch_clone
 TIME_LIMIT = 3
 WALL_LIMIT = 60  # a whole grade with its time limits, on a loaded 2-core machine
 
-
 def steps_one_and_two_with(tmp_path, code, where="app.py"):
     server = build_state(2, tmp_path / "server")
     path = server / where
     path.write_text(path.read_text() + "\n" + textwrap.dedent(code))
     return server
-
 
 def graded(server, step=5):
     started = time.monotonic()
@@ -41,10 +36,8 @@ def graded(server, step=5):
     assert "Traceback" not in text
     return report, text
 
-
 def first_failure(report):
     return next(check for result in report.steps for check in result.checks if not check.passed)
-
 
 def processes_with(marker):
     """Process ids whose command line holds `marker`."""
@@ -58,11 +51,9 @@ def processes_with(marker):
                 pass
     return found
 
-
 def test_the_wrong_submission_fails_when_nothing_is_attacked(tmp_path):
     report, _ = graded(build_state(2, tmp_path / "server"))
     assert not report.passed and report.steps[1].passed and not report.steps[2].passed
-
 
 def test_replies_forged_on_the_grader_channel_are_not_facts(tmp_path):
     # The channel's file descriptors are in the worker's argv: answer "ok" to everything, then leave.
@@ -77,12 +68,10 @@ def test_replies_forged_on_the_grader_channel_are_not_facts(tmp_path):
     assert not report.passed
     assert "wrote to the grader's own channel (more than one reply)" in first_failure(report).message
 
-
 def test_garbage_on_the_channel_stops_the_grade_with_a_message(tmp_path):
     server = steps_one_and_two_with(tmp_path, 'import sys\nos.write(int(sys.argv[2]), b"not json at all\\n")\n')
     report, _ = graded(server)
     assert "(a line that is not JSON)" in first_failure(report).message
-
 
 def test_a_flood_without_newlines_is_cut_short(tmp_path):
     server = steps_one_and_two_with(tmp_path, 'import sys\nos.write(int(sys.argv[2]), b"x" * 200_000_000)\n')
@@ -90,7 +79,6 @@ def test_a_flood_without_newlines_is_cut_short(tmp_path):
     report, _ = graded(server)
     assert "(a reply too long)" in first_failure(report).message
     assert time.monotonic() - started < 20
-
 
 def test_a_worker_monkeypatched_to_answer_ok_without_migrating_fails(tmp_path):
     server = steps_one_and_two_with(tmp_path, """
@@ -108,7 +96,6 @@ def test_a_worker_monkeypatched_to_answer_ok_without_migrating_fails(tmp_path):
     assert not report.passed
     assert "alembic_version says" in render_text(report)
 
-
 def test_monkeypatching_the_judge_from_app_py_changes_nothing(tmp_path):
     server = steps_one_and_two_with(tmp_path, """
         from testing.grader import judge, report
@@ -117,7 +104,6 @@ def test_monkeypatching_the_judge_from_app_py_changes_nothing(tmp_path):
     """)
     report, _ = graded(server)
     assert not report.passed
-
 
 def test_reference_migrations_copied_in_while_graded_are_caught(tmp_path):
     server = steps_one_and_two_with(tmp_path, """
@@ -129,7 +115,6 @@ def test_reference_migrations_copied_in_while_graded_are_caught(tmp_path):
     message = first_failure(report).message
     assert "your code changed `migrations/versions/d3e5f7a9b003_rename_department_to_departments.py`" in message
 
-
 def test_a_link_into_the_course_is_refused_with_a_note(tmp_path):
     server = build_state(2, tmp_path / "server")
     reference = course.step(3).migration_files[0]
@@ -138,7 +123,6 @@ def test_a_link_into_the_course_is_refused_with_a_note(tmp_path):
     assert not report.steps[2].passed
     assert f"migrations/versions/{reference.name} is a link to {reference}, not to a file inside your server" \
         in report.notes[0]
-
 
 def test_special_files_and_deep_folders_are_left_out_with_a_note(tmp_path):
     server = build_state(2, tmp_path / "server")
@@ -151,7 +135,6 @@ def test_special_files_and_deep_folders_are_left_out_with_a_note(tmp_path):
     assert report.passed
     assert "pipe is not a plain file (a pipe, socket or device): not graded." in report.notes
     assert any("nested more than" in note for note in report.notes)
-
 
 def test_children_that_hide_do_not_outlive_the_grade(tmp_path):
     marker = f"{uuid.uuid4().int % 10_000}.{os.getpid()}"
@@ -168,7 +151,6 @@ def test_children_that_hide_do_not_outlive_the_grade(tmp_path):
         time.sleep(0.1)
     assert processes_with(f"sleep\0{marker}") == []
 
-
 def test_a_child_writing_into_the_scratch_folder_leaves_nothing_behind(tmp_path):
     marker = f"scratch_{uuid.uuid4().hex[:12]}"
     server = steps_one_and_two_with(tmp_path, f"""
@@ -179,7 +161,6 @@ def test_a_child_writing_into_the_scratch_folder_leaves_nothing_behind(tmp_path)
     assert not report.passed
     time.sleep(0.5)
     assert list(Path(tempfile.gettempdir()).glob(f"grade-*/server/{marker}_*")) == []
-
 
 def test_a_time_limit_nothing_resets(tmp_path):
     # Bytes now and then on the channel, never a whole reply: the command's own time limit holds.
@@ -194,7 +175,6 @@ def test_a_time_limit_nothing_resets(tmp_path):
     assert f"did not finish within {TIME_LIMIT}" in first_failure(report).message
     assert time.monotonic() - started < TIME_LIMIT + 10
 
-
 def test_memory_and_file_size_are_limited(tmp_path):
     server = steps_one_and_two_with(tmp_path, 'hoard = bytearray(16 << 30)\n')
     report, _ = graded(server)
@@ -208,7 +188,6 @@ def test_memory_and_file_size_are_limited(tmp_path):
     report, _ = graded(server)
     assert "File too large" in first_failure(report).message
 
-
 def test_the_course_secrets_are_not_in_the_learners_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_POSTGRES_URL", "postgresql://secret@nowhere/x")
     monkeypatch.setenv("CI_JOB_TOKEN", "secret")
@@ -219,7 +198,6 @@ def test_the_course_secrets_are_not_in_the_learners_environment(tmp_path, monkey
     """)
     report, _ = graded(server, step=2)
     assert report.passed, render_text(report)
-
 
 def test_course_files_changed_while_graded_are_named(tmp_path):
     """Graded as the same user, the change is found and fails the grade; as another user, it is refused."""
@@ -238,7 +216,6 @@ def test_course_files_changed_while_graded_are_named(tmp_path):
     if fingerprint(clone / "lessons") != before:
         assert "your code changed files outside its scratch copy" in done.stdout
         assert str(target) in done.stdout
-
 
 def test_a_pth_file_planted_in_the_virtualenv_is_named(tmp_path):
     """A .pth file runs in every later Python: planting one (here a harmless one) fails the grade."""

@@ -130,7 +130,9 @@ def test_models_one_behind_is_not_accepted_before_the_downgrade_step(tmp_path):
     (server / "models.py").write_text(course.step(3).models_path.read_text())
     check = failing(grade(server, up_to_step=4), 1, judge.MODELS)
     assert not check.passed
-    assert "has column `departments.location`, which models.py does not" in check.message
+    assert ("models.py calls the column `departments.address`; your migrations call it `departments.location`"
+            in check.message)
+    assert "Run `flask db migrate" not in check.message  # it would drop `location` with its values
 
 
 def test_models_one_behind_is_not_accepted_before_the_downgrade_step_is_reached(tmp_path):
@@ -139,7 +141,7 @@ def test_models_one_behind_is_not_accepted_before_the_downgrade_step_is_reached(
     (server / "models.py").write_text(course.step(2).models_path.read_text())
     check = failing(grade(server), 1, judge.MODELS)
     assert not check.passed
-    assert "has table `departments`, which models.py does not" in check.message
+    assert "models.py calls the table `department`; your migrations call it `departments`" in check.message
 
 
 def test_several_steps_in_one_migration_are_fine(tmp_path):

@@ -1,0 +1,35 @@
+"""Errors raised in the grader's scratch copy name its folder (/tmp/grade-…/server/models.py):
+say the learner's own paths instead, which are the ones they can open."""
+import os
+
+SCRATCH = "the grader's scratch folder"
+
+
+def in_learner_terms(facts, folders):
+    """`facts` with each folder of `folders` ({scratch folder: learner's folder, or None}) replaced in
+    every text: a file inside the copy by its path relative to the learner's folder."""
+    replacements = []
+    for scratch, learner in folders.items():
+        for spelling in {str(scratch), os.path.realpath(scratch)}:
+            if learner is None:
+                replacements.append((spelling, SCRATCH))
+            else:
+                replacements += [(spelling + os.sep, ""), (spelling, str(learner))]
+    # Longer paths first: the copy lies inside the scratch folder.
+    replacements.sort(key=lambda pair: len(pair[0]), reverse=True)
+
+    def clean(value):
+        if isinstance(value, str):
+            for old, new in replacements:
+                value = value.replace(old, new)
+            return value
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        return value
+
+    facts.values = clean(facts.values)
+    facts.climbed, facts.round_trips, facts.faults = clean(facts.climbed), clean(facts.round_trips), clean(facts.faults)
+    facts.stopped = clean(facts.stopped)
+    return facts
