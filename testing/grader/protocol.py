@@ -150,7 +150,7 @@ def _app(data):
 
 
 def _models(data):
-    """Schema items as schema.differences makes them: flat dicts of plain values."""
+    """Schema items as schema.differences makes them: JSON objects, each with its kind."""
     if data is None:
         return None
     items = []
@@ -158,9 +158,6 @@ def _models(data):
         item = _typed(item, dict)
         if not isinstance(item.get("kind"), str):
             raise ProtocolError("a schema item without a kind")
-        for value in item.values():
-            if not isinstance(value, (str, int, bool, type(None), list)):
-                raise ProtocolError("a schema item with a value that is not plain")
         items.append(item)
     return tuple(items)
 

@@ -60,7 +60,7 @@ def test_replies_forged_on_the_grader_channel_are_not_facts(tmp_path):
     server = steps_one_and_two_with(tmp_path, """
         import json, sys
         reply = {"ok": True, "app": {"problem": None, "backend": "sqlite", "database": "/tmp/none.db",
-                                     "url": "sqlite:////tmp/none.db", "revisions": []}}
+                                     "url": "sqlite:////tmp/none.db", "migrations": None}}
         os.write(int(sys.argv[2]), (json.dumps(reply) + "\\n").encode() * 50)
         os._exit(0)
     """)
