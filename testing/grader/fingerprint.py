@@ -105,6 +105,9 @@ def _package_folders():
     return sorted(folders)
 
 
+DOCUMENTS = (".md", ".png", ".csv")  # read by people, not run: an edit to them is not a risk
+
+
 def _stat_tree(root, entries, skip=()):
     if Path(root).is_file():
         entries[str(root)] = _identity_of(root)
@@ -112,7 +115,7 @@ def _stat_tree(root, entries, skip=()):
     stack = [str(root)]
     while stack:
         for entry in _listing(stack.pop()):
-            if entry.name in skip:
+            if entry.name in skip or entry.name.endswith(DOCUMENTS):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
