@@ -10,6 +10,7 @@ can give points per check.
 import dataclasses
 from dataclasses import dataclass, field
 
+from .. import course
 from . import messages
 from .report import Report, StepResult
 
@@ -84,9 +85,12 @@ def verdict(facts, steps):
     progress = _progress(facts, steps, revisions)
     first.add(*_models_check(facts, steps, revisions, progress))
     trailing = _trailing(facts, progress)
-    # Revisions after the last state reached belong to the step being worked on (else the last one):
-    # their rows are followed too, whatever step they are for.
-    holder = progress.unfinished if progress.unfinished in [step.number for step in steps] else steps[-1].number
+    # Revisions after the last state reached belong to the step being worked on (else the course's last
+    # one): their rows are followed too. Graded only up to an earlier step (one step's points in
+    # Classroom), they are later steps' work, judged when those are.
+    numbers = [step.number for step in steps]
+    last_step = course.steps()[-1].number
+    holder = progress.unfinished if progress.unfinished in numbers else (last_step if last_step in numbers else None)
     for step, result in zip(steps, report.steps):
         result.started = progress.started(step.number)
         result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
