@@ -11,8 +11,9 @@ import shutil
 from pathlib import Path
 
 from .. import course
+from . import messages
 from .databases import DATABASES, scratch_database
-from .judge import databases_to_try, probed_steps, verdict, without_other_databases
+from .judge import databases_to_try, probed_steps, reached_index, verdict, without_other_databases
 from ..problems import UsageError
 from .report import Report, render_text
 from .sandbox import sandbox
@@ -36,17 +37,45 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     if database not in DATABASES:
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
     facts = _walk(server_dir, steps, database, time_limit, learner_database=_learner_database(server_dir, database))
-    # A step may ask for the whole chain on other databases too: graded there without that request.
+    notes = []
+    # Part 3's migrations run on PostgreSQL only: a chain that goes on into it is graded there.
+    if database != "postgresql" and _part3_files(facts, steps):
+        notes.append(messages.part3_on_postgresql(database))
+        database = "postgresql"
+        facts = _walk(server_dir, steps, database, time_limit)
+    # A step may ask for the whole chain on other databases too: graded there without that request,
+    # and without Part 3 (its revisions left out).
     wanted = databases_to_try(facts, steps)
     if wanted:
-        plain = [without_other_databases(step) for step in steps]
-        facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, database)
+        plain = [without_other_databases(step) for step in steps if step.database is None]
+        cut = _part3_files(facts, steps)
+        facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, database, cut)
                                 for other in wanted})
-    return verdict(facts, steps)
+    report = verdict(facts, steps)
+    report.notes[:0] = notes
+    return report
 
 
-def _walk(server_dir, steps, database, time_limit, learner_database=None):
+def _part3_files(facts, steps):
+    """The learner's migration files after the last state before Part 3, when Part 3 is graded: [] if none."""
+    part3 = [step for step in steps if step.database == "postgresql"]
+    if not part3:
+        return []
+    before = max(step.number for step in steps if step.number < part3[0].number)
+    last = reached_index(facts, steps, before)
+    if last is None:
+        return []
+    return [revision["file"] for revision in facts.get("chain")["revisions"][last + 1:]]
+
+
+def _walk(server_dir, steps, database, time_limit, learner_database=None, cut=()):
+    """The worker's facts; `cut`: migration files left out of the copy, whose models.py is then the
+    last graded step's state (the chain is graded up to there)."""
     with sandbox(server_dir) as (workdir, copy):
+        for file in cut:
+            (copy / file).unlink()
+        if cut:
+            shutil.copyfile(steps[-1].models_path, copy / "models.py")
         if learner_database:  # a copy: the learner's file is only ever read, here
             learner_database = shutil.copyfile(learner_database, workdir / "learner.db")
         with scratch_database(database, workdir) as url:
@@ -61,11 +90,11 @@ def _learner_database(server_dir, database):
     return path if database == "sqlite" and not os.environ.get("DATABASE_URL") and path.is_file() else None
 
 
-def _grade_elsewhere(server_dir, steps, database, time_limit, facts, graded_database):
+def _grade_elsewhere(server_dir, steps, database, time_limit, facts, graded_database, cut=()):
     """The report of `steps` on `database` as a dict, or {"unavailable": why} without a server."""
-    if database == graded_database:
+    if database == graded_database and not cut:
         return verdict(facts, steps).to_dict()
     try:
-        return verdict(_walk(server_dir, steps, database, time_limit), steps).to_dict()
+        return verdict(_walk(server_dir, steps, database, time_limit, cut=cut), steps).to_dict()
     except UsageError as problem:
         return {"unavailable": str(problem)}

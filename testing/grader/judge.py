@@ -32,6 +32,7 @@ ROLLED_BACK = "a failed migration changes nothing"
 ON_POSTGRESQL = "chain runs on PostgreSQL"
 ON_MYSQL = "chain runs on MySQL/MariaDB"
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
+LIVE = "the running app keeps working"
 
 NOT_REACHED = messages.not_checked("the step's schema is not reached.")
 
@@ -390,6 +391,13 @@ def databases_to_try(facts, steps):
             for name in step.checks if name in OTHER_DATABASES]
 
 
+def reached_index(facts, steps, number):
+    """The index of the revision where step `number`'s state is reached, or None."""
+    if blocker(facts):
+        return None
+    return _progress(facts, steps, facts.get("chain")["revisions"]).reached_at.get(number)
+
+
 def without_other_databases(step):
     """The step without its requests to run on other databases (so grading there does not recurse)."""
     return dataclasses.replace(step, checks=tuple(name for name in step.checks if name not in OTHER_DATABASES))
@@ -398,6 +406,21 @@ def without_other_databases(step):
 def probed_steps(steps):
     """The steps whose migration the worker must make fail on purpose."""
     return [step.number for step in steps if ROLLED_BACK in step.checks]
+
+
+def _live_check(facts, revisions, step, progress):
+    """Part 3: the previous step's app, running during and after the step's migrations (traffic.py)."""
+    runs = [run for run in facts.traffic if run["step"] == step.number]
+    if not runs:
+        if _database(facts) != "postgresql":
+            return False, messages.not_checked(messages.postgresql_only())
+        return False, NOT_REACHED
+    findings = [messages.traffic_trouble(run, revisions[run["index"]]["file"]) for run in runs
+                if run["errors"] or any(wait["seconds"] > run["bound"] for wait in run["waits"])]
+    advice = messages.squawk_advice([(revisions[run["index"]]["file"], run["squawk"]) for run in runs])
+    if findings:
+        return False, "\n".join(findings + advice)
+    return True, "\n".join([messages.traffic_ok(runs, [revisions[run["index"]]["file"] for run in runs]), *advice])
 
 
 STEP_CHECKS = {
@@ -411,4 +434,5 @@ STEP_CHECKS = {
     ROLLED_BACK: _rolled_back_check,
     ON_POSTGRESQL: _elsewhere_check(ON_POSTGRESQL),
     ON_MYSQL: _elsewhere_check(ON_MYSQL),
+    LIVE: _live_check,
 }

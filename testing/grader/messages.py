@@ -469,3 +469,90 @@ def not_checked(reason):
 
 def fix_step_first(label):
     return f"fix the problems shown under step {label} first."
+
+
+# -- Part 3: migrations under live traffic (traffic.py) ------------------------------------
+
+def postgresql_only():
+    return "Part 3 runs on PostgreSQL: pipenv run grade --database postgresql"
+
+
+def part3_on_postgresql(database):
+    return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, so it was graded on "
+            f"PostgreSQL instead of {database}. Steps 01-12 on {database}: step 12's checks run them there.")
+
+
+def traffic_setting(run):
+    return (f"step {run['from_step']:02d}'s app kept serving requests, with {run['rows']:,} rows in employees "
+            f"and a request that writes to it and takes {run['hold']} s to commit")
+
+
+def traffic_trouble(run, file):
+    lines = [f"While {file} upgraded, {traffic_setting(run)}:"]
+    for error in run["errors"]:
+        when = "after the upgrade" if error["phase"] == "after" else "during the upgrade"
+        lines.append(f"  - {error['count']} request{'s' if error['count'] > 1 else ''} failed {when}: "
+                     f"{error['statement']}\n    {error['error']}")
+        lines.append(f"    Safer: {safer_for_error(error['error'])}")
+    for wait in run["waits"]:
+        if wait["seconds"] <= run["bound"]:
+            continue
+        held = f" ({wait['held']})" if wait["held"] else ""
+        lines.append(f"  - {wait['count']} request{'s' if wait['count'] > 1 else ''} waited up to "
+                     f"{wait['seconds']:.2f} s (at most {run['bound']} s is fine) for a lock on {wait['wanted']}, "
+                     f"behind the migration's\n    {wait['statement']}{held}")
+        lines.append(f"    Safer: {safer_for_statement(wait['statement'])}")
+    return "\n".join(lines)
+
+
+def safer_for_error(error):
+    if "does not exist" in error:
+        return ("the running app still uses what the migration took away. Expand, then contract: add the new "
+                "column beside the old one and keep both in sync; drop the old one in a later step, once no "
+                "code reads it (step 13).")
+    return "a migration must leave a schema the running app can still use (step 13)."
+
+
+# What to write instead, by the statement that made requests wait: the first pattern that matches.
+SAFER_STATEMENTS = [
+    ("RENAME", "a rename breaks the running app: add a new column, sync, backfill, then drop the old one "
+               "later (step 13)."),
+    ("CREATE INDEX", "CREATE INDEX CONCURRENTLY, inside `with op.get_context().autocommit_block():` "
+                     "(step 15)."),
+    ("FOREIGN KEY", "add the foreign key NOT VALID (postgresql_not_valid=True), then VALIDATE CONSTRAINT "
+                    "in its own transaction (step 15)."),
+    ("SET NOT NULL", "a CHECK (... IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL: no scan "
+                     "under the lock (step 14)."),
+    ("UPDATE", "a backfill in batches of a few thousand rows, each its own transaction "
+               "(a DO loop with COMMIT in an autocommit_block, step 13)."),
+]
+LOCK_TIMEOUT_ADVICE = ("SET lock_timeout (say '100ms') before a schema change, so it gives up instead of "
+                       "holding every request in the queue behind it, and try again (step 13).")
+
+
+def safer_for_statement(statement):
+    upper = statement.upper()
+    return next((advice for keyword, advice in SAFER_STATEMENTS if keyword in upper), LOCK_TIMEOUT_ADVICE)
+
+
+def traffic_ok(runs, files):
+    longest = max((wait["seconds"] for run in runs for wait in run["waits"]), default=0)
+    requests = sum(run["requests"] for run in runs)
+    p99 = max((run["p99"] or 0) for run in runs)
+    return (f"{', '.join(files)}: {requests} requests of step {runs[0]['from_step']:02d}'s app, none failed; "
+            f"the longest lock wait {longest:.2f} s, p99 {p99 * 1000:.0f} ms")
+
+
+def squawk_advice(found):
+    """squawk's findings as advice: [lines]. What the traffic saw decides pass or fail."""
+    lines = []
+    for file, result in found:
+        if "unavailable" in result:
+            lines.append(f"squawk: not run on {file}: {result['unavailable']}")
+            continue
+        rules = {}
+        for finding in result["findings"]:
+            rules.setdefault(finding["rule"], finding)
+        for rule, finding in rules.items():
+            lines.append(f"squawk ({file}): {rule}: {finding['message']}")
+    return lines

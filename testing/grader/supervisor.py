@@ -25,6 +25,7 @@ class Facts:
     climbed: list = field(default_factory=list)
     round_trips: list = field(default_factory=list)
     faults: list = field(default_factory=list)
+    traffic: list = field(default_factory=list)  # Part 3: one per revision upgraded under live traffic
     stopped: dict | None = None  # {"reason": "time_limit" | "exited", "action": ..., "file": ...}
 
     def add(self, key, value):
@@ -34,6 +35,8 @@ class Facts:
             self.round_trips.append(value)
         elif key == "fault":
             self.faults.append(value)
+        elif key == "traffic":
+            self.traffic.append(value)
         else:
             self.values[key] = value
 

@@ -15,7 +15,7 @@ Everything found is sent as facts through `events`; judge.py decides what it mea
 import sqlalchemy as sa
 from alembic import command
 
-from . import interrupt, lineage, schema
+from . import interrupt, lineage, schema, traffic
 
 
 class ChainWalk:
@@ -32,8 +32,10 @@ class ChainWalk:
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # per climbed revision: rows before/after seeding, reflected schema, seeded tables
+        self.traffic = traffic.for_walk(None, {}, None, None)  # grading turns it on (run())
 
     def run(self):
+        self.traffic = traffic.for_walk(self.engine, self.states, self.events, self.config)
         self._climb()
         if len(self.records) == len(self.revisions):
             with self.engine.connect() as connection:
@@ -78,9 +80,10 @@ class ChainWalk:
     # -- climbing -------------------------------------------------------------------------
 
     def _climb(self):
-        before = {}
+        before, reached = {}, None
         for index, revision in enumerate(self.revisions):
-            with interrupt.fail_after_writes(self.engine, None) as written:  # only counted
+            # Part 3 on PostgreSQL: the last state's app keeps running while the revision upgrades.
+            with self.traffic(index, revision, reached), interrupt.fail_after_writes(self.engine, None) as written:
                 error = self._migrate("upgrade", revision, revision["id"])
             if error:
                 self.events.fact("upgrade_failed", {"index": index, **error})
@@ -90,6 +93,7 @@ class ChainWalk:
                 reflected = schema.reflect(connection)
                 matches = {step: schema.differences_from_state(connection, reflected, metadata)
                            for step, metadata in self.states.items()}
+                reached = max((step for step, items in matches.items() if not items), default=reached)
                 # Constraint names matter only where a step's state is reached.
                 unnamed = {step: schema.unnamed_constraints(connection, metadata)
                            for step, metadata in self.states.items() if not matches[step]}
