@@ -490,19 +490,36 @@ def traffic_setting(run):
 def traffic_trouble(run, file):
     lines = [f"While {file} upgraded, {traffic_setting(run)}:"]
     for error in run["errors"]:
-        when = "after the upgrade" if error["phase"] == "after" else "during the upgrade"
-        lines.append(f"  - {error['count']} request{'s' if error['count'] > 1 else ''} failed {when}: "
-                     f"{error['statement']}\n    {error['error']}")
+        counts = [f"{error[phase]} {when}" for phase, when in (("during", "during the upgrade"),
+                                                               ("after", "after it")) if error[phase]]
+        lines.append(f"  - requests failed ({', '.join(counts)}): {error['statement']}\n"
+                     f"    {error['error']}")
         lines.append(f"    Safer: {safer_for_error(error['error'])}")
     for wait in run["waits"]:
         if wait["seconds"] <= run["bound"]:
             continue
-        held = f" ({wait['held']})" if wait["held"] else ""
         lines.append(f"  - {wait['count']} request{'s' if wait['count'] > 1 else ''} waited up to "
-                     f"{wait['seconds']:.2f} s (at most {run['bound']} s is fine) for a lock on {wait['wanted']}, "
-                     f"behind the migration's\n    {wait['statement']}{held}")
-        lines.append(f"    Safer: {safer_for_statement(wait['statement'])}")
+                     f"{wait['seconds']:.2f} s (the bound is {run['bound']} s) behind the migration's\n"
+                     f"    {wait['statement']}\n    {lock_told(wait)}")
+        lines.append(f"    Safer: {safer_for_statement(wait['statement'], wait['held'] is not None and not wait['granted'])}")
     return "\n".join(lines)
+
+
+# What a lock mode keeps waiting, as PostgreSQL's table-level lock table has it.
+BLOCKS = {"AccessExclusiveLock": "every read and write", "ExclusiveLock": "every write",
+          "ShareRowExclusiveLock": "every write", "ShareLock": "every write"}
+
+
+def lock_told(wait):
+    if wait["held"] is None:
+        if wait["wanted"].startswith("transactionid"):
+            return "which has locked rows the requests update: they wait until the migration commits."
+        return f"(a request wanted {wait['wanted']})"
+    blocked = BLOCKS.get(wait["held"], "the requests that conflict with it")
+    if wait["granted"]:
+        return f"which holds {wait['held']} on {wait['relation']}: {blocked} on it waits until the migration commits."
+    return (f"which waits for {wait['held']} on {wait['relation']} behind a request that has not committed;\n"
+            f"    {blocked} on it queues behind the migration meanwhile.")
 
 
 def safer_for_error(error):
@@ -523,16 +540,21 @@ SAFER_STATEMENTS = [
                     "in its own transaction (step 15)."),
     ("SET NOT NULL", "a CHECK (... IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL: no scan "
                      "under the lock (step 14)."),
-    ("UPDATE", "a backfill in batches of a few thousand rows, each its own transaction "
-               "(a DO loop with COMMIT in an autocommit_block, step 13)."),
+    ("UPDATE", "commit the schema change first, then backfill in batches of a few thousand rows, each "
+               "its own transaction (a DO loop with COMMIT, inside `op.get_context().autocommit_block()`, "
+               "step 13)."),
 ]
-LOCK_TIMEOUT_ADVICE = ("SET lock_timeout (say '100ms') before a schema change, so it gives up instead of "
+LOCK_TIMEOUT_ADVICE = ("set lock_timeout (say '100ms') before a schema change, so it gives up instead of "
                        "holding every request in the queue behind it, and try again (step 13).")
 
 
-def safer_for_statement(statement):
+def safer_for_statement(statement, queued):
+    """What to write instead; `queued`: the statement was waiting for its lock, not holding it."""
     upper = statement.upper()
-    return next((advice for keyword, advice in SAFER_STATEMENTS if keyword in upper), LOCK_TIMEOUT_ADVICE)
+    advice = next((advice for keyword, advice in SAFER_STATEMENTS if keyword in upper), None)
+    if advice is None:
+        return LOCK_TIMEOUT_ADVICE[0].upper() + LOCK_TIMEOUT_ADVICE[1:]
+    return f"{advice} And {LOCK_TIMEOUT_ADVICE}" if queued else advice
 
 
 def traffic_ok(runs, files):

@@ -2,9 +2,10 @@
 
 Around the upgrade of one revision (walk.py's climb), on PostgreSQL only:
 1. the big table (`employees`) gets FILLER_ROWS rows of its own, so the migration has work to do;
-2. a "payroll job" opens a transaction that writes to the table and stays open HOLD seconds, as a
-   slow request in production does; any DDL that needs a lock against writers queues behind it,
-   and every request after it queues behind the DDL;
+2. a "payroll job" opens a transaction that updates the table's last row and stays open HOLD
+   seconds, as a slow request in production does; any DDL that needs a lock against writers queues
+   behind it, and every request after it queues behind the DDL; an UPDATE of every row waits for
+   it too, holding the locks of the rows it has updated so far;
 3. READERS and WRITERS threads run the previous step's models (its models.py, through the ORM):
    reads, updates and inserts, each in its own short transaction, rolled back so no row stays;
 4. a monitor samples pg_stat_activity and pg_locks: which request waits on which lock, held or
@@ -99,7 +100,7 @@ class _Run:
         self.stopping = threading.Event()
         self.phase = "during"
         self.results = []  # (phase, seconds, error or None)
-        self.errors = {}  # (phase, statement, error) -> count
+        self.errors = {}  # the database's error -> {"statement": the first that got it, "during": n, "after": n}
         self.waits = {}  # (workload pid, query start) -> wait seen by the monitor
         self.ours = set()  # backend pids of the traffic itself
         self.threads = []
@@ -185,8 +186,9 @@ class _Run:
                 phase, started = self.phase, time.monotonic()
                 error = None
                 try:
-                    # It locks no row (there is none with that id), only the table against schema changes.
-                    session.execute(sa.update(self.model).where(self.model.id == FILLER_FIRST_ID - 1)
+                    # The table's last row: a backfill in one UPDATE has locked every other row when it
+                    # reaches this one, and waits.
+                    session.execute(sa.update(self.model).where(self.model.id == self.last_id)
                                     .values({key: getattr(self.model, key)}))
                 except sa.exc.DBAPIError as failure:
                     error = _describe(failure)
@@ -200,8 +202,9 @@ class _Run:
     def _record(self, phase, seconds, error):
         self.results.append((phase, seconds, error))
         if error:
-            key = (phase, *error)
-            self.errors[key] = self.errors.get(key, 0) + 1
+            statement, message = error
+            seen = self.errors.setdefault(message, {"statement": statement, "during": 0, "after": 0})
+            seen[phase] += 1
 
     # -- the monitor --------------------------------------------------------------------------
 
@@ -221,31 +224,32 @@ class _Run:
             blockers = [migration[pid] for pid in row["blockers"] if pid in migration]
             if not blockers:
                 continue
+            key = (row["pid"], row["query_start"])
+            if key in self.waits:  # still waiting: what it waits behind was noted when it began
+                self.waits[key]["seconds"] = row["waited"]
+                continue
             blocker = blockers[0]
             held = connection.execute(sa.text(HELD), {"pid": blocker["pid"], "relation": row["wanted_oid"]}).first()
-            key = (row["pid"], row["query_start"])
             self.waits[key] = {
                 "seconds": row["waited"], "query": _short(row["query"]), "wanted": row["wanted"],
                 "statement": _short(blocker["query"]), "phase": self.phase,
-                "held": f"{held.mode} on {held.relation}" + ("" if held.granted else ", still waiting for it")
-                if held else None,
+                "held": held.mode if held else None, "granted": bool(held and held.granted),
+                "relation": held.relation if held else None,
             }
 
     # -- the summary --------------------------------------------------------------------------
 
     def summary(self):
         during = sorted(seconds for phase, seconds, _ in self.results if phase == "during")
-        waits = sorted(self.waits.values(), key=lambda wait: -wait["seconds"])
         grouped = {}
-        for wait in waits:  # the longest wait per statement of the migration
-            grouped.setdefault((wait["statement"], wait["wanted"]), {**wait, "count": 0})["count"] += 1
+        for wait in sorted(self.waits.values(), key=lambda wait: -wait["seconds"]):  # the longest first
+            grouped.setdefault(wait["statement"], {**wait, "count": 0})["count"] += 1
         return {
             "rows": FILLER_ROWS, "bound": WAIT_BOUND, "hold": HOLD,
             "requests": len(self.results),
             "p50": _quantile(during, 0.5), "p99": _quantile(during, 0.99),
-            "errors": [{"phase": phase, "statement": statement, "error": error, "count": count}
-                       for (phase, statement, error), count in list(self.errors.items())[:KEPT]],
-            "error_count": sum(self.errors.values()),
+            "errors": [{"error": error, **seen} for error, seen in list(self.errors.items())[:KEPT]],
+            "error_count": sum(seen["during"] + seen["after"] for seen in self.errors.values()),
             "waits": list(grouped.values())[:KEPT],
         }
 
@@ -261,10 +265,14 @@ LEFT JOIN LATERAL (SELECT l.relation, l.locktype, l.mode FROM pg_locks l
                    WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) w ON true
 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
 """
+# The strongest lock the migration's backend holds (or waits for) on the relation a request wants.
 HELD = """
 SELECT l.relation::regclass::text AS relation, l.mode, l.granted FROM pg_locks l
 WHERE l.pid = :pid AND l.relation = :relation
-ORDER BY l.granted DESC LIMIT 1
+ORDER BY array_position(ARRAY['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock',
+                              'ShareUpdateExclusiveLock', 'RowExclusiveLock', 'RowShareLock', 'AccessShareLock'],
+                        l.mode::text)
+LIMIT 1
 """
 
 

@@ -55,7 +55,8 @@ FOR EACH ROW EXECUTE FUNCTION employees_sync_full_name()
 """
 
 # The rows that exist, 1000 at a time, each batch its own transaction: a request waits for one
-# batch at most. Run again after a failure, it skips the rows already done.
+# batch at most. A batch that meets a row locked by a request gives up after lock_timeout and is
+# tried again. Run again after a failure, it skips the rows already done.
 BACKFILL = """
 DO $$
 DECLARE
@@ -66,8 +67,13 @@ BEGIN
         SELECT max(id) INTO batch_end
         FROM (SELECT id FROM employees WHERE id > last_id ORDER BY id LIMIT 1000) AS batch;
         EXIT WHEN batch_end IS NULL;
-        UPDATE employees SET full_name = name
-        WHERE id > last_id AND id <= batch_end AND full_name IS NULL;
+        BEGIN
+            UPDATE employees SET full_name = name
+            WHERE id > last_id AND id <= batch_end AND full_name IS NULL;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM pg_sleep(0.05);
+            CONTINUE;
+        END;
         last_id := batch_end;
         COMMIT;
     END LOOP;
@@ -82,8 +88,8 @@ def upgrade():
         with_retries(lambda: op.add_column('employees', sa.Column('full_name', sa.String(length=80), nullable=True)))
         op.execute(SYNC_FUNCTION)
         with_retries(lambda: op.execute(SYNC_TRIGGER))
-        op.execute("RESET lock_timeout")
         op.execute(BACKFILL)
+        op.execute("RESET lock_timeout")
 
 
 def downgrade():
