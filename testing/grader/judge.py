@@ -415,6 +415,9 @@ def _live_check(facts, revisions, step, progress):
         if _database(facts) != "postgresql":
             return False, messages.not_checked(messages.postgresql_only())
         return False, NOT_REACHED
+    failed = facts.get("upgrade_failed")
+    if failed and any(run["index"] == failed["index"] for run in runs):
+        return False, messages.not_checked(f"{revisions[failed['index']]['file']} failed (see above).")
     findings = [messages.traffic_trouble(run, revisions[run["index"]]["file"]) for run in runs
                 if run["errors"] or any(wait["seconds"] > run["bound"] for wait in run["waits"])]
     advice = messages.squawk_advice([(revisions[run["index"]]["file"], run["squawk"]) for run in runs])

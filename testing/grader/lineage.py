@@ -180,11 +180,19 @@ def _follow_columns(name, table, other, allow_renames):
             continue
         if column in other["columns"]:
             losses.append({"kind": "values_changed", "table": name, "column": column, "rows": lost})
+        elif allow_renames and _copied(column, table, other, matched):
+            continue  # dropped once its values were copied into a column kept (expand, then contract)
         else:
             replaced_by = next((c for c in new_columns if all(found.get(c) is None for _, found in matched)), None)
             losses.append({"kind": "column_lost", "table": name, "column": column, "rows": lost,
                            "replaced_by": replaced_by})
     return column_map, losses
+
+
+def _copied(column, table, other, matched):
+    """Whether a column that both states have holds the dropped `column`'s every value."""
+    kept = [name for name in other["columns"] if name in table["columns"] and name != column]
+    return any(all(found.get(name) == row[column] for row, found in matched) for name in kept)
 
 
 def new_column_values(before, after, renames):

@@ -39,6 +39,10 @@ BIG_TABLE = "employees"  # the HR app's table that grows in production
 FILLER_ROWS = int(os.environ.get("COURSE_TRAFFIC_ROWS", "20000"))
 FILLER_FIRST_ID = 1_000_000_000  # far from the ids the walk's sample rows and sequences use
 HOLD = 0.6  # seconds the payroll job keeps its transaction open
+# ...and longer while a statement of the migration waits behind it, until that statement has waited
+# this long (or gave up, as lock_timeout makes it): a statement that waits is seen to wait.
+QUEUED_PROOF = 0.7
+HOLD_LIMIT = 3.0  # seconds a payroll transaction stays open at most
 GAP = 0.1  # seconds between two payroll transactions
 AFTER = 0.4  # seconds of old-code requests against the new schema
 WAIT_BOUND = 0.3  # seconds a request may wait on a lock of the migration's
@@ -103,6 +107,8 @@ class _Run:
         self.errors = {}  # the database's error -> {"statement": the first that got it, "during": n, "after": n}
         self.waits = {}  # (workload pid, query start) -> wait seen by the monitor
         self.ours = set()  # backend pids of the traffic itself
+        self.payroll_pid = None
+        self.queued = None  # how long a statement of the migration has waited behind the payroll job
         self.threads = []
         self.last_id = FILLER_FIRST_ID + FILLER_ROWS - 1
 
@@ -179,7 +185,8 @@ class _Run:
         """Transactions that write to the big table and stay open HOLD seconds, one after another."""
         key = _number_attribute(self.mapper)
         with self.engine.connect() as connection:
-            self.ours.add(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+            self.payroll_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            self.ours.add(self.payroll_pid)
             connection.commit()
             session = orm.Session(bind=connection)
             while not self.stopping.is_set():
@@ -194,6 +201,9 @@ class _Run:
                     error = _describe(failure)
                 began.set()
                 self.stopping.wait(HOLD)
+                while (self.queued is not None and self.queued < QUEUED_PROOF
+                       and time.monotonic() - started < HOLD_LIMIT and not self.stopping.is_set()):
+                    time.sleep(SAMPLE_EVERY)
                 session.rollback()
                 if error:
                     self._record(phase, time.monotonic() - started, error)
@@ -218,6 +228,8 @@ class _Run:
     def _sample(self, connection):
         activity = connection.execute(sa.text(ACTIVITY)).mappings().all()
         migration = {row["pid"]: row for row in activity if row["pid"] not in self.ours}
+        self.queued = max((row["waited"] for row in migration.values()
+                           if row["wait_event_type"] == "Lock" and self.payroll_pid in row["blockers"]), default=None)
         for row in activity:
             if row["pid"] not in self.ours or row["wait_event_type"] != "Lock":
                 continue
