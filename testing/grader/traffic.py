@@ -115,7 +115,7 @@ class _Run:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
-        _fill(self.engine, FILLER_ROWS)
+        _fill(self.engine, FILLER_ROWS, known=set(self.table.columns.keys()))
         payroll_began = threading.Event()
         self._thread(self._monitor)
         self._thread(self._payroll, payroll_began)
@@ -288,13 +288,14 @@ LIMIT 1
 """
 
 
-def _fill(engine, count):
-    """FILLER_ROWS rows in the big table, ids from FILLER_FIRST_ID, in one statement."""
+def _fill(engine, count, known):
+    """`count` rows in the big table, ids from FILLER_FIRST_ID, in one statement. Columns the app
+    does not know yet (`known`: its model's) stay empty where they may."""
     with engine.begin() as connection:
         table = sa.Table(BIG_TABLE, sa.MetaData(), autoload_with=connection)
         columns, values = [], []
         for column in table.columns:
-            value = _filler_value(column)
+            value = _filler_value(column) if column.name in known or not column.nullable else None
             if value is not None:
                 columns.append(column.name)
                 values.append(value)
