@@ -1,4 +1,4 @@
-"""employees.full_name beside name, kept in sync (expand)
+"""add employee full_name
 
 Revision ID: a2b4c6d8e013
 Revises: f1a3b5c7d011

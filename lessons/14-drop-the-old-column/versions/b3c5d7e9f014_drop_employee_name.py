@@ -1,4 +1,4 @@
-"""full_name NOT NULL, name dropped (contract)
+"""drop employee name
 
 Revision ID: b3c5d7e9f014
 Revises: a2b4c6d8e013

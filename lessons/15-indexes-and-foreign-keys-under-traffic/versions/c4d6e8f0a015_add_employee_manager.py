@@ -1,4 +1,4 @@
-"""employees.manager_id: a foreign key and an index, added while requests run
+"""add employee manager
 
 Revision ID: c4d6e8f0a015
 Revises: b3c5d7e9f014
