@@ -41,13 +41,23 @@ def _prepare_start(number, new):
     """
     build_state(number - 1, new)
     if number > 1:
-        for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
+        for command in (["-m", "flask", "db", "upgrade", _sqlite_target(number - 1)], ["seed.py"]):
             _run_in(new, command)
     step = course.step(number)
     for name in step.given:
         shutil.copyfile(step.versions_dir / name, new / "migrations" / "versions" / name)
     if step.given:
         shutil.copyfile(step.models_path, new / "models.py")
+
+
+def _sqlite_target(number):
+    """The revision the folder's SQLite database is upgraded to: the head, or, once Part 3's
+    migrations (PostgreSQL only) are there, the last one before them."""
+    done = course.steps_up_to(number)
+    if not any(step.database for step in done):
+        return "head"
+    last = [step for step in done if step.database is None and step.migration_files][-1]
+    return last.migration_files[-1].name.split("_", 1)[0]
 
 
 def _run_in(folder, arguments):
