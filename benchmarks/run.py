@@ -8,11 +8,11 @@ if __package__ in (None, ""):
 
 import click  # noqa: E402
 
-from benchmarks import costs, latency, machine, report, suite, tables  # noqa: E402
+from benchmarks import costs, latency, machine, report, suite, tables, traffic  # noqa: E402
 from testing import console  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("latency", "costs", "suite")
+PARTS = ("latency", "costs", "suite", "traffic")
 TARGETS = {  # what issue 6 asks for
     "grader / pytest-alembic": 1.0,
     "rename growth 1k -> largest": 1.5,
@@ -44,9 +44,11 @@ def _sizes(text):
               help="Where to measure migration costs: sqlite, postgresql or both.")
 @click.option("--naive-max-rows", default=100_000, show_default=True,
               help="Largest table the row-by-row naive migrations run on (they take minutes beyond).")
+@click.option("--traffic-sizes", default="100000,1000000", show_default=True, type=_sizes,
+              help="Employees while Part 3's migrations run under traffic, comma-separated.")
 @click.option("--results", type=click.Path(path_type=Path), default=RESULTS, show_default="benchmarks/results/",
               help="Folder the Markdown and PNG files go to.")
-def main(parts, runs, sizes, databases, naive_max_rows, results):
+def main(parts, runs, sizes, databases, naive_max_rows, traffic_sizes, results):
     """Measure the grader's latency, each migration's cost against table size, and the test suite."""
     parts = parts or PARTS
     results.mkdir(parents=True, exist_ok=True)
@@ -66,6 +68,11 @@ def main(parts, runs, sizes, databases, naive_max_rows, results):
                          for revision, name in RENAMES.items()]
             verdicts.append(("step-08 backfill / floor at the largest size", report.floor_ratio(measured, BACKFILL),
                              database))
+    if "traffic" in parts:
+        measured = traffic.measure(traffic_sizes)
+        _write(results / "traffic.md", "Part 3: the running app during each migration (PostgreSQL)", about,
+               report.traffic_table(measured) + "\n\n![plot](traffic.png)")
+        report.traffic_plot(measured, results / "traffic.png")
     if "suite" in parts:
         seconds, code = suite.measure()
         _write(results / "suite.md", "The course's test suite", about,

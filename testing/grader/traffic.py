@@ -77,27 +77,40 @@ class Traffic:
             yield
             return
         advice = squawk(self.config, revision)
-        models = _load_models(course.step(reached).models_path)
-        # An engine of its own: the walk's engine events (counting the migration's writes) stay the migration's.
-        engine = sa.create_engine(self.engine.url, pool_size=READERS + WRITERS + 2)
-        run = _Run(engine, models)
-        try:
-            run.start()
+        summary = {}
+        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, summary):
             yield
-            run.migrated()
-            time.sleep(AFTER)
-        finally:
-            run.stop()
-            engine.dispose()
-            self.events.fact("traffic", {"index": index, "from_step": reached, "step": following.number,
-                                         **run.summary(), "squawk": advice})
+        self.events.fact("traffic", {"index": index, "from_step": reached, "step": following.number,
+                                     **summary, "squawk": advice})
+
+
+@contextlib.contextmanager
+def running(url, models_path, rows, summary):
+    """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
+    big table, around what the block runs (a migration), and AFTER seconds after it. What happened
+    is put in the dict `summary` (the benchmarks use this too)."""
+    # An engine of its own: the walk's engine events (counting the migration's writes) stay the migration's.
+    engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2)
+    run = _Run(engine, _load_models(models_path), rows)
+    try:
+        run.start()
+        started = time.monotonic()
+        yield
+        run.migrated(time.monotonic() - started)
+        time.sleep(AFTER)
+    finally:
+        run.stop()
+        engine.dispose()
+        summary.update(run.summary())
 
 
 class _Run:
     """One migration's worth of traffic: filler rows, payroll job, request threads, monitor."""
 
-    def __init__(self, engine, models):
+    def __init__(self, engine, models, rows):
         self.engine = engine
+        self.rows = rows
+        self.migration_seconds = None
         self.table = models.metadata.tables[BIG_TABLE]
         self.mapper = next(mapper for mapper in models.registry.mappers if mapper.local_table is self.table)
         self.model = self.mapper.class_
@@ -110,12 +123,12 @@ class _Run:
         self.payroll_pid = None
         self.queued = None  # how long a statement of the migration has waited behind the payroll job
         self.threads = []
-        self.last_id = FILLER_FIRST_ID + FILLER_ROWS - 1
+        self.last_id = FILLER_FIRST_ID + rows - 1
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
-        _fill(self.engine, FILLER_ROWS, known=set(self.table.columns.keys()))
+        _fill(self.engine, self.rows, known=set(self.table.columns.keys()))
         payroll_began = threading.Event()
         self._thread(self._monitor)
         self._thread(self._payroll, payroll_began)
@@ -125,8 +138,9 @@ class _Run:
             self._thread(self._requests, self._write)
         payroll_began.wait(JOIN_LIMIT)  # the migration starts while the payroll job is in its transaction
 
-    def migrated(self):
+    def migrated(self, seconds):
         self.phase = "after"
+        self.migration_seconds = seconds
 
     def stop(self):
         self.stopping.set()
@@ -177,7 +191,7 @@ class _Run:
                 key = _number_attribute(self.mapper)
                 setattr(row, key, (getattr(row, key) or 0) + 1)
         else:
-            new_id = random.randrange(FILLER_FIRST_ID + 10 * FILLER_ROWS, 2**31 - 1)
+            new_id = random.randrange(FILLER_FIRST_ID + 10 * self.rows, 2**31 - 1)
             session.add(self.model(**_new_row(session, self.mapper, new_id)))
         session.flush()
 
@@ -257,7 +271,7 @@ class _Run:
         for wait in sorted(self.waits.values(), key=lambda wait: -wait["seconds"]):  # the longest first
             grouped.setdefault(wait["statement"], {**wait, "count": 0})["count"] += 1
         return {
-            "rows": FILLER_ROWS, "bound": WAIT_BOUND, "hold": HOLD,
+            "rows": self.rows, "bound": WAIT_BOUND, "hold": HOLD, "migration_seconds": self.migration_seconds,
             "requests": len(self.results),
             "p50": _quantile(during, 0.5), "p99": _quantile(during, 0.99),
             "errors": [{"error": error, **seen} for error, seen in list(self.errors.items())[:KEPT]],
