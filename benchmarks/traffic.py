@@ -55,7 +55,7 @@ CASES = [
 
 
 def measure(sizes):
-    """[{case, naive, rows, errors, p50, p99, longest_wait, migration, upgraded}] for every case and size."""
+    """[{case, naive, rows, errors, p50, p99, slowest, longest_wait, migration, upgraded}] for every case and size."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-traffic-") as holder:
         for size in sizes:
@@ -75,6 +75,7 @@ def _run(case, folder, size):
             upgraded = _flask(folder, env, "db", "upgrade", "head", check=False)
     waits = [wait["seconds"] for wait in summary["waits"]]
     return {"errors": summary["error_count"], "p50": summary["p50"], "p99": summary["p99"],
+            "slowest": summary["slowest"],
             "longest_wait": max(waits, default=0.0), "migration": summary["migration_seconds"],
             "upgraded": upgraded}
 

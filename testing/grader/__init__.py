@@ -40,9 +40,12 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     notes = []
     # Part 3's migrations run on PostgreSQL only: a chain that goes on into it is graded there.
     if database != "postgresql" and _part3_files(facts, steps):
-        notes.append(messages.part3_on_postgresql(database))
-        database = "postgresql"
-        facts = _walk(server_dir, steps, database, time_limit)
+        try:
+            facts, graded_on = _walk(server_dir, steps, "postgresql", time_limit), database
+            database = "postgresql"
+            notes.append(messages.part3_on_postgresql(graded_on))
+        except UsageError as problem:  # no PostgreSQL here: the grade on `database` stands
+            notes.append(messages.part3_needs_postgresql(str(problem)))
     # A step may ask for the whole chain on other databases too: graded there without that request,
     # and without Part 3 (its revisions left out).
     wanted = databases_to_try(facts, steps)

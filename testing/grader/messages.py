@@ -482,6 +482,11 @@ def part3_on_postgresql(database):
             f"PostgreSQL instead of {database}. Steps 01-12 on {database}: step 12's checks run them there.")
 
 
+def part3_needs_postgresql(problem):
+    return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, and PostgreSQL could "
+            f"not be started: {problem}")
+
+
 def traffic_setting(run):
     return (f"step {run['from_step']:02d}'s app kept serving requests, with {run['rows']:,} rows in employees "
             f"and a request that writes to it and takes {run['hold']} s to commit")

@@ -273,7 +273,7 @@ class _Run:
         return {
             "rows": self.rows, "bound": WAIT_BOUND, "hold": HOLD, "migration_seconds": self.migration_seconds,
             "requests": len(self.results),
-            "p50": _quantile(during, 0.5), "p99": _quantile(during, 0.99),
+            "p50": _quantile(during, 0.5), "p99": _quantile(during, 0.99), "slowest": during[-1] if during else None,
             "errors": [{"error": error, **seen} for error, seen in list(self.errors.items())[:KEPT]],
             "error_count": sum(seen["during"] + seen["after"] for seen in self.errors.values()),
             "waits": list(grouped.values())[:KEPT],
