@@ -581,5 +581,5 @@ def squawk_advice(found):
         for finding in result["findings"]:
             rules.setdefault(finding["rule"], finding)
         for rule, finding in rules.items():
-            lines.append(f"squawk ({file}): {rule}: {finding['message']}")
+            lines.append(f"squawk, as advice ({file}): {rule}: {finding['message']}")
     return lines

@@ -128,7 +128,10 @@ class _Run:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
-        _fill(self.engine, self.rows, known=set(self.table.columns.keys()))
+        try:
+            _fill(self.engine, self.rows, known=set(self.table.columns.keys()))
+        except sa.exc.DBAPIError as error:  # a schema the previous step's app does not fit: its requests say more
+            self._record("during", 0.0, _describe(error))
         payroll_began = threading.Event()
         self._thread(self._monitor)
         self._thread(self._payroll, payroll_began)

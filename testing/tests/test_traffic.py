@@ -36,7 +36,7 @@ def test_references_pass_with_the_app_running(part3_only, tmp_path):
     for number in PART3:
         message = check_of(report, number, judge.LIVE).message
         assert f"requests of step {number - 1:02d}'s app, none failed" in message
-        assert "squawk (migrations/versions/" in message  # its findings, as advice
+        assert "squawk, as advice (migrations/versions/" in message  # its findings, as advice
 
 
 @pytest.mark.parametrize("submission", PART3_SUBMISSIONS, ids=[s.name for s in PART3_SUBMISSIONS])
