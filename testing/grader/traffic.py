@@ -52,11 +52,16 @@ JOIN_LIMIT = 5  # seconds a thread gets to stop
 KEPT = 5  # distinct errors and waits reported
 
 
+def off(index, revision, reached):
+    """No traffic: the walks that do not grade (faults, `lesson view`), and SQLite or MySQL."""
+    return contextlib.nullcontext()
+
+
 def for_walk(engine, states, events, config):
-    """The traffic for a walk, or a context that does nothing (not PostgreSQL, or no Part 3 step graded)."""
+    """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded."""
     live = {number for number in states if course.step(number).database == "postgresql"}
-    if engine is None or engine.dialect.name != "postgresql" or not live:
-        return lambda index, revision, reached: contextlib.nullcontext()
+    if engine.dialect.name != "postgresql" or not live:
+        return off
     return Traffic(engine, live, events, config).around
 
 
