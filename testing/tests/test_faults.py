@@ -8,7 +8,8 @@ import pytest
 from testing import course, faults
 
 # Every reference migration that writes, by file name.
-REFERENCE_MIGRATIONS = {path.name for step in course.steps() for path in step.migration_files}
+# Part 3's migrations commit piece by piece on purpose: faults measures the chain before it.
+REFERENCE_MIGRATIONS = {path.name for step in course.steps() if step.database is None for path in step.migration_files}
 
 
 def assert_every_write_is_tried(found):
