@@ -83,6 +83,14 @@ def test_squawk_reads_the_sql_offline():
     assert next(f for f in found if f["rule"] == "renaming-column")["statement"].startswith("ALTER TABLE employees RENAME")
 
 
+def test_a_rule_silenced_in_squawk_toml_is_not_advised(tmp_path, monkeypatch):
+    """The grader runs squawk in the copy of server/, so the learner's .squawk.toml applies."""
+    (tmp_path / ".squawk.toml").write_text('excluded_rules = ["renaming-column"]\n')
+    monkeypatch.chdir(tmp_path)
+    found = traffic.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n")
+    assert "renaming-column" not in {finding["rule"] for finding in found}
+
+
 WAIT = {"seconds": 0.7, "count": 3, "statement": "CREATE INDEX ix_employees_salary ON employees (salary)",
         "held": "ShareLock", "granted": False, "relation": "employees", "wanted": "employees (RowExclusiveLock)"}
 RUN = {"from_step": 14, "rows": 20000, "hold": 0.6, "bound": 0.3, "errors": [], "waits": [WAIT]}
