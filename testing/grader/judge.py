@@ -33,6 +33,7 @@ ON_POSTGRESQL = "chain runs on PostgreSQL"
 ON_MYSQL = "chain runs on MySQL/MariaDB"
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 LIVE = "the running app keeps working"
+LINTED = "squawk has nothing unanswered"
 
 NOT_REACHED = messages.not_checked("the step's schema is not reached.")
 
@@ -426,6 +427,25 @@ def _live_check(facts, revisions, step, progress):
     return True, "\n".join([messages.traffic_ok(runs, [revisions[run["index"]]["file"] for run in runs]), *advice])
 
 
+def _linted_check(facts, revisions, step, progress):
+    """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
+    silenced in server/.squawk.toml (squawk runs in the copy of server/, so that file applies)."""
+    if step.number not in progress.reached_at:
+        return False, NOT_REACHED
+    if not facts.traffic:
+        if _database(facts) != "postgresql":
+            return False, messages.not_checked(messages.postgresql_only())
+        return False, messages.not_checked("no Part 3 migration ran (see above).")
+    linted = [(revisions[run["index"]]["file"], run["squawk"]) for run in facts.traffic]
+    unavailable = [(file, result["unavailable"]) for file, result in linted if "unavailable" in result]
+    if unavailable:
+        return False, messages.not_checked(f"squawk did not run on {unavailable[0][0]}: {unavailable[0][1]}")
+    findings = [(file, finding) for file, result in linted for finding in result["findings"]]
+    if findings:
+        return False, messages.lint_unanswered(findings)
+    return True, messages.lint_clean([file for file, _ in linted])
+
+
 STEP_CHECKS = {
     DEFAULTS: _defaults_check,
     NAMED: _named_check,
@@ -438,4 +458,5 @@ STEP_CHECKS = {
     ON_POSTGRESQL: _elsewhere_check(ON_POSTGRESQL),
     ON_MYSQL: _elsewhere_check(ON_MYSQL),
     LIVE: _live_check,
+    LINTED: _linted_check,
 }

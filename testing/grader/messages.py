@@ -583,3 +583,21 @@ def squawk_advice(found):
         for rule, finding in rules.items():
             lines.append(f"squawk, as advice ({file}): {rule}: {finding['message']}")
     return lines
+
+
+def lint_unanswered(findings):
+    """[(file, finding)] squawk still reports: by rule, with where it first appears."""
+    rules = {}
+    for file, finding in findings:
+        rules.setdefault(finding["rule"], []).append((file, finding))
+    lines = [f"squawk still has {len(findings)} finding{'s' if len(findings) > 1 else ''} on your Part 3 migrations:"]
+    for rule, found in rules.items():
+        file, first = found[0]
+        lines.append(f"  - {rule} ({len(found)}x), first in {file}: {first['message']}\n    {first['statement']}")
+    lines.append("Fix the migration, or, once you have decided a rule does not apply to this app, add it to\n"
+                 "excluded_rules in server/.squawk.toml with a comment saying why (step 16).")
+    return "\n".join(lines)
+
+
+def lint_clean(files):
+    return f"squawk finds nothing unanswered in {len(files)} Part 3 migration{'s' if len(files) > 1 else ''}"

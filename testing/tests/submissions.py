@@ -544,6 +544,11 @@ def foreign_key_validated(server):
         "op.drop_constraint(op.f('fk_employees_manager_id_employees'), 'employees', type_='foreignkey')")
 
 
+def no_squawk_decisions(server):
+    """Step 16 without server/.squawk.toml: every finding still unanswered."""
+    (server / ".squawk.toml").unlink()
+
+
 PART3_SUBMISSIONS = [
     WrongSubmission("a plain rename", 13, plain_rename, 13, judge.LIVE,
                     "column employees.name does not exist\n    Safer: the running app still uses what the migration "
@@ -565,4 +570,6 @@ PART3_SUBMISSIONS = [
                     "    which waits for ShareRowExclusiveLock on employees behind a request that has not committed;\n"
                     "    every write on it queues behind the migration meanwhile.\n"
                     "    Safer: add the foreign key NOT VALID"),
+    WrongSubmission("squawk's findings left unanswered", 16, no_squawk_decisions, 16, judge.LINTED,
+                    "  - prefer-robust-stmts (11x), first in migrations/versions/a2b4c6d8e013_add_employee_full_name.py"),
 ]
