@@ -3,9 +3,10 @@
 Around the upgrade of one revision (walk.py's climb), on PostgreSQL only:
 1. the big table (`employees`) gets FILLER_ROWS rows of its own, so the migration has work to do;
 2. a "payroll job" opens a transaction that updates the table's last row and stays open HOLD
-   seconds, as a slow request in production does; any DDL that needs a lock against writers queues
-   behind it, and every request after it queues behind the DDL; an UPDATE of every row waits for
-   it too, holding the locks of the rows it has updated so far;
+   seconds, as a slow request in production does (longer while a statement of the migration is
+   queued behind it, until that statement has visibly waited or given up: lock_timeout); any DDL
+   that needs a lock against writers queues behind it, and every request after it queues behind
+   the DDL; an UPDATE of every row waits for it too, holding the locks of the rows it has updated;
 3. READERS and WRITERS threads run the previous step's models (its models.py, through the ORM):
    reads, updates and inserts, each in its own short transaction, rolled back so no row stays;
 4. a monitor samples pg_stat_activity and pg_locks: which request waits on which lock, held or
