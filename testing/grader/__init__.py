@@ -38,8 +38,13 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
     facts = _walk(server_dir, steps, database, time_limit, learner_database=_learner_database(server_dir, database))
     notes = []
+    part3 = _part3_files(facts, steps)
+    # Part 3 not graded (--step 12 and before): its migrations, which run on PostgreSQL only, are left out.
+    if part3 and database != "postgresql" and not any(step.database for step in steps):
+        facts = _walk(server_dir, steps, database, time_limit, cut=part3)
+        notes.append(messages.part3_left_out(database))
     # Part 3's migrations run on PostgreSQL only: a chain that goes on into it is graded there.
-    if database != "postgresql" and _part3_files(facts, steps):
+    elif part3 and database != "postgresql":
         try:
             facts, graded_on = _walk(server_dir, steps, "postgresql", time_limit), database
             database = "postgresql"
@@ -51,8 +56,7 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     wanted = databases_to_try(facts, steps)
     if wanted:
         plain = [without_other_databases(step) for step in steps if step.database is None]
-        cut = _part3_files(facts, steps)
-        facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, database, cut)
+        facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, database, part3)
                                 for other in wanted})
     report = verdict(facts, steps)
     report.notes[:0] = notes
@@ -60,11 +64,11 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
 
 
 def _part3_files(facts, steps):
-    """The learner's migration files after the last state before Part 3, when Part 3 is graded: [] if none."""
-    part3 = [step for step in steps if step.database == "postgresql"]
-    if not part3:
+    """The learner's migration files after the state of the last step before Part 3 (when it is
+    graded and reached): [] if none."""
+    before = [step for step in course.steps() if step.database is None][-1].number
+    if before not in [step.number for step in steps]:
         return []
-    before = max(step.number for step in steps if step.number < part3[0].number)
     last = reached_index(facts, steps, before)
     if last is None:
         return []

@@ -482,6 +482,11 @@ def part3_on_postgresql(database):
             f"PostgreSQL instead of {database}. Steps 01-12 on {database}: step 12's checks run them there.")
 
 
+def part3_left_out(database):
+    return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only: graded on {database} "
+            f"without them, up to step 12. Part 3 itself: pipenv run grade --database postgresql")
+
+
 def part3_needs_postgresql(problem):
     return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, and PostgreSQL could "
             f"not be started: {problem}")

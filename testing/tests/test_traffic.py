@@ -70,6 +70,12 @@ def test_a_part3_chain_graded_on_sqlite_is_graded_on_postgresql(postgres_server,
     assert check_of(report, 12, judge.ON_MYSQL).message == "every check of steps 01-12 passes on MySQL/MariaDB too"
 
 
+def test_a_grade_up_to_step_12_leaves_part3s_migrations_out(postgres_server, mysql_server, tmp_path):
+    report = grade(build_state(PART3[1], tmp_path / "server"), up_to_step=PART3[0] - 1)
+    assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
+    assert report.notes == [messages.part3_left_out("sqlite")]
+
+
 def test_a_learner_before_part3_pays_nothing_for_it(tmp_path, monkeypatch):
     walked_on, walk = [], grader._walk
     monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest, **options: (
