@@ -458,7 +458,7 @@ def plain_rename(server):
 # it commits, and it waits for a row a request holds.
 ONE_BIG_UPDATE = '''def upgrade():
     with op.get_context().autocommit_block():
-        op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute(SET_LOCK_TIMEOUT)
         with_retries(lambda: op.add_column('employees', sa.Column('full_name', sa.String(length=80), nullable=True)))
         op.execute(SYNC_FUNCTION)
         with_retries(lambda: op.execute(SYNC_TRIGGER))
@@ -535,7 +535,7 @@ def foreign_key_validated(server):
     moved_to_a_follow_up(server, [
         """        with_retries(lambda: op.create_foreign_key(FOREIGN_KEY, 'employees', 'employees', ['manager_id'], ['id'],
                                                    postgresql_not_valid=True))
-""", """        op.execute(f"ALTER TABLE employees VALIDATE CONSTRAINT {FOREIGN_KEY}")
+""", """        op.execute("ALTER TABLE employees VALIDATE CONSTRAINT fk_employees_manager_id_employees")
 """, """        with_retries(lambda: op.drop_constraint(FOREIGN_KEY, 'employees', type_='foreignkey'))
 """],
         "employees.manager_id references employees",

@@ -19,7 +19,7 @@ depends_on = None
 
 # A schema change waits at most this long for its lock, so the requests queued behind it never
 # wait longer; then it steps aside and tries again.
-LOCK_TIMEOUT = '100ms'
+SET_LOCK_TIMEOUT = "SET lock_timeout = '100ms'"
 ATTEMPTS = 50
 
 
@@ -84,7 +84,7 @@ END $$
 def upgrade():
     # Outside Alembic's transaction: each statement commits on its own, so no lock is held longer.
     with op.get_context().autocommit_block():
-        op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute(SET_LOCK_TIMEOUT)
         with_retries(lambda: op.add_column('employees', sa.Column('full_name', sa.String(length=80), nullable=True)))
         op.execute(SYNC_FUNCTION)
         with_retries(lambda: op.execute(SYNC_TRIGGER))
@@ -94,7 +94,7 @@ def upgrade():
 
 def downgrade():
     with op.get_context().autocommit_block():
-        op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute(SET_LOCK_TIMEOUT)
         with_retries(lambda: op.execute("DROP TRIGGER employees_sync_full_name ON employees"))
         op.execute("DROP FUNCTION employees_sync_full_name()")
         with_retries(lambda: op.drop_column('employees', 'full_name'))

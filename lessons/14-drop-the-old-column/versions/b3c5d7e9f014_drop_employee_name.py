@@ -17,9 +17,8 @@ down_revision = 'a2b4c6d8e013'
 branch_labels = None
 depends_on = None
 
-LOCK_TIMEOUT = '100ms'
+SET_LOCK_TIMEOUT = "SET lock_timeout = '100ms'"
 ATTEMPTS = 50
-CHECK = 'ck_employees_full_name_not_null'
 
 
 def with_retries(operation):
@@ -33,13 +32,25 @@ def with_retries(operation):
             time.sleep(0.05)
 
 
+# SET NOT NULL without reading the table under its lock: a CHECK proves it first. The statements
+# for each column that is made NOT NULL (full_name here, name in the downgrade).
+NOT_NULL_CHECKS = {
+    'full_name': ("ALTER TABLE employees ADD CONSTRAINT ck_employees_full_name_not_null "
+                  "CHECK (full_name IS NOT NULL) NOT VALID",
+                  "ALTER TABLE employees VALIDATE CONSTRAINT ck_employees_full_name_not_null",
+                  "ALTER TABLE employees DROP CONSTRAINT ck_employees_full_name_not_null"),
+    'name': ("ALTER TABLE employees ADD CONSTRAINT ck_employees_name_not_null CHECK (name IS NOT NULL) NOT VALID",
+             "ALTER TABLE employees VALIDATE CONSTRAINT ck_employees_name_not_null",
+             "ALTER TABLE employees DROP CONSTRAINT ck_employees_name_not_null"),
+}
+
+
 def set_not_null(column):
-    """SET NOT NULL without reading the table under its lock: a CHECK proves it first."""
-    with_retries(lambda: op.execute(
-        f"ALTER TABLE employees ADD CONSTRAINT {CHECK} CHECK ({column} IS NOT NULL) NOT VALID"))
-    op.execute(f"ALTER TABLE employees VALIDATE CONSTRAINT {CHECK}")  # reads every row; requests go on
+    add_check, validate_check, drop_check = NOT_NULL_CHECKS[column]
+    with_retries(lambda: op.execute(add_check))  # instant: the rows already there are not read
+    op.execute(validate_check)  # reads every row, while requests read and write
     with_retries(lambda: op.alter_column('employees', column, existing_type=sa.String(length=80), nullable=False))
-    with_retries(lambda: op.execute(f"ALTER TABLE employees DROP CONSTRAINT {CHECK}"))
+    with_retries(lambda: op.execute(drop_check))
 
 
 # Step 13's function and trigger, for the downgrade.
@@ -87,7 +98,7 @@ END $$
 
 def upgrade():
     with op.get_context().autocommit_block():
-        op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute(SET_LOCK_TIMEOUT)
         set_not_null('full_name')
         # Step 13's code never writes name: it must take NULL before the trigger that fills it goes.
         with_retries(lambda: op.alter_column('employees', 'name', existing_type=sa.String(length=80), nullable=True))
@@ -99,7 +110,7 @@ def upgrade():
 
 def downgrade():
     with op.get_context().autocommit_block():
-        op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute(SET_LOCK_TIMEOUT)
         with_retries(lambda: op.add_column('employees', sa.Column('name', sa.String(length=80), nullable=True)))
         op.execute(SYNC_FUNCTION)
         with_retries(lambda: op.execute(SYNC_TRIGGER))

@@ -17,7 +17,7 @@ down_revision = 'b3c5d7e9f014'
 branch_labels = None
 depends_on = None
 
-LOCK_TIMEOUT = '100ms'
+SET_LOCK_TIMEOUT = "SET lock_timeout = '100ms'"
 ATTEMPTS = 50
 FOREIGN_KEY = 'fk_employees_manager_id_employees'
 INDEX = 'ix_employees_manager_id'
@@ -36,13 +36,13 @@ def with_retries(operation):
 
 def upgrade():
     with op.get_context().autocommit_block():
-        op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute(SET_LOCK_TIMEOUT)
         with_retries(lambda: op.add_column('employees', sa.Column('manager_id', sa.Integer(), nullable=True)))
         # NOT VALID: only new rows are checked, so adding it reads nothing under its lock...
         with_retries(lambda: op.create_foreign_key(FOREIGN_KEY, 'employees', 'employees', ['manager_id'], ['id'],
                                                    postgresql_not_valid=True))
         # ...and VALIDATE reads the rows that exist under a lock that lets reads and writes go on.
-        op.execute(f"ALTER TABLE employees VALIDATE CONSTRAINT {FOREIGN_KEY}")
+        op.execute("ALTER TABLE employees VALIDATE CONSTRAINT fk_employees_manager_id_employees")
         # CONCURRENTLY builds the index while writes go on; it waits for the transactions already
         # running, so no lock_timeout here: giving up would leave an invalid index behind.
         op.execute("RESET lock_timeout")
@@ -52,7 +52,7 @@ def upgrade():
 def downgrade():
     with op.get_context().autocommit_block():
         op.drop_index(INDEX, table_name='employees', postgresql_concurrently=True)
-        op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute(SET_LOCK_TIMEOUT)
         with_retries(lambda: op.drop_constraint(FOREIGN_KEY, 'employees', type_='foreignkey'))
         with_retries(lambda: op.drop_column('employees', 'manager_id'))
         op.execute("RESET lock_timeout")
