@@ -109,3 +109,42 @@ def answers_table(twelve, three, ratio, first, whole, runs):
         f"| `lesson check 12` on a terminal, nothing kept yet: first output | {first:.2f} |",
         f"| the same: its whole answer | {whole:.2f} |",
     ])
+
+
+def traffic_table(rows):
+    lines = ["| migration | rows | requests failed | p50 during | p99 during | slowest during | longest lock wait "
+             "| migration took |", "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        failed = "" if row["upgraded"] else " (the upgrade failed)"
+        lines.append(f"| {row['case']}{failed} | {row['rows']:,} | {row['errors']} "
+                     f"| {seconds(row['p50'])} | {seconds(row['p99'])} | {seconds(row['slowest'])} "
+                     f"| {seconds(row['longest_wait'])} "
+                     f"| {seconds(row['migration'])} |")
+    return "\n".join(lines)
+
+
+def traffic_plot(rows, path):
+    """The slowest request during each migration, one bar per case and size; naive versions hatched.
+    (Most requests are reads, which no row lock stops: p50 and p99 hide the writes that waited.)"""
+    cases = list(dict.fromkeys(row["case"] for row in rows))
+    sizes = sorted({row["rows"] for row in rows})
+    width = 0.8 / len(sizes)
+    figure, axis = plt.subplots(figsize=(10, 5.5))
+    for position, size in enumerate(sizes):
+        for index, case in enumerate(cases):
+            row = next(r for r in rows if r["case"] == case and r["rows"] == size)
+            bar = axis.bar(index + position * width, max(row["slowest"] or 0, 1e-3), width, color=f"C{position}",
+                           hatch="//" if row["naive"] else None, edgecolor="black",
+                           label=f"{size:,} rows" if index == 0 else None)
+            if row["errors"]:
+                axis.annotate(f"{row['errors']} failed", (bar[0].get_x() + width / 2, bar[0].get_height()),
+                              ha="center", va="bottom", fontsize=7, rotation=90)
+    axis.set_yscale("log")
+    axis.set_ylabel("slowest request of the app during the migration (s)")
+    axis.set_xticks([index + width * (len(sizes) - 1) / 2 for index in range(len(cases))])
+    axis.set_xticklabels(cases, rotation=25, ha="right", fontsize=8)
+    axis.set_title("Part 3: the running app during each migration (hatched: naive versions)")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

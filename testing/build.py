@@ -12,7 +12,7 @@ from . import course
 from .problems import UsageError
 
 # Files a lesson folder may hold that replace the learner's: the newest one up to the step wins.
-LESSON_SERVER_FILES = ("app.py", "models.py")
+LESSON_SERVER_FILES = ("app.py", "models.py", ".squawk.toml")
 
 
 def build_state(number, target):

@@ -31,6 +31,7 @@ class Step:
     models_may_lag: bool = False
     checks: tuple = ()  # names of the step's own checks (judge.STEP_CHECKS), beyond the common ones
     given: tuple = ()  # names of reference migrations the step starts with (`lesson start`)
+    database: str | None = None  # the one database the step's migrations run on (Part 3: postgresql)
 
     @property
     def label(self):
@@ -100,6 +101,7 @@ def steps():
             models_may_lag=entry.get("models_may_lag", False),
             checks=tuple(entry.get("checks", ())),
             given=tuple(entry.get("given", ())),
+            database=entry.get("database"),
         )
         for entry in manifest()["step"]
     )

@@ -17,8 +17,9 @@ SAMPLE_ROWS = {
         {"name": "Human Resources", "location": "Building C, 1st Floor", "code": "HR"},
     ],
 }
-# Names a table or column has before a lesson renames it, so the script works at every step.
-EARLIER_NAMES = {"department": "departments", "address": "location"}
+# Names a lesson gives a table or column, and the name the samples above use for it, so the
+# script works at every step.
+EARLIER_NAMES = {"department": "departments", "address": "location", "full_name": "name"}
 
 
 def sample_rows_for(table, tables):
@@ -43,8 +44,10 @@ def seed():
             rows = sample_rows_for(table, tables)
             if not rows:
                 continue
-            names = set(connection.execute(select(table.c.name)).scalars())
-            missing = [row for row in rows if row["name"] not in names]
+            # `name`, or `full_name` once step 13 has renamed it (both, during the rename).
+            name = next(column for column in table.columns if EARLIER_NAMES.get(column.name, column.name) == "name")
+            names = set(connection.execute(select(name)).scalars())
+            missing = [row for row in rows if row[name.name] not in names]
             if not missing:
                 print(f"{table.name}: already has {len(names)} rows, left as they are")
                 continue

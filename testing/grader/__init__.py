@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import course
+from . import messages
 from ..problems import UsageError
 from .cache import ReportCache
 from .databases import DATABASES
-from .judge import blocker, climb_failure, databases_to_try, probed_steps, verdict, without_other_databases
+from .judge import (blocker, climb_failure, databases_to_try, probed_steps, reached_index, verdict,
+                    without_other_databases)
 from .report import Report, render_text
 from .standin import stand_in_merge, without_stand_in
 
@@ -51,41 +53,78 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     key = cache.key(server_dir, database, steps, time_limit, learner_database)
     facts = cache.facts(key)
     if facts is None:
-        facts = _walk(server_dir, steps, database, time_limit, progress, learner_database)
-        facts = _past_two_heads(server_dir, steps, database, time_limit, facts, progress, learner_database)
+        facts = _walked(server_dir, steps, database, time_limit, progress, learner_database)
         cache.keep_facts(key, facts)
     if evidence is not None:
         facts.add("evidence", evidence)
-    # A step may ask for the whole chain on other databases too: graded there without that request.
+    # A step may ask for the whole chain on other databases too: graded there without that request,
+    # and without Part 3 (its revisions left out).
     wanted = databases_to_try(facts, steps)
     if wanted:
-        plain = [without_other_databases(step) for step in steps]
-        facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, database,
+        plain = [without_other_databases(step) for step in steps if step.database is None]
+        part3 = _part3_files(facts, steps)
+        facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, part3,
                                                         progress, cache)
                                 for other in wanted})
-    return verdict(facts, steps)
+    report = verdict(facts, steps)
+    report.notes[:0] = facts.get("part3_notes", [])
+    return report
 
 
-def _past_two_heads(server_dir, steps, database, time_limit, facts, progress=None, learner_database=None):
-    """With two heads, the facts of the chain joined by a stand-in merge (standin.py); else `facts`."""
+def _walked(server_dir, steps, database, time_limit, progress, learner_database):
+    """The facts of the chain, with Part 3 where it runs: on PostgreSQL only."""
+    facts = _joined(server_dir, steps, database, time_limit, progress, learner_database)
+    part3 = _part3_files(facts, steps)
+    if part3 and database != "postgresql" and not any(step.database for step in steps):
+        # Part 3 not graded (--step 12 and before): its migrations are left out.
+        facts = _joined(server_dir, steps, database, time_limit, progress, learner_database, cut=part3)
+        facts.add("part3_notes", [messages.part3_left_out(database)])
+    elif part3 and database != "postgresql":
+        # A chain that goes on into Part 3 is graded on PostgreSQL.
+        try:
+            facts = _joined(server_dir, steps, "postgresql", time_limit, progress)
+            facts.add("part3_notes", [messages.part3_on_postgresql(database)])
+        except UsageError as problem:  # no PostgreSQL here: the grade on `database` stands
+            facts.add("part3_notes", [messages.part3_needs_postgresql(str(problem))])
+            facts.add("machine_dependent", True)
+    return facts
+
+
+def _joined(server_dir, steps, database, time_limit, progress=None, learner_database=None, cut=()):
+    """The facts of one walk; with two heads, of the chain joined by a stand-in merge (standin.py)."""
+    facts = _walk(server_dir, steps, database, time_limit, progress, learner_database, cut=cut)
     chain = facts.get("chain") or {}
     if chain.get("problem") != "two_heads":
         return facts
     stand_in = stand_in_merge(server_dir, chain["files"])
     if stand_in is None:
         return facts
-    joined = _walk(server_dir, steps, database, time_limit, progress, learner_database, stand_in=stand_in)
+    joined = _walk(server_dir, steps, database, time_limit, progress, learner_database, stand_in=stand_in, cut=cut)
     return without_stand_in(joined, chain["files"]) or facts
 
 
-def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None, stand_in=None):
+def _part3_files(facts, steps):
+    """The learner's migration files after the state of the last step before Part 3 (when it is
+    graded and reached): [] if none."""
+    before = [step for step in course.steps() if step.database is None][-1].number
+    if before not in [step.number for step in steps]:
+        return []
+    last = reached_index(facts, steps, before)
+    if last is None:
+        return []
+    return [revision["file"] for revision in facts.get("chain")["revisions"][last + 1:]]
+
+
+def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None, stand_in=None, cut=()):
+    """`cut`: migration files left out of the copy, whose models.py is then the last graded step's
+    state (the chain is graded up to there)."""
     where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
     states = {step.number: _lesson_metadata(step.models_path) for step in steps}
     say = (lambda text: progress(f"{where}: {text}")) if progress else None
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say, stand_in=stand_in)
+               progress=say, stand_in=stand_in, cut=cut, cut_models=steps[-1].models_path if cut else None)
 
 
 @functools.cache
@@ -103,22 +142,26 @@ def _learner_database(server_dir, database):
     return path if database == "sqlite" and not os.environ.get("DATABASE_URL") and path.is_file() else None
 
 
-def _grade_elsewhere(server_dir, steps, database, time_limit, facts, graded_database, progress, cache):
+def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progress, cache):
     """The report of `steps` on `database` as a dict, or {"unavailable": why} without a server."""
-    if database == graded_database:
+    if database == _graded_on(facts):  # the chain already ran there, Part 3 included
         return verdict(facts, steps).to_dict()
     key = cache.key(server_dir, database, steps, time_limit, None)
     kept = cache.report(key)
     if kept is not None:
         return kept
     try:
-        facts = _past_two_heads(server_dir, steps, database, time_limit,
-                                _walk(server_dir, steps, database, time_limit, progress), progress)
-        report = verdict(facts, steps).to_dict()
+        report = verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut), steps).to_dict()
     except UsageError as problem:
         return {"unavailable": str(problem)}  # never kept: the server may be installed by the next run
     cache.keep_report(key, report)
     return report
+
+
+def _graded_on(facts):
+    """The kind of database the facts were found on: sqlite, postgresql or mysql."""
+    app = facts.get("app") or {}
+    return (app.get("database") or "").split(":", 1)[0].split("+", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,8 @@ class ReportCache:
         return Facts.from_dict(data) if data is not None else None
 
     def keep_facts(self, key, facts):
-        if facts.stopped and facts.stopped.get("reason") == "time_limit" or facts.get("changed_outside"):
+        if facts.stopped and facts.stopped.get("reason") == "time_limit" or facts.get("changed_outside") \
+                or facts.get("machine_dependent"):
             return  # a slow moment of the machine, or a change to investigate: grade again next time
         self._write(key, "facts", facts.to_dict())
 

@@ -12,6 +12,7 @@ class Facts:
     climbed: list = field(default_factory=list)
     round_trips: list = field(default_factory=list)
     faults: list = field(default_factory=list)
+    traffic: list = field(default_factory=list)  # Part 3: one per revision upgraded under live traffic
     stopped: dict | None = None  # {"reason": "time_limit" | "exited" | …, "action": ..., "file": ...}
 
     def add(self, key, value):
@@ -21,6 +22,8 @@ class Facts:
             self.round_trips.append(value)
         elif key == "fault":
             self.faults.append(value)
+        elif key == "traffic":
+            self.traffic.append(value)
         else:
             self.values[key] = value
 
@@ -29,7 +32,7 @@ class Facts:
 
     def to_dict(self):
         return {"values": self.values, "climbed": self.climbed, "round_trips": self.round_trips,
-                "faults": self.faults, "stopped": self.stopped}
+                "faults": self.faults, "traffic": self.traffic, "stopped": self.stopped}
 
     @classmethod
     def from_dict(cls, data):

@@ -37,6 +37,8 @@ WENT_DOWN = "your database went one revision down"
 BACKUP_TRIED = "your backup brought your database back"
 OWN_POSTGRESQL = "your PostgreSQL ran the chain"
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
+LIVE = "the running app keeps working"
+LINTED = "squawk has nothing unanswered"
 
 NOT_REACHED = messages.not_checked("the step's schema is not reached.")
 
@@ -463,6 +465,13 @@ def databases_to_try(facts, steps):
             for name in step.checks if name in OTHER_DATABASES]
 
 
+def reached_index(facts, steps, number):
+    """The index of the revision where step `number`'s state is reached, or None."""
+    if blocker(facts):
+        return None
+    return _progress(facts, steps, facts.get("chain")["revisions"]).reached_at.get(number)
+
+
 def without_other_databases(step):
     """The step without its requests to run on other databases (so grading there does not recurse)."""
     return dataclasses.replace(step, checks=tuple(name for name in step.checks if name not in OTHER_DATABASES))
@@ -571,6 +580,43 @@ def _own_postgresql(evidence, revisions, reached, step):
     return False, messages.not_seen_on_postgresql(step, bool(seen))
 
 
+def _live_check(facts, revisions, step, progress):
+    """Part 3: the previous step's app, running during and after the step's migrations (traffic.py)."""
+    runs = [run for run in facts.traffic if run["step"] == step.number]
+    if not runs:
+        if _database(facts) != "postgresql":
+            return False, messages.not_checked(messages.postgresql_only())
+        return False, NOT_REACHED
+    failed = facts.get("upgrade_failed")
+    if failed and any(run["index"] == failed["index"] for run in runs):
+        return False, messages.not_checked(f"{revisions[failed['index']]['file']} failed (see above).")
+    findings = [messages.traffic_trouble(run, revisions[run["index"]]["file"]) for run in runs
+                if run["errors"] or any(wait["seconds"] > run["bound"] for wait in run["waits"])]
+    advice = messages.squawk_advice([(revisions[run["index"]]["file"], run["squawk"]) for run in runs])
+    if findings:
+        return False, "\n".join(findings + advice)
+    return True, "\n".join([messages.traffic_ok(runs, [revisions[run["index"]]["file"] for run in runs]), *advice])
+
+
+def _linted_check(facts, revisions, step, progress):
+    """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
+    silenced in server/.squawk.toml (squawk runs in the copy of server/, so that file applies)."""
+    if step.number not in progress.reached_at:
+        return False, NOT_REACHED
+    if not facts.traffic:
+        if _database(facts) != "postgresql":
+            return False, messages.not_checked(messages.postgresql_only())
+        return False, messages.not_checked("no Part 3 migration ran (see above).")
+    linted = [(revisions[run["index"]]["file"], run["squawk"]) for run in facts.traffic]
+    unavailable = [(file, result["unavailable"]) for file, result in linted if "unavailable" in result]
+    if unavailable:
+        return False, messages.not_checked(f"squawk did not run on {unavailable[0][0]}: {unavailable[0][1]}")
+    findings = [(file, finding) for file, result in linted for finding in result["findings"]]
+    if findings:
+        return False, messages.lint_unanswered(findings)
+    return True, messages.lint_clean([file for file, _ in linted])
+
+
 STEP_CHECKS = {
     DEFAULTS: _defaults_check,
     NAMED: _named_check,
@@ -585,4 +631,6 @@ STEP_CHECKS = {
     WENT_DOWN: _evidence_check(_went_down),
     BACKUP_TRIED: _evidence_check(_backup_tried),
     OWN_POSTGRESQL: _evidence_check(_own_postgresql),
+    LIVE: _live_check,
+    LINTED: _linted_check,
 }

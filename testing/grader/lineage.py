@@ -184,6 +184,8 @@ def _follow_columns(name, table, other, allow_renames):
             continue
         if column in other["columns"]:
             losses.append({"kind": "values_changed", "table": name, "column": column, "rows": lost})
+        elif allow_renames and _copied(column, table, other, matched):
+            continue  # dropped once its values were copied into a column kept (expand, then contract)
         else:
             # Only an empty new column of the same kind could be this one renamed.
             replaced_by = next((c for c in new_columns if kind_of(other["types"][c]) == kind_of(table["types"][column])
@@ -192,6 +194,12 @@ def _follow_columns(name, table, other, allow_renames):
                            "replaced_by": replaced_by, "type": table["types"][column],
                            "nullable": table["nullable"][column]})
     return column_map, losses
+
+
+def _copied(column, table, other, matched):
+    """Whether a column that both states have holds the dropped `column`'s every value."""
+    kept = [name for name in other["columns"] if name in table["columns"] and name != column]
+    return any(all(found.get(name) == row[column] for row, found in matched) for name in kept)
 
 
 def new_column_values(before, after, renames):

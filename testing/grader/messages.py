@@ -687,3 +687,140 @@ def not_checked(reason):
 
 def fix_step_first(label):
     return f"fix the problems shown under step {label} first."
+
+
+# -- Part 3: migrations under live traffic (traffic.py) ------------------------------------
+
+def postgresql_only():
+    return "Part 3 runs on PostgreSQL: pipenv run grade --database postgresql"
+
+
+def part3_on_postgresql(database):
+    return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, so it was graded on "
+            f"PostgreSQL instead of {database}. Steps 01-12 on {database}: step 12's checks run them there.")
+
+
+def part3_left_out(database):
+    return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only: graded on {database} "
+            f"without them, up to step 12. Part 3 itself: pipenv run grade --database postgresql")
+
+
+def part3_needs_postgresql(problem):
+    return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, and PostgreSQL could "
+            f"not be started: {problem}")
+
+
+def traffic_setting(run):
+    return (f"step {run['from_step']:02d}'s app kept serving requests, with {run['rows']:,} rows in employees "
+            f"and a request that writes to it and takes {run['hold']} s to commit")
+
+
+def traffic_trouble(run, file):
+    lines = [f"While {file} upgraded, {traffic_setting(run)}:"]
+    for error in run["errors"]:
+        counts = [f"{error[phase]} {when}" for phase, when in (("during", "during the upgrade"),
+                                                               ("after", "after it")) if error[phase]]
+        lines.append(f"  - requests failed ({', '.join(counts)}): {error['statement']}\n"
+                     f"    {error['error']}")
+        lines.append(f"    Safer: {safer_for_error(error['error'])}")
+    for wait in run["waits"]:
+        if wait["seconds"] <= run["bound"]:
+            continue
+        lines.append(f"  - {wait['count']} request{'s' if wait['count'] > 1 else ''} waited up to "
+                     f"{wait['seconds']:.2f} s (the bound is {run['bound']} s) behind the migration's\n"
+                     f"    {wait['statement']}\n    {lock_told(wait)}")
+        lines.append(f"    Safer: {safer_for_statement(wait['statement'], wait['held'] is not None and not wait['granted'])}")
+    return "\n".join(lines)
+
+
+# What a lock mode keeps waiting, as PostgreSQL's table-level lock table has it.
+BLOCKS = {"AccessExclusiveLock": "every read and write", "ExclusiveLock": "every write",
+          "ShareRowExclusiveLock": "every write", "ShareLock": "every write"}
+
+
+def lock_told(wait):
+    if wait["held"] is None:
+        if wait["wanted"].startswith("transactionid"):
+            return "which has locked rows the requests update: they wait until the migration commits."
+        return f"(a request wanted {wait['wanted']})"
+    blocked = BLOCKS.get(wait["held"], "the requests that conflict with it")
+    if wait["granted"]:
+        return f"which holds {wait['held']} on {wait['relation']}: {blocked} on it waits until the migration commits."
+    return (f"which waits for {wait['held']} on {wait['relation']} behind a request that has not committed;\n"
+            f"    {blocked} on it queues behind the migration meanwhile.")
+
+
+def safer_for_error(error):
+    if "does not exist" in error:
+        return ("the running app still uses what the migration took away. Expand, then contract: add the new "
+                "column beside the old one and keep both in sync; drop the old one in a later step, once no "
+                "code reads it (step 13).")
+    return "a migration must leave a schema the running app can still use (step 13)."
+
+
+# What to write instead, by the statement that made requests wait: the first pattern that matches.
+SAFER_STATEMENTS = [
+    ("RENAME", "a rename breaks the running app: add a new column, sync, backfill, then drop the old one "
+               "later (step 13)."),
+    ("CREATE INDEX", "CREATE INDEX CONCURRENTLY, inside `with op.get_context().autocommit_block():` "
+                     "(step 15)."),
+    ("FOREIGN KEY", "add the foreign key NOT VALID (postgresql_not_valid=True), then VALIDATE CONSTRAINT "
+                    "in its own transaction (step 15)."),
+    ("SET NOT NULL", "a CHECK (... IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL: no scan "
+                     "under the lock (step 14)."),
+    ("UPDATE", "commit the schema change first, then backfill in batches of a few thousand rows, each "
+               "its own transaction (a DO loop with COMMIT, inside `op.get_context().autocommit_block()`, "
+               "step 13)."),
+]
+LOCK_TIMEOUT_ADVICE = ("set lock_timeout (say '100ms') before a schema change, so it gives up instead of "
+                       "holding every request in the queue behind it, and try again (step 13).")
+
+
+def safer_for_statement(statement, queued):
+    """What to write instead; `queued`: the statement was waiting for its lock, not holding it."""
+    upper = statement.upper()
+    advice = next((advice for keyword, advice in SAFER_STATEMENTS if keyword in upper), None)
+    if advice is None:
+        return LOCK_TIMEOUT_ADVICE[0].upper() + LOCK_TIMEOUT_ADVICE[1:]
+    return f"{advice} And {LOCK_TIMEOUT_ADVICE}" if queued else advice
+
+
+def traffic_ok(runs, files):
+    longest = max((wait["seconds"] for run in runs for wait in run["waits"]), default=0)
+    requests = sum(run["requests"] for run in runs)
+    p99 = max((run["p99"] or 0) for run in runs)
+    return (f"{', '.join(files)}: {requests} requests of step {runs[0]['from_step']:02d}'s app, none failed; "
+            f"the longest lock wait {longest:.2f} s, p99 {p99 * 1000:.0f} ms")
+
+
+def squawk_advice(found):
+    """squawk's findings as advice: [lines]. What the traffic saw decides pass or fail."""
+    lines = []
+    for file, result in found:
+        if "unavailable" in result:
+            lines.append(f"squawk: not run on {file}: {result['unavailable']}")
+            continue
+        rules = {}
+        for finding in result["findings"]:
+            rules.setdefault(finding["rule"], finding)
+        for rule, finding in rules.items():
+            lines.append(f"squawk, as advice ({file}): {rule}: {finding['message']}")
+    return lines
+
+
+def lint_unanswered(findings):
+    """[(file, finding)] squawk still reports: by rule, with where it first appears."""
+    rules = {}
+    for file, finding in findings:
+        rules.setdefault(finding["rule"], []).append((file, finding))
+    lines = [f"squawk still has {len(findings)} finding{'s' if len(findings) > 1 else ''} on your Part 3 migrations:"]
+    for rule, found in rules.items():
+        file, first = found[0]
+        lines.append(f"  - {rule} ({len(found)}x), first in {file}: {first['message']}\n    {first['statement']}")
+    lines.append("Fix the migration, or, once you have decided a rule does not apply to this app, add it to\n"
+                 "excluded_rules in server/.squawk.toml with a comment saying why (step 16).")
+    return "\n".join(lines)
+
+
+def lint_clean(files):
+    return f"squawk finds nothing unanswered in {len(files)} Part 3 migration{'s' if len(files) > 1 else ''}"

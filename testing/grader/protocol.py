@@ -30,7 +30,7 @@ class Op(enum.Enum):
 @dataclass(frozen=True)
 class Command:
     op: Op
-    target: str | None = None  # the Alembic revision to go to (UPGRADE, DOWNGRADE)
+    target: str | None = None  # the Alembic revision to go to (UPGRADE, DOWNGRADE); OFFLINE: a range
     fail_after: int | None = None  # UPGRADE: stop the migration after this many writes (a probe)
     count_writes: bool = False  # UPGRADE: list the statements that write
 
@@ -63,6 +63,7 @@ class Reply:
     writes: tuple = ()  # UPGRADE with count_writes or fail_after: the statements that wrote
     models: tuple | None = None  # MODELS: schema items, models.py against the database
     dialect: str | None = None  # OFFLINE: the SQL dialect the chain was rendered in
+    sql: str | None = None  # OFFLINE with a target range: the SQL itself
 
 
 def encode(message):
@@ -101,6 +102,7 @@ def decode_reply(line):
             writes=tuple(_typed(item, str) for item in _typed(data.pop("writes", []), list)),
             models=_models(data.pop("models", None)),
             dialect=_typed(data.pop("dialect", None), str, optional=True),
+            sql=_typed(data.pop("sql", None), str, optional=True),
         )
     except KeyError as exc:
         raise ProtocolError(f"a reply without {exc}") from None

@@ -27,13 +27,14 @@ TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limit
 
 
 def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRADE, learner_database=None,
-        progress=None, stand_in=None):
+        progress=None, stand_in=None, cut=(), cut_models=None):
     """Walk the chain in `server_dir` and return what was found. `states`: {step: MetaData} of the
     lessons to compare with; `probe_steps`: steps whose migration is made to fail on purpose.
     `mode` FAULTS: instead of grading, make every revision fail after each of its writes; CHANGES:
     only climb, saying what each revision changed. `learner_database`: the learner's own SQLite
     file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:
-    (relative path, text) of a file the grader adds to the copy (standin.py)."""
+    (relative path, text) of a file the grader adds to the copy (standin.py); `cut`: migration files
+    left out of the copy, whose models.py is then `cut_models` (Part 3's, graded apart)."""
     facts = Facts()
     isolation = choose_isolation(database)
     facts.add("isolation", isolation.why)
@@ -44,6 +45,10 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
         facts.add("not_copied", box.notes)
         if stand_in:
             (box.copy / stand_in[0]).write_text(stand_in[1], encoding="utf-8")
+        for file in cut:
+            (box.copy / file).unlink()
+        if cut_models:
+            shutil.copyfile(cut_models, box.copy / "models.py")
         if learner_database:  # a copy: the learner's file is only ever read, here
             learner_database = shutil.copyfile(learner_database, box.workdir / "learner.db")
         with scratch_database(database, box.workdir, progress) as url:
@@ -80,7 +85,7 @@ def _session(learner, facts, box, url, states, probe_steps, mode, learner_databa
         if revisions is None:
             return
         walk = ChainWalk(engine, learner, revisions, states, facts, probe_steps=probe_steps,
-                         describe_changes=mode == CHANGES)
+                         describe_changes=mode == CHANGES, server_copy=box.copy)
         if mode == FAULTS:
             return walk.run_faults()
         if mode == CHANGES:

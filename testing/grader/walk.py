@@ -17,27 +17,39 @@ what it means.
 """
 import sqlalchemy as sa
 
-from . import lineage, schema
+from . import lineage, schema, traffic
 from .protocol import Command, Op
 
 
 class ChainWalk:
-    def __init__(self, engine, learner, revisions, states, facts, probe_steps=(), describe_changes=False):
+    def __init__(self, engine, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
+                 server_copy=None):
         self.engine = engine
         self.learner = learner
         self.revisions = revisions
         self.states = states
         self.facts = facts
         self.probe_steps = probe_steps
+        self.server_copy = server_copy
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # per climbed revision: rows before/after seeding, reflected schema, seeded tables
+        self.traffic = traffic.off  # grading turns it on (run())
 
     def run(self):
+        self.traffic = traffic.for_walk(self.engine, self.states, self.facts, self._rendered, self.server_copy)
         self._climb()
         if len(self.records) == len(self.revisions):
             self.facts.add("models_at_head", self._models())
         self._descend()
+
+    def _rendered(self, revision):
+        """The SQL of `revision` alone, as `flask db upgrade --sql` renders it (for squawk's advice)."""
+        reply = self.learner.call(Command(Op.OFFLINE, target=f"{revision['parents'][0]}:{revision['id']}"),
+                                  f"rendering {revision['file']} as SQL")
+        if not reply.ok:
+            raise ValueError(reply.error.error if reply.error else "it does not render")
+        return reply.sql
 
     def _models(self):
         """models.py against the database as it is now: the learner's process compares, since only it
@@ -84,9 +96,11 @@ class ChainWalk:
     # -- climbing -------------------------------------------------------------------------
 
     def _climb(self):
-        before = {}
+        before, reached = {}, None
         for index, revision in enumerate(self.revisions):
-            error, written = self._migrate("upgrade", revision, revision["id"], count_writes=True)
+            # Part 3 on PostgreSQL: the last state's app keeps running while the revision upgrades.
+            with self.traffic(index, revision, reached):
+                error, written = self._migrate("upgrade", revision, revision["id"], count_writes=True)
             if error:
                 self.facts.add("upgrade_failed", {"index": index, **error, "left": self._left_by_failure(index)})
                 return
@@ -95,6 +109,7 @@ class ChainWalk:
                 reflected = schema.reflect(connection)
                 matches = {step: schema.differences_from_state(connection, reflected, metadata)
                            for step, metadata in self.states.items()}
+                reached = max((step for step, items in matches.items() if not items), default=reached)
                 # Constraint names matter only where a step's state is reached.
                 unnamed = {step: schema.unnamed_constraints(connection, metadata)
                            for step, metadata in self.states.items() if not matches[step]}

@@ -60,7 +60,7 @@ def _prepare_start(number, new, say):
     """
     build_state(number - 1, new)
     if number > 1:
-        for command, doing in ((["-m", "flask", "db", "upgrade"], "upgrading a new database"),
+        for command, doing in ((["-m", "flask", "db", "upgrade", _sqlite_target(number - 1)], "upgrading a new database"),
                                (["seed.py"], "putting in the sample rows")):
             say(f"lesson start {number}: {doing}...")
             _run_in(new, command)
@@ -69,6 +69,16 @@ def _prepare_start(number, new, say):
         shutil.copyfile(step.versions_dir / name, new / "migrations" / "versions" / name)
     if step.given:
         shutil.copyfile(step.models_path, new / "models.py")
+
+
+def _sqlite_target(number):
+    """The revision the folder's SQLite database is upgraded to: the head, or, once Part 3's
+    migrations (PostgreSQL only) are there, the last one before them."""
+    done = course.steps_up_to(number)
+    if not any(step.database for step in done):
+        return "head"
+    last = [step for step in done if step.database is None and step.migration_files][-1]
+    return last.migration_files[-1].name.split("_", 1)[0]
 
 
 def _run_in(folder, arguments):

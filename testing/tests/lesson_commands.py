@@ -10,6 +10,7 @@ The learner's edits are HTML comments, invisible on GitHub, placed where the les
     <!-- lesson-test: models FILE --> models.py becomes lessons/NN/FILE (a first try the lesson shows)
     <!-- lesson-test: app -->         app.py becomes the step's lessons/NN/app.py
     <!-- lesson-test: migration -->   the newest migration becomes the step's reference migration
+    <!-- lesson-test: file NAME -->    server/NAME becomes the step's lessons/NN/NAME (.squawk.toml)
 """
 import os
 import re
@@ -127,6 +128,8 @@ def apply_edit(edit, step, server):
         shutil.copyfile(step.folder / argument if argument else step.models_path, server / "models.py")
     elif name == "app":
         shutil.copyfile(step.folder / "app.py", server / "app.py")
+    elif name == "file":
+        shutil.copyfile(step.folder / argument, server / argument)
     elif name == "migration":
         versions = server / "migrations" / "versions"
         newest = max(versions.glob("*.py"), key=lambda path: path.stat().st_mtime_ns)

@@ -22,7 +22,12 @@ def environment_variable(name, value):
 
 
 def start_servers_for_other_databases(step, request):
-    """The shared servers that step `step`'s checks run the whole chain on."""
-    for name in course.step(step).checks:
-        if name in judge.OTHER_DATABASES:
-            request.getfixturevalue(SERVER_FIXTURES[judge.OTHER_DATABASES[name]])
+    """The shared servers that step `step`'s checks run the whole chain on; for a Part 3 step
+    (PostgreSQL only), also those of the steps before it, which its grade runs too."""
+    graded = course.steps_up_to(step) if course.step(step).database else [course.step(step)]
+    for earlier in graded:
+        if earlier.database:
+            request.getfixturevalue(SERVER_FIXTURES[earlier.database])
+        for name in earlier.checks:
+            if name in judge.OTHER_DATABASES:
+                request.getfixturevalue(SERVER_FIXTURES[judge.OTHER_DATABASES[name]])

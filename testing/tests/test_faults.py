@@ -7,8 +7,9 @@ import pytest
 
 from testing import course, faults
 
-# Every reference migration that writes, by file name.
-REFERENCE_MIGRATIONS = {path.name for step in course.steps() for path in step.migration_files}
+# Every reference migration that writes, by file name; not Part 3's, which commit piece by piece
+# on purpose (faults measures the chain before it).
+REFERENCE_MIGRATIONS = {path.name for step in course.steps() if step.database is None for path in step.migration_files}
 
 
 def assert_every_write_is_tried(found):

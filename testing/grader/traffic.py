@@ -1,0 +1,435 @@
+"""Live traffic: the previous step's app keeps serving requests while a Part 3 migration runs.
+
+Around the upgrade of one revision (walk.py's climb), on PostgreSQL only:
+1. the big table (`employees`) gets FILLER_ROWS rows of its own, so the migration has work to do;
+2. a "payroll job" opens a transaction that updates the table's last row and stays open HOLD
+   seconds, as a slow request in production does (longer while a statement of the migration is
+   queued behind it, until that statement has visibly waited or given up: lock_timeout); any DDL
+   that needs a lock against writers queues behind it, and every request after it queues behind
+   the DDL; an UPDATE of every row waits for it too, holding the locks of the rows it has updated;
+3. READERS and WRITERS threads run the previous step's models (its models.py, through the ORM):
+   reads, updates and inserts, each in its own short transaction, rolled back so no row stays;
+4. a monitor samples pg_stat_activity and pg_locks: which request waits on which lock, held or
+   wanted by which statement of the migration, and for how long.
+After the upgrade the same requests run AFTER seconds more against the new schema: the old code
+must keep working, since every Part 3 step promises that. Then the filler rows are deleted, so the
+rest of the walk sees the database as it would have without traffic.
+
+Everything is bounded: a fixed number of threads, each stopped by one event, joined with a time limit.
+What happened is reported as one "traffic" fact per revision; judge.py decides what it means.
+"""
+import contextlib
+import importlib.util
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from .. import course
+
+BIG_TABLE = "employees"  # the HR app's table that grows in production
+FILLER_ROWS = int(os.environ.get("COURSE_TRAFFIC_ROWS", "20000"))
+FILLER_FIRST_ID = 1_000_000_000  # far from the ids the walk's sample rows and sequences use
+HOLD = 0.6  # seconds the payroll job keeps its transaction open
+# ...and longer while a statement of the migration waits behind it, until that statement has waited
+# this long (or gave up, as lock_timeout makes it): a statement that waits is seen to wait.
+QUEUED_PROOF = 0.7
+HOLD_LIMIT = 3.0  # seconds a payroll transaction stays open at most
+GAP = 0.1  # seconds between two payroll transactions
+AFTER = 0.4  # seconds of old-code requests against the new schema
+WAIT_BOUND = 0.3  # seconds a request may wait on a lock of the migration's
+READERS, WRITERS = 2, 2
+SAMPLE_EVERY = 0.01  # seconds between two looks at pg_locks
+JOIN_LIMIT = 5  # seconds a thread gets to stop
+KEPT = 5  # distinct errors and waits reported
+
+
+def off(index, revision, reached):
+    """No traffic: the walks that do not grade (faults, `lesson view`), and SQLite or MySQL."""
+    return contextlib.nullcontext()
+
+
+def for_walk(engine, states, facts, render, server_copy):
+    """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
+    `render(revision)`: the revision's SQL, rendered by the learner's process, for squawk's advice;
+    squawk runs in `server_copy`, where the learner's .squawk.toml applies."""
+    live = {number for number in states if course.step(number).database == "postgresql"}
+    if engine.dialect.name != "postgresql" or not live:
+        return off
+    return Traffic(engine, live, facts, render, server_copy).around
+
+
+class Traffic:
+    def __init__(self, engine, live_steps, facts, render, server_copy):
+        self.engine = engine
+        self.live_steps = live_steps
+        self.facts = facts
+        self.render = render
+        self.server_copy = server_copy
+
+    @contextlib.contextmanager
+    def around(self, index, revision, reached):
+        """Run the previous step's app around the upgrade of `revision`, if it leads to a Part 3 step.
+
+        `reached`: the last lesson state the chain has reached so far (None before any)."""
+        following = next((step for step in course.steps() if reached is not None and step.number > reached), None)
+        if following is None or following.number not in self.live_steps:
+            yield
+            return
+        advice = squawk(self.render, revision, self.server_copy)
+        summary = {}
+        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, summary):
+            yield
+        self.facts.add("traffic", {"index": index, "from_step": reached, "step": following.number,
+                                     **summary, "squawk": advice})
+
+
+@contextlib.contextmanager
+def running(url, models_path, rows, summary):
+    """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
+    big table, around what the block runs (a migration), and AFTER seconds after it. What happened
+    is put in the dict `summary` (the benchmarks use this too)."""
+    # An engine of its own: the walk's engine events (counting the migration's writes) stay the migration's.
+    engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2)
+    run = _Run(engine, _load_models(models_path), rows)
+    try:
+        run.start()
+        started = time.monotonic()
+        yield
+        run.migrated(time.monotonic() - started)
+        time.sleep(AFTER)
+    finally:
+        run.stop()
+        engine.dispose()
+        summary.update(run.summary())
+
+
+class _Run:
+    """One migration's worth of traffic: filler rows, payroll job, request threads, monitor."""
+
+    def __init__(self, engine, models, rows):
+        self.engine = engine
+        self.rows = rows
+        self.migration_seconds = None
+        self.table = models.metadata.tables[BIG_TABLE]
+        self.mapper = next(mapper for mapper in models.registry.mappers if mapper.local_table is self.table)
+        self.model = self.mapper.class_
+        self.stopping = threading.Event()
+        self.phase = "during"
+        self.results = []  # (phase, seconds, error or None)
+        self.errors = {}  # the database's error -> {"statement": the first that got it, "during": n, "after": n}
+        self.waits = {}  # (workload pid, query start) -> wait seen by the monitor
+        self.ours = set()  # backend pids of the traffic itself
+        self.payroll_pid = None
+        self.queued = None  # how long a statement of the migration has waited behind the payroll job
+        self.threads = []
+        self.last_id = FILLER_FIRST_ID + rows - 1
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self):
+        try:
+            _fill(self.engine, self.rows, known=set(self.table.columns.keys()))
+        except sa.exc.DBAPIError as error:  # a schema the previous step's app does not fit: its requests say more
+            self._record("during", 0.0, _describe(error))
+        payroll_began = threading.Event()
+        self._thread(self._monitor)
+        self._thread(self._payroll, payroll_began)
+        for _ in range(READERS):
+            self._thread(self._requests, self._read)
+        for _ in range(WRITERS):
+            self._thread(self._requests, self._write)
+        payroll_began.wait(JOIN_LIMIT)  # the migration starts while the payroll job is in its transaction
+
+    def migrated(self, seconds):
+        self.phase = "after"
+        self.migration_seconds = seconds
+
+    def stop(self):
+        self.stopping.set()
+        deadline = time.monotonic() + JOIN_LIMIT
+        for thread in self.threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+        _empty(self.engine)
+
+    def _thread(self, target, *args):
+        thread = threading.Thread(target=self._guarded, args=(target, *args), daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _guarded(self, target, *args):
+        try:
+            target(*args)
+        except Exception as error:  # a thread that dies says why instead of vanishing
+            self._record(self.phase, 0.0, _describe(error))
+
+    # -- the app's requests -----------------------------------------------------------------
+
+    def _requests(self, request):
+        with self.engine.connect() as connection:
+            self.ours.add(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+            connection.commit()
+            session = orm.Session(bind=connection)
+            while not self.stopping.is_set():
+                phase, started = self.phase, time.monotonic()
+                try:
+                    request(session)
+                    error = None
+                except sa.exc.DBAPIError as failure:
+                    error = _describe(failure)
+                finally:
+                    session.rollback()  # no request leaves a row behind
+                    session.expunge_all()
+                self._record(phase, time.monotonic() - started, error)
+                time.sleep(0.005)
+
+    def _read(self, session):
+        wanted = random.randint(FILLER_FIRST_ID, self.last_id)
+        session.execute(sa.select(self.model).where(self.model.id == wanted)).scalars().first()
+
+    def _write(self, session):
+        if random.random() < 0.5:
+            row = session.get(self.model, random.randint(FILLER_FIRST_ID, self.last_id))
+            if row is not None:
+                key = _number_attribute(self.mapper)
+                setattr(row, key, (getattr(row, key) or 0) + 1)
+        else:
+            new_id = random.randrange(FILLER_FIRST_ID + 10 * self.rows, 2**31 - 1)
+            session.add(self.model(**_new_row(session, self.mapper, new_id)))
+        session.flush()
+
+    def _payroll(self, began):
+        """Transactions that write to the big table and stay open HOLD seconds, one after another."""
+        key = _number_attribute(self.mapper)
+        with self.engine.connect() as connection:
+            self.payroll_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            self.ours.add(self.payroll_pid)
+            connection.commit()
+            session = orm.Session(bind=connection)
+            while not self.stopping.is_set():
+                phase, started = self.phase, time.monotonic()
+                error = None
+                try:
+                    # The table's last row: a backfill in one UPDATE has locked every other row when it
+                    # reaches this one, and waits.
+                    session.execute(sa.update(self.model).where(self.model.id == self.last_id)
+                                    .values({key: getattr(self.model, key)}))
+                except sa.exc.DBAPIError as failure:
+                    error = _describe(failure)
+                began.set()
+                self.stopping.wait(HOLD)
+                while (self.queued is not None and self.queued < QUEUED_PROOF
+                       and time.monotonic() - started < HOLD_LIMIT and not self.stopping.is_set()):
+                    time.sleep(SAMPLE_EVERY)
+                session.rollback()
+                if error:
+                    self._record(phase, time.monotonic() - started, error)
+                self.stopping.wait(GAP)
+
+    def _record(self, phase, seconds, error):
+        self.results.append((phase, seconds, error))
+        if error:
+            statement, message = error
+            seen = self.errors.setdefault(message, {"statement": statement, "during": 0, "after": 0})
+            seen[phase] += 1
+
+    # -- the monitor --------------------------------------------------------------------------
+
+    def _monitor(self):
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            self.ours.add(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+            while not self.stopping.is_set():
+                self._sample(connection)
+                time.sleep(SAMPLE_EVERY)
+
+    def _sample(self, connection):
+        activity = connection.execute(sa.text(ACTIVITY)).mappings().all()
+        migration = {row["pid"]: row for row in activity if row["pid"] not in self.ours}
+        self.queued = max((row["waited"] for row in migration.values()
+                           if row["wait_event_type"] == "Lock" and self.payroll_pid in row["blockers"]), default=None)
+        for row in activity:
+            if row["pid"] not in self.ours or row["wait_event_type"] != "Lock":
+                continue
+            blockers = [migration[pid] for pid in row["blockers"] if pid in migration]
+            if not blockers:
+                continue
+            key = (row["pid"], row["query_start"])
+            if key in self.waits:  # still waiting: what it waits behind was noted when it began
+                self.waits[key]["seconds"] = row["waited"]
+                continue
+            blocker = blockers[0]
+            held = connection.execute(sa.text(HELD), {"pid": blocker["pid"], "relation": row["wanted_oid"]}).first()
+            self.waits[key] = {
+                "seconds": row["waited"], "query": _short(row["query"]), "wanted": row["wanted"],
+                "statement": _short(blocker["query"]), "phase": self.phase,
+                "held": held.mode if held else None, "granted": bool(held and held.granted),
+                "relation": held.relation if held else None,
+            }
+
+    # -- the summary --------------------------------------------------------------------------
+
+    def summary(self):
+        during = sorted(seconds for phase, seconds, _ in self.results if phase == "during")
+        grouped = {}
+        for wait in sorted(self.waits.values(), key=lambda wait: -wait["seconds"]):  # the longest first
+            grouped.setdefault(wait["statement"], {**wait, "count": 0})["count"] += 1
+        return {
+            "rows": self.rows, "bound": WAIT_BOUND, "hold": HOLD, "migration_seconds": self.migration_seconds,
+            "requests": len(self.results),
+            "p50": _quantile(during, 0.5), "p99": _quantile(during, 0.99), "slowest": during[-1] if during else None,
+            "errors": [{"error": error, **seen} for error, seen in list(self.errors.items())[:KEPT]],
+            "error_count": sum(seen["during"] + seen["after"] for seen in self.errors.values()),
+            "waits": list(grouped.values())[:KEPT],
+        }
+
+
+ACTIVITY = """
+SELECT a.pid, a.wait_event_type, a.query, a.query_start,
+       extract(epoch FROM clock_timestamp() - a.query_start)::float AS waited,
+       pg_blocking_pids(a.pid) AS blockers,
+       w.relation AS wanted_oid,
+       coalesce(w.relation::regclass::text, w.locktype) || ' (' || w.mode || ')' AS wanted
+FROM pg_stat_activity a
+LEFT JOIN LATERAL (SELECT l.relation, l.locktype, l.mode FROM pg_locks l
+                   WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) w ON true
+WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+"""
+# The strongest lock the migration's backend holds (or waits for) on the relation a request wants.
+HELD = """
+SELECT l.relation::regclass::text AS relation, l.mode, l.granted FROM pg_locks l
+WHERE l.pid = :pid AND l.relation = :relation
+ORDER BY array_position(ARRAY['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock',
+                              'ShareUpdateExclusiveLock', 'RowExclusiveLock', 'RowShareLock', 'AccessShareLock'],
+                        l.mode::text)
+LIMIT 1
+"""
+
+
+def _fill(engine, count, known):
+    """`count` rows in the big table, ids from FILLER_FIRST_ID, in one statement. Columns the app
+    does not know yet (`known`: its model's) stay empty where they may."""
+    with engine.begin() as connection:
+        table = sa.Table(BIG_TABLE, sa.MetaData(), autoload_with=connection)
+        columns, values = [], []
+        for column in table.columns:
+            value = _filler_value(column) if column.name in known or not column.nullable else None
+            if value is not None:
+                columns.append(column.name)
+                values.append(value)
+        select = ", ".join(values)
+        names = ", ".join(f'"{name}"' for name in columns)
+        connection.exec_driver_sql(
+            f'INSERT INTO "{BIG_TABLE}" ({names}) SELECT {select} '
+            f"FROM generate_series({FILLER_FIRST_ID}, {FILLER_FIRST_ID + count - 1}) AS g")
+        connection.exec_driver_sql(f'ANALYZE "{BIG_TABLE}"')
+
+
+def _filler_value(column):
+    if column.primary_key:
+        return "g"
+    if column.foreign_keys:
+        key = next(iter(column.foreign_keys))
+        if key.column.table.name == BIG_TABLE:
+            return None  # a reference inside the table stays empty
+        return f'(SELECT min("{key.column.name}") FROM "{key.column.table.name}")'
+    if isinstance(column.type, sa.Integer):
+        return "mod(g, 100000)"
+    if isinstance(column.type, sa.String):
+        length = column.type.length or 80
+        return f"left('Filler ' || g, {length})"
+    return None
+
+
+def _empty(engine):
+    with engine.begin() as connection:
+        with contextlib.suppress(sa.exc.DBAPIError):  # a migration that dropped the table took them along
+            connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
+
+
+def _number_attribute(mapper):
+    """The attribute of a plain number column the app updates (salary)."""
+    return next(key for key, column in mapper.columns.items()
+                if isinstance(column.type, sa.Integer) and not column.primary_key and not column.foreign_keys)
+
+
+def _new_row(session, mapper, new_id):
+    """Values for a new row as the app would give them: every column it maps, references to a row that exists."""
+    values = {}
+    for key, column in mapper.columns.items():
+        if column.primary_key:
+            values[key] = new_id
+        elif column.foreign_keys:
+            if not column.nullable:
+                target = next(iter(column.foreign_keys)).column
+                values[key] = session.execute(sa.select(sa.func.min(target))).scalar()
+        elif isinstance(column.type, sa.String):
+            values[key] = f"Request {new_id}"[: column.type.length or 80]
+        elif isinstance(column.type, sa.Integer):
+            values[key] = new_id % 100000
+    return values
+
+
+def _describe(error):
+    """(statement, first line of the database's error) for a failed request."""
+    statement = getattr(error, "statement", None) or ""
+    original = getattr(error, "orig", error)
+    return _short(statement), str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+
+
+def _short(sql):
+    text = " ".join((sql or "").split())
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _quantile(values, q):
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def _load_models(path):
+    """The previous step's models module (its `db`), loaded under a name of its own."""
+    spec = importlib.util.spec_from_file_location(f"traffic_models_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.db.Model
+
+
+# -- squawk ------------------------------------------------------------------------------------
+
+def squawk(render, revision, folder=None):
+    """squawk's findings on the SQL of `revision` as `flask db upgrade --sql` renders it
+    (`render(revision)`: that SQL). {"findings": [...]} or {"unavailable": why}."""
+    binary = shutil.which("squawk") or shutil.which("squawk", path=os.path.dirname(sys.executable))
+    if binary is None:
+        return {"unavailable": "squawk is not installed (pipenv install --dev)"}
+    if len(revision["parents"]) != 1:
+        return {"findings": []}  # a merge has no SQL of its own
+    try:
+        sql = render(revision)
+    except ValueError as error:  # the learner's migration may not render; the chain checks say so
+        return {"unavailable": f"the migration does not render as SQL ({error})"}
+    return {"findings": lint(sql, binary, folder)}
+
+
+def lint(sql, binary=None, folder=None):
+    """squawk's findings on `sql`: [{"rule", "message", "help", "statement"}], with the .squawk.toml
+    of `folder` if it has one."""
+    binary = binary or shutil.which("squawk") or os.path.join(os.path.dirname(sys.executable), "squawk")
+    done = subprocess.run([binary, "--reporter", "json"], input=sql, capture_output=True,
+                          text=True, timeout=30, cwd=folder)
+    found = json.loads(done.stdout or "[]")
+    lines = sql.splitlines()
+    return [{"rule": item["rule_name"], "message": item["message"], "help": item.get("help"),
+             "statement": _short(lines[item["line"]]) if item["line"] < len(lines) else ""}
+            for item in found]

@@ -1,0 +1,126 @@
+"""Part 3: migrations graded while the previous step's app keeps serving requests (PostgreSQL).
+
+The references pass with the traffic running; each plain way of doing the same fails with the
+statement, the lock and the safer pattern. Step 12's run of the chain on the other databases has
+tests of its own (test_grader.py), so these grades leave it out: it would double their time.
+"""
+import pytest
+
+from testing import course, grader
+from testing.build import build_state
+from testing.grader import grade, judge, messages, traffic
+
+from .submissions import PART3_SUBMISSIONS
+
+PART3 = [step.number for step in course.steps() if step.database == "postgresql"]
+UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE in step.checks]
+
+
+def check_of(report, step, name):
+    return next(check for check in report.steps[step - 1].checks if check.name == name)
+
+
+@pytest.fixture
+def part3_only(postgres_server, monkeypatch):
+    monkeypatch.setattr(grader, "databases_to_try", lambda facts, steps: [])
+
+
+def failures(report):
+    """The checks that fail, but for step 12's, which these grades leave out."""
+    return [(s.step, c.name, c.message) for s in report.steps for c in s.checks
+            if not c.passed and c.name not in judge.OTHER_DATABASES]
+
+
+def test_references_pass_with_the_app_running(part3_only, tmp_path):
+    report = grade(build_state(PART3[-1], tmp_path / "server"), database="postgresql")
+    assert not failures(report)
+    for number in UNDER_TRAFFIC:
+        message = check_of(report, number, judge.LIVE).message
+        assert f"requests of step {number - 1:02d}'s app, none failed" in message
+        assert "squawk" not in message  # step 16's .squawk.toml answers every finding
+
+
+@pytest.mark.parametrize("submission", PART3_SUBMISSIONS, ids=[s.name for s in PART3_SUBMISSIONS])
+def test_the_plain_way_fails_with_its_message(submission, part3_only, tmp_path):
+    report = grade(submission.build(tmp_path / "server"), up_to_step=submission.step, database="postgresql")
+    check = check_of(report, submission.step, submission.check)
+    assert not check.passed
+    assert submission.message in check.message
+    if submission.check == judge.LIVE:
+        assert f"step {submission.step - 1:02d}'s app kept serving requests, with {traffic.FILLER_ROWS:,} rows" \
+            in check.message
+        assert "\nsquawk, as advice (migrations/versions/" in check.message  # no .squawk.toml before step 16
+
+
+def test_the_starting_state_of_each_part3_step_fails_it(part3_only, tmp_path):
+    """One grade: at step 13's start no Part 3 state is reached, and the traffic check waits for it."""
+    report = grade(build_state(PART3[0] - 1, tmp_path / "server"), up_to_step=PART3[-1], database="postgresql")
+    for number in PART3:
+        assert f"never reach the schema of step {number}" in check_of(report, number, judge.REACHED).message
+        assert all(check_of(report, number, name).message == judge.NOT_REACHED for name in course.step(number).checks)
+    assert not [failure for failure in failures(report) if failure[0] < PART3[0]]
+
+
+def test_a_part3_chain_graded_on_sqlite_is_graded_on_postgresql(postgres_server, mysql_server, tmp_path):
+    """Its migrations run on PostgreSQL only: the grade says so, and step 12 still runs steps
+    01-12 on SQLite and MariaDB, without Part 3's revisions."""
+    report = grade(build_state(PART3[0], tmp_path / "server"), up_to_step=PART3[0])
+    assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
+    assert report.notes[0] == messages.part3_on_postgresql("sqlite")
+    assert check_of(report, 12, judge.ON_MYSQL).message == "every check of steps 01-12 passes on MySQL/MariaDB too"
+
+
+def test_a_grade_up_to_step_12_leaves_part3s_migrations_out(postgres_server, mysql_server, tmp_path):
+    report = grade(build_state(PART3[1], tmp_path / "server"), up_to_step=PART3[0] - 1)
+    assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
+    assert report.notes == [messages.part3_left_out("sqlite")]
+
+
+def test_a_learner_before_part3_pays_nothing_for_it(tmp_path, monkeypatch):
+    walked_on, walk = [], grader._walk
+    monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest, **options: (
+        walked_on.append(database) or walk(server, steps, database, *rest, **options)))
+    report = grade(build_state(3, tmp_path / "server"))
+    assert walked_on == ["sqlite"]
+    assert check_of(report, PART3[0], judge.LIVE).message == messages.not_checked(messages.postgresql_only())
+
+
+def test_squawk_reads_the_sql_offline():
+    found = traffic.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n"
+                         "CREATE INDEX ix_employees_salary ON employees (salary);\n")
+    rules = {finding["rule"] for finding in found}
+    assert {"renaming-column", "require-concurrent-index-creation"} <= rules
+    assert next(f for f in found if f["rule"] == "renaming-column")["statement"].startswith("ALTER TABLE employees RENAME")
+
+
+def test_a_rule_silenced_in_squawk_toml_is_not_advised(tmp_path, monkeypatch):
+    """The grader runs squawk in the copy of server/, so the learner's .squawk.toml applies."""
+    (tmp_path / ".squawk.toml").write_text('excluded_rules = ["renaming-column"]\n')
+    monkeypatch.chdir(tmp_path)
+    found = traffic.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n")
+    assert "renaming-column" not in {finding["rule"] for finding in found}
+
+
+WAIT = {"seconds": 0.7, "count": 3, "statement": "CREATE INDEX ix_employees_salary ON employees (salary)",
+        "held": "ShareLock", "granted": False, "relation": "employees", "wanted": "employees (RowExclusiveLock)"}
+RUN = {"from_step": 14, "rows": 20000, "hold": 0.6, "bound": 0.3, "errors": [], "waits": [WAIT]}
+
+
+@pytest.mark.parametrize("wait, told", [
+    (WAIT, "3 requests waited up to 0.70 s (the bound is 0.3 s) behind the migration's\n"
+           "    CREATE INDEX ix_employees_salary ON employees (salary)\n"
+           "    which waits for ShareLock on employees behind a request that has not committed;\n"
+           "    every write on it queues behind the migration meanwhile.\n"
+           "    Safer: CREATE INDEX CONCURRENTLY, inside `with op.get_context().autocommit_block():` (step 15). "
+           "And set lock_timeout"),
+    ({**WAIT, "statement": "ALTER TABLE employees ADD COLUMN x INTEGER", "held": "AccessExclusiveLock",
+      "granted": True}, "which holds AccessExclusiveLock on employees: every read and write on it waits until the "
+                        "migration commits.\n    Safer: Set lock_timeout (say '100ms')"),
+])
+def test_a_wait_is_told_with_its_lock_and_the_safer_pattern(wait, told):
+    assert told in messages.traffic_trouble({**RUN, "waits": [wait]}, "migrations/versions/x.py")
+
+
+def test_a_wait_within_the_bound_is_not_a_finding():
+    text = messages.traffic_trouble({**RUN, "waits": [{**WAIT, "seconds": 0.2}]}, "migrations/versions/x.py")
+    assert "waited" not in text
