@@ -119,12 +119,14 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     """`cut`: migration files left out of the copy, whose models.py is then the last graded step's
     state (the chain is graded up to there)."""
     where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
-    states = {step.number: _lesson_metadata(step.models_path) for step in steps}
+    # Every step's state, graded or not: a revision reaching a later step's state is that step's work.
+    states = {step.number: _lesson_metadata(step.models_path) for step in course.steps()}
     say = (lambda text: progress(f"{where}: {text}")) if progress else None
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say, stand_in=stand_in, cut=cut, cut_models=steps[-1].models_path if cut else None)
+               progress=say, stand_in=stand_in, cut=cut, cut_models=steps[-1].models_path if cut else None,
+               graded=[step.number for step in steps])
 
 
 @functools.cache

@@ -10,7 +10,6 @@ can give points per check.
 import dataclasses
 from dataclasses import dataclass, field
 
-from .. import course
 from . import messages
 from .report import Report, StepResult
 
@@ -86,13 +85,10 @@ def verdict(facts, steps):
     first.add(*_fresh_upgrade(facts, revisions))
     progress = _progress(facts, steps, revisions)
     first.add(*_models_check(facts, steps, revisions, progress))
-    trailing = _trailing(facts, progress)
-    # Revisions after the last state reached belong to the step being worked on (else the course's last
-    # one): their rows are followed too. Graded only up to an earlier step (one step's points in
-    # Classroom), they are later steps' work, judged when those are.
-    numbers = [step.number for step in steps]
-    last_step = course.steps()[-1].number
-    holder = progress.unfinished if progress.unfinished in numbers else (last_step if last_step in numbers else None)
+    trailing = _trailing(facts, progress, steps)
+    # Revisions after the last state reached belong to the step being worked on (else the last one):
+    # their rows are followed too, whatever step they are for.
+    holder = progress.unfinished if progress.unfinished in [step.number for step in steps] else steps[-1].number
     for step, result in zip(steps, report.steps):
         result.started = progress.started(step.number)
         result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
@@ -158,10 +154,15 @@ def _chain_check(facts, revisions):
     return CHAIN, True, f"{len(revisions)} migrations, one head"
 
 
-def _trailing(facts, progress):
-    """The revisions climbed after the last one that any step owns."""
+def _trailing(facts, progress, steps):
+    """The revisions climbed after the last one that any graded step owns, and after the last one
+    reaching the state of a step not graded here (graded up to step N, later steps' migrations are
+    theirs: one step's points in Classroom are not lost to a later step's mistake)."""
     owned = [index for indices in progress.owned.values() for index in indices]
-    return list(range(max(owned, default=-1) + 1, len(facts.climbed)))
+    graded = {step.number for step in steps}
+    later = [index for index, climbed in enumerate(facts.climbed)
+             if any(not items for number, items in climbed["matches"].items() if number not in graded)]
+    return list(range(max(owned + later, default=-1) + 1, len(facts.climbed)))
 
 
 def _fresh_upgrade(facts, revisions):

@@ -197,8 +197,10 @@ def _follow_columns(name, table, other, allow_renames):
 
 
 def _copied(column, table, other, matched):
-    """Whether a column that both states have holds the dropped `column`'s every value."""
-    kept = [name for name in other["columns"] if name in table["columns"] and name != column]
+    """Whether a column that both states have holds the dropped `column`'s every value (not the key:
+    the grader's sample ids and sample integers are alike)."""
+    kept = [name for name in other["columns"] if name in table["columns"] and name != column
+            and name not in table["key"]]
     return any(all(found.get(name) == row[column] for row, found in matched) for name in kept)
 
 

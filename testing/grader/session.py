@@ -27,9 +27,9 @@ TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limit
 
 
 def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRADE, learner_database=None,
-        progress=None, stand_in=None, cut=(), cut_models=None):
+        progress=None, stand_in=None, cut=(), cut_models=None, graded=None):
     """Walk the chain in `server_dir` and return what was found. `states`: {step: MetaData} of the
-    lessons to compare with; `probe_steps`: steps whose migration is made to fail on purpose.
+    lessons to compare with; `graded`: the steps graded (all of `states` when None); `probe_steps`: steps whose migration is made to fail on purpose.
     `mode` FAULTS: instead of grading, make every revision fail after each of its writes; CHANGES:
     only climb, saying what each revision changed. `learner_database`: the learner's own SQLite
     file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:
@@ -56,7 +56,8 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
                                      max(time_limit * TOTAL_LIMIT_FACTOR, 20), progress)
             with learner:
                 try:
-                    _session(learner, facts, box, url, states or {}, probe_steps, mode, learner_database)
+                    _session(learner, facts, box, url, states or {}, probe_steps, mode, learner_database,
+                             graded)
                 except Stopped as stopped:
                     facts.stopped = stopped.as_fact()
         in_learner_terms(facts, {box.copy: Path(server_dir), box.workdir: None})
@@ -67,7 +68,7 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
     return facts
 
 
-def _session(learner, facts, box, url, states, probe_steps, mode, learner_database):
+def _session(learner, facts, box, url, states, probe_steps, mode, learner_database, graded):
     reply = learner.call(Command(Op.LOAD), "importing app.py")
     if reply.app is None:
         return facts.add("app", {"problem": "import", "error": reply.error.error, "file": reply.error.file,
@@ -85,7 +86,8 @@ def _session(learner, facts, box, url, states, probe_steps, mode, learner_databa
         if revisions is None:
             return
         walk = ChainWalk(engine, learner, revisions, states, facts, probe_steps=probe_steps,
-                         describe_changes=mode == CHANGES, server_copy=box.copy)
+                         describe_changes=mode == CHANGES, server_copy=box.copy,
+                         graded=graded if graded is not None else list(states))
         if mode == FAULTS:
             return walk.run_faults()
         if mode == CHANGES:

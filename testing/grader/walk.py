@@ -23,7 +23,7 @@ from .protocol import Command, Op
 
 class ChainWalk:
     def __init__(self, engine, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
-                 server_copy=None):
+                 server_copy=None, graded=()):
         self.engine = engine
         self.learner = learner
         self.revisions = revisions
@@ -31,13 +31,14 @@ class ChainWalk:
         self.facts = facts
         self.probe_steps = probe_steps
         self.server_copy = server_copy
+        self.graded = graded
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # per climbed revision: rows before/after seeding, reflected schema, seeded tables
         self.traffic = traffic.off  # grading turns it on (run())
 
     def run(self):
-        self.traffic = traffic.for_walk(self.engine, self.states, self.facts, self._rendered, self.server_copy)
+        self.traffic = traffic.for_walk(self.engine, self.graded, self.facts, self._rendered, self.server_copy)
         self._climb()
         if len(self.records) == len(self.revisions):
             self.facts.add("models_at_head", self._models())
