@@ -20,8 +20,7 @@ from . import messages
 from ..problems import UsageError
 from .cache import ReportCache
 from .databases import DATABASES
-from .judge import (blocker, climb_failure, databases_to_try, probed_steps, reached_index, verdict,
-                    without_other_databases)
+from .judge import blocker, climb_failure, databases_to_try, probed_steps, verdict, without_other_databases
 from .report import Report, render_text
 from .standin import stand_in_merge, without_stand_in
 
@@ -62,7 +61,7 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     wanted = databases_to_try(facts, steps)
     if wanted:
         plain = [without_other_databases(step) for step in steps if step.database is None]
-        part3 = _part3_files(facts, steps)
+        part3 = facts.get("part3_files", [])
         facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, part3,
                                                         progress, cache)
                                 for other in wanted})
@@ -74,7 +73,7 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
 def _walked(server_dir, steps, database, time_limit, progress, learner_database):
     """The facts of the chain, with Part 3 where it runs: on PostgreSQL only."""
     facts = _joined(server_dir, steps, database, time_limit, progress, learner_database)
-    part3 = _part3_files(facts, steps)
+    part3 = _part3_files(facts)
     if part3 and database != "postgresql" and not any(step.database for step in steps):
         # Part 3 not graded (--step 12 and before): its migrations are left out.
         facts = _joined(server_dir, steps, database, time_limit, progress, learner_database, cut=part3)
@@ -87,6 +86,7 @@ def _walked(server_dir, steps, database, time_limit, progress, learner_database)
         except UsageError as problem:  # no PostgreSQL here: the grade on `database` stands
             facts.add("part3_notes", [messages.part3_needs_postgresql(str(problem))])
             facts.add("machine_dependent", True)
+    facts.add("part3_files", part3)  # what the other databases leave out
     return facts
 
 
@@ -103,21 +103,25 @@ def _joined(server_dir, steps, database, time_limit, progress=None, learner_data
     return without_stand_in(joined, chain["files"]) or facts
 
 
-def _part3_files(facts, steps):
-    """The learner's migration files after the state of the last step before Part 3 (when it is
-    graded and reached): [] if none."""
-    before = [step for step in course.steps() if step.database is None][-1].number
-    if before not in [step.number for step in steps]:
+def _before_part3():
+    """The last step of the course that runs on any database."""
+    return [step for step in course.steps() if step.database is None][-1]
+
+
+def _part3_files(facts):
+    """The learner's migration files after the first revision that reaches the state of the last
+    step before Part 3 (every step's state is compared, graded or not): [] if none."""
+    before = _before_part3().number
+    reached = next((climbed["index"] for climbed in facts.climbed if not climbed["matches"].get(before, [None])),
+                   None)
+    if reached is None:
         return []
-    last = reached_index(facts, steps, before)
-    if last is None:
-        return []
-    return [revision["file"] for revision in facts.get("chain")["revisions"][last + 1:]]
+    return [revision["file"] for revision in facts.get("chain")["revisions"][reached + 1:]]
 
 
 def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None, stand_in=None, cut=()):
-    """`cut`: migration files left out of the copy, whose models.py is then the last graded step's
-    state (the chain is graded up to there)."""
+    """`cut`: Part 3's migration files, left out of the copy, whose models.py is then that of the
+    last step before Part 3 (the state the chain reaches without them)."""
     where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
     # Every step's state, graded or not: a revision reaching a later step's state is that step's work.
     states = {step.number: _lesson_metadata(step.models_path) for step in course.steps()}
@@ -125,7 +129,7 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say, stand_in=stand_in, cut=cut, cut_models=steps[-1].models_path if cut else None,
+               progress=say, stand_in=stand_in, cut=cut, cut_models=_before_part3().models_path if cut else None,
                graded=[step.number for step in steps])
 
 

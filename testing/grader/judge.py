@@ -466,13 +466,6 @@ def databases_to_try(facts, steps):
             for name in step.checks if name in OTHER_DATABASES]
 
 
-def reached_index(facts, steps, number):
-    """The index of the revision where step `number`'s state is reached, or None."""
-    if blocker(facts):
-        return None
-    return _progress(facts, steps, facts.get("chain")["revisions"]).reached_at.get(number)
-
-
 def without_other_databases(step):
     """The step without its requests to run on other databases (so grading there does not recurse)."""
     return dataclasses.replace(step, checks=tuple(name for name in step.checks if name not in OTHER_DATABASES))
