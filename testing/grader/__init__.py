@@ -96,7 +96,7 @@ def _joined(server_dir, steps, database, time_limit, progress=None, learner_data
     chain = facts.get("chain") or {}
     if chain.get("problem") != "two_heads":
         return facts
-    stand_in = stand_in_merge(server_dir, chain["files"])
+    stand_in = stand_in_merge(chain["files"], chain["heads"])
     if stand_in is None:
         return facts
     joined = _walk(server_dir, steps, database, time_limit, progress, learner_database, stand_in=stand_in, cut=cut)
@@ -124,7 +124,9 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     last step before Part 3 (the state the chain reaches without them)."""
     where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
     # Every step's state, graded or not: a revision reaching a later step's state is that step's work.
-    states = {step.number: _lesson_metadata(step.models_path) for step in course.steps()}
+    def states():
+        return {step.number: _lesson_metadata(step.models_path) for step in course.steps()}
+
     say = (lambda text: progress(f"{where}: {text}")) if progress else None
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 

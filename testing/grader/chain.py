@@ -68,7 +68,8 @@ def read_chain(location, server_dir):
     except RevisionError as exc:
         raise ChainProblem(problem="unreadable", file=None, error=str(exc)) from exc
     if len(heads) > 1:
-        raise ChainProblem(problem="two_heads", files=sorted(_relative(by_id[head].path, server_dir) for head in heads))
+        found = sorted((_relative(by_id[head].path, server_dir), head) for head in heads)
+        raise ChainProblem(problem="two_heads", files=[file for file, _ in found], heads=[head for _, head in found])
     return [
         {
             "id": revision.revision,
