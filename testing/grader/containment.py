@@ -43,7 +43,10 @@ if pid == 0:
         os.dup2(settings["output"], 1)  # the learner's prints, kept for a report
         os.dup2(settings["output"], 2)
         for name, value in settings["limits"].items():
-            resource.setrlimit(getattr(resource, name), (value, value))
+            try:
+                resource.setrlimit(getattr(resource, name), (value, value))
+            except (AttributeError, ValueError, OSError):  # a system without it (macOS refuses RLIMIT_AS)
+                pass
         if settings["user"]:
             uid, gid = settings["user"]
             os.setgroups([])
