@@ -10,12 +10,11 @@ import functools
 import hashlib
 import json
 import os
-import stat
 from pathlib import Path
 
 from ..course import REPO_ROOT
 from .facts import Facts
-from .fingerprint import walk_files
+from .fingerprint import content_digest, walk_files
 from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 
 COURSE_PARTS = ("testing", "lessons", "Pipfile.lock")
@@ -33,7 +32,7 @@ class ReportCache:
         digest = hashlib.sha256()
         parts = [_course_version(), database, time_limit, [(step.number, list(step.checks)) for step in steps],
                  bool(os.environ.get("DATABASE_URL")), _files(Path(server_dir)),
-                 _hash_file(learner_database) if learner_database else None]
+                 content_digest(learner_database) if learner_database else None]
         digest.update(json.dumps(parts, default=str).encode())
         return f"{database}-{digest.hexdigest()[:24]}"
 
@@ -90,15 +89,5 @@ def _files(folder, only=None):
         relative = os.path.relpath(path, folder)
         if path.endswith(LEFT_BEHIND_SUFFIXES) or (only is not None and relative.split(os.sep)[0] not in only):
             continue
-        digest.update(relative.encode() + b"\0" + (_hash_file(path) or "").encode())
+        digest.update(relative.encode() + b"\0" + content_digest(path).encode())
     return digest.hexdigest()
-
-
-def _hash_file(path):
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would block
-            return None
-        with open(path, "rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
-    except OSError:
-        return None

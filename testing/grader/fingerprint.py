@@ -46,7 +46,7 @@ def submitted_files(copy):
     for path in walk_files(copy, skip={"instance", "__pycache__"}):
         relative = os.path.relpath(path, copy)
         if relative.endswith(".py") or relative.split(os.sep)[0] == "migrations":
-            entries[relative] = _content(path)
+            entries[relative] = content_digest(path)
     return Fingerprint(entries)
 
 
@@ -64,7 +64,8 @@ def walk_files(root, skip=()):
                 yield entry.path
 
 
-def _content(path):
+def content_digest(path):
+    """A file's SHA-256, or what stands in for it: a FIFO is not read, nor a link followed."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would block, a link may lead anywhere
             return f"not a plain file: {os.lstat(path).st_mode:o}"
