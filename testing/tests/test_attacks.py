@@ -8,6 +8,7 @@ course's files unchanged (or the change named in the grade).
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import textwrap
 import time
@@ -223,7 +224,13 @@ def test_course_files_changed_while_graded_are_named(tmp_path):
         assert str(target) in done.stdout
 
 def test_a_pth_file_planted_in_the_virtualenv_is_named(tmp_path):
-    """A .pth file runs in every later Python: planting one (here a harmless one) fails the grade."""
+    """A .pth file runs in every later Python: planting one (here a harmless one) fails the grade.
+    Graded with a virtualenv of its own, which sees the course's packages: a grade running beside
+    this test in the course's own virtualenv must not meet the planted file."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site_packages = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    (site_packages / "course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     name = f"zz_course_attack_{uuid.uuid4().hex[:8]}.pth"
     server = steps_one_and_two_with(tmp_path, f"""
         import site
@@ -233,12 +240,11 @@ def test_a_pth_file_planted_in_the_virtualenv_is_named(tmp_path):
         except OSError:
             pass
     """)
-    planted = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / \
-        "site-packages" / name
-    try:
-        report, text = graded(server)
-        assert not report.passed
-        if planted.exists():
-            assert str(planted) in first_failure(report).message
-    finally:
-        planted.unlink(missing_ok=True)
+    done = subprocess.run([str(venv / "bin" / "python"), str(course.REPO_ROOT / "testing" / "cli.py"), "grade",
+                           "--step", "5", "--server-dir", str(server), "--time-limit", str(TIME_LIMIT)],
+                          capture_output=True, text=True, timeout=WALL_LIMIT)
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    planted = site_packages / name
+    if planted.exists():
+        assert "your code changed files outside its scratch copy" in done.stdout
+        assert str(planted) in done.stdout
