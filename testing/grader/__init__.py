@@ -9,8 +9,6 @@ fail, for `pipenv run faults`). The learner's code runs in a separate, contained
 temporary copy of the folder and a scratch database (session.py, supervisor.py, inside/); this
 process reads the database itself and judges.
 """
-import functools
-import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from . import messages
 from ..problems import UsageError
 from .cache import ReportCache
 from .databases import DATABASES
+from .lessons import models_module
 from .judge import blocker, climb_failure, databases_to_try, probed_steps, verdict, without_other_databases
 from .report import Report, render_text
 from .standin import stand_in_merge, without_stand_in
@@ -125,7 +124,7 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
     # Every step's state, graded or not: a revision reaching a later step's state is that step's work.
     def states():
-        return {step.number: _lesson_metadata(step.models_path) for step in course.steps()}
+        return {step.number: models_module(step.models_path).db.metadata for step in course.steps()}
 
     say = (lambda text: progress(f"{where}: {text}")) if progress else None
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
@@ -133,15 +132,6 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
                progress=say, stand_in=stand_in, cut=cut, cut_models=_before_part3().models_path if cut else None,
                graded=[step.number for step in steps])
-
-
-@functools.cache
-def _lesson_metadata(path):
-    """The MetaData of a lesson's models.py (the course's own file), loaded under a name of its own."""
-    spec = importlib.util.spec_from_file_location(f"lesson_models_{abs(hash(str(path)))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.db.metadata
 
 
 def _learner_database(server_dir, database):

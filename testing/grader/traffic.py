@@ -19,7 +19,6 @@ Everything is bounded: a fixed number of threads, each stopped by one event, joi
 What happened is reported as one "traffic" fact per revision; judge.py decides what it means.
 """
 import contextlib
-import importlib.util
 import json
 import os
 import random
@@ -34,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from .. import course
+from .lessons import models_module
 
 BIG_TABLE = "employees"  # the HR app's table that grows in production
 FILLER_ROWS = int(os.environ.get("COURSE_TRAFFIC_ROWS", "20000"))
@@ -99,7 +99,7 @@ def running(url, models_path, rows, summary):
     is put in the dict `summary` (the benchmarks use this too)."""
     # An engine of its own: the walk's engine events (counting the migration's writes) stay the migration's.
     engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2)
-    run = _Run(engine, _load_models(models_path), rows)
+    run = _Run(engine, models_module(models_path).db.Model, rows)
     try:
         run.start()
         started = time.monotonic()
@@ -395,14 +395,6 @@ def _quantile(values, q):
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
-
-
-def _load_models(path):
-    """The previous step's models module (its `db`), loaded under a name of its own."""
-    spec = importlib.util.spec_from_file_location(f"traffic_models_{abs(hash(str(path)))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.db.Model
 
 
 # -- squawk ------------------------------------------------------------------------------------
