@@ -124,3 +124,11 @@ def test_a_wait_is_told_with_its_lock_and_the_safer_pattern(wait, told):
 def test_a_wait_within_the_bound_is_not_a_finding():
     text = messages.traffic_trouble({**RUN, "waits": [{**WAIT, "seconds": 0.2}]}, "migrations/versions/x.py")
     assert "waited" not in text
+
+
+def test_the_lint_step_waits_for_its_own_work(part3_only, tmp_path):
+    """Step 16 writes no migration: at its start (step 15 done) squawk's findings are unanswered."""
+    report = grade(build_state(PART3[-1] - 1, tmp_path / "server"), up_to_step=PART3[-1], database="postgresql")
+    lint = check_of(report, PART3[-1], judge.LINTED)
+    assert not lint.passed and lint.message.startswith("squawk still has ")
+    assert all(report.steps[number - 1].passed for number in PART3[:-1])  # steps 13-15 are done
