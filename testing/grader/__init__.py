@@ -5,7 +5,8 @@
 
 Three entry points, each with a typed result: `grade` (a Report), `climb` (the chain and what
 each revision changed, for `lesson view`) and `inject_faults` (every reference migration made to
-fail, for `pipenv run faults`). The learner's code runs in a separate, contained process on a
+fail, for `pipenv run faults`). `grade` is `judged(collect(...))`: the facts a grade finds can be
+kept and judged again without walking the chain (the course's own tests do). The learner's code runs in a separate, contained process on a
 temporary copy of the folder and a scratch database (session.py, supervisor.py, inside/); this
 process reads the database itself and judges.
 """
@@ -26,7 +27,8 @@ from .standin import stand_in_merge, without_stand_in
 DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
 
 __all__ = ["DATABASES", "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "Report", "ReportCache", "UsageError",
-           "climb", "grade", "graded_steps", "inject_faults", "render_text"]
+           "climb", "collect", "grade", "graded_steps", "inject_faults", "judged",
+           "render_text"]
 
 
 def graded_steps(up_to_step=None):
@@ -43,6 +45,13 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     terminal); `cache`, a ReportCache, keeps each database's result for unchanged files;
     `evidence`: what `lesson` saw of the learner's own database (testing/guide/evidence.py), None
     when only the submitted files are graded (`grade`, CodeGrade)."""
+    return judged(collect(server_dir, up_to_step, database, time_limit, progress, cache, evidence), up_to_step)
+
+
+def collect(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT,
+            progress=None, cache=None, evidence=None):
+    """Everything `grade` finds, before it is judged: the Facts that `judged` turns into its Report.
+    Apart so that facts found once can be judged many times (the course's own tests do)."""
     steps = graded_steps(up_to_step)
     if database not in DATABASES:
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
@@ -64,7 +73,12 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
         facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, part3,
                                                         progress, cache)
                                 for other in wanted})
-    report = verdict(facts, steps)
+    return facts
+
+
+def judged(facts, up_to_step=None):
+    """The Report that `facts` (from `collect`) earn for steps 1..up_to_step."""
+    report = verdict(facts, graded_steps(up_to_step))
     report.notes[:0] = facts.get("part3_notes", [])
     return report
 

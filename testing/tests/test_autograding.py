@@ -113,11 +113,13 @@ def classroom_results(tmp_path_factory):
     return {name: {test: run.result() for test, run in tests_run.items()} for name, tests_run in runs.items()}
 
 
+@pytest.mark.slow
 def test_classroom_commands_pass_every_step_of_the_reference(classroom_results):
     for test, done in classroom_results["reference"].items():
         assert done.returncode == 0, f"{test}: {done.stdout}{done.stderr}"
 
 
+@pytest.mark.slow
 def test_classroom_commands_fail_the_steps_a_mistake_breaks_and_say_why(classroom_results):
     failing = {test for test, done in classroom_results["mistake"].items() if done.returncode != 0}
     assert failing == {f"step-{step.number:02d}" for step in course.steps() if step.number >= 3}
@@ -134,6 +136,7 @@ def codegrade_commands():
             for line in lines if line.startswith("/opt/course/")]
 
 
+@pytest.mark.slow
 def test_codegrade_commands_grade_with_the_installed_course_not_the_learners_testing_folder(tmp_path):
     """CodeGrade runs the README's commands in the learner's hand-in: here a clone of the course
     whose testing/ the learner changed to pass everything."""

@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from benchmarks import traffic
 from testing import course
 
@@ -17,6 +19,7 @@ def bench(*arguments):
                           env=learner_environment())
 
 
+@pytest.mark.slow
 def test_bench_writes_tables_plots_and_targets_for_latency_and_costs(tmp_path, postgres_server):
     done = bench("--only", "latency", "--only", "costs", "--runs", "1", "--sizes", "10,20",
                  "--naive-max-rows", "10", "--results", tmp_path)
@@ -34,6 +37,7 @@ def test_bench_writes_tables_plots_and_targets_for_latency_and_costs(tmp_path, p
     assert done.stdout.strip().splitlines()[0] == "| target | measured | goal | met |"
 
 
+@pytest.mark.slow
 def test_bench_measures_a_cohort_with_one_and_two_jobs(tmp_path):
     done = bench("--only", "cohort", "--cohort-size", "2", "--results", tmp_path)
     assert done.returncode == 0, done.stderr
@@ -45,6 +49,7 @@ def test_bench_measures_a_cohort_with_one_and_two_jobs(tmp_path):
     assert "| cohort learners per minute (--jobs 2) |" in summary and "| ≥ 15 |" in summary
 
 
+@pytest.mark.slow
 def test_bench_measures_part3_under_traffic(tmp_path, postgres_server):
     done = bench("--only", "traffic", "--traffic-sizes", "300", "--results", tmp_path)
     assert done.returncode == 0, done.stderr

@@ -1,6 +1,6 @@
 """Steps 05, 09 and 12 wait for evidence of their own work, seen on the learner's own database by
-`lesson` (testing/guide/evidence.py). The chain is walked once; each case then judges the same
-facts with other evidence, in milliseconds."""
+`lesson` (testing/guide/evidence.py). The chain's facts are recorded once (recorded.py); each case
+judges them with other evidence, in milliseconds."""
 import copy
 import sqlite3
 
@@ -8,10 +8,12 @@ import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.grader import _walk, judge
+from testing.grader import judge
 from testing.grader.judge import verdict
 from testing.guide import evidence
 
+from . import recorded
+from .cases import EVIDENCE_CASE
 from .clones import fingerprint
 from .lesson_commands import run
 
@@ -21,9 +23,8 @@ STEP_04, STEP_03, STEP_08 = "e4f6a8b0c004", "d3e5f7a9b003", "b7c9d1e3f008"
 
 
 @pytest.fixture(scope="module")
-def facts(tmp_path_factory):
-    server = build_state(12, tmp_path_factory.mktemp("evidence") / "server")
-    return _walk(server, STEPS, "sqlite", 30)
+def facts():
+    return recorded.facts("evidence", EVIDENCE_CASE)
 
 
 def seen(versions, database="sqlite", found=4, missing=()):

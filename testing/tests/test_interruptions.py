@@ -21,6 +21,7 @@ def killed(clone, point, *arguments):
                           cwd=clone, capture_output=True, text=True, timeout=300, env=learner_environment())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", KILL_POINTS, ids=[f"{name}-{count}" for name, count in KILL_POINTS])
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_command_killed_midway_can_be_undone_by_restore(at_step_3, command, point):
@@ -37,6 +38,7 @@ def test_a_command_killed_midway_can_be_undone_by_restore(at_step_3, command, po
     assert fingerprint(server) == mine
 
 
+@pytest.mark.slow
 def test_branches_killed_midway_leave_the_work_tree_alone_and_can_run_again(clone):
     before, status = fingerprint(clone / "server"), git(clone, "status", "--porcelain")
     done = killed(clone, ("git", 5), "branches")

@@ -8,6 +8,7 @@ from testing.guide.workspace import start
 from .lesson_commands import Command, Shell, apply_edit, matches, normalise, script
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", course.steps(), ids=lambda step: step.folder.name)
 def test_lesson_commands_show_what_the_learner_sees(step, tmp_path, request):
     start_servers_for_other_databases(step.number, request)
@@ -26,6 +27,7 @@ def test_lesson_commands_show_what_the_learner_sees(step, tmp_path, request):
         shell.close()
 
 
+@pytest.mark.slow
 def test_the_course_readme_shows_what_a_new_learner_sees(tmp_path):
     server = tmp_path / "server"
     start(1, server)

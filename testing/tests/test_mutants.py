@@ -28,6 +28,7 @@ def learner_database(tmp_path_factory):
     return server / "instance" / "app.db"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MUTANTS)
 def test_every_mutant_gets_a_verdict_without_a_traceback(name, learner_database, tmp_path):
     server = build_state(4, tmp_path / "server")

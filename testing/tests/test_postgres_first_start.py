@@ -45,6 +45,7 @@ def run_at_once(action, *arguments):
     return [(process.wait(timeout=180), *process.communicate()) for process in processes]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a root process creates PostgreSQL's system user")
 def test_a_system_user_asked_for_by_several_processes_at_once_is_made_once(tmp_path):
     name = f"course_t{uuid.uuid4().hex[:8]}"
@@ -59,6 +60,7 @@ def test_a_system_user_asked_for_by_several_processes_at_once_is_made_once(tmp_p
         subprocess.run(["userdel", name], capture_output=True)
 
 
+@pytest.mark.slow
 def test_several_processes_start_postgresql_at_once():
     results = run_at_once(START_SERVER)
     assert [(code, out.strip()) for code, out, _ in results] == [(0, "42")] * PROCESSES, \

@@ -1,8 +1,8 @@
 """Part 3: migrations graded while the previous step's app keeps serving requests (PostgreSQL).
 
 The references pass with the traffic running; each plain way of doing the same fails with the
-statement, the lock and the safer pattern. Step 12's run of the chain on the other databases has
-tests of its own (test_grader.py), so these grades leave it out: it would double their time.
+statement, the lock and the safer pattern. These grades are judged from recorded facts
+(recorded.py, group "part3"); the slow tier grades them again end to end.
 """
 import pytest
 
@@ -10,9 +10,11 @@ from testing import course, grader
 from testing.build import build_state
 from testing.grader import grade, judge, messages, traffic
 
+from . import recorded
+from .cases import (BEFORE_PART3_WITH_ITS_FILES, LINT_START, PART3, PART3_MISTAKES, PART3_ON_SQLITE, PART3_REFERENCE,
+                    PART3_START)
 from .submissions import PART3_SUBMISSIONS
 
-PART3 = [step.number for step in course.steps() if step.database == "postgresql"]
 UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE in step.checks]
 
 
@@ -20,19 +22,18 @@ def check_of(report, step, name):
     return next(check for check in report.steps[step - 1].checks if check.name == name)
 
 
-@pytest.fixture
-def part3_only(postgres_server, monkeypatch):
-    monkeypatch.setattr(grader, "databases_to_try", lambda facts, steps: [])
+def part3_report(case):
+    return recorded.report("part3", case)
 
 
 def failures(report):
-    """The checks that fail, but for step 12's, which these grades leave out."""
+    """The checks that fail, but for step 12's (the chain on the other databases)."""
     return [(s.step, c.name, c.message) for s in report.steps for c in s.checks
             if not c.passed and c.name not in judge.OTHER_DATABASES]
 
 
-def test_references_pass_with_the_app_running(part3_only, tmp_path):
-    report = grade(build_state(PART3[-1], tmp_path / "server"), database="postgresql")
+def test_references_pass_with_the_app_running():
+    report = part3_report(PART3_REFERENCE)
     assert not failures(report)
     for number in UNDER_TRAFFIC:
         message = check_of(report, number, judge.LIVE).message
@@ -41,8 +42,8 @@ def test_references_pass_with_the_app_running(part3_only, tmp_path):
 
 
 @pytest.mark.parametrize("submission", PART3_SUBMISSIONS, ids=[s.name for s in PART3_SUBMISSIONS])
-def test_the_plain_way_fails_with_its_message(submission, part3_only, tmp_path):
-    report = grade(submission.build(tmp_path / "server"), up_to_step=submission.step, database="postgresql")
+def test_the_plain_way_fails_with_its_message(submission):
+    report = part3_report(PART3_MISTAKES[submission.name])
     check = check_of(report, submission.step, submission.check)
     assert not check.passed
     assert submission.message in check.message
@@ -52,26 +53,26 @@ def test_the_plain_way_fails_with_its_message(submission, part3_only, tmp_path):
         assert "\nsquawk, as advice (migrations/versions/" in check.message  # no .squawk.toml before step 16
 
 
-def test_the_starting_state_of_each_part3_step_fails_it(part3_only, tmp_path):
+def test_the_starting_state_of_each_part3_step_fails_it():
     """One grade: at step 13's start no Part 3 state is reached, and the traffic check waits for it."""
-    report = grade(build_state(PART3[0] - 1, tmp_path / "server"), up_to_step=PART3[-1], database="postgresql")
+    report = part3_report(PART3_START)
     for number in PART3:
         assert f"never reach the schema of step {number}" in check_of(report, number, judge.REACHED).message
         assert all(check_of(report, number, name).message == judge.NOT_REACHED for name in course.step(number).checks)
     assert not [failure for failure in failures(report) if failure[0] < PART3[0]]
 
 
-def test_a_part3_chain_graded_on_sqlite_is_graded_on_postgresql(postgres_server, mysql_server, tmp_path):
+def test_a_part3_chain_graded_on_sqlite_is_graded_on_postgresql():
     """Its migrations run on PostgreSQL only: the grade says so, and step 12 still runs steps
     01-12 on SQLite and MariaDB, without Part 3's revisions."""
-    report = grade(build_state(PART3[0], tmp_path / "server"), up_to_step=PART3[0])
+    report = part3_report(PART3_ON_SQLITE)
     assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
     assert report.notes[0] == messages.part3_on_postgresql("sqlite")
     assert check_of(report, 12, judge.ON_MYSQL).message == "every check of steps 01-12 passes on MySQL/MariaDB too"
 
 
-def test_a_grade_up_to_step_12_leaves_part3s_migrations_out(postgres_server, mysql_server, tmp_path):
-    report = grade(build_state(PART3[1], tmp_path / "server"), up_to_step=PART3[0] - 1)
+def test_a_grade_up_to_step_12_leaves_part3s_migrations_out():
+    report = part3_report(BEFORE_PART3_WITH_ITS_FILES)
     assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
     assert report.notes == [messages.part3_left_out("sqlite")]
 
@@ -126,9 +127,9 @@ def test_a_wait_within_the_bound_is_not_a_finding():
     assert "waited" not in text
 
 
-def test_the_lint_step_waits_for_its_own_work(part3_only, tmp_path):
+def test_the_lint_step_waits_for_its_own_work():
     """Step 16 writes no migration: at its start (step 15 done) squawk's findings are unanswered."""
-    report = grade(build_state(PART3[-1] - 1, tmp_path / "server"), up_to_step=PART3[-1], database="postgresql")
+    report = part3_report(LINT_START)
     lint = check_of(report, PART3[-1], judge.LINTED)
     assert not lint.passed and lint.message.startswith("squawk still has ")
     assert all(report.steps[number - 1].passed for number in PART3[:-1])  # steps 13-15 are done

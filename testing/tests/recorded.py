@@ -1,0 +1,133 @@
+"""Grades found once, judged many times.
+
+A case is a server folder the course's tests build (a submission of the corpus, a wrong submission,
+a step's starting state...) and how it is graded. Grading it end to end walks the chain on a real
+database (seconds); what that walk found, the Facts of `testing.grader.collect`, is kept in
+`recorded/<group>.json.gz`, and the fast tests judge those facts in-process (milliseconds):
+facts -> verdict -> message. The slow tier (`pytest -m slow`, test_recordings.py) grades every case
+again and fails when a report differs from the recorded one; then record them again:
+
+    pipenv run python -m testing.tests.recorded            # every group
+    pipenv run python -m testing.tests.recorded corpus     # one group
+"""
+import copy
+import gzip
+import json
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Callable
+
+from testing.grader import collect, graded_steps, judge, judged, mariadb, postgres
+from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from testing.grader.facts import Facts
+
+from .servers import environment_variable
+
+STORE = Path(__file__).parent / "recorded"
+RECORD_AGAIN = "pipenv run python -m testing.tests.recorded"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable[[Path], Path]  # makes the server folder inside the folder given, and returns it
+    up_to: int | None = None  # the steps graded (all when None)
+    database: str = "sqlite"
+    time_limit: int = 20
+
+    @property
+    def key(self):
+        return f"{self.database}/{self.name}"
+
+    @property
+    def servers(self):
+        """The database servers grading this case may need: its own, and those a graded step
+        asks the chain to run on too (step 12)."""
+        asked = {database for step in graded_steps(self.up_to) for check, database in judge.OTHER_DATABASES.items()
+                 if check in step.checks}
+        return ({self.database} | asked) - {"sqlite"}
+
+
+def groups():
+    """Every group of cases, by name (imported here: the cases import the course's test helpers)."""
+    from .cases import GROUPS
+
+    return GROUPS
+
+
+@cache
+def _stored(group):
+    path = STORE / f"{group}.json.gz"
+    if not path.is_file():
+        return {}
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        return json.load(file)
+
+
+def facts(group, case):
+    """The Facts recorded for `case` (a new copy each time: a test may add to it)."""
+    data = _stored(group).get(case.key)
+    if data is None:
+        raise LookupError(f"no recorded grade of {case.key} in group {group}: {RECORD_AGAIN} {group}")
+    return Facts.from_dict(copy.deepcopy(data))  # from_dict changes what it reads
+
+
+def report(group, case):
+    """The Report of `case` judged from its recorded facts."""
+    return judged(facts(group, case), case.up_to)
+
+
+def comparable(report_):
+    """A report as the learner reads it: everything but who the learner's code ran as (this machine's)."""
+    data = report_.to_dict()
+    data.pop("isolation")
+    return data
+
+
+def live_facts(case, folder):
+    """Grade `case` end to end in `folder`: its Facts."""
+    server = case.build(Path(folder))
+    return collect(server, case.up_to, case.database, case.time_limit)
+
+
+def record(group, cases, workers=2):
+    """Grade every case of `group` and keep the facts (the servers they need must be running)."""
+    with tempfile.TemporaryDirectory(prefix="record-") as holder, ThreadPoolExecutor(workers) as pool:
+        found = pool.map(lambda pair: live_facts(pair[1], Path(holder) / str(pair[0])), enumerate(cases))
+        kept = {case.key: found_facts.to_dict() for case, found_facts in zip(cases, found)}
+    STORE.mkdir(exist_ok=True)
+    with gzip.open(STORE / f"{group}.json.gz", "wt", encoding="utf-8", compresslevel=9) as file:
+        json.dump(kept, file, sort_keys=True, separators=(",", ":"))
+    _stored.cache_clear()
+    return len(kept)
+
+
+def _servers(databases, stack):
+    """Start the database servers the cases need, for this process."""
+    if "postgresql" in databases:
+        stack.enter_context(environment_variable(POSTGRES_URL_VARIABLE,
+                                                 stack.enter_context(postgres.embedded_server())))
+    if "mysql" in databases:
+        stack.enter_context(environment_variable(MYSQL_URL_VARIABLE,
+                                                 stack.enter_context(mariadb.temporary_server())))
+
+
+def main(names):
+    every = groups()
+    unknown = [name for name in names if name not in every]
+    if unknown:
+        sys.exit(f"no group {', '.join(unknown)}: the groups are {', '.join(every)}")
+    chosen = {name: every[name] for name in names or every}
+    with ExitStack() as stack:
+        _servers({database for cases in chosen.values() for case in cases for database in case.servers}, stack)
+        for name, cases in chosen.items():
+            print(f"{name}: {record(name, cases)} grades recorded", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

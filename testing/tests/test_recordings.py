@@ -1,0 +1,21 @@
+"""The slow tier: every recorded grade (recorded.py) is graded again end to end, on its real
+database, and must come out exactly as the recorded facts judge it. A difference means the facts
+were recorded before a change to how grading walks a chain: record them again."""
+import pytest
+
+from testing.grader import judged
+
+from . import recorded
+from .servers import SERVER_FIXTURES
+
+CASES = [(group, case) for group, cases in recorded.groups().items() for case in cases]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group, case", CASES, ids=[f"{group}/{case.key}" for group, case in CASES])
+def test_a_recorded_grade_is_what_grading_finds_today(group, case, tmp_path, request):
+    for database in case.servers:
+        request.getfixturevalue(SERVER_FIXTURES[database])
+    today = recorded.comparable(judged(recorded.live_facts(case, tmp_path), case.up_to))
+    assert today == recorded.comparable(recorded.report(group, case)), (
+        f"grading {case.key} today differs from its recorded facts: {recorded.RECORD_AGAIN} {group}")
