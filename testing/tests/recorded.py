@@ -11,8 +11,10 @@ again and fails when a report differs from the recorded one; then record them ag
     pipenv run python -m testing.tests.recorded corpus     # one group
 """
 import copy
+import difflib
 import gzip
 import json
+import re
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -82,11 +84,26 @@ def report(group, case):
     return judged(facts(group, case), case.up_to)
 
 
+MEASURED = re.compile(r"\d[\d,.]*")
+
+
 def comparable(report_):
-    """A report as the learner reads it: everything but who the learner's code ran as (this machine's)."""
+    """A report as the learner reads it, but for what differs from one run to the next: who the
+    learner's code ran as (this machine's), and the figures the live traffic measured (how many
+    requests, how long they waited), which are masked."""
     data = report_.to_dict()
     data.pop("isolation")
+    for step in data["steps"]:
+        for check in step["checks"]:
+            if check["name"] == judge.LIVE:
+                check["message"] = MEASURED.sub("#", check["message"])
     return data
+
+
+def differences(today, kept):
+    """What differs between two reports, as a diff of their comparable JSON ("" when nothing does)."""
+    lines = [json.dumps(comparable(report_), indent=1, ensure_ascii=False).splitlines() for report_ in (kept, today)]
+    return "\n".join(difflib.unified_diff(*lines, "recorded", "today", lineterm="", n=2))
 
 
 def live_facts(case, folder):

@@ -16,6 +16,7 @@ CASES = [(group, case) for group, cases in recorded.groups().items() for case in
 def test_a_recorded_grade_is_what_grading_finds_today(group, case, tmp_path, request):
     for database in case.servers:
         request.getfixturevalue(SERVER_FIXTURES[database])
-    today = recorded.comparable(judged(recorded.live_facts(case, tmp_path), case.up_to))
-    assert today == recorded.comparable(recorded.report(group, case)), (
-        f"grading {case.key} today differs from its recorded facts: {recorded.RECORD_AGAIN} {group}")
+    today = judged(recorded.live_facts(case, tmp_path), case.up_to)
+    differences = recorded.differences(today, recorded.report(group, case))
+    assert not differences, (f"grading {case.key} today differs from its recorded facts; if the change is "
+                             f"meant, record them again: {recorded.RECORD_AGAIN} {group}\n{differences}")
