@@ -2,20 +2,18 @@
 with the message a learner needs."""
 import pytest
 
-from testing import course
+from testing import author, course
+from testing.author import edit, migration_of, with_functions
 from testing.build import build_state
 from .servers import SERVER_FIXTURES, start_servers_for_other_databases
 from testing import grader
 from testing.grader import grade, judge, mariadb
 from testing.grader.databases import MYSQL_URL_VARIABLE
 
-from .submissions import (WRONG_SUBMISSIONS, drop_existing_type, edit, migration_of, sqlite_only_backfill,
-                          with_functions)
-
 # Part 3's steps run on PostgreSQL only, under live traffic: testing/tests/test_traffic.py.
 STEPS = [step.number for step in course.steps() if step.database is None]
-# A step that writes no migration (the downgrade step) starts where the step before ends.
-STEPS_THAT_CHANGE_FILES = [step.number for step in course.steps() if step.migration_files and step.database is None]
+# The realistic mistakes of the steps' author/step.toml that show on SQLite.
+WRONG_SUBMISSIONS = author.all_mistakes("sqlite")
 
 
 def failing(report, step, check_name):
@@ -52,24 +50,9 @@ def test_reference_end_state_passes_on_every_database(step, tmp_path, request):
     assert_reference_passes(step, "sqlite", tmp_path)
 
 
-STARTING_STATE_MESSAGES = {
-    1: (judge.CHAIN, "There is no migrations folder"),
-    2: (judge.REACHED, "Your migrations never reach the schema of step 02"),
-    3: (judge.REACHED, "Your migrations never reach the schema of step 03"),
-    4: (judge.REACHED, "Your migrations never reach the schema of step 04"),
-    6: (judge.REACHED, "Your migrations never reach the schema of step 06"),
-    7: (judge.REACHED, "Your migrations never reach the schema of step 07"),
-    8: (judge.REACHED, "Your migrations never reach the schema of step 08"),
-    10: (judge.REACHED, "Your migrations never reach the schema of step 10"),
-    11: (judge.REACHED, "Your migrations never reach the schema of step 11"),
-}
-
-
-def test_every_step_that_changes_files_has_a_starting_state_message():
-    assert sorted(STARTING_STATE_MESSAGES) == STEPS_THAT_CHANGE_FILES
-
-
-# The messages do not depend on the database: the servers check a table rename and a foreign key.
+# Part 3's starting states are graded under traffic (test_traffic.py). The messages do not depend on
+# the database: the servers check a table rename and a foreign key.
+STEPS_THAT_CHANGE_FILES = [step.number for step in course.steps() if step.changes_files and step.database is None]
 STARTING_STATES = [("sqlite", step) for step in STEPS_THAT_CHANGE_FILES] + [
     (database, step) for database in ("postgresql", "mysql") for step in (3, 8)]
 
@@ -79,9 +62,9 @@ def test_starting_state_fails_its_step(database, step, tmp_path, request):
     if database in SERVER_FIXTURES:
         request.getfixturevalue(SERVER_FIXTURES[database])
     report = grade(build_state(step - 1, tmp_path / "server"), up_to_step=step, database=database)
-    check_name, message = STARTING_STATE_MESSAGES[step]
+    starting = author.starting_state(course.step(step))
     assert not report.steps[step - 1].passed
-    assert message in failing(report, step, check_name).message
+    assert starting.message in failing(report, step, starting.check).message
     assert all(result.passed for result in report.steps[: step - 1])
 
 
@@ -108,14 +91,20 @@ def test_rename_mistakes_fail_on_server_databases_too(submission, server_databas
     assert submission.message in check.message
 
 
-def test_a_column_rename_without_existing_type_is_explained_on_mysql(mysql_server, tmp_path):
-    server = build_state(4, tmp_path / "server")
-    drop_existing_type(server)
-    assert grade(server, up_to_step=4, database="sqlite").passed  # SQLite does not need it
-    check = failing(grade(server, up_to_step=4, database="mysql"), 1, judge.FRESH_UPGRADE)
+# Mistakes that pass on SQLite and show on a server database only (Part 3's: test_traffic.py).
+ELSEWHERE = [mistake for mistake in author.all_mistakes()
+             if mistake.database != "sqlite" and course.step(mistake.start).database is None]
+
+
+@pytest.mark.parametrize("submission", ELSEWHERE, ids=[s.name for s in ELSEWHERE])
+def test_a_mistake_of_one_database_passes_on_sqlite_and_fails_there(submission, tmp_path, request):
+    request.getfixturevalue(SERVER_FIXTURES[submission.database])
+    server = submission.build(tmp_path / "server")
+    assert grade(server, up_to_step=submission.start, database="sqlite").passed
+    check = failing(grade(server, up_to_step=submission.start, database=submission.database), submission.step,
+                    submission.check)
     assert not check.passed
-    assert "require the existing type" in check.message
-    assert "existing_type=sa.String(length=120), existing_nullable=True" in check.message
+    assert submission.message in check.message
 
 
 def test_a_learner_may_stop_after_the_downgrade(tmp_path):
@@ -242,7 +231,7 @@ def test_a_not_null_column_without_default_fails_on_server_databases_too(server_
 
 
 STEP_06 = course.step(6)
-THE_OTHER_WAY = (STEP_06.folder / "tries" / "the_other_way.py").read_text()
+THE_OTHER_WAY = (STEP_06.author_dir / "tries" / "the_other_way.py").read_text()
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
@@ -282,8 +271,7 @@ def test_mysql_cannot_roll_back_and_is_not_failed_for_it(mysql_server, tmp_path)
 
 
 def test_a_rename_without_existing_type_fails_step_12_on_mysql_only(postgres_server, mysql_server, tmp_path):
-    server = build_state(12, tmp_path / "server")
-    drop_existing_type(server)
+    server = author.mistake("a rename without existing_type").apply(build_state(12, tmp_path / "server"))
     report = grade(server, up_to_step=12)
     assert [result.passed for result in report.steps] == [True] * 11 + [False]
     assert failing(report, 12, judge.ON_POSTGRESQL).passed
@@ -297,8 +285,7 @@ def test_a_rename_without_existing_type_fails_step_12_on_mysql_only(postgres_ser
 
 
 def test_sql_only_sqlite_knows_fails_step_12_on_postgresql(postgres_server, mysql_server, tmp_path):
-    server = build_state(12, tmp_path / "server")
-    sqlite_only_backfill(server)
+    server = author.mistake("SQL only SQLite knows").apply(build_state(12, tmp_path / "server"))
     report = grade(server, up_to_step=12)
     assert [result.passed for result in report.steps] == [True] * 11 + [False]
     check = failing(report, 12, judge.ON_POSTGRESQL)
