@@ -80,6 +80,11 @@ class Step:
         return self.folder / "author"
 
     @property
+    def tries_dir(self):
+        """Files a README's tests put in place: the first tries a lesson shows (author/tries/)."""
+        return self.author_dir / "tries"
+
+    @property
     def readme(self):
         return self.folder / "README.md"
 

@@ -231,7 +231,7 @@ def test_a_not_null_column_without_default_fails_on_server_databases_too(server_
 
 
 STEP_06 = course.step(6)
-THE_OTHER_WAY = (STEP_06.author_dir / "tries" / "the_other_way.py").read_text()
+THE_OTHER_WAY = (STEP_06.tries_dir / "the_other_way.py").read_text()
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
