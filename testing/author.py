@@ -61,8 +61,10 @@ class Mistake:
     def apply(self, server):
         """Make the mistake in `server`, whatever state it is at (a later step's, say)."""
         for name in self.remove:
-            path = server / name
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            if (server / name).is_dir():
+                shutil.rmtree(server / name)
+            else:
+                (server / name).unlink()
         for name, source in self.put.items():
             shutil.copyfile(source, server / name)
         if self.functions is not None:
