@@ -29,7 +29,8 @@ FIRST_ACTION = re.compile(r"^<!-- lesson-first-action: (.+?) -->$", re.M)
 # The files of a step folder that are the end state's own, beside models.py: the newest one up to a
 # step is the learner's (testing/build.py).
 SERVER_FILES = ("app.py", "models.py", ".squawk.toml")
-LEARNER_READS = ("README.md", "hints.md", "models.py")
+# What every step folder holds: the lesson, its hints, its end state.
+EVERY_FOLDER_HAS = ("README.md", "hints.md", "models.py")
 
 COURSE_KEYS = {"title", "starter", "step"}
 STEP_KEYS = {"number", "title", "folder"}
@@ -207,7 +208,7 @@ def _check_folder(step, name, wrong):
         raise wrong(f"{name}: folder {step.folder.name!r} must be named NN-words-with-hyphens")
     if not step.folder.is_dir():
         raise wrong(f"{name}: there is no folder {step.folder}")
-    absent = [part for part in LEARNER_READS if not (step.folder / part).is_file()]
+    absent = [part for part in EVERY_FOLDER_HAS if not (step.folder / part).is_file()]
     if absent:
         raise wrong(f"{name}: {step.folder} has no {', '.join(absent)}")
     unknown = [check for check in step.checks if check not in STEP_CHECKS]

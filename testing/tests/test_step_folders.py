@@ -26,7 +26,7 @@ def scratch_lessons(tmp_path, *folders):
     (tmp_path / "starter").mkdir(parents=True)
     for name in folders:
         (tmp_path / name).mkdir()
-        for part in course.LEARNER_READS:
+        for part in course.EVERY_FOLDER_HAS:
             (tmp_path / name / part).write_text("")
     return tmp_path
 
@@ -71,7 +71,7 @@ def test_a_sound_manifest_gives_its_steps(tmp_path):
 def test_a_manifest_mistake_is_one_line(data, says, tmp_path):
     lessons = scratch_lessons(tmp_path, "01-first", "02-second")
     (lessons / "02-first").mkdir()
-    for part in course.LEARNER_READS:
+    for part in course.EVERY_FOLDER_HAS:
         (lessons / "02-first" / part).write_text("")
     assert says in refused(data, lessons)
 
