@@ -6,9 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from testing import course
+from testing import author, course
 from testing.build import build_state
-from testing.tests.submissions import WRONG_SUBMISSIONS
 
 from .processes import timed
 
@@ -25,7 +24,7 @@ def learner_kinds():
     kinds = [(f"reference-{number:02d}", lambda folder, number=number: build_state(number, folder),
               set(range(1, number + 1)), None) for number in range(1, len(course.steps()) + 1)]
     kinds += [(f"mistake-{index:02d}", submission.build, set(), f"step {submission.step:02d}: ")
-              for index, submission in enumerate(WRONG_SUBMISSIONS, 1)]
+              for index, submission in enumerate(author.all_mistakes("sqlite"), 1)]
     return kinds
 
 

@@ -1,5 +1,6 @@
 """Migration cost against table size: every reference migration, upgraded and downgraded on tables
-of each size, next to its raw-SQL floor and, where the lessons warn against one, its naive version.
+of each size, next to its raw-SQL floor and, where the lessons warn against one, its naive version
+(both kept in the step's folder: lessons/NN-*/author/step.toml, [benchmark.<revision>]).
 
 `measure()` builds the course's end state and runs `python -m benchmarks.costs SETTINGS` in it, one
 process per database (the app reads DATABASE_URL when it is imported).
@@ -13,11 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from testing import course
+from testing import author, course
 from testing.build import build_state
 from testing.grader.databases import scratch_database
-
-from . import alternatives
 
 NAIVE_MIGRATIONS = "migrations-naive"
 
@@ -30,7 +29,7 @@ def measure(database, sizes, naive_max_rows):
         server = build_state(last.number, Path(holder) / "server")
         naive = server / NAIVE_MIGRATIONS
         shutil.copytree(server / "migrations", naive)
-        alternatives.write_naive(naive / "versions")
+        _write_naive(naive / "versions")
         with scratch_database(database, Path(holder)) as url:
             env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(course.REPO_ROOT), "PYTHONWARNINGS": "ignore"}
             settings = json.dumps({"sizes": sizes, "naive_max_rows": naive_max_rows})
@@ -39,6 +38,18 @@ def measure(database, sizes, naive_max_rows):
     if done.returncode != 0:
         raise RuntimeError(f"measuring on {database} failed after {done.stdout[-300:]}:\n{done.stderr[-1500:]}")
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def _write_naive(versions):
+    """Put each naive upgrade() in place of its reference migration's own, in the copies in `versions`
+    (the header and downgrade() stay)."""
+    for alternative in author.alternatives().values():
+        if alternative.naive is None:
+            continue
+        path = next(versions.glob(f"{alternative.revision}_*.py"))
+        text = path.read_text()
+        path.write_text(text[:text.index("def upgrade():")] + alternative.naive + "\n\n"
+                        + text[text.index("def downgrade():"):])
 
 
 def _seconds(action):
@@ -57,6 +68,7 @@ def _run(settings):
 
     from .tables import fill
 
+    alternatives = author.alternatives()
     with app.app_context():
         migrate = app.extensions["migrate"]
         engine = migrate.db.engine
@@ -80,9 +92,9 @@ def _run(settings):
             parents, target = revision["parents"], revision["id"]
             if len(parents) > 1:  # the merge: nothing to change, nothing to measure
                 continue
-            statements = alternatives.FLOORS[target][dialect]
+            statements = alternatives[target].floors[dialect]
             below = parent_target(revision)
-            has_naive = target in alternatives.NAIVE
+            has_naive = alternatives[target].naive is not None
             for rows in settings["sizes"]:
                 start_at(parents, rows)
                 result = {"revision": target, "file": Path(revision["file"]).name, "rows": rows,
@@ -90,7 +102,7 @@ def _run(settings):
                           "downgrade": _seconds(lambda: command.downgrade(config, below)), "naive": None}
                 start_at(parents, rows)  # a fresh table: after an UPDATE, PostgreSQL's holds dead rows
                 result["floor"] = _seconds(lambda: floor(statements))
-                row_by_row = target in alternatives.ROW_BY_ROW
+                row_by_row = alternatives[target].row_by_row
                 if has_naive and (not row_by_row or rows <= settings["naive_max_rows"]):
                     start_at(parents, rows)
                     result["naive"] = _seconds(lambda: command.upgrade(naive_config, target))

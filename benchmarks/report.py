@@ -6,10 +6,11 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 
-from . import alternatives  # noqa: E402
+from testing import author  # noqa: E402
 
 # The migrations the lessons compare with their naive versions: plotted with floor and naive.
-PLOTTED = list(alternatives.NAIVE)
+NAIVE = {revision: alternative for revision, alternative in author.alternatives().items() if alternative.naive}
+PLOTTED = list(NAIVE)
 
 
 def seconds(value):
@@ -45,7 +46,7 @@ def costs_table(rows, database):
         ratio = f"{row['upgrade'] / row['floor']:.1f}×" if row["floor"] else "—"
         lines.append(f"| {row['file']} | {row['rows']:,} | {seconds(row['upgrade'])} | {seconds(row['downgrade'])} "
                      f"| {seconds(row['floor'])} | {ratio} | {seconds(row['naive'])} |")
-    naive = "; ".join(f"{revision}: {what}" for revision, (what, _) in alternatives.NAIVE.items())
+    naive = "; ".join(f"{revision}: {alternative.naive_does}" for revision, alternative in NAIVE.items())
     lines.append("")
     lines.append(f"On {database}. Naive versions — {naive}.")
     return "\n".join(lines)

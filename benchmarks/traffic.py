@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from testing import course
+from testing import author, course
 from testing.build import build_state
 from testing.grader import traffic
 from testing.grader.databases import scratch_database
-from testing.tests.submissions import PART3_SUBMISSIONS
 
 MIGRATION_TIME_LIMIT = 600  # seconds for one `flask db upgrade`
 
@@ -38,8 +37,7 @@ def _reference(step):
 
 
 def _submission(name):
-    submission = next(s for s in PART3_SUBMISSIONS if s.name == name)
-    return submission.build
+    return author.mistake(name).build
 
 
 CASES = [

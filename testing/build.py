@@ -11,10 +11,6 @@ from pathlib import Path
 from . import course
 from .problems import UsageError
 
-# Files a lesson folder may hold that replace the learner's: the newest one up to the step wins.
-LESSON_SERVER_FILES = ("app.py", "models.py", ".squawk.toml")
-
-
 def build_state(number, target):
     """Write the end state of step `number` (0: the starting point) into the new folder `target`."""
     target = Path(target)
@@ -25,9 +21,8 @@ def build_state(number, target):
     if not steps:
         return target
     for step in steps:
-        for name in LESSON_SERVER_FILES:
-            if (step.folder / name).is_file():
-                shutil.copyfile(step.folder / name, target / name)
+        for path in step.server_files:  # the newest one up to the step wins
+            shutil.copyfile(path, target / path.name)
     _init_migrations(target / "migrations")
     for step in steps:
         for migration in step.migration_files:

@@ -1,4 +1,16 @@
-"""The course's steps, read from lessons/course.toml, and the folders everything lives in."""
+"""The course's steps, read from lessons/course.toml, and the folders everything lives in.
+
+One folder a step, lessons/NN-<key>/, each part with one role:
+    README.md, hints.md   what the learner reads
+    models.py             the step's end state (app.py, .squawk.toml beside it: other files it changes)
+    versions/             the reference solution's migrations
+    given/                migrations the step hands out: `lesson start` puts them in place
+    author/               the course author's material, never shown to the learner (testing/author.py)
+
+The manifest is checked when it is read: a mistake in it is one UsageError line, not a traceback
+somewhere later. COURSE_LESSONS_DIR names another lessons folder (a course under construction).
+"""
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -8,12 +20,21 @@ from pathlib import Path
 from .problems import UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-LESSONS_DIR = REPO_ROOT / "lessons"
+LESSONS_DIR = Path(os.environ.get("COURSE_LESSONS_DIR") or REPO_ROOT / "lessons").resolve()
 SERVER_DIR = REPO_ROOT / "server"
 MANIFEST = LESSONS_DIR / "course.toml"
 FIRST_COMMAND = re.compile(r"^\$ (.+)$", re.M)
 # A README marks a first action that is not a command (an edit) where the lesson asks for it.
 FIRST_ACTION = re.compile(r"^<!-- lesson-first-action: (.+?) -->$", re.M)
+# The files of a step folder that are the end state's own, beside models.py: the newest one up to a
+# step is the learner's (testing/build.py).
+SERVER_FILES = ("app.py", "models.py", ".squawk.toml")
+# What every step folder holds: the lesson, its hints, its end state.
+EVERY_FOLDER_HAS = ("README.md", "hints.md", "models.py")
+
+COURSE_KEYS = {"title", "starter", "step"}
+STEP_KEYS = {"number", "title", "folder"}
+OPTIONAL_STEP_KEYS = {"models_may_lag", "checks", "given", "database"}
 
 
 @dataclass(frozen=True)
@@ -30,12 +51,18 @@ class Step:
     folder: Path
     models_may_lag: bool = False
     checks: tuple = ()  # names of the step's own checks (judge.STEP_CHECKS), beyond the common ones
-    given: tuple = ()  # names of reference migrations the step starts with (`lesson start`)
+    given: tuple = ()  # names of the migrations in given/ the step starts with (`lesson start`)
     database: str | None = None  # the one database the step's migrations run on (Part 3: postgresql)
 
     @property
     def label(self):
         return f"{self.number:02d}"
+
+    @property
+    def key(self):
+        """The step's stable name: its folder's name without the number ("rename-a-table").
+        Messages name a lesson by it, so renumbering the course changes no sentence by hand."""
+        return self.folder.name.split("-", 1)[1]
 
     @property
     def models_path(self):
@@ -46,14 +73,45 @@ class Step:
         return self.folder / "versions"
 
     @property
+    def given_dir(self):
+        return self.folder / "given"
+
+    @property
+    def author_dir(self):
+        return self.folder / "author"
+
+    @property
+    def tries_dir(self):
+        """Files a README's tests put in place: the first tries a lesson shows (author/tries/)."""
+        return self.author_dir / "tries"
+
+    @property
     def readme(self):
         return self.folder / "README.md"
 
     @property
+    def hints_path(self):
+        return self.folder / "hints.md"
+
+    @property
+    def given_files(self):
+        return [self.given_dir / name for name in self.given]
+
+    @property
     def migration_files(self):
-        if not self.versions_dir.is_dir():
-            return []
-        return sorted(self.versions_dir.glob("*.py"))
+        """Every migration of the step's reference chain: the given ones and the solution's."""
+        written = sorted(self.versions_dir.glob("*.py")) if self.versions_dir.is_dir() else []
+        return sorted(written + self.given_files, key=lambda path: path.name)
+
+    @property
+    def server_files(self):
+        """The end state's files this step's folder holds (models.py at least)."""
+        return [self.folder / name for name in SERVER_FILES if (self.folder / name).is_file()]
+
+    @property
+    def changes_files(self):
+        """Whether the step's end state differs from its start in more than the learner's database."""
+        return bool(self.migration_files) or any(path.name != "models.py" for path in self.server_files)
 
     @property
     def first_command(self):
@@ -73,13 +131,20 @@ class Step:
 
     def hints(self):
         """The step's hints, in order: the sections of hints.md, each under a '## ' heading."""
-        text = (self.folder / "hints.md").read_text(encoding="utf-8")
+        text = self.hints_path.read_text(encoding="utf-8")
         return [part.strip() for part in re.split(r"^## .*$", text, flags=re.M)[1:] if part.strip()]
 
 
 @cache
 def manifest():
-    return tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
+    try:
+        text = MANIFEST.read_text(encoding="utf-8")
+    except OSError as problem:
+        raise UsageError(f"the course has no manifest: {MANIFEST} ({problem.strerror})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise UsageError(f"{MANIFEST} is not valid TOML: {problem}") from None
 
 
 def title():
@@ -93,18 +158,70 @@ def starter_dir():
 
 @cache
 def steps():
-    return tuple(
-        Step(
-            number=entry["number"],
-            title=entry["title"],
-            folder=LESSONS_DIR / entry["folder"],
-            models_may_lag=entry.get("models_may_lag", False),
-            checks=tuple(entry.get("checks", ())),
-            given=tuple(entry.get("given", ())),
-            database=entry.get("database"),
-        )
-        for entry in manifest()["step"]
-    )
+    """The course's steps, in order; the manifest is checked first (a UsageError names its mistake)."""
+    return validated(manifest(), LESSONS_DIR)
+
+
+def validated(data, lessons_dir):
+    """The steps a manifest's `data` describes, its folders under `lessons_dir`; UsageError with one
+    line for the first thing wrong in it."""
+    def wrong(text):
+        return UsageError(f"{lessons_dir / 'course.toml'}: {text}")
+
+    missing = sorted(COURSE_KEYS - data.keys())
+    if missing:
+        raise wrong(f"missing {', '.join(missing)}")
+    if not (lessons_dir / data["starter"]).is_dir():
+        raise wrong(f"starter = {data['starter']!r}: there is no folder {lessons_dir / data['starter']}")
+    steps = []
+    for position, entry in enumerate(data["step"], 1):
+        name = f"step {entry.get('number', f'#{position}')}"
+        missing = sorted(STEP_KEYS - entry.keys())
+        if missing:
+            raise wrong(f"{name} has no {', '.join(missing)}")
+        unknown = sorted(entry.keys() - STEP_KEYS - OPTIONAL_STEP_KEYS)
+        if unknown:
+            raise wrong(f"{name} has unknown keys {', '.join(unknown)} "
+                        f"(known: {', '.join(sorted(STEP_KEYS | OPTIONAL_STEP_KEYS))})")
+        if any(entry["number"] == earlier.number for earlier in steps):
+            raise wrong(f"two steps have number {entry['number']}")
+        if entry["number"] != position:
+            raise wrong(f"{name} is the manifest's step {position}: numbers go 1, 2, 3... in order, without gaps")
+        step = Step(number=entry["number"], title=entry["title"], folder=lessons_dir / entry["folder"],
+                    models_may_lag=entry.get("models_may_lag", False), checks=tuple(entry.get("checks", ())),
+                    given=tuple(entry.get("given", ())), database=entry.get("database"))
+        _check_folder(step, name, wrong)
+        steps.append(step)
+    keys = [step.key for step in steps]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise wrong(f"two folders have the key {twice[0]!r} (a folder's name without its number): rename one")
+    return tuple(steps)
+
+
+def _check_folder(step, name, wrong):
+    # Imported here: the grader's modules import this one.
+    from .grader.databases import DATABASES
+    from .grader.judge import STEP_CHECKS
+
+    if not re.fullmatch(r"\d+-[a-z0-9-]+", step.folder.name):
+        raise wrong(f"{name}: folder {step.folder.name!r} must be named NN-words-with-hyphens")
+    if not step.folder.is_dir():
+        raise wrong(f"{name}: there is no folder {step.folder}")
+    absent = [part for part in EVERY_FOLDER_HAS if not (step.folder / part).is_file()]
+    if absent:
+        raise wrong(f"{name}: {step.folder} has no {', '.join(absent)}")
+    unknown = [check for check in step.checks if check not in STEP_CHECKS]
+    if unknown:
+        raise wrong(f"{name}: unknown check {unknown[0]!r} (the judge knows: {', '.join(STEP_CHECKS)})")
+    if step.database is not None and step.database not in DATABASES:
+        raise wrong(f"{name}: unknown database {step.database!r} (one of {', '.join(DATABASES)})")
+    lost = [path.name for path in step.given_files if not path.is_file()]
+    if lost:
+        raise wrong(f"{name}: given file {lost[0]} is not in {step.given_dir}")
+    unlisted = sorted(path.name for path in step.given_dir.glob("*.py") if path.name not in step.given)
+    if unlisted:
+        raise wrong(f"{name}: {step.given_dir / unlisted[0]} is not in its `given` list")
 
 
 def step(number):
@@ -114,6 +231,14 @@ def step(number):
     raise UsageError(f"there is no step {number}: the course has steps 1 to {len(steps())}")
 
 
+def step_by_key(key):
+    """The step whose folder is NN-`key` (messages name lessons this way, not by number)."""
+    for candidate in steps():
+        if candidate.key == key:
+            return candidate
+    raise UsageError(f"the course has no step {key!r} (keys: {', '.join(each.key for each in steps())})")
+
+
 def steps_up_to(number):
     """Steps 1 to `number`; 0 gives none (the starting point)."""
     if number != 0:
@@ -121,8 +246,13 @@ def steps_up_to(number):
     return [candidate for candidate in steps() if candidate.number <= number]
 
 
+def relative(path):
+    """A course file's path as the learner types it from the course's folder."""
+    path = Path(path)
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def lesson_table():
     """The README's table of lessons, in Markdown."""
-    rows = [f"| {step.label} | [{step.title}]({step.readme.relative_to(REPO_ROOT).as_posix()}) |"
-            for step in steps()]
+    rows = [f"| {step.label} | [{step.title}]({relative(step.readme)}) |" for step in steps()]
     return "\n".join(["| step | lesson |", "|---|---|", *rows])

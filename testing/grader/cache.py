@@ -12,12 +12,12 @@ import json
 import os
 from pathlib import Path
 
-from ..course import REPO_ROOT
+from ..course import LESSONS_DIR, REPO_ROOT
 from .facts import Facts
 from .fingerprint import content_digest, walk_files
 from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 
-COURSE_PARTS = ("testing", "lessons", "Pipfile.lock")
+COURSE_PARTS = ("testing", "Pipfile.lock")  # and the lessons, wherever COURSE_LESSONS_DIR puts them
 
 
 class ReportCache:
@@ -78,7 +78,7 @@ class ReportCache:
 @functools.cache
 def _course_version():
     """A hash of the course's own files: a course update makes every kept result stale."""
-    return _files(REPO_ROOT, only=COURSE_PARTS)
+    return _files(REPO_ROOT, only=COURSE_PARTS) + _files(LESSONS_DIR)
 
 
 def _files(folder, only=None):

@@ -1,16 +1,38 @@
 """Every sentence the grader says to a learner, in one place.
 
 Functions take the plain dicts that the worker reports (schema items, loss items, errors) and
-return text. Nothing here decides pass or fail.
+return text. Nothing here decides pass or fail. A sentence names another lesson by its key, as
+lessons/course.toml has it (`lesson("look-before-you-leap")` gives "step" and its number; in a constant,
+"{lesson:look-before-you-leap}"), never by its number or folder.
 """
 import difflib
 import re
 
+from .. import course
 from .renames import paired
 
 
 def code(text):
     return f"`{text}`"
+
+
+def lesson(key):
+    """"step NN": the lesson whose folder is NN-`key`, numbered as the manifest has it now."""
+    return f"step {course.step_by_key(key).label}"
+
+
+def lesson_readme(key):
+    return course.relative(course.step_by_key(key).readme)
+
+
+LESSON_REFERENCE = re.compile(r"\{(lesson|readme):([a-z0-9-]+)\}")
+
+
+def with_lessons(text):
+    """`text` with each "{lesson:KEY}" and "{readme:KEY}" of a constant spoken as `lesson(KEY)` and
+    `lesson_readme(KEY)` (a constant cannot ask the manifest while this module is imported)."""
+    spoken = {"lesson": lesson, "readme": lesson_readme}
+    return LESSON_REFERENCE.sub(lambda found: spoken[found.group(1)](found.group(2)), text)
 
 
 # -- the app and the chain ---------------------------------------------------------------
@@ -68,7 +90,7 @@ def chain_problem(details):
     if problem == "two_heads":
         return (f"Your chain has {len(details['files'])} heads: {', '.join(details['files'])}.\n"
                 "Two migrations have the same down_revision, and `flask db upgrade` stops with \"Multiple head\n"
-                "revisions are present\". " + MERGE_COMMANDS)
+                "revisions are present\". " + with_lessons(MERGE_COMMANDS))
     return f"The migrations could not be loaded ({problem})."
 
 
@@ -95,7 +117,7 @@ def left_changed(items):
         return ""
     return ("\nIt failed halfway and left the database changed: it\n" + schema_items(items, "the revision before")
             + "\nThis migration broke the database, not the ones that ran after it: `flask db upgrade` would run it\n"
-            "again on top of those leftovers. Restore your backup (step 09) before you try it again.")
+            f"again on top of those leftovers. Restore your backup ({lesson('look-before-you-leap')}) before you try it again.")
 
 
 def with_known_fix(text, error):
@@ -253,7 +275,7 @@ NEVER_RENAMED = "No migration renames it yet. Write, in the migration of this st
 
 
 def state_not_reached(step, closest_file, items):
-    models = f"lessons/{step.folder.name}/models.py"
+    models = course.relative(step.models_path)
     text = f"Your migrations never reach the schema of step {step.label} ({models})."
     if closest_file:
         items = paired(items)
@@ -264,7 +286,7 @@ def state_not_reached(step, closest_file, items):
             elif item["kind"] == "renamed_column":
                 text += "\n" + rename_column_advice(item["table"], item["found"], item["expected"], item["type"],
                                                     item["nullable"], NEVER_RENAMED)
-    return text + f"\nFollow lessons/{step.folder.name}/README.md, then run `flask db upgrade`."
+    return text + f"\nFollow {course.relative(step.readme)}, then run `flask db upgrade`."
 
 
 # -- rows ---------------------------------------------------------------------------------
@@ -315,7 +337,7 @@ def rename_table_advice(old, new, lead=AUTOGENERATE_BLIND):
 
 
 def existing(type_code, nullable):
-    """The arguments that tell MySQL what a column is while it is renamed (step 12)."""
+    """The arguments that tell MySQL what a column is while it is renamed (the other-databases lesson)."""
     if not type_code:
         return ""
     return f", existing_type={type_code}, existing_nullable={nullable}"
@@ -502,11 +524,11 @@ def offline_ok(dialect):
 
 
 MERGE_COMMANDS = ("Join them with a merge revision: `flask db merge heads -m \"merge\"`, then "
-                  "`flask db upgrade`\n(step 10, lessons/10-branches-and-merges/README.md).")
+                  "`flask db upgrade`\n({lesson:branches-and-merges}, {readme:branches-and-merges}).")
 
 
 def merge_heads(files):
-    return f"{', '.join(files)} are two heads, not joined yet. " + MERGE_COMMANDS
+    return f"{', '.join(files)} are two heads, not joined yet. " + with_lessons(MERGE_COMMANDS)
 
 
 def no_merge(files):
@@ -567,8 +589,8 @@ def half_changed(file, statement, lines):
             + "\n".join(lines) + "\n"
             "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
             "Python's sqlite3 opens no transaction before a CREATE, ALTER or DROP, so each commits at once\n"
-            "unless SQLAlchemy has begun one: add step 11's two event listeners to app.py\n"
-            "(lessons/11-when-a-migration-fails-halfway/README.md).")
+            f"unless SQLAlchemy has begun one: add {lesson('when-a-migration-fails-halfway')}'s two event listeners to app.py\n"
+            f"({lesson_readme('when-a-migration-fails-halfway')}).")
 
 
 def mysql_cannot_roll_back(file, statement, lines):
@@ -590,7 +612,7 @@ def fails_elsewhere(where, database, failed):
 
 
 def passes_elsewhere(where, count):
-    return f"every check of steps 01-{count:02d} passes on {where} too"
+    return f"every check of steps {course.steps()[0].label}-{count:02d} passes on {where} too"
 
 
 def learner_database(found):
@@ -600,10 +622,10 @@ def learner_database(found):
     named = ", ".join(found["versions"]) or "no revision"
     if found["items"] is None:
         return [f"Your database instance/app.db is at {named}, which none of your migration files has.\n"
-                "Put the missing file back, or see step 10 for `flask db stamp`."]
+                f"Put the missing file back, or see {lesson('branches-and-merges')} for `flask db stamp`."]
     return [f"Your database instance/app.db is not what your migrations build at {named} (its alembic_version):\n"
             + schema_items(found["items"], "that revision") + "\n"
-            "A migration failed halfway, or one was changed after it ran. Put your backup back (step 09),\n"
+            f"A migration failed halfway, or one was changed after it ran. Put your backup back ({lesson('look-before-you-leap')}),\n"
             "or `pipenv run lesson start N` for a fresh database at the start of step N."]
 
 
@@ -645,7 +667,7 @@ def not_seen_down(below, step):
 def not_seen_emptied(step):
     return ("Not seen yet: back up instance/app.db, `flask db downgrade base`, then "
             f"`pipenv run lesson check {step.number}`\nwhile your database is empty "
-            f"(lessons/{step.folder.name}/README.md, \"Back up, and try the backup\").")
+            f"({course.relative(step.readme)}, \"Back up, and try the backup\").")
 
 
 def not_seen_restored(step):
@@ -697,12 +719,13 @@ def postgresql_only():
 
 def part3_on_postgresql(database):
     return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, so it was graded on "
-            f"PostgreSQL instead of {database}. Steps 01-12 on {database}: step 12's checks run them there.")
+            f"PostgreSQL instead of {database}. Steps {course.steps()[0].label}-{course.step_by_key('other-databases').label} "
+            f"on {database}: {lesson('other-databases')}'s checks run them there.")
 
 
 def part3_left_out(database):
     return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only: graded on {database} "
-            f"without them, up to step 12. Part 3 itself: pipenv run grade --database postgresql")
+            f"without them, up to {lesson('other-databases')}. Part 3 itself: pipenv run grade --database postgresql")
 
 
 def part3_needs_postgresql(problem):
@@ -754,26 +777,26 @@ def safer_for_error(error):
     if "does not exist" in error:
         return ("the running app still uses what the migration took away. Expand, then contract: add the new "
                 "column beside the old one and keep both in sync; drop the old one in a later step, once no "
-                "code reads it (step 13).")
-    return "a migration must leave a schema the running app can still use (step 13)."
+                f"code reads it ({lesson('rename-without-downtime')}).")
+    return f"a migration must leave a schema the running app can still use ({lesson('rename-without-downtime')})."
 
 
 # What to write instead, by the statement that made requests wait: the first pattern that matches.
 SAFER_STATEMENTS = [
     ("RENAME", "a rename breaks the running app: add a new column, sync, backfill, then drop the old one "
-               "later (step 13)."),
+               "later ({lesson:rename-without-downtime})."),
     ("CREATE INDEX", "CREATE INDEX CONCURRENTLY, inside `with op.get_context().autocommit_block():` "
-                     "(step 15)."),
+                     "({lesson:indexes-and-foreign-keys})."),
     ("FOREIGN KEY", "add the foreign key NOT VALID (postgresql_not_valid=True), then VALIDATE CONSTRAINT "
-                    "in its own transaction (step 15)."),
+                    "in its own transaction ({lesson:indexes-and-foreign-keys})."),
     ("SET NOT NULL", "a CHECK (... IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL: no scan "
-                     "under the lock (step 14)."),
+                     "under the lock ({lesson:drop-the-old-column})."),
     ("UPDATE", "commit the schema change first, then backfill in batches of a few thousand rows, each "
                "its own transaction (a DO loop with COMMIT, inside `op.get_context().autocommit_block()`, "
-               "step 13)."),
+               "{lesson:rename-without-downtime})."),
 ]
 LOCK_TIMEOUT_ADVICE = ("set lock_timeout (say '100ms') before a schema change, so it gives up instead of "
-                       "holding every request in the queue behind it, and try again (step 13).")
+                       "holding every request in the queue behind it, and try again ({lesson:rename-without-downtime}).")
 
 
 def safer_for_statement(statement, queued):
@@ -781,8 +804,8 @@ def safer_for_statement(statement, queued):
     upper = statement.upper()
     advice = next((advice for keyword, advice in SAFER_STATEMENTS if keyword in upper), None)
     if advice is None:
-        return LOCK_TIMEOUT_ADVICE[0].upper() + LOCK_TIMEOUT_ADVICE[1:]
-    return f"{advice} And {LOCK_TIMEOUT_ADVICE}" if queued else advice
+        return with_lessons(LOCK_TIMEOUT_ADVICE[0].upper() + LOCK_TIMEOUT_ADVICE[1:])
+    return with_lessons(f"{advice} And {LOCK_TIMEOUT_ADVICE}" if queued else advice)
 
 
 def traffic_ok(runs, files):
@@ -818,7 +841,7 @@ def lint_unanswered(findings):
         file, first = found[0]
         lines.append(f"  - {rule} ({len(found)}x), first in {file}: {first['message']}\n    {first['statement']}")
     lines.append("Fix the migration, or, once you have decided a rule does not apply to this app, add it to\n"
-                 "excluded_rules in server/.squawk.toml with a comment saying why (step 16).")
+                 f"excluded_rules in server/.squawk.toml with a comment saying why ({lesson('lint-in-review')}).")
     return "\n".join(lines)
 
 

@@ -97,7 +97,7 @@ def next_steps(course_map):
         return ("Every step passes: you have finished the course.\n"
                 "Compare your migrations with the course's: pipenv run lesson solution N")
     lines = [f"You are on step {current.step.label}, {current.step.title}.",
-             f"  read:   {progress.relative(current.step.readme)}"]
+             f"  read:   {course.relative(current.step.readme)}"]
     if current.state == progress.NOT_STARTED and not course_map.next_action.typed:
         lines.append(f"  do:     {course_map.next_action.text}   (the lesson's first step)")
         lines.append(f"  type:   {course_map.next_command}   (then, in server/)")
@@ -131,7 +131,7 @@ def check_text(state, colour):
     if state.state == progress.PASSED:
         following = next((later for later in course.steps() if later.number > state.step.number), None)
         lines.append(f"Step {state.step.label} passes." + (
-            f" Next: step {following.label}, {progress.relative(following.readme)}" if following else
+            f" Next: step {following.label}, {course.relative(following.readme)}" if following else
             " That was the last step: you have finished the course."))
     else:
         lines.append(f"Stuck? pipenv run lesson hint {state.step.number}")
@@ -208,7 +208,7 @@ def solution_command(step, force):
     """The course's migration(s) for STEP, as a diff against yours."""
     if not step.migration_files:
         click.echo(f"Step {step.label} writes no migration: its work is the commands in "
-                   f"{progress.relative(step.readme)}.")
+                   f"{course.relative(step.readme)}.")
         return
     course_map = current_map()
     state = course_map.state_of(step.number)
@@ -251,7 +251,7 @@ def start(step, force):
         replaced = workspace.start(step.number, server_dir(), say=status, force=force)
     say_replaced(replaced, "the start of step " + step.label)
     click.echo(f"{server_dir()} is now at the start of step {step.label}, {step.title}.")
-    click.echo(f"Next: read {progress.relative(step.readme)}")
+    click.echo(f"Next: read {course.relative(step.readme)}")
 
 
 def describe_steps(steps):
@@ -271,7 +271,7 @@ def reset(force):
     replaced = workspace.reset(server_dir(), force=force)
     say_replaced(replaced, "the very beginning")
     click.echo(f"{server_dir()} is back at the very beginning. Next: read "
-               f"{progress.relative(course.steps()[0].readme)}")
+               f"{course.relative(course.steps()[0].readme)}")
 
 
 def say_replaced(replaced, what):
@@ -289,7 +289,7 @@ def say_replaced(replaced, what):
     if others:
         lines.append(f"  removed: {', '.join(others)}")
     put_in = [name.removeprefix(versions) for name in replaced.added if name.startswith(versions)]
-    owners = [step for step in course.steps() if any((step.versions_dir / name).is_file() for name in put_in)]
+    owners = [step for step in course.steps() if {path.name for path in step.migration_files} & set(put_in)]
     if owners:
         lines.append(f"  put in: the course's migrations of {describe_steps(owners)} ({len(put_in)} files)")
     click.echo("\n".join(lines))

@@ -31,7 +31,7 @@ class StepState:
 
     def to_dict(self):
         return {"step": self.step.number, "title": self.step.title, "state": self.state,
-                "reason": self.reason, "readme": relative(self.step.readme),
+                "reason": self.reason, "readme": course.relative(self.step.readme),
                 "checks": [asdict(check) for check in self.checks]}
 
 
@@ -72,13 +72,9 @@ class CourseMap:
             "steps": [state.to_dict() for state in self.states],
             "current": current.step.number if current else None,
             "next": {"action": self.next_action.text, "command": self.next_command,
-                     "readme": relative(current.step.readme)} if current else None,
+                     "readme": course.relative(current.step.readme)} if current else None,
             "notes": list(self.notes),
         }
-
-
-def relative(path):
-    return path.relative_to(course.REPO_ROOT).as_posix()
 
 
 def course_map(report):

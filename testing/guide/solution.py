@@ -31,7 +31,7 @@ def solution_diff(step, server_dir, learner_files, chain_files=()):
         pieces.extend(difflib.unified_diff(
             mine_text.splitlines(keepends=True), reference_text.splitlines(keepends=True),
             fromfile=f"yours: {name}" if name else NOTHING,
-            tofile=f"course: {reference.relative_to(course.REPO_ROOT).as_posix()}" if reference else NOTHING))
+            tofile=f"course: {course.relative(reference)}" if reference else NOTHING))
     return "".join(line if line.endswith("\n") else line + "\n" for line in pieces)
 
 

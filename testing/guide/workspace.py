@@ -65,8 +65,8 @@ def _prepare_start(number, new, say):
             say(f"lesson start {number}: {doing}...")
             _run_in(new, command)
     step = course.step(number)
-    for name in step.given:
-        shutil.copyfile(step.versions_dir / name, new / "migrations" / "versions" / name)
+    for path in step.given_files:
+        shutil.copyfile(path, new / "migrations" / "versions" / path.name)
     if step.given:
         shutil.copyfile(step.models_path, new / "models.py")
 

@@ -5,9 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from testing import course
-
-from .submissions import TABLE_RENAME_AS_CREATE_DROP, with_functions
+from testing import author, course
 
 IDENTITY = {"GIT_AUTHOR_NAME": "Learner", "GIT_AUTHOR_EMAIL": "learner@example.invalid",
             "GIT_COMMITTER_NAME": "Learner", "GIT_COMMITTER_EMAIL": "learner@example.invalid"}
@@ -65,7 +63,7 @@ def write_rename_as_create_drop(server):
     shutil.copyfile(course.step(3).models_path, server / "models.py")
     reference = course.step(3).migration_files[0]
     shutil.copyfile(reference, server / "migrations" / "versions" / reference.name)
-    with_functions(server, 3, TABLE_RENAME_AS_CREATE_DROP)
+    author.mistake("table rename as create + drop").apply(server)
 
 
 def learners_work(clone):

@@ -9,12 +9,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from testing import course
+from testing.author import edit, migration_of, mistake, with_functions
 from testing.grader import judge
-
-from .submissions import (COLUMN_RENAME_AS_BATCH_ADD_DROP, DOWNGRADE_THAT_DOES_NOT_REVERSE, F_STRING_BACKFILL,
-                          HARD_CODED_ID_BACKFILL, NOT_NULL_WITHOUT_DEFAULT, RENAME_WITH_EMPTY_DOWNGRADE,
-                          STEP_08_BACKFILL, TABLE_RENAME_AS_CREATE_DROP, UNNAMED_UNIQUE, create_all_on_import,
-                          edit, migration_of, second_head, teammate_rebased, with_functions)
 
 BOTH = ("sqlite", "postgresql")
 
@@ -181,6 +177,8 @@ UNIQUE_WITH_A_LITERAL_NAME = functions(
     "    with op.batch_alter_table('departments') as batch_op:\n"
     "        batch_op.drop_constraint('uq_departments_name', type_='unique')")
 
+# The backfill of step 08's reference migration, as the step's mistakes change it.
+STEP_08_BACKFILL = mistake("a backfill with a hard-coded id").edits[0].old
 CORE_BACKFILL = '''    departments = sa.table('departments', sa.column('id'), sa.column('name'))
     employees = sa.table('employees', sa.column('department_id'))
     unassigned = sa.select(departments.c.id).where(departments.c.name == UNASSIGNED).scalar_subquery()
@@ -372,7 +370,7 @@ CORPUS = [
                expect=(Expect(10, judge.MERGED, False, 'flask db merge heads -m "merge"'),
                        Expect(1, judge.CHAIN, False, "Your chain has 2 heads", ("Make one follow the other",)),
                        Expect(9, judge.REACHED, True), Expect(10, judge.REACHED, True))),
-    Submission("two heads by accident at step 02", 2, second_head, 2,
+    Submission("two heads by accident at step 02", 2, mistake("two heads").apply, 2,
                expect=(Expect(1, judge.CHAIN, False, 'flask db merge heads -m "merge"', ("Make one follow the other",)),
                        Expect(2, judge.REACHED, False, "has table `team`, which the lesson does not"))),
     # class 8: the learner's paths and names
@@ -385,30 +383,31 @@ CORPUS = [
     Submission("a migration imports a misspelt model", 3, migration_imports_a_misspelt_model, 3,
                expect=(Expect(1, judge.CHAIN, False, "cannot import name 'Departmnet' from 'models' (models.py)", NO_TMP),)),
     # the classic mistakes of each step
-    Submission("table rename as autogenerate wrote it", 3, lambda s: with_functions(s, 3, TABLE_RENAME_AS_CREATE_DROP), 3,
+    Submission("table rename as autogenerate wrote it", 3, mistake("table rename as create + drop").apply, 3,
                expect=(Expect(3, judge.ROWS, False, "creates `departments` empty: the 3 rows the grader put in as "
                               "samples are lost"),)),
     Submission("column rename as autogenerate wrote it", 4,
-               lambda s: with_functions(s, 4, COLUMN_RENAME_AS_BATCH_ADD_DROP), 4,
+               mistake("column rename as batch add + drop").apply, 4,
                expect=(Expect(4, judge.ROWS, False, 'new_column_name="location", existing_type=sa.String(length=120), '
                               "existing_nullable=True)"),)),
-    Submission("downgrade left as pass", 3, lambda s: with_functions(s, 3, RENAME_WITH_EMPTY_DOWNGRADE), 3,
+    Submission("downgrade left as pass", 3, mistake("downgrade is pass").apply, 3,
                expect=(Expect(3, judge.ROUND_TRIP, False, "does not give back the schema from before its upgrade()"),)),
     Submission("downgrade that does not reverse the rename", 4,
-               lambda s: with_functions(s, 4, DOWNGRADE_THAT_DOES_NOT_REVERSE), 4,
+               mistake("downgrade does not reverse the rename").apply, 4,
                expect=(Expect(4, judge.ROUND_TRIP, False, "drops column `departments.location` and adds `address` empty"),)),
-    Submission("NOT NULL column without a server default", 6, lambda s: with_functions(s, 6, NOT_NULL_WITHOUT_DEFAULT), 6,
+    Submission("NOT NULL column without a server default", 6, mistake("a NOT NULL column without a server default").apply, 6,
                expect=(Expect(6, judge.REACHED, False, "The table already has rows"),)),
-    Submission("unique constraint without a name", 7, lambda s: with_functions(s, 7, UNNAMED_UNIQUE), 7,
+    Submission("unique constraint without a name", 7, mistake("a unique constraint without a name").apply, 7,
                expect=(Expect(7, judge.REACHED, False, "has no unique `uq_departments_name`", databases=("sqlite",)),)),
     Submission("backfill with a hard-coded id", 8,
-               lambda s: edit(migration_of(s, 8), STEP_08_BACKFILL, HARD_CODED_ID_BACKFILL), 8,
+               mistake("a backfill with a hard-coded id").apply, 8,
                expect=(Expect(8, judge.REFERENCES, False, "but `departments.id` has no such row", databases=("sqlite",)),
                        Expect(8, judge.REACHED, False, "foreign key", databases=("postgresql",)))),
-    Submission("backfill with an f-string", 8, lambda s: edit(migration_of(s, 8), STEP_08_BACKFILL, F_STRING_BACKFILL), 8,
+    Submission("backfill with an f-string", 8, mistake("a backfill with an f-string").apply, 8,
                expect=(Expect(8, judge.PARAMETERS, False, "builds SQL with an f-string"),)),
-    Submission("db.create_all() in app.py", 1, create_all_on_import, 1,
+    Submission("db.create_all() in app.py", 1, mistake("create_all() on import").apply, 1,
                expect=(Expect(1, judge.APP, False, "remove `db.create_all()`"),)),
-    Submission("teammate's migration re-parented", 10, teammate_rebased, 10,
+    Submission("teammate's migration re-parented", 10,
+               mistake("a teammate's migration re-parented instead of merged").apply, 10,
                expect=(Expect(10, judge.MERGED, False, "never edit a migration others have\napplied"),)),
 ]

@@ -7,7 +7,8 @@ and the scratch folder's path are normalised on both sides.
 Each lesson starts where `lesson start N` puts the learner (testing/guide/workspace.py).
 The learner's edits are HTML comments, invisible on GitHub, placed where the lesson asks for them:
     <!-- lesson-test: models -->      models.py becomes the step's lessons/NN/models.py
-    <!-- lesson-test: models FILE --> models.py becomes lessons/NN/FILE (a first try the lesson shows)
+    <!-- lesson-test: models FILE --> models.py becomes lessons/NN/FILE (a first try the lesson shows,
+                                     kept in the step's author/tries/)
     <!-- lesson-test: app -->         app.py becomes the step's lessons/NN/app.py
     <!-- lesson-test: migration -->   the newest migration becomes the step's reference migration
     <!-- lesson-test: file NAME -->    server/NAME becomes the step's lessons/NN/NAME (.squawk.toml)

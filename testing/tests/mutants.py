@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from testing import course
-
-from .submissions import TABLE_RENAME_AS_CREATE_DROP, edit, migration_of, with_functions
+from testing import author, course
+from testing.author import edit, migration_of
 
 SEED_LINES = 6  # line deletions, chosen by a fixed seed so every run tries the same ones
 
@@ -108,7 +107,7 @@ MUTANTS = {
     "10 MB migration": Mutant(huge_migration, "4 of 4 steps pass."),
     "upgrade and downgrade swapped": Mutant(swap_bodies, f"upgrade() of {STEP_03} failed (line 20): "
                                                          "OperationalError: no such table: departments"),
-    "rename replaced by drop and create": Mutant(lambda server: with_functions(server, 3, TABLE_RENAME_AS_CREATE_DROP),
+    "rename replaced by drop and create": Mutant(author.mistake("table rename as create + drop").apply,
                                                  "drops table `department` and creates `departments` empty"),
     "sys.exit() in upgrade()": Mutant(in_upgrade("import sys; sys.exit(3)"), "the code called sys.exit(3)"),
     "os._exit() in upgrade()": Mutant(in_upgrade("import os; os._exit(0)"),

@@ -11,13 +11,12 @@ from xml.etree import ElementTree
 import pytest
 from ruamel.yaml import YAML  # check-jsonschema's own YAML reader
 
-from testing import course
+from testing import author, course
 from testing.build import build_state
 from testing.cohort import default_jobs
 from testing.grader import mariadb
 
 from .clones import scratch_clone
-from .submissions import WRONG_SUBMISSIONS
 
 WORKFLOWS = course.REPO_ROOT / ".github" / "workflows"
 CLASSROOM = WORKFLOWS / "classroom.yml"
@@ -27,7 +26,7 @@ CODEGRADE_SETUP = course.REPO_ROOT / "testing" / "codegrade-setup.sh"
 INSTRUCTORS_README = course.REPO_ROOT / "testing" / "README.md"
 COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
-TABLE_RENAME_AS_CREATE_DROP = WRONG_SUBMISSIONS[0]  # step 03 written as autogenerate has it: rows lost
+TABLE_RENAME_AS_CREATE_DROP = author.mistake("table rename as create + drop")  # rows lost
 NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")}  # answers nothing
 
 

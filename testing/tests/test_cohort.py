@@ -9,15 +9,14 @@ import time
 
 import pytest
 
-from testing import cohort, course, gradebook
+from testing import author, cohort, course, gradebook
 from testing.build import build_state
 from testing.grader import judge
 from testing.grader.report import Report, StepResult
 
 from .clones import learner_environment
-from .submissions import UPGRADE_THAT_HANGS, WRONG_SUBMISSIONS, with_functions
 
-MISTAKES = {submission.name: submission for submission in WRONG_SUBMISSIONS}
+MISTAKES = {submission.name: submission for submission in author.all_mistakes("sqlite")}
 HEADER = ["learner", *(f"step{number:02d}" for number in range(1, 7)), "steps passed", "first failing check",
           "message"]
 
@@ -29,8 +28,7 @@ def grade(cwd, *arguments):
 
 
 def hangs_at_step_3(server):
-    build_state(3, server)
-    with_functions(server, 3, UPGRADE_THAT_HANGS)
+    MISTAKES["a migration that hangs"].build(server)
 
 
 @pytest.fixture(scope="module")

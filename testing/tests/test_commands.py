@@ -6,10 +6,8 @@ import sys
 
 import pytest
 
-from testing import course
+from testing import author, course
 from testing.build import build_state
-
-from .submissions import WRONG_SUBMISSIONS
 
 CLI = str(course.REPO_ROOT / "testing" / "cli.py")
 
@@ -31,8 +29,7 @@ def reference(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def wrong(tmp_path_factory):
-    create_drop = next(s for s in WRONG_SUBMISSIONS if s.name == "table rename as create + drop")
-    return create_drop.build(tmp_path_factory.mktemp("wrong") / "server")
+    return author.mistake("table rename as create + drop").build(tmp_path_factory.mktemp("wrong") / "server")
 
 
 def test_json_report_for_a_passing_folder(reference):

@@ -7,12 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from testing import course
+from testing.author import edit
 from testing.build import build_state
 from testing.grader import grade, judge, render_text
 
 from .clones import fingerprint, learner_environment
 from .lesson_commands import run
-from .submissions import edit
 
 HARD_CODED_URL = 'app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///app.db"'
 

@@ -148,7 +148,7 @@ def test_check_and_grade_agree_on_a_step_whose_models_py_slipped(tmp_path):
     assert course_map.state_of(7).state == progress.NOT_STARTED
 
     # models.py edited for step 07, not migrated yet: that is step 07's work, and step 06 still passes.
-    shutil.copyfile(course.step(7).folder / "tries" / "models.py", models)
+    shutil.copyfile(course.step(7).tries_dir / "models.py", models)
     course_map = progress.course_map(grade(server))
     assert course_map.current.step.number == 7
     assert [course_map.state_of(n).state for n in (6, 7)] == [progress.PASSED, progress.FAILING]

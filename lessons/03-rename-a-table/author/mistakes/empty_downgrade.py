@@ -1,0 +1,6 @@
+def upgrade():
+    op.rename_table('department', 'departments')
+
+
+def downgrade():
+    pass

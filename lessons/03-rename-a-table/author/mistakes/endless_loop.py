@@ -1,0 +1,7 @@
+def upgrade():
+    while True:
+        pass
+
+
+def downgrade():
+    op.rename_table('departments', 'department')
