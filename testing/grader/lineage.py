@@ -1,14 +1,15 @@
 """Put rows in, then find them again after a migration, wherever renames have moved them.
 
 A snapshot is {table: {"key": [primary key columns], "rows": {key tuple as str: {column: value}}}}.
-`follow` compares two snapshots and returns "loss items" that messages.py can phrase, such as
-{"kind": "table_lost", "table": "department", "rows": 2, "replaced_by": "departments"}.
+`follow` compares two snapshots and returns losses (facts.Loss) that messages.py can phrase, such as
+Loss(LossKind.TABLE_LOST, "department", rows=2, replaced_by="departments").
 """
 import datetime
 import decimal
 
 import sqlalchemy as sa
 
+from .facts import DanglingReference, FilledColumn, Loss, LossKind
 from .renames import kind_of
 from .schema import VERSION_TABLE, type_code
 
@@ -126,12 +127,11 @@ def follow(before, after, allow_renames=True):
         candidates = [name] if name in after else (appeared if allow_renames else [])
         best = max(candidates, key=lambda other: _overlap(table, after[other]), default=None)
         if name in after and _overlap(table, after[name]) == 0:
-            losses.append({"kind": "rows_lost", "table": name, "rows": len(table["rows"]), "of": len(table["rows"])})
+            losses.append(Loss(LossKind.ROWS_LOST, name, rows=len(table["rows"]), of=len(table["rows"])))
             continue
         if best is None or _overlap(table, after[best]) == 0:
             replaced_by = _look_alike(table, after, appeared)
-            losses.append({"kind": "table_lost", "table": name, "rows": len(table["rows"]),
-                           "replaced_by": replaced_by})
+            losses.append(Loss(LossKind.TABLE_LOST, name, rows=len(table["rows"]), replaced_by=replaced_by))
             continue
         column_map, table_losses = _follow_columns(name, table, after[best], allow_renames)
         renames[name] = (best, column_map)
@@ -168,7 +168,7 @@ def _follow_columns(name, table, other, allow_renames):
     losses = []
     missing_rows = len(table["rows"]) - len(matched)
     if missing_rows:
-        losses.append({"kind": "rows_lost", "table": name, "rows": missing_rows, "of": len(table["rows"])})
+        losses.append(Loss(LossKind.ROWS_LOST, name, rows=missing_rows, of=len(table["rows"])))
     new_columns = [column for column in other["columns"] if column not in table["columns"]]
     column_map = {}
     for column in table["columns"]:
@@ -183,16 +183,15 @@ def _follow_columns(name, table, other, allow_renames):
         if lost == 0 or not matched:
             continue
         if column in other["columns"]:
-            losses.append({"kind": "values_changed", "table": name, "column": column, "rows": lost})
+            losses.append(Loss(LossKind.VALUES_CHANGED, name, rows=lost, column=column))
         elif allow_renames and _copied(column, table, other, matched):
             continue  # dropped once its values were copied into a column kept (expand, then contract)
         else:
             # Only an empty new column of the same kind could be this one renamed.
             replaced_by = next((c for c in new_columns if kind_of(other["types"][c]) == kind_of(table["types"][column])
                                 and all(found.get(c) is None for _, found in matched)), None)
-            losses.append({"kind": "column_lost", "table": name, "column": column, "rows": lost,
-                           "replaced_by": replaced_by, "type": table["types"][column],
-                           "nullable": table["nullable"][column]})
+            losses.append(Loss(LossKind.COLUMN_LOST, name, rows=lost, column=column, replaced_by=replaced_by,
+                               type=table["types"][column], nullable=table["nullable"][column]))
     return column_map, losses
 
 
@@ -204,11 +203,9 @@ def _copied(column, table, other, matched):
     return any(all(found.get(name) == row[column] for row, found in matched) for name in kept)
 
 
-def new_column_values(before, after, renames):
-    """The values that rows already there got in the columns a migration added to their table.
-
-    Returns [{"table", "column", "values": [[value, rows], ...]}] for every added column.
-    """
+def new_column_values(before, after, renames, default_of):
+    """The values that rows already there got in the columns a migration added to their table:
+    a FilledColumn for every added column. `default_of(table, column)`: its server default."""
     filled = []
     for name, (new_name, column_map) in renames.items():
         matched = _matched_rows(before[name], after[new_name])
@@ -219,12 +216,12 @@ def new_column_values(before, after, renames):
             counts = {}
             for _, row in matched:
                 counts[row[column]] = counts.get(row[column], 0) + 1
-            filled.append({"table": new_name, "column": column, "values": [list(pair) for pair in counts.items()]})
+            filled.append(FilledColumn(new_name, column, tuple(counts.items()), default_of(new_name, column)))
     return filled
 
 
 def dangling_references(connection, tables):
-    """Rows whose foreign key value points at no row: [{"table", "column", "target", "rows", "values"}].
+    """Rows whose foreign key value points at no row: [DanglingReference].
 
     `tables` is the database's schema, reflected. SQLite does not enforce foreign keys by default,
     so a wrong backfill goes unnoticed there.
@@ -239,9 +236,8 @@ def dangling_references(connection, tables):
             orphan = sa.select(column).where(column.is_not(None), ~sa.exists().where(target == column))
             values = connection.execute(orphan).scalars().all()
             if values:
-                items.append({"table": table.name, "column": column.name,
-                              "target": f"{target.table.name}.{target.name}",
-                              "rows": len(values), "values": sorted(set(values), key=repr)[:3]})
+                items.append(DanglingReference(table.name, column.name, f"{target.table.name}.{target.name}",
+                                               len(values), tuple(sorted(set(values), key=repr)[:3])))
     return items
 
 
@@ -249,9 +245,9 @@ def only_carried(losses, carried):
     """The losses that concern `carried` ({table: [columns]}), the data that existed earlier."""
     kept = []
     for item in losses:
-        if item["table"] not in carried:
+        if item.table not in carried:
             continue
-        if item["kind"] in ("column_lost", "values_changed") and item["column"] not in carried[item["table"]]:
+        if item.kind in (LossKind.COLUMN_LOST, LossKind.VALUES_CHANGED) and item.column not in carried[item.table]:
             continue
         kept.append(item)
     return kept
@@ -269,5 +265,5 @@ def _rows_added(before, after):
         old_keys = set(before.get(name, {}).get("rows", {}))
         added = [key for key in table["rows"] if key not in old_keys]
         if name in before and added:
-            items.append({"kind": "rows_added", "table": name, "rows": len(added)})
+            items.append(Loss(LossKind.ROWS_ADDED, name, rows=len(added)))
     return items
