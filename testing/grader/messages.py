@@ -351,7 +351,7 @@ def reupgrade_differs(file, items):
 
 
 def not_as_before(item, file, direction):
-    """Rows that differ from the state before the migration ran: `item` is a loss item."""
+    """Rows that differ from the state before the migration ran: `item` is a Loss."""
     table = code(item.table)
     after = f"after {direction}() of {file},"
     if item.kind == LossKind.TABLE_LOST:

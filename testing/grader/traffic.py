@@ -19,6 +19,7 @@ Everything is bounded: a fixed number of threads, each stopped by one event, joi
 What happened is reported as one TrafficRun fact per revision; judge.py decides what it means.
 """
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -28,7 +29,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -92,7 +92,7 @@ class Traffic:
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
 
 
-@dataclass
+@dataclasses.dataclass
 class Seen:
     """What `running` saw, once its block is over (the benchmarks read it too)."""
     summary: TrafficSummary | None = None
@@ -132,8 +132,8 @@ class _Run:
         self.stopping = threading.Event()
         self.phase = Phase.DURING
         self.results = []  # (phase, seconds, error or None)
-        self.errors = {}  # the database's error -> {"statement": the first that got it, "during": n, "after": n}
-        self.waits = {}  # (workload pid, query start) -> wait seen by the monitor
+        self.errors = {}  # the database's error -> RequestError (the first request that got it, and counts)
+        self.waits = {}  # (workload pid, query start) -> LockWait seen by the monitor
         self.ours = set()  # backend pids of the traffic itself
         self.payroll_pid = None
         self.queued = None  # how long a statement of the migration has waited behind the payroll job
@@ -245,8 +245,8 @@ class _Run:
         self.results.append((phase, seconds, error))
         if error:
             statement, message = error
-            seen = self.errors.setdefault(message, {"statement": statement, "during": 0, "after": 0})
-            seen[phase] += 1
+            seen = self.errors.get(message, RequestError(message, statement))
+            self.errors[message] = dataclasses.replace(seen, **{phase: getattr(seen, phase) + 1})
 
     # -- the monitor --------------------------------------------------------------------------
 
@@ -270,31 +270,31 @@ class _Run:
                 continue
             key = (row["pid"], row["query_start"])
             if key in self.waits:  # still waiting: what it waits behind was noted when it began
-                self.waits[key]["seconds"] = row["waited"]
+                self.waits[key] = dataclasses.replace(self.waits[key], seconds=row["waited"])
                 continue
             blocker = blockers[0]
             held = connection.execute(sa.text(HELD), {"pid": blocker["pid"], "relation": row["wanted_oid"]}).first()
-            self.waits[key] = {
-                "seconds": row["waited"], "query": _short(row["query"]), "wanted": row["wanted"],
-                "statement": _short(blocker["query"]), "phase": self.phase,
-                "held": held.mode if held else None, "granted": bool(held and held.granted),
-                "relation": held.relation if held else None,
-            }
+            self.waits[key] = LockWait(
+                seconds=row["waited"], query=_short(row["query"]), wanted=row["wanted"],
+                statement=_short(blocker["query"]), phase=self.phase,
+                held=held.mode if held else None, granted=bool(held and held.granted),
+                relation=held.relation if held else None)
 
     # -- the summary --------------------------------------------------------------------------
 
     def summary(self):
         during = sorted(seconds for phase, seconds, _ in self.results if phase == Phase.DURING)
-        grouped = {}
-        for wait in sorted(self.waits.values(), key=lambda wait: -wait["seconds"]):  # the longest first
-            grouped.setdefault(wait["statement"], {**wait, "count": 0})["count"] += 1
+        grouped = {}  # statement -> its longest wait, counting the requests that waited behind it
+        for wait in sorted(self.waits.values(), key=lambda wait: -wait.seconds):  # the longest first
+            longest = grouped.get(wait.statement)
+            grouped[wait.statement] = dataclasses.replace(longest, count=longest.count + 1) if longest else wait
         return TrafficSummary(
             rows=self.rows, bound=WAIT_BOUND, hold=HOLD, migration_seconds=self.migration_seconds,
             requests=len(self.results),
             p50=_quantile(during, 0.5), p99=_quantile(during, 0.99), slowest=during[-1] if during else None,
-            errors=tuple(RequestError(error, **seen) for error, seen in list(self.errors.items())[:KEPT]),
-            error_count=sum(seen["during"] + seen["after"] for seen in self.errors.values()),
-            waits=tuple(LockWait(**wait) for wait in list(grouped.values())[:KEPT]),
+            errors=tuple(list(self.errors.values())[:KEPT]),
+            error_count=sum(seen.during + seen.after for seen in self.errors.values()),
+            waits=tuple(list(grouped.values())[:KEPT]),
         )
 
 

@@ -148,7 +148,7 @@ class ChainWalk:
             with self.engine.connect() as connection:
                 seeded = lineage.snapshot(connection)
             carried = {new: list(columns.values()) for new, columns in renames.values()}
-            carried_keys = {new: set(before[old]["rows"]) & set(after[new]["rows"])
+            carried_keys = {new: set(before[old].rows) & set(after[new].rows)
                             for old, (new, _) in renames.items()}
             self.records.append(_Record(after, seeded, reflected, len(written), new_tables, carried, carried_keys))
             changes = self._changes(index, renames) if self.describe_changes else []
