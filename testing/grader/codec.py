@@ -2,9 +2,9 @@
 
 `plain(value)` turns dataclasses into dicts (without the fields at their defaults), enums into
 their values and tuples into lists; dict keys stay as they are (json.dumps writes an int key as a
-string). `typed(kind, data)` builds
-`kind` back from such data and checks every field on the way: an unknown field, a missing one, a
-kind no enum has or a value of the wrong type raises FactsError, naming where it was.
+string). `typed(kind, data)` builds `kind` back from such data and checks every field on the way:
+an unknown field, a missing one, a kind no enum has or a value of the wrong type raises
+FactsError, naming where it was.
 """
 import dataclasses
 import enum
@@ -40,8 +40,6 @@ def _at_default(item, value):
 def typed(kind, data, where="facts"):
     """`data` as `kind`: a dataclass, an enum, tuple[X, ...], list[X], dict[K, V], X | None or a scalar."""
     origin, arguments = typing.get_origin(kind), typing.get_args(kind)
-    if kind is typing.Any:
-        return data
     if origin in (typing.Union, types.UnionType):
         return _union(arguments, data, where)
     if dataclasses.is_dataclass(kind):

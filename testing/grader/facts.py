@@ -1,10 +1,10 @@
 """Everything one grading session found, as the judge reads it, declared once.
 
 The grader's own process records these while it walks the learner's chain (walk.py, session.py,
-inspection.py, traffic.py); none of them is reported by the learner's process, except models.py's
-schema items, which come through the protocol as plain data and are typed here again. judge.py
+inspection.py, traffic.py). Only models.py's schema items come from the learner's process: as
+plain data through the protocol, typed again by codec.py like anything else read back. judge.py
 and messages.py read attributes; codec.py turns the whole record into JSON data and back (the
-report cache keeps it so), refusing anything it does not declare.
+report cache keeps it so), refusing anything not declared here.
 """
 import enum
 from dataclasses import dataclass, field
@@ -438,7 +438,7 @@ class Facts:
         return self.chain.revisions if self.chain else ()
 
     def to_dict(self):
-        """JSON-ready data (int step keys included: json.dumps writes them as strings)."""
+        """JSON-ready data, fields at their defaults left out (json.dumps writes int step keys as strings)."""
         return codec.plain(self)
 
     @classmethod

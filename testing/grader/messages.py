@@ -291,7 +291,8 @@ def loss(item, file, direction):
     if kind == LossKind.TABLE_LOST:
         return f"{doer} drops table {code(table)} and {sample_rows(item.rows)}."
     if kind == LossKind.COLUMN_LOST and item.replaced_by:
-        old, new = (item.column, item.replaced_by) if direction == Direction.UPGRADE else (item.replaced_by, item.column)
+        old, new = (item.column, item.replaced_by) if direction == Direction.UPGRADE \
+            else (item.replaced_by, item.column)
         return (f"{doer} drops column {code(table + '.' + item.column)} and adds "
                 f"{code(item.replaced_by)} empty: the values of {sample_rows(item.rows)} are lost.\n"
                 + rename_column_advice(table, old, new, item.type, item.nullable))

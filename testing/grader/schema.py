@@ -204,7 +204,8 @@ def unnamed_constraints(connection, metadata):
         if table.name not in existing:
             continue
         found = {
-            ConstraintKind.UNIQUE: [(c["name"], c["column_names"]) for c in inspector.get_unique_constraints(table.name)],
+            ConstraintKind.UNIQUE: [(c["name"], c["column_names"])
+                                    for c in inspector.get_unique_constraints(table.name)],
             ConstraintKind.FOREIGN_KEY: [(c["name"], c["constrained_columns"])
                                          for c in inspector.get_foreign_keys(table.name)],
         }

@@ -96,7 +96,8 @@ def test_every_kind_has_words_of_its_own():
         [messages.loss(item, "x.py", Direction.UPGRADE) for item in losses],
         [messages.not_as_before(item, "x.py", Direction.DOWNGRADE) for item in losses],
         [messages.app_problem(AppFact(kind, error="E", expected="sqlite", found="f")) for kind in AppProblem],
-        [messages.chain_problem(Chain(kind, folder="m", file="f", error="E", files=("a", "b"))) for kind in ChainProblemKind],
+        [messages.chain_problem(Chain(kind, folder="m", file="f", error="E", files=("a", "b")))
+         for kind in ChainProblemKind],
         [messages.stopped(Stop(kind, seconds=3, files=("x.py",), why="w", code=1)) for kind in StopReason],
     ]
     for sentences in told:
