@@ -63,6 +63,8 @@ def _run(settings):
 
     from app import app
     from testing.grader.chain import read_chain
+    from testing.grader.codec import typed
+    from testing.grader.facts import Revision
     from testing.grader.schema import drop_everything
     from testing.grader.walk import parent_target
 
@@ -88,8 +90,9 @@ def _run(settings):
                 for statement in statements:
                     connection.exec_driver_sql(statement)
 
-        for revision in read_chain(config.get_main_option("script_location"), os.getcwd()):
-            parents, target = revision["parents"], revision["id"]
+        for written in read_chain(config.get_main_option("script_location"), os.getcwd()):
+            revision = typed(Revision, written)
+            parents, target = revision.parents, revision.id
             if len(parents) > 1:  # the merge: nothing to change, nothing to measure
                 continue
             statements = alternatives[target].floors[dialect]
@@ -97,7 +100,7 @@ def _run(settings):
             has_naive = alternatives[target].naive is not None
             for rows in settings["sizes"]:
                 start_at(parents, rows)
-                result = {"revision": target, "file": Path(revision["file"]).name, "rows": rows,
+                result = {"revision": target, "file": Path(revision.file).name, "rows": rows,
                           "upgrade": _seconds(lambda: command.upgrade(config, target)),
                           "downgrade": _seconds(lambda: command.downgrade(config, below)), "naive": None}
                 start_at(parents, rows)  # a fresh table: after an UPDATE, PostgreSQL's holds dead rows

@@ -68,14 +68,12 @@ def _run(case, folder, size):
         env = {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore"}
         _flask(folder, env, "db", "upgrade", case.parent)
         subprocess.run([sys.executable, "seed.py"], cwd=folder, env=env, check=True, capture_output=True)
-        summary = {}
-        with traffic.running(url, course.step(case.step - 1).models_path, size, summary):
+        with traffic.running(url, course.step(case.step - 1).models_path, size) as seen:
             upgraded = _flask(folder, env, "db", "upgrade", "head", check=False)
-    waits = [wait["seconds"] for wait in summary["waits"]]
-    return {"errors": summary["error_count"], "p50": summary["p50"], "p99": summary["p99"],
-            "slowest": summary["slowest"],
-            "longest_wait": max(waits, default=0.0), "migration": summary["migration_seconds"],
-            "upgraded": upgraded}
+    summary = seen.summary
+    return {"errors": summary.error_count, "p50": summary.p50, "p99": summary.p99, "slowest": summary.slowest,
+            "longest_wait": max((wait.seconds for wait in summary.waits), default=0.0),
+            "migration": summary.migration_seconds, "upgraded": upgraded}
 
 
 def _flask(folder, env, *arguments, check=True):

@@ -41,8 +41,8 @@ def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT)
         if stock_sqlite:
             shutil.copyfile(course.starter_dir() / "app.py", server / "app.py")
         run = inject_faults(server, database, time_limit)
-    return [Fault(Path(run.revisions[probe["index"]]["file"]).name, probe["after"], run.writes[probe["index"]],
-                  probe["statement"], None if probe["clean"] else messages.half_applied(probe))
+    return [Fault(Path(run.revisions[probe.index].file).name, probe.after, run.writes[probe.index],
+                  probe.statement, None if probe.clean else messages.half_applied(probe))
             for probe in run.faults]
 
 

@@ -19,6 +19,7 @@ from . import messages
 from ..problems import UsageError
 from .cache import ReportCache
 from .databases import DATABASES
+from .facts import ChainProblemKind, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
 from .lessons import models_module
 from .judge import blocker, climb_failure, databases_to_try, probed_steps, verdict, without_other_databases
 from .report import Report, render_text
@@ -43,8 +44,8 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
           progress=None, cache=None, evidence=None):
     """The Report of steps 1..up_to_step. `progress(text)` hears what is being done (for a
     terminal); `cache`, a ReportCache, keeps each database's result for unchanged files;
-    `evidence`: what `lesson` saw of the learner's own database (testing/guide/evidence.py), None
-    when only the submitted files are graded (`grade`, CodeGrade)."""
+    `evidence`: a facts.Evidence of what `lesson` saw of the learner's own database
+    (testing/guide/evidence.py), None when only the submitted files are graded (`grade`, CodeGrade)."""
     return judged(collect(server_dir, up_to_step, database, time_limit, progress, cache, evidence), up_to_step)
 
 
@@ -63,23 +64,22 @@ def collect(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", ti
         facts = _walked(server_dir, steps, database, time_limit, progress, learner_database)
         cache.keep_facts(key, facts)
     if evidence is not None:
-        facts.add("evidence", evidence)
+        facts.evidence = evidence
     # A step may ask for the whole chain on other databases too: graded there without that request,
     # and without Part 3 (its revisions left out).
     wanted = databases_to_try(facts, steps)
     if wanted:
         plain = [without_other_databases(step) for step in steps if step.database is None]
-        part3 = facts.get("part3_files", [])
-        facts.add("elsewhere", {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, part3,
-                                                        progress, cache)
-                                for other in wanted})
+        facts.elsewhere = {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, facts.part3_files,
+                                                   progress, cache)
+                           for other in wanted}
     return facts
 
 
 def judged(facts, up_to_step=None):
     """The Report that `facts` (from `collect`) earn for steps 1..up_to_step."""
     report = verdict(facts, graded_steps(up_to_step))
-    report.notes[:0] = facts.get("part3_notes", [])
+    report.notes[:0] = facts.part3_notes
     return report
 
 
@@ -90,30 +90,30 @@ def _walked(server_dir, steps, database, time_limit, progress, learner_database)
     if part3 and database != "postgresql" and not any(step.database for step in steps):
         # Part 3 not graded (--step 12 and before): its migrations are left out.
         facts = _joined(server_dir, steps, database, time_limit, progress, learner_database, cut=part3)
-        facts.add("part3_notes", [messages.part3_left_out(database)])
+        facts.part3_notes = (messages.part3_left_out(database),)
     elif part3 and database != "postgresql":
         # A chain that goes on into Part 3 is graded on PostgreSQL.
         try:
             facts = _joined(server_dir, steps, "postgresql", time_limit, progress)
-            facts.add("part3_notes", [messages.part3_on_postgresql(database)])
+            facts.part3_notes = (messages.part3_on_postgresql(database),)
         except UsageError as problem:  # no PostgreSQL here: the grade on `database` stands
-            facts.add("part3_notes", [messages.part3_needs_postgresql(str(problem))])
-            facts.add("machine_dependent", True)
-    facts.add("part3_files", part3)  # what the other databases leave out
+            facts.part3_notes = (messages.part3_needs_postgresql(str(problem)),)
+            facts.machine_dependent = True
+    facts.part3_files = part3  # what the other databases leave out
     return facts
 
 
 def _joined(server_dir, steps, database, time_limit, progress=None, learner_database=None, cut=()):
     """The facts of one walk; with two heads, of the chain joined by a stand-in merge (standin.py)."""
     facts = _walk(server_dir, steps, database, time_limit, progress, learner_database, cut=cut)
-    chain = facts.get("chain") or {}
-    if chain.get("problem") != "two_heads":
+    chain = facts.chain
+    if chain is None or chain.problem != ChainProblemKind.TWO_HEADS:
         return facts
-    stand_in = stand_in_merge(chain["files"], chain["heads"])
+    stand_in = stand_in_merge(chain.files, chain.heads)
     if stand_in is None:
         return facts
     joined = _walk(server_dir, steps, database, time_limit, progress, learner_database, stand_in=stand_in, cut=cut)
-    return without_stand_in(joined, chain["files"]) or facts
+    return without_stand_in(joined, chain.files) or facts
 
 
 def _before_part3():
@@ -123,13 +123,13 @@ def _before_part3():
 
 def _part3_files(facts):
     """The learner's migration files after the first revision that reaches the state of the last
-    step before Part 3 (every step's state is compared, graded or not): [] if none."""
+    step before Part 3 (every step's state is compared, graded or not): () if none."""
     before = _before_part3().number
-    reached = next((climbed["index"] for climbed in facts.climbed if not climbed["matches"].get(before, [None])),
-                   None)
+    reached = next((climbed.index for climbed in facts.climbed if before in climbed.matches
+                    and not climbed.matches[before]), None)
     if reached is None:
-        return []
-    return [revision["file"] for revision in facts.get("chain")["revisions"][reached + 1:]]
+        return ()
+    return tuple(revision.file for revision in facts.revisions[reached + 1:])
 
 
 def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None, stand_in=None, cut=()):
@@ -155,33 +155,39 @@ def _learner_database(server_dir, database):
 
 
 def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progress, cache):
-    """The report of `steps` on `database` as a dict, or {"unavailable": why} without a server."""
+    """`steps` graded on `database`, or why they could not be (no server there)."""
     if database == _graded_on(facts):  # the chain already ran there, Part 3 included
-        return verdict(facts, steps).to_dict()
+        return _other_database(verdict(facts, steps))
     key = cache.key(server_dir, database, steps, time_limit, None)
     kept = cache.report(key)
     if kept is not None:
         return kept
     try:
-        report = verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut), steps).to_dict()
+        found = _other_database(verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut), steps))
     except UsageError as problem:
-        return {"unavailable": str(problem)}  # never kept: the server may be installed by the next run
-    cache.keep_report(key, report)
-    return report
+        return OtherDatabase(unavailable=str(problem))  # never kept: the server may be installed by the next run
+    cache.keep_report(key, found)
+    return found
+
+
+def _other_database(report):
+    return OtherDatabase(len(report.steps), tuple(FailedCheck(step.step, check.name, check.message)
+                                                  for step in report.steps for check in step.checks
+                                                  if not check.passed))
 
 
 def _graded_on(facts):
     """The kind of database the facts were found on: sqlite, postgresql or mysql."""
-    app = facts.get("app") or {}
-    return (app.get("database") or "").split(":", 1)[0].split("+", 1)[0]
+    url = facts.app.database if facts.app else None
+    return (url or "").split(":", 1)[0].split("+", 1)[0]
 
 
 @dataclass(frozen=True)
 class Climb:
     """A chain climbed from an empty database: what each revision changed."""
-    revisions: list = field(default_factory=list)  # {"id", "file", "message", "parents"} from base to head
+    revisions: tuple[Revision, ...] = ()  # from base to head
     problem: str | None = None  # why there is no chain to show, in the learner's words
-    changes: dict = field(default_factory=dict)  # revision id -> the schema items it changed
+    changes: dict[str, tuple[SchemaItem, ...]] = field(default_factory=dict)  # revision id -> what it changed
     failure: str | None = None  # where the climb stopped, in the learner's words
 
 
@@ -192,26 +198,24 @@ def climb(server_dir, time_limit=DEFAULT_TIME_LIMIT):
     blocked = blocker(facts)
     if blocked:
         return Climb(problem=blocked[1])
-    revisions = facts.get("chain")["revisions"]
+    revisions = facts.revisions
     failure = climb_failure(facts, revisions)
-    changes = {revisions[climbed["index"]]["id"]: climbed["changes"] for climbed in facts.climbed}
+    changes = {revisions[climbed.index].id: climbed.changes for climbed in facts.climbed}
     return Climb(revisions, None, changes, failure[1] if failure else None)
 
 
 @dataclass(frozen=True)
 class FaultRun:
     """Every revision of a chain made to fail after each of its writes in turn."""
-    revisions: list  # as in Climb
-    writes: dict  # revision index -> how many writes its upgrade makes
-    faults: list  # {"index", "after", "statement", "clean", "schema", "changed_tables", "version"}
+    revisions: tuple[Revision, ...]  # as in Climb
+    writes: dict[int, int]  # revision index -> how many writes its upgrade makes
+    faults: list[Probe]
 
 
 def inject_faults(server_dir, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):
     from .session import FAULTS, run
 
     facts = run(server_dir, database, time_limit, mode=FAULTS)
-    chain = facts.get("chain") or {}
-    if facts.stopped or not chain.get("revisions"):
-        raise UsageError(f"the chain did not run: {facts.stopped or chain}")
-    return FaultRun(chain["revisions"], {climbed["index"]: climbed["writes"] for climbed in facts.climbed},
-                    facts.faults)
+    if facts.stopped or not facts.revisions:
+        raise UsageError(f"the chain did not run: {facts.stopped or facts.chain}")
+    return FaultRun(facts.revisions, {climbed.index: climbed.writes for climbed in facts.climbed}, facts.faults)

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 
 from ..course import LESSONS_DIR, REPO_ROOT
-from .facts import Facts
+from . import codec
+from .facts import Facts, OtherDatabase, StopReason
 from .fingerprint import content_digest, walk_files
 from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 
@@ -37,20 +38,28 @@ class ReportCache:
         return f"{database}-{digest.hexdigest()[:24]}"
 
     def facts(self, key):
-        data = self._read(key, "facts")
-        return Facts.from_dict(data) if data is not None else None
+        """The facts kept under `key`, or None: kept by an older grader, they may not decode (a miss)."""
+        return self._typed(key, "facts", Facts.from_dict)
 
     def keep_facts(self, key, facts):
-        if facts.stopped and facts.stopped.get("reason") == "time_limit" or facts.get("changed_outside") \
-                or facts.get("machine_dependent"):
+        if facts.stopped and facts.stopped.reason == StopReason.TIME_LIMIT or facts.changed_outside \
+                or facts.machine_dependent:
             return  # a slow moment of the machine, or a change to investigate: grade again next time
         self._write(key, "facts", facts.to_dict())
 
     def report(self, key):
-        return self._read(key, "report")
+        """What grading on another database found (an OtherDatabase), or None."""
+        return self._typed(key, "report", lambda data: codec.typed(OtherDatabase, data))
 
-    def keep_report(self, key, report):
-        self._write(key, "report", report)
+    def keep_report(self, key, found):
+        self._write(key, "report", codec.plain(found))
+
+    def _typed(self, key, kind, decode):
+        data = self._read(key, kind)
+        try:
+            return decode(data) if data is not None else None
+        except codec.FactsError:
+            return None
 
     def _path(self, key, kind):
         return self.folder / f"{kind}-{key}.json"

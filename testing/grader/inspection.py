@@ -8,8 +8,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import codec
 from .chain import ChainProblem, read_chain
-from .protocol import Command, Op
+from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Offline, Revision, StopReason
+from .protocol import Command, Op, Stopped
 from .session import CHANGES, FAULTS
 from .walk import ChainWalk
 
@@ -18,17 +20,20 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
     """With the learner's app loaded in `learner`: its database, its chain, and the walk."""
     reply = learner.call(Command(Op.LOAD), "importing app.py")
     if reply.app is None:
-        return facts.add("app", {"problem": "import", "error": reply.error.error, "file": reply.error.file,
-                                 "line": reply.error.line})
+        facts.app = AppFact(AppProblem.IMPORT, error=reply.error.error, file=reply.error.file, line=reply.error.line)
+        return
     if reply.app.problem:
-        return facts.add("app", {"problem": reply.app.problem})
+        facts.app = _app_problem(reply.app.problem)
+        return
     engine, problem = _graded_database(reply.app, url, box.workdir, box.copy)
     if problem:
-        return facts.add("app", problem)
+        facts.app = problem
+        return
     try:
         if _has_tables(engine):
-            return facts.add("app", {"problem": "create_all"})
-        facts.add("app", {"problem": None, "database": reply.app.url})
+            facts.app = AppFact(AppProblem.CREATE_ALL)
+            return
+        facts.app = AppFact(None, database=reply.app.url)
         revisions = _chain(learner, reply.app, box.copy, facts)
         if revisions is None:
             return
@@ -41,18 +46,25 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
             return walk.run_changes()
         walk.run()
         if learner_database:
-            facts.add("learner_database", walk.compare_database(learner_database))
+            facts.learner_database = walk.compare_database(learner_database)
         offline = learner.call(Command(Op.OFFLINE), "rendering the chain as SQL (flask db upgrade --sql)")
-        facts.add("offline", {"dialect": offline.dialect, "error": None} if offline.ok else
-                  {"dialect": None, "error": {"error": offline.error.error, "file": offline.error.file,
-                                              "line": offline.error.line}})
+        facts.offline = Offline(offline.dialect) if offline.ok else Offline(None, offline.error)
     finally:
         engine.dispose()
 
 
+def _app_problem(problem):
+    """The app problem the learner's process names; one the grader does not know is not a reply."""
+    try:
+        return AppFact(AppProblem(problem))
+    except ValueError:
+        raise Stopped(StopReason.GARBAGE, "importing app.py", {"why": f"an unknown app problem {problem!r:.40}"}) \
+            from None
+
+
 def _graded_database(app, url, workdir, copy):
     """(an engine of the grader's own on the database the learner's app opened, None), or
-    (None, the app problem) when that is not the scratch database of this session.
+    (None, an AppFact of the problem) when that is not the scratch database of this session.
 
     On SQLite any new file inside the scratch folder will do (an app.py that hard-codes
     `sqlite:///app.db` opens the copy's instance/app.db); a server database must be the one named
@@ -61,8 +73,8 @@ def _graded_database(app, url, workdir, copy):
     shown = app.url
     if app.backend == "sqlite" and app.database and Path(app.database).resolve().is_relative_to(copy.resolve()):
         shown = f"sqlite:///{Path(app.database).resolve().relative_to(copy.resolve())}"  # the learner's path
-    found = {"problem": "ignores_database_url", "expected": expected.get_backend_name(), "found": shown,
-             **_setting_line(copy / "app.py")}
+    found = AppFact(AppProblem.IGNORES_DATABASE_URL, expected=expected.get_backend_name(), found=shown,
+                    **_setting_line(copy / "app.py"))
     if app.backend != expected.get_backend_name():
         return None, found
     if app.backend == "sqlite":
@@ -96,23 +108,21 @@ def _chain(learner, app, copy, facts):
     """The chain as written, or None once a chain problem is recorded."""
     location = Path(app.migrations or copy / "migrations")
     if not location.resolve().is_relative_to(copy.resolve()):
-        facts.add("chain", {"problem": "no_migrations", "folder": str(location)})
+        facts.chain = Chain(ChainProblemKind.NO_MIGRATIONS, folder=str(location))
         return None
     try:
-        revisions = read_chain(location, copy)
+        revisions = tuple(codec.typed(Revision, written, "the chain") for written in read_chain(location, copy))
     except ChainProblem as problem:
-        facts.add("chain", problem.details)
+        facts.chain = codec.typed(Chain, problem.details, "the chain's problem")
         return None
     reply = learner.call(Command(Op.SCRIPTS), "reading the migration files")
     if not reply.ok:  # a migration file that parses but fails when Alembic imports it
         error = reply.error
-        facts.add("chain", {"problem": "unreadable", "error": error.error, "line": error.line,
-                            "file": reply.error_file})
+        facts.chain = Chain(ChainProblemKind.UNREADABLE, error=error.error, line=error.line, file=reply.error_file)
         return None
-    if sorted(reply.revisions) != sorted(revision["id"] for revision in revisions):
-        facts.add("chain", {"problem": "unreadable", "file": None,
-                            "error": "your migration files name other revisions when Alembic imports them "
-                                     "than they do as written"})
+    if sorted(reply.revisions) != sorted(revision.id for revision in revisions):
+        facts.chain = Chain(ChainProblemKind.UNREADABLE, error="your migration files name other revisions when "
+                                                               "Alembic imports them than they do as written")
         return None
-    facts.add("chain", {"problem": None, "revisions": revisions})
+    facts.chain = Chain(None, revisions)
     return revisions

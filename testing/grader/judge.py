@@ -1,4 +1,4 @@
-"""Decide, from the worker's facts, which checks of which steps pass.
+"""Decide, from the facts a grading session found (facts.py), which checks of which steps pass.
 
 Step 1 carries the checks that concern the whole chain (the app loads, the chain is sound, it
 upgrades from empty, models.py agrees with it). Every step then has "schema reached"; a step
@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from . import messages
+from .facts import Chain, ChainProblemKind, Direction, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
 APP = "app loads"
@@ -56,8 +57,8 @@ class Progress:
 
 
 def verdict(facts, steps):
-    report = Report([StepResult(step.number, step.title) for step in steps], notes=list(facts.get("not_copied", [])),
-                    isolation=facts.get("isolation", ""))
+    report = Report([StepResult(step.number, step.title) for step in steps], notes=list(facts.not_copied),
+                    isolation=facts.isolation)
     first = report.steps[0]
     blocked = blocker(facts)
     if blocked:
@@ -75,11 +76,11 @@ def verdict(facts, steps):
             for name in _step_check_names(step):
                 result.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
         # A migrations folder, or an app that no longer loads, is work on the first step at least.
-        first.started = (facts.get("chain") or {}).get("problem") != "no_migrations"
+        first.started = facts.chain is None or facts.chain.problem != ChainProblemKind.NO_MIGRATIONS
         report.blocked = True
         return report
-    revisions = facts.get("chain")["revisions"]
-    report.notes += messages.learner_database(facts.get("learner_database")) + _rows_gone(facts, revisions)
+    revisions = facts.revisions
+    report.notes += messages.learner_database(facts.learner_database) + _rows_gone(facts, revisions)
     first.add(APP, True, "")
     first.add(*_chain_check(facts, revisions))
     first.add(*_fresh_upgrade(facts, revisions))
@@ -91,7 +92,7 @@ def verdict(facts, steps):
     holder = progress.unfinished if progress.unfinished in [step.number for step in steps] else steps[-1].number
     for step, result in zip(steps, report.steps):
         result.started = progress.started(step.number)
-        result.files = [revisions[index]["file"] for index in progress.owned.get(step.number, [])]
+        result.files = [revisions[index].file for index in progress.owned.get(step.number, [])]
         passed, message = progress.messages[step.number]
         result.add(REACHED, passed, message)
         owned = progress.owned.get(step.number)
@@ -121,36 +122,37 @@ def _step_check_names(step):
 def blocker(facts):
     """(check name, message) for a problem that stops everything: the app or the chain, or a
     submission that changed what it must not while being graded."""
-    if facts.get("changed_outside"):
-        return APP, messages.changed_outside(facts.get("changed_outside"))
-    app = facts.get("app")
+    if facts.changed_outside:
+        return APP, messages.changed_outside(facts.changed_outside)
+    app = facts.app
     if app is None:
         return APP, messages.stopped(facts.stopped) if facts.stopped else messages.not_checked("the app")
-    if app["problem"]:
+    if app.problem:
         return APP, messages.app_problem(app)
-    chain = facts.get("chain")
+    chain = facts.chain
     if chain is None:
         return CHAIN, messages.stopped(facts.stopped) if facts.stopped else messages.not_checked("the chain")
-    if chain["problem"]:
+    if chain.problem:
         return CHAIN, messages.chain_problem(chain)
     return None
 
 
 def climb_failure(facts, revisions):
     """The message for a climb that did not reach head, or None."""
-    failed = facts.get("upgrade_failed")
+    failed = facts.upgrade_failed
     if failed:
-        return failed["index"], messages.learner_code_failed(failed) + messages.left_changed(failed.get("left"))
+        return failed.index, messages.learner_code_failed(failed.error) + messages.left_changed(failed.left)
     if len(facts.climbed) < len(revisions):
-        return len(facts.climbed), messages.stopped(facts.stopped)
+        return len(facts.climbed), messages.stopped(facts.stopped) if facts.stopped else messages.not_checked(
+            "the climb stopped before head.")
     return None
 
 
 def _chain_check(facts, revisions):
     """Two heads do not stop the grading (a stand-in merge joins them), but `flask db upgrade` would."""
-    heads = facts.get("unmerged_heads")
+    heads = facts.unmerged_heads
     if heads:
-        return CHAIN, False, messages.chain_problem({"problem": "two_heads", "files": heads})
+        return CHAIN, False, messages.chain_problem(Chain(ChainProblemKind.TWO_HEADS, files=heads))
     return CHAIN, True, f"{len(revisions)} migrations, one head"
 
 
@@ -161,7 +163,7 @@ def _trailing(facts, progress, steps):
     owned = [index for indices in progress.owned.values() for index in indices]
     graded = {step.number for step in steps}
     later = [index for index, climbed in enumerate(facts.climbed)
-             if any(not items for number, items in climbed["matches"].items() if number not in graded)]
+             if any(not items for number, items in climbed.matches.items() if number not in graded)]
     return list(range(max(owned + later, default=-1) + 1, len(facts.climbed)))
 
 
@@ -169,43 +171,44 @@ def _fresh_upgrade(facts, revisions):
     failure = climb_failure(facts, revisions)
     if failure:
         return FRESH_UPGRADE, False, failure[1]
-    return FRESH_UPGRADE, True, f"base -> {revisions[-1]['file']}"
+    return FRESH_UPGRADE, True, f"base -> {revisions[-1].file}"
 
 
 def _models_check(facts, steps, revisions, progress):
-    at_head = facts.get("models_at_head")
+    at_head = facts.models_at_head
     if at_head is None:
         return MODELS, False, messages.not_checked("the migrations do not reach head.")
     if not at_head:
         return MODELS, True, messages.models_match_head()
     # Only a learner who got as far as a step that allows it may leave models.py one revision back.
     may_lag = any(step.models_may_lag and step.number in progress.reached_at for step in steps)
-    if may_lag and facts.get("models_before_head") == []:
-        return MODELS, True, messages.models_match_before_head(revisions[-1]["file"])
+    if may_lag and facts.models_before_head == ():
+        return MODELS, True, messages.models_match_before_head(revisions[-1].file)
     return MODELS, False, messages.models_differ(at_head)
 
 
 def _progress(facts, steps, revisions):
     """Find, in step order, the revision where each step's state is first reached."""
     progress = Progress()
-    matches = [climbed["matches"] for climbed in facts.climbed]
+    # Every step's state is compared at every revision; a step missing there is one not reached.
+    matches = [_MatchesOf(climbed.matches) for climbed in facts.climbed]
     failure = climb_failure(facts, revisions)
     last = -1  # index of the revision that reached the previous step's state
     # Work not yet reaching a state (a newer migration, models.py edited for a later step) belongs to one step.
-    unfinished_work = _models_ahead(facts.get("models_at_head"), matches, steps)
+    unfinished_work = _models_ahead(facts.models_at_head, matches, steps)
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
         if found is not None:
             progress.owned[step.number] = list(range(last + 1, found + 1))
             progress.reached_at[step.number] = found
-            progress.messages[step.number] = (True, messages.state_reached(revisions[found]["file"]))
+            progress.messages[step.number] = (True, messages.state_reached(revisions[found].file))
             last = found
             continue
         later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
         if later is not None:
             progress.owned[step.number] = [last + 1]
             progress.messages[step.number] = (True, messages.state_reached_together(
-                later, revisions[last + 1]["file"]))
+                later, revisions[last + 1].file))
             continue
         if progress.unfinished is None and (unfinished_work or last + 1 < len(revisions)):
             progress.unfinished = step.number
@@ -216,9 +219,17 @@ def _progress(facts, steps, revisions):
         candidates = reversed(range(max(last, 0), len(matches)))
         closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
         progress.messages[step.number] = (False, messages.state_not_reached(
-            step, revisions[closest]["file"] if closest is not None else None,
-            matches[closest][step.number] if closest is not None else []))
+            step, revisions[closest].file if closest is not None else None,
+            matches[closest][step.number] if closest is not None else ()))
     return progress
+
+
+class _MatchesOf(dict):
+    """A climbed revision's matches, where a step not compared counts as not reached: an unknown
+    difference, never an empty list (which would say "reached")."""
+
+    def __missing__(self, step):
+        return (SchemaItem(SchemaKind.OTHER, detail=f"the state of step {step:02d} was not compared"),)
 
 
 def _models_ahead(at_head, matches, steps):
@@ -236,7 +247,7 @@ def _models_ahead(at_head, matches, steps):
 def _item_key(item):
     """A schema item without its constraint name: a models.py without the naming convention yet
     still asks for the same unique constraint."""
-    return item["kind"], item.get("table"), item.get("column"), tuple(item.get("columns", ()))
+    return item.kind, item.table, item.column, item.columns
 
 
 def _reached_in_one_jump(climbed, matches, later_steps, last):
@@ -246,14 +257,14 @@ def _reached_in_one_jump(climbed, matches, later_steps, last):
     database); a jump that creates a table skips the state where that table got its rows.
     """
     index = last + 1
-    if index >= len(matches) or (last >= 0 and climbed[index]["new_tables"]):
+    if index >= len(matches) or (last >= 0 and climbed[index].new_tables):
         return None
     return next((step.number for step in later_steps if not matches[index][step.number]), None)
 
 
 def _climb_losses(facts, revisions, indices):
-    return [messages.loss(item, revisions[index]["file"], "upgrade")
-            for index in indices for item in facts.climbed[index]["losses"]]
+    return [messages.loss(item, revisions[index].file, Direction.UPGRADE)
+            for index in indices for item in facts.climbed[index].losses]
 
 
 def _rows_check(facts, revisions, owned, extra=()):
@@ -266,14 +277,14 @@ def _rows_check(facts, revisions, owned, extra=()):
         return ROWS, False, "\n".join(findings)
     # Say so when a table could not be given sample rows: its rows were not followed.
     notes = [messages.seed_refused(table, reason) for index in indices
-             for table, reason in facts.climbed[index]["refused_seed"].items()]
-    return ROWS, True, "\n".join([messages.rows_kept([revisions[index]["file"] for index in indices]), *notes])
+             for table, reason in facts.climbed[index].refused_seed.items()]
+    return ROWS, True, "\n".join([messages.rows_kept([revisions[index].file for index in indices]), *notes])
 
 
 def _round_trip_check(facts, revisions, indices, extra=(), climb_losses=False):
     """Every revision of `indices` and `extra` down and up again; `climb_losses`: a step without a
     rows check of its own reports here what `extra` revisions lost on the way up."""
-    trips = {trip["index"]: trip for trip in facts.round_trips}
+    trips = {trip.index: trip for trip in facts.round_trips}
     findings = _climb_losses(facts, revisions, extra) if climb_losses else []
     extra_findings = findings + [finding for index in extra
                                  for finding in _trip_findings_at(facts, revisions, trips, index)]
@@ -281,7 +292,7 @@ def _round_trip_check(facts, revisions, indices, extra=(), climb_losses=False):
         return ROUND_TRIP, False, NOT_REACHED
     files = []
     for index in (indices or []) + list(extra):
-        files.append(revisions[index]["file"])
+        files.append(revisions[index].file)
         findings += _trip_findings_at(facts, revisions, trips, index)
     if findings:
         return ROUND_TRIP, False, "\n".join(findings)
@@ -292,33 +303,35 @@ def _trip_findings_at(facts, revisions, trips, index):
     trip = trips.get(index)
     if trip is None:
         return [_missing_trip(facts, revisions, index)]
-    return _trip_findings(trip, revisions[index]["file"])
+    return _trip_findings(trip, revisions[index].file)
 
 
 def _missing_trip(facts, revisions, index):
     stopped = facts.stopped
-    if stopped and stopped.get("revision") == revisions[index]["id"]:
+    if stopped and stopped.revision == revisions[index].id:
         return messages.stopped(stopped)
-    return messages.not_checked(f"a later migration's downgrade failed before {revisions[index]['file']} "
+    return messages.not_checked(f"a later migration's downgrade failed before {revisions[index].file} "
                                 "could be tried.")
 
 
 def _trip_findings(trip, file):
-    if "downgrade_error" in trip:
-        return [messages.learner_code_failed(trip["downgrade_error"])]
-    findings = _comparison_findings(trip["after_downgrade"], file, "downgrade", messages.downgrade_not_undone)
-    if "reupgrade_error" in trip:
-        return findings + [messages.learner_code_failed(trip["reupgrade_error"])]
-    return findings + _comparison_findings(trip["after_reupgrade"], file, "upgrade", messages.reupgrade_differs)
+    if trip.downgrade_error:
+        return [messages.learner_code_failed(trip.downgrade_error)]
+    findings = _comparison_findings(trip.after_downgrade, file, Direction.DOWNGRADE, messages.downgrade_not_undone)
+    if trip.reupgrade_error:
+        return findings + [messages.learner_code_failed(trip.reupgrade_error)]
+    return findings + _comparison_findings(trip.after_reupgrade, file, Direction.UPGRADE, messages.reupgrade_differs)
 
 
 def _comparison_findings(comparison, file, direction, schema_message):
     """Lost rows first (they say what to write); else a wrong schema; else rows not as before."""
-    if comparison["losses"]:
-        return [messages.loss(item, file, direction) for item in comparison["losses"]]
-    if comparison["schema"]:
-        return [schema_message(file, comparison["schema"])]
-    return [messages.not_as_before(item, file, direction) for item in comparison["differences"]]
+    if comparison is None:  # the walk stopped before it compared
+        return [messages.not_checked(f"the {direction} of {file} was not compared.")]
+    if comparison.losses:
+        return [messages.loss(item, file, direction) for item in comparison.losses]
+    if comparison.schema:
+        return [schema_message(file, comparison.schema)]
+    return [messages.not_as_before(item, file, direction) for item in comparison.differences]
 
 
 # -- the checks a step asks for -----------------------------------------------------------
@@ -338,11 +351,11 @@ def _defaults_check(facts, revisions, step, progress):
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
         return False, NOT_REACHED
-    filled = [(revision["file"], item) for revision, climbed in owned for item in climbed["filled"]]
-    if not any(item["default"] for _, item in filled):
-        return False, messages.no_server_default([revision["file"] for revision, _ in owned])
+    filled = [(revision.file, item) for revision, climbed in owned for item in climbed.filled]
+    if not any(item.default for _, item in filled):
+        return False, messages.no_server_default([revision.file for revision, _ in owned])
     findings = [messages.placeholder_values(item, file, empty) for file, item in filled
-                if (empty := [(value, count) for value, count in item["values"] if _says_nothing(value)])]
+                if (empty := [(value, count) for value, count in item.values if _says_nothing(value)])]
     if findings:
         return False, "\n".join(findings)
     return True, messages.defaults_given([item for _, item in filled])
@@ -357,9 +370,9 @@ def _named_check(facts, revisions, step, progress):
     reached = progress.reached_at.get(step.number)
     if reached is None:
         return False, NOT_REACHED
-    unnamed = facts.climbed[reached]["unnamed"][step.number]
+    unnamed = facts.climbed[reached].unnamed.get(step.number, ())
     if unnamed:
-        return False, messages.unnamed_constraints(revisions[reached]["file"], unnamed)
+        return False, messages.unnamed_constraints(revisions[reached].file, unnamed)
     return True, messages.constraints_named()
 
 
@@ -367,34 +380,34 @@ def _references_check(facts, revisions, step, progress):
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
         return False, NOT_REACHED
-    findings = [messages.dangling(item, revision["file"]) for revision, climbed in owned for item in climbed["dangling"]]
+    findings = [messages.dangling(item, revision.file) for revision, climbed in owned for item in climbed.dangling]
     if findings:
         return False, "\n".join(findings)
-    return True, messages.references_ok([revision["file"] for revision, _ in owned])
+    return True, messages.references_ok([revision.file for revision, _ in owned])
 
 
 def _parameters_check(facts, revisions, step, progress):
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
         return False, NOT_REACHED
-    findings = [messages.formatted_sql(revision["file"], finding)
-                for revision, _ in owned for finding in revision["formatted_sql"]]
+    findings = [messages.formatted_sql(revision.file, finding)
+                for revision, _ in owned for finding in revision.formatted_sql]
     if findings:
         return False, "\n".join(findings)
-    return True, messages.parameters_ok([revision["file"] for revision, _ in owned])
+    return True, messages.parameters_ok([revision.file for revision, _ in owned])
 
 
 def _offline_check(facts, revisions, step, progress):
-    offline = facts.get("offline")
+    offline = facts.offline
     if offline is None:
         return False, messages.not_checked("the chain could not be rendered (see the checks above).")
-    if offline["error"]:
+    if offline.error:
         return False, messages.offline_failed(offline)
-    return True, messages.offline_ok(offline["dialect"])
+    return True, messages.offline_ok(offline.dialect)
 
 
 def _check_clean_check(facts, revisions, step, progress):
-    at_head = facts.get("models_at_head")
+    at_head = facts.models_at_head
     if at_head is None:
         return False, messages.not_checked("the migrations do not reach head.")
     if at_head:
@@ -403,14 +416,14 @@ def _check_clean_check(facts, revisions, step, progress):
 
 
 def _merged_check(facts, revisions, step, progress):
-    if facts.get("unmerged_heads"):  # the state this step begins with: merging is its work
-        return False, messages.merge_heads(facts.get("unmerged_heads"))
+    if facts.unmerged_heads:  # the state this step begins with: merging is its work
+        return False, messages.merge_heads(facts.unmerged_heads)
     owned = progress.owned.get(step.number)
     if owned is None:
         return False, NOT_REACHED
-    merges = [revision["file"] for revision in revisions[owned[0]:] if len(revision["parents"]) > 1]
+    merges = [revision.file for revision in revisions[owned[0]:] if len(revision.parents) > 1]
     if not merges:
-        return False, messages.no_merge([revisions[index]["file"] for index in owned])
+        return False, messages.no_merge([revisions[index].file for index in owned])
     return True, messages.merged(merges)
 
 
@@ -418,23 +431,24 @@ def _rolled_back_check(facts, revisions, step, progress):
     reached = progress.reached_at.get(step.number)
     if reached is None:
         return False, NOT_REACHED
-    probe = facts.get("failure_probe")
-    file = revisions[reached]["file"]
-    if probe is None or probe["index"] != reached:
+    probe = facts.failure_probe
+    file = revisions[reached].file
+    if probe is None or probe.index != reached:
         return False, messages.stopped(facts.stopped) if facts.stopped else messages.probe_not_run(file)
-    if probe["statement"] is None:
-        return False, messages.nothing_to_interrupt(file, probe["error"])
-    if probe["clean"]:
-        return True, messages.rolled_back(file, probe["statement"])
+    if probe.statement is None:
+        return False, messages.nothing_to_interrupt(file, probe.error)
+    if probe.clean:
+        return True, messages.rolled_back(file, probe.statement)
     left_behind = messages.left_behind(probe)
     if _database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
-        return True, messages.mysql_cannot_roll_back(file, probe["statement"], left_behind)
-    return False, messages.half_changed(file, probe["statement"], left_behind)
+        return True, messages.mysql_cannot_roll_back(file, probe.statement, left_behind)
+    return False, messages.half_changed(file, probe.statement, left_behind)
 
 
 def _database(facts):
-    """The kind of database graded: sqlite, postgresql or mysql."""
-    return facts.get("app")["database"].split(":", 1)[0].split("+", 1)[0]  # "mysql+pymysql://…" -> mysql
+    """The kind of database graded: sqlite, postgresql or mysql ("" if unknown)."""
+    url = (facts.app.database if facts.app else None) or ""
+    return url.split(":", 1)[0].split("+", 1)[0]  # "mysql+pymysql://…" -> mysql
 
 
 def _elsewhere_check(name):
@@ -444,16 +458,14 @@ def _elsewhere_check(name):
     def check(facts, revisions, step, progress):
         if step.number not in progress.reached_at:
             return False, NOT_REACHED
-        report = facts.get("elsewhere", {}).get(database)
-        if report is None:
+        found = facts.elsewhere.get(database)
+        if found is None:
             return False, messages.not_checked("the chain was not run there.")
-        if "unavailable" in report:
-            return False, messages.not_checked(report["unavailable"])
-        failed = [(result["step"], check) for result in report["steps"] for check in result["checks"]
-                  if not check["passed"]]
-        if failed:
-            return False, messages.fails_elsewhere(where, database, failed)
-        return True, messages.passes_elsewhere(where, len(report["steps"]))
+        if found.unavailable:
+            return False, messages.not_checked(found.unavailable)
+        if found.failed:
+            return False, messages.fails_elsewhere(where, database, found.failed)
+        return True, messages.passes_elsewhere(where, found.steps)
     return check
 
 
@@ -461,7 +473,7 @@ def databases_to_try(facts, steps):
     """The databases a step whose state is reached asks the whole chain to run on."""
     if blocker(facts):
         return []
-    progress = _progress(facts, steps, facts.get("chain")["revisions"])
+    progress = _progress(facts, steps, facts.revisions)
     return [OTHER_DATABASES[name] for step in steps if step.number in progress.reached_at
             for name in step.checks if name in OTHER_DATABASES]
 
@@ -477,18 +489,17 @@ def probed_steps(steps):
 
 
 # -- evidence from the learner's own database --------------------------------------------------
-# `facts.get("evidence")`: {"now": look or None, "looks": [look, oldest first], "given": [steps]}, where
-# a look is {"at", "database", "versions", "found", "missing"}; None when grading submitted files only.
+# `facts.evidence` (facts.Evidence): None when grading submitted files only.
 
 def _evidence_check(judge_looks):
     def check(facts, revisions, step, progress):
         reached = progress.reached_at.get(step.number)
         if reached is None:
             return False, NOT_REACHED
-        evidence = facts.get("evidence")
+        evidence = facts.evidence
         if evidence is None:
             return True, messages.evidence_not_here(step)
-        if step.number in evidence["given"]:
+        if step.number in evidence.given:
             return True, messages.evidence_given(step)
         return judge_looks(evidence, revisions, reached, step)
     return check
@@ -498,10 +509,9 @@ def _database_behind(facts, steps, revisions, progress, step):
     """Why the learner's own database has not run the step's migrations yet, or None.
 
     Only `lesson` looks at it; the downgrade step lets it stay one revision below its state."""
-    evidence = facts.get("evidence")
-    now = evidence and evidence["now"]
+    now = facts.evidence and facts.evidence.now
     owned = progress.owned.get(step.number)
-    if not now or not owned or facts.get("unmerged_heads"):
+    if not now or not owned or facts.unmerged_heads:
         return None
     position = _position(now, revisions)
     if position is None or position >= owned[-1]:
@@ -510,31 +520,30 @@ def _database_behind(facts, steps, revisions, progress, step):
                if other.models_may_lag and other.number in progress.reached_at]
     if any(position == reached - 1 and owned[-1] == reached for reached in lagging):
         return None
-    return messages.database_behind(revisions[owned[-1]]["file"], now["versions"])
+    return messages.database_behind(revisions[owned[-1]].file, now.versions)
 
 
 def _rows_gone(facts, revisions):
     """[a note] when seed.py's rows went missing from the learner's own database, else []."""
-    evidence = facts.get("evidence")
-    now = evidence and evidence["now"]
-    if not now or not now["found"] or not now["missing"]:
+    now = facts.evidence and facts.evidence.now
+    if not now or not now.found or not now.missing:
         return []
-    tables = {item.split(":", 1)[0] for item in now["missing"]}
-    droppers = [revisions[climbed["index"]]["file"] for climbed in facts.climbed
-                if any(loss["table"] in tables for loss in climbed["losses"])]
-    return [messages.rows_gone(now["missing"], droppers)]
+    tables = {item.split(":", 1)[0] for item in now.missing}
+    droppers = [revisions[climbed.index].file for climbed in facts.climbed
+                if any(loss.table in tables for loss in climbed.losses)]
+    return [messages.rows_gone(now.missing, droppers)]
 
 
 def _position(look, revisions):
     """The index of the newest revision a look's alembic_version names: -1 at base, None if unknown."""
-    ids = [revision["id"] for revision in revisions]
-    if any(version not in ids for version in look["versions"]):
+    ids = [revision.id for revision in revisions]
+    if any(version not in ids for version in look.versions):
         return None
-    return max((ids.index(version) for version in look["versions"]), default=-1)
+    return max((ids.index(version) for version in look.versions), default=-1)
 
 
 def _intact(look):
-    return look["found"] > 0 and not look["missing"]
+    return look.found > 0 and not look.missing
 
 
 def _at_state(look, revisions, reached):
@@ -544,22 +553,22 @@ def _at_state(look, revisions, reached):
 
 
 def _went_down(evidence, revisions, reached, step):
-    below = sorted(revisions[reached]["parents"])
-    down = [look for look in evidence["looks"] if sorted(look["versions"]) == below]
+    below = sorted(revisions[reached].parents)
+    down = [look for look in evidence.looks if sorted(look.versions) == below]
     if any(_intact(look) for look in down):
-        stopped = evidence["now"] is not None and sorted(evidence["now"]["versions"]) == below
-        return True, messages.went_down(below, revisions[reached]["file"], stopped)
+        stopped = evidence.now is not None and sorted(evidence.now.versions) == below
+        return True, messages.went_down(below, revisions[reached].file, stopped)
     if down:
-        return False, messages.went_down_losing(below, down[-1]["missing"])
+        return False, messages.went_down_losing(below, down[-1].missing)
     return False, messages.not_seen_down(below, step)
 
 
 def _backup_tried(evidence, revisions, reached, step):
     """Seen at the step's state, then emptied by `flask db downgrade base`, then back with every row."""
-    looks = evidence["looks"]
+    looks = evidence.looks
     first = next((index for index, look in enumerate(looks) if _at_state(look, revisions, reached)), None)
     emptied = next((index for index, look in enumerate(looks) if first is not None and index > first
-                    and look["versions"] == []), None)
+                    and not look.versions), None)
     if emptied is None:
         return False, messages.not_seen_emptied(step)
     if any(_at_state(look, revisions, reached) for look in looks[emptied + 1:]):
@@ -568,7 +577,7 @@ def _backup_tried(evidence, revisions, reached, step):
 
 
 def _own_postgresql(evidence, revisions, reached, step):
-    seen = [look for look in evidence["looks"] if look["database"] == "postgresql"]
+    seen = [look for look in evidence.looks if look.database == "postgresql"]
     if any(_at_state(look, revisions, reached) for look in seen):
         return True, messages.postgresql_seen()
     return False, messages.not_seen_on_postgresql(step, bool(seen))
@@ -576,20 +585,20 @@ def _own_postgresql(evidence, revisions, reached, step):
 
 def _live_check(facts, revisions, step, progress):
     """Part 3: the previous step's app, running during and after the step's migrations (traffic.py)."""
-    runs = [run for run in facts.traffic if run["step"] == step.number]
+    runs = [run for run in facts.traffic if run.step == step.number]
     if not runs:
         if _database(facts) != "postgresql":
             return False, messages.not_checked(messages.postgresql_only())
         return False, NOT_REACHED
-    failed = facts.get("upgrade_failed")
-    if failed and any(run["index"] == failed["index"] for run in runs):
-        return False, messages.not_checked(f"{revisions[failed['index']]['file']} failed (see above).")
-    findings = [messages.traffic_trouble(run, revisions[run["index"]]["file"]) for run in runs
-                if run["errors"] or any(wait["seconds"] > run["bound"] for wait in run["waits"])]
-    advice = messages.squawk_advice([(revisions[run["index"]]["file"], run["squawk"]) for run in runs])
+    failed = facts.upgrade_failed
+    if failed and any(run.index == failed.index for run in runs):
+        return False, messages.not_checked(f"{revisions[failed.index].file} failed (see above).")
+    findings = [messages.traffic_trouble(run, revisions[run.index].file) for run in runs
+                if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
+    advice = messages.squawk_advice([(revisions[run.index].file, run.squawk) for run in runs])
     if findings:
         return False, "\n".join(findings + advice)
-    return True, "\n".join([messages.traffic_ok(runs, [revisions[run["index"]]["file"] for run in runs]), *advice])
+    return True, "\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]), *advice])
 
 
 def _linted_check(facts, revisions, step, progress):
@@ -601,11 +610,11 @@ def _linted_check(facts, revisions, step, progress):
         if _database(facts) != "postgresql":
             return False, messages.not_checked(messages.postgresql_only())
         return False, messages.not_checked("no Part 3 migration ran (see above).")
-    linted = [(revisions[run["index"]]["file"], run["squawk"]) for run in facts.traffic]
-    unavailable = [(file, result["unavailable"]) for file, result in linted if "unavailable" in result]
+    linted = [(revisions[run.index].file, run.squawk) for run in facts.traffic]
+    unavailable = [(file, result.unavailable) for file, result in linted if result.unavailable]
     if unavailable:
         return False, messages.not_checked(f"squawk did not run on {unavailable[0][0]}: {unavailable[0][1]}")
-    findings = [(file, finding) for file, result in linted for finding in result["findings"]]
+    findings = [(file, finding) for file, result in linted for finding in result.findings]
     if findings:
         return False, messages.lint_unanswered(findings)
     return True, messages.lint_clean([file for file, _ in linted])

@@ -1,18 +1,31 @@
 """Put rows in, then find them again after a migration, wherever renames have moved them.
 
-A snapshot is {table: {"key": [primary key columns], "rows": {key tuple as str: {column: value}}}}.
-`follow` compares two snapshots and returns "loss items" that messages.py can phrase, such as
-{"kind": "table_lost", "table": "department", "rows": 2, "replaced_by": "departments"}.
+A snapshot is {table name: TableRows}: every row of every table, by its primary key.
+`follow` compares two snapshots and returns losses (facts.Loss) that messages.py can phrase, such as
+Loss(LossKind.TABLE_LOST, "department", rows=2, replaced_by="departments").
 """
+import dataclasses
 import datetime
 import decimal
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from .facts import DanglingReference, FilledColumn, Loss, LossKind
 from .renames import kind_of
 from .schema import VERSION_TABLE, type_code
 
 ROWS_PER_TABLE = 3
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """One table as a snapshot holds it: the grader's working data, never a fact itself."""
+    key: list  # the primary key's columns (every column when it has none)
+    columns: list
+    rows: dict  # repr of a row's key values -> {column: value}
+    types: dict  # column -> its type as a migration writes it
+    nullable: dict  # column -> whether it allows NULL
 
 
 def snapshot(connection):
@@ -28,9 +41,9 @@ def snapshot(connection):
         for row in connection.execute(sa.select(table)).mappings():
             values = {column: _plain(value) for column, value in row.items()}
             rows[repr([values[column] for column in key])] = values
-        result[table.name] = {"key": key, "columns": list(table.columns.keys()), "rows": rows,
-                              "types": {column.name: type_code(column.type) for column in table.columns},
-                              "nullable": {column.name: column.nullable for column in table.columns}}
+        result[table.name] = TableRows(key, list(table.columns.keys()), rows,
+                                       {column.name: type_code(column.type) for column in table.columns},
+                                       {column.name: column.nullable for column in table.columns})
     return result
 
 
@@ -113,7 +126,7 @@ def _sample_value(table_name, column, number):
 def follow(before, after, allow_renames=True):
     """Where did the rows of `before` go in `after`?
 
-    Returns (losses, renames): the loss items, and {old table: (new table, {old column: new column})}
+    Returns (losses, renames): [Loss], and {old table: (new table, {old column: new column})}
     for every table whose rows were found again. With allow_renames=False (checking that a
     downgrade restored the old state) rows must be back under their old names, and rows
     that were not there before count too.
@@ -121,17 +134,16 @@ def follow(before, after, allow_renames=True):
     losses, renames = [], {}
     appeared = [name for name in after if name not in before]
     for name, table in before.items():
-        if not table["rows"]:
+        if not table.rows:
             continue
         candidates = [name] if name in after else (appeared if allow_renames else [])
         best = max(candidates, key=lambda other: _overlap(table, after[other]), default=None)
         if name in after and _overlap(table, after[name]) == 0:
-            losses.append({"kind": "rows_lost", "table": name, "rows": len(table["rows"]), "of": len(table["rows"])})
+            losses.append(Loss(LossKind.ROWS_LOST, name, rows=len(table.rows), of=len(table.rows)))
             continue
         if best is None or _overlap(table, after[best]) == 0:
             replaced_by = _look_alike(table, after, appeared)
-            losses.append({"kind": "table_lost", "table": name, "rows": len(table["rows"]),
-                           "replaced_by": replaced_by})
+            losses.append(Loss(LossKind.TABLE_LOST, name, rows=len(table.rows), replaced_by=replaced_by))
             continue
         column_map, table_losses = _follow_columns(name, table, after[best], allow_renames)
         renames[name] = (best, column_map)
@@ -148,17 +160,17 @@ def _overlap(table, other):
 
 
 def _matched_rows(table, other):
-    if not all(column in other["columns"] for column in table["key"]):
+    if not all(column in other.columns for column in table.key):
         return []
-    other_rows = {repr([row[column] for column in table["key"]]): row for row in other["rows"].values()}
-    return [(row, other_rows[key]) for key, row in table["rows"].items() if key in other_rows]
+    other_rows = {repr([row[column] for column in table.key]): row for row in other.rows.values()}
+    return [(row, other_rows[key]) for key, row in table.rows.items() if key in other_rows]
 
 
 def _look_alike(table, after, appeared):
     """A new, empty table with columns of the same kinds: a rename done as create + drop."""
-    kinds = sorted(map(kind_of, table["types"].values()))
+    kinds = sorted(map(kind_of, table.types.values()))
     for other in appeared:
-        if not after[other]["rows"] and sorted(map(kind_of, after[other]["types"].values())) == kinds:
+        if not after[other].rows and sorted(map(kind_of, after[other].types.values())) == kinds:
             return other
     return None
 
@@ -166,13 +178,13 @@ def _look_alike(table, after, appeared):
 def _follow_columns(name, table, other, allow_renames):
     matched = _matched_rows(table, other)
     losses = []
-    missing_rows = len(table["rows"]) - len(matched)
+    missing_rows = len(table.rows) - len(matched)
     if missing_rows:
-        losses.append({"kind": "rows_lost", "table": name, "rows": missing_rows, "of": len(table["rows"])})
-    new_columns = [column for column in other["columns"] if column not in table["columns"]]
+        losses.append(Loss(LossKind.ROWS_LOST, name, rows=missing_rows, of=len(table.rows)))
+    new_columns = [column for column in other.columns if column not in table.columns]
     column_map = {}
-    for column in table["columns"]:
-        holders = [column] if column in other["columns"] else []
+    for column in table.columns:
+        holders = [column] if column in other.columns else []
         if allow_renames or not holders:
             holders += new_columns
         held = {holder: sum(1 for row, found in matched if found.get(holder) == row[column]) for holder in holders}
@@ -182,49 +194,46 @@ def _follow_columns(name, table, other, allow_renames):
             column_map[column] = best
         if lost == 0 or not matched:
             continue
-        if column in other["columns"]:
-            losses.append({"kind": "values_changed", "table": name, "column": column, "rows": lost})
+        if column in other.columns:
+            losses.append(Loss(LossKind.VALUES_CHANGED, name, rows=lost, column=column))
         elif allow_renames and _copied(column, table, other, matched):
             continue  # dropped once its values were copied into a column kept (expand, then contract)
         else:
             # Only an empty new column of the same kind could be this one renamed.
-            replaced_by = next((c for c in new_columns if kind_of(other["types"][c]) == kind_of(table["types"][column])
+            replaced_by = next((c for c in new_columns if kind_of(other.types[c]) == kind_of(table.types[column])
                                 and all(found.get(c) is None for _, found in matched)), None)
-            losses.append({"kind": "column_lost", "table": name, "column": column, "rows": lost,
-                           "replaced_by": replaced_by, "type": table["types"][column],
-                           "nullable": table["nullable"][column]})
+            losses.append(Loss(LossKind.COLUMN_LOST, name, rows=lost, column=column, replaced_by=replaced_by,
+                               type=table.types[column], nullable=table.nullable[column]))
     return column_map, losses
 
 
 def _copied(column, table, other, matched):
     """Whether a column that both states have holds the dropped `column`'s every value (not the key:
     the grader's sample ids and sample integers are alike)."""
-    kept = [name for name in other["columns"] if name in table["columns"] and name != column
-            and name not in table["key"]]
+    kept = [name for name in other.columns if name in table.columns and name != column
+            and name not in table.key]
     return any(all(found.get(name) == row[column] for row, found in matched) for name in kept)
 
 
-def new_column_values(before, after, renames):
-    """The values that rows already there got in the columns a migration added to their table.
-
-    Returns [{"table", "column", "values": [[value, rows], ...]}] for every added column.
-    """
+def new_column_values(before, after, renames, default_of):
+    """The values that rows already there got in the columns a migration added to their table:
+    a FilledColumn for every added column. `default_of(table, column)`: its server default."""
     filled = []
     for name, (new_name, column_map) in renames.items():
         matched = _matched_rows(before[name], after[new_name])
-        kept = set(column_map.values()) | set(before[name]["columns"])
-        for column in after[new_name]["columns"]:
+        kept = set(column_map.values()) | set(before[name].columns)
+        for column in after[new_name].columns:
             if column in kept or not matched:
                 continue
             counts = {}
             for _, row in matched:
                 counts[row[column]] = counts.get(row[column], 0) + 1
-            filled.append({"table": new_name, "column": column, "values": [list(pair) for pair in counts.items()]})
+            filled.append(FilledColumn(new_name, column, tuple(counts.items()), default_of(new_name, column)))
     return filled
 
 
 def dangling_references(connection, tables):
-    """Rows whose foreign key value points at no row: [{"table", "column", "target", "rows", "values"}].
+    """Rows whose foreign key value points at no row: [DanglingReference].
 
     `tables` is the database's schema, reflected. SQLite does not enforce foreign keys by default,
     so a wrong backfill goes unnoticed there.
@@ -239,9 +248,8 @@ def dangling_references(connection, tables):
             orphan = sa.select(column).where(column.is_not(None), ~sa.exists().where(target == column))
             values = connection.execute(orphan).scalars().all()
             if values:
-                items.append({"table": table.name, "column": column.name,
-                              "target": f"{target.table.name}.{target.name}",
-                              "rows": len(values), "values": sorted(set(values), key=repr)[:3]})
+                items.append(DanglingReference(table.name, column.name, f"{target.table.name}.{target.name}",
+                                               len(values), tuple(sorted(set(values), key=repr)[:3])))
     return items
 
 
@@ -249,9 +257,9 @@ def only_carried(losses, carried):
     """The losses that concern `carried` ({table: [columns]}), the data that existed earlier."""
     kept = []
     for item in losses:
-        if item["table"] not in carried:
+        if item.table not in carried:
             continue
-        if item["kind"] in ("column_lost", "values_changed") and item["column"] not in carried[item["table"]]:
+        if item.kind in (LossKind.COLUMN_LOST, LossKind.VALUES_CHANGED) and item.column not in carried[item.table]:
             continue
         kept.append(item)
     return kept
@@ -259,15 +267,15 @@ def only_carried(losses, carried):
 
 def restrict(snapshot, keys):
     """Only the tables and rows named in `keys` ({table: set of row keys})."""
-    return {name: {**table, "rows": {key: row for key, row in table["rows"].items() if key in keys[name]}}
+    return {name: dataclasses.replace(table, rows={key: row for key, row in table.rows.items() if key in keys[name]})
             for name, table in snapshot.items() if name in keys}
 
 
 def _rows_added(before, after):
     items = []
     for name, table in after.items():
-        old_keys = set(before.get(name, {}).get("rows", {}))
-        added = [key for key in table["rows"] if key not in old_keys]
+        old_keys = set(before[name].rows) if name in before else set()
+        added = [key for key in table.rows if key not in old_keys]
         if name in before and added:
-            items.append({"kind": "rows_added", "table": name, "rows": len(added)})
+            items.append(Loss(LossKind.ROWS_ADDED, name, rows=len(added)))
     return items

@@ -1,7 +1,7 @@
 """Every sentence the grader says to a learner, in one place.
 
-Functions take the plain dicts that the worker reports (schema items, loss items, errors) and
-return text. Nothing here decides pass or fail. A sentence names another lesson by its key, as
+Functions take the facts the grader found (facts.py: schema items, losses, errors...) and return
+text. Nothing here decides pass or fail. A sentence names another lesson by its key, as
 lessons/course.toml has it (`lesson("look-before-you-leap")` gives "step" and its number; in a constant,
 "{lesson:look-before-you-leap}"), never by its number or folder.
 """
@@ -9,6 +9,7 @@ import difflib
 import re
 
 from .. import course
+from .facts import AppProblem, ChainProblemKind, Direction, LossKind, SchemaKind, StopReason
 from .renames import paired
 
 
@@ -38,77 +39,73 @@ def with_lessons(text):
 # -- the app and the chain ---------------------------------------------------------------
 
 def app_problem(details):
-    problem = details["problem"]
-    if problem == "import":
-        return with_known_fix(f"Python could not load your app: {where(details)}{details['error']}\n"
-                              "Fix that line; `flask db upgrade` fails the same way until you do.", details["error"])
-    if problem == "no_app":
+    problem = details.problem
+    if problem == AppProblem.IMPORT:
+        return with_known_fix(f"Python could not load your app: {where(details)}{details.error}\n"
+                              "Fix that line; `flask db upgrade` fails the same way until you do.", details.error)
+    if problem == AppProblem.NO_APP:
         return "app.py must create a Flask app called `app` (or a `create_app()` function)."
-    if problem == "no_migrate":
+    if problem == AppProblem.NO_MIGRATE:
         return "app.py never calls `Migrate(app, db)`, so there are no `flask db` commands to grade."
-    if problem == "create_all":
+    if problem == AppProblem.CREATE_ALL:
         return ("Importing app.py already creates tables: remove `db.create_all()`. With migrations,\n"
                 "`flask db upgrade` creates the tables; both together end in \"table already exists\".")
-    if problem == "ignores_database_url":
-        setting = f"app.py line {details['line']} (`{details['code']}`)" if details.get("line") else "app.py"
-        return (f"app.py ignores DATABASE_URL: the grader set it to a scratch {details['expected']} database, "
-                f"and your app opened {details['found']}.\n"
-                f"Change {setting} to read it: `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
-    return f"Your app could not be loaded ({problem})."
+    setting = f"app.py line {details.line} (`{details.code}`)" if details.line else "app.py"  # IGNORES_DATABASE_URL
+    return (f"app.py ignores DATABASE_URL: the grader set it to a scratch {details.expected} database, "
+            f"and your app opened {details.found}.\n"
+            f"Change {setting} to read it: `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
 
 
 def chain_problem(details):
-    problem = details["problem"]
-    if problem == "no_migrations":
-        return (f"There is no migrations folder ({details['folder']}) yet.\n"
+    problem = details.problem
+    if problem == ChainProblemKind.NO_MIGRATIONS:
+        return (f"There is no migrations folder ({details.folder}) yet.\n"
                 "In server/, run `flask db init`, then `flask db migrate -m \"create employees table\"`.")
-    if problem == "no_revisions":
-        return (f"{details['folder']}/versions has no migration scripts yet.\n"
+    if problem == ChainProblemKind.NO_REVISIONS:
+        return (f"{details.folder}/versions has no migration scripts yet.\n"
                 "Run `flask db migrate -m \"create employees table\"`, read the script, then `flask db upgrade`.")
-    if problem == "syntax":
-        place = f"{details['file']} line {details['line']}" if details["line"] else details["file"]
-        return with_known_fix(f"{place} is not valid Python ({details['error']}).\n"
+    if problem == ChainProblemKind.SYNTAX:
+        place = f"{details.file} line {details.line}" if details.line else details.file
+        return with_known_fix(f"{place} is not valid Python ({details.error}).\n"
                               "Alembic reads every migration file, so one broken file stops them all.",
-                              details["error"])
-    if problem == "no_revision":
-        return (f"{details['file']} has no `revision = '...'` line, so Alembic cannot tell which migration "
+                              details.error)
+    if problem == ChainProblemKind.NO_REVISION:
+        return (f"{details.file} has no `revision = '...'` line, so Alembic cannot tell which migration "
                 "it is.\nPut the file back as it was (`git checkout` it), or delete it if it is not a migration.")
-    if problem == "unreadable":
-        return f"A migration file could not be read: {where(details)}{details['error']}"
-    if problem == "bad_id":
-        return (f"{details['file']}: `revision` and `down_revision` must be strings of the id, "
+    if problem == ChainProblemKind.UNREADABLE:
+        return f"A migration file could not be read: {where(details)}{details.error}"
+    if problem == ChainProblemKind.BAD_ID:
+        return (f"{details.file}: `revision` and `down_revision` must be strings of the id, "
                 "like revision = 'ae1027a6acf'.")
-    if problem == "duplicate_id":
-        return (f"Two files have the same revision id {details['revision']!r}: {', '.join(details['files'])}.\n"
+    if problem == ChainProblemKind.DUPLICATE_ID:
+        return (f"Two files have the same revision id {details.revision!r}: {', '.join(details.files)}.\n"
                 "A copied file keeps its id: delete the copy, or run `flask db revision` for a new one.")
-    if problem == "missing_parent":
-        return (f"{details['file']} says down_revision = {details['parent']!r}, but no migration has that id.\n"
+    if problem == ChainProblemKind.MISSING_PARENT:
+        return (f"{details.file} says down_revision = {details.parent!r}, but no migration has that id.\n"
                 "Point it at the revision just before it (`flask db history` lists them).")
-    if problem == "cycle":
-        return (f"These migrations point at each other in a circle: {', '.join(details['files'])}.\n"
+    if problem == ChainProblemKind.CYCLE:
+        return (f"These migrations point at each other in a circle: {', '.join(details.files)}.\n"
                 "Each down_revision must name an older revision; the first one has down_revision = None.")
-    if problem == "two_heads":
-        return (f"Your chain has {len(details['files'])} heads: {', '.join(details['files'])}.\n"
-                "Two migrations have the same down_revision, and `flask db upgrade` stops with \"Multiple head\n"
-                "revisions are present\". " + with_lessons(MERGE_COMMANDS))
-    return f"The migrations could not be loaded ({problem})."
+    return (f"Your chain has {len(details.files)} heads: {', '.join(details.files)}.\n"  # TWO_HEADS
+            "Two migrations have the same down_revision, and `flask db upgrade` stops with \"Multiple head\n"
+            "revisions are present\". " + with_lessons(MERGE_COMMANDS))
 
 
 def where(details):
-    if details.get("file") and details.get("line"):
-        return f"{details['file']} line {details['line']}: "
-    if details.get("file"):
-        return f"{details['file']}: "
+    if details.file and details.line:
+        return f"{details.file} line {details.line}: "
+    if details.file:
+        return f"{details.file}: "
     return ""
 
 
 def learner_code_failed(error):
-    function = "upgrade()" if error.get("direction") == "upgrade" else "downgrade()"
-    place = f" (line {error['line']})" if error.get("line") and error.get("file") == error["migration"] else ""
-    text = f"{function} of {error['migration']} failed{place}: {error['error']}"
-    if error.get("file") and error.get("file") != error["migration"]:
+    function = f"{error.direction}()"
+    place = f" (line {error.line})" if error.line and error.file == error.migration else ""
+    text = f"{function} of {error.migration} failed{place}: {error.error}"
+    if error.file and error.file != error.migration:
         text += f"\n  raised in {where(error).rstrip(': ')}"
-    return with_known_fix(text, error["error"])
+    return with_known_fix(text, error.error)
 
 
 def left_changed(items):
@@ -196,18 +193,18 @@ KNOWN_FIXES = [
 
 
 def stopped(details):
-    action = details.get("action", "the grader")
-    reason = details["reason"]
-    if reason == "time_limit":
-        return (f"{action} did not finish within {details['seconds']} seconds, so the grader stopped it.\n"
+    action = details.action
+    reason = details.reason
+    if reason == StopReason.TIME_LIMIT:
+        return (f"{action} did not finish within {details.seconds} seconds, so the grader stopped it.\n"
                 "Look for a loop that never ends, or code that waits for input.")
-    if reason == "changed_files":
-        return (f"While the grader ran {action}, your code changed {', '.join(map(code, details['files']))}.\n"
+    if reason == StopReason.CHANGED_FILES:
+        return (f"While the grader ran {action}, your code changed {', '.join(map(code, details.files))}.\n"
                 "A migration or app.py must not write migration or Python files: the grade stops here.")
-    if reason == "garbage":
-        return (f"During {action}, something wrote to the grader's own channel ({details.get('why')}).\n"
+    if reason == StopReason.GARBAGE:
+        return (f"During {action}, something wrote to the grader's own channel ({details.why}).\n"
                 "Your code must not write to file descriptors it did not open: the grade stops here.")
-    return (f"{action} ended the grading process (exit code {details.get('code')}).\n"
+    return (f"{action} ended the grading process (exit code {details.code}).\n"
             "Your code must not call os._exit() or end the process.")
 
 
@@ -221,42 +218,47 @@ def changed_outside(paths):
 # -- schemas ------------------------------------------------------------------------------
 
 def schema_item(item, expected_name):
-    kind = item["kind"]
-    if kind == "renamed_table":
-        return (f"has table {code(item['found'])} where {expected_name} has {code(item['expected'])}, "
-                f"with the same columns: the rows are still in {code(item['found'])}")
-    if kind == "renamed_column":
-        return (f"has column {code(item['table'] + '.' + item['found'])} where {expected_name} has "
-                f"{code(item['expected'])}, of the same type: the values are still in {code(item['found'])}")
-    if kind == "missing_table":
-        return f"has no table {code(item['table'])}"
-    if kind == "extra_table":
-        return f"has table {code(item['table'])}, which {expected_name} does not"
-    if kind == "missing_column":
-        return f"has no column {code(item['table'] + '.' + item['column'])}"
-    if kind == "extra_column":
-        return f"has column {code(item['table'] + '.' + item['column'])}, which {expected_name} does not"
-    if kind == "nullable":
-        column = code(item["table"] + "." + item["column"])
-        if item["expected"]:
+    kind = item.kind
+    if kind == SchemaKind.RENAMED_TABLE:
+        return (f"has table {code(item.found)} where {expected_name} has {code(item.expected)}, "
+                f"with the same columns: the rows are still in {code(item.found)}")
+    if kind == SchemaKind.RENAMED_COLUMN:
+        return (f"has column {code(item.table + '.' + item.found)} where {expected_name} has "
+                f"{code(item.expected)}, of the same type: the values are still in {code(item.found)}")
+    if kind == SchemaKind.MISSING_TABLE:
+        return f"has no table {code(item.table)}"
+    if kind == SchemaKind.EXTRA_TABLE:
+        return f"has table {code(item.table)}, which {expected_name} does not"
+    if kind == SchemaKind.MISSING_COLUMN:
+        return f"has no column {code(item.table + '.' + item.column)}"
+    if kind == SchemaKind.EXTRA_COLUMN:
+        return f"has column {code(item.table + '.' + item.column)}, which {expected_name} does not"
+    if kind == SchemaKind.NULLABLE:
+        column = code(item.table + "." + item.column)
+        if item.nullable:
             return f"makes {column} NOT NULL; {expected_name} allows NULL"
         return f"allows NULL in {column}; {expected_name} says NOT NULL (nullable=False)"
-    if kind == "type":
-        return (f"stores {code(item['table'] + '.' + item['column'])} as {item['found']}; "
-                f"{expected_name} says {item['expected']}")
-    if kind == "server_default":
-        column = code(item["table"] + "." + item["column"])
-        found = f"server default {item['found']}" if item["found"] else "no server default"
-        expected = f"says {item['expected']}" if item["expected"] else "has none"
+    if kind == SchemaKind.TYPE:
+        return (f"stores {code(item.table + '.' + item.column)} as {item.found}; "
+                f"{expected_name} says {item.expected}")
+    if kind == SchemaKind.SERVER_DEFAULT:
+        column = code(item.table + "." + item.column)
+        found = f"server default {item.found}" if item.found else "no server default"
+        expected = f"says {item.expected}" if item.expected else "has none"
         return f"gives {column} {found}; {expected_name} {expected}"
-    if kind == "primary_key":
-        return (f"has primary key ({', '.join(item['found'])}) on {code(item['table'])}; "
-                f"{expected_name} says ({', '.join(item['expected'])})")
-    if kind.startswith(("missing_", "extra_")):
-        state, what = kind.split("_", 1)
-        label = f"{what.replace('_', ' ')} {code(item['name'] or 'without a name')} on {item['table']}({', '.join(item['columns'])})"
-        return f"has no {label}" if state == "missing" else f"has {label}, which {expected_name} does not"
-    return f"differs in a way Alembic calls {item.get('detail')!r}"
+    if kind == SchemaKind.PRIMARY_KEY:
+        return (f"has primary key ({', '.join(item.columns)}) on {code(item.table)}; "
+                f"{expected_name} says ({', '.join(item.expected_columns)})")
+    if kind == SchemaKind.TABLE_RENAMED:
+        return f"has table {code(item.found)}, renamed from {code(item.expected)}"
+    if kind == SchemaKind.COLUMN_RENAMED:
+        return f"has column {code(item.table + '.' + item.found)}, renamed from {code(item.expected)}"
+    if kind == SchemaKind.OTHER:
+        return f"differs in a way Alembic calls {item.detail!r}"
+    # A constraint or an index, missing or extra.
+    state, what = kind.split("_", 1)
+    label = f"{what.replace('_', ' ')} {code(item.name or 'without a name')} on {item.table}({', '.join(item.columns)})"
+    return f"has no {label}" if state == "missing" else f"has {label}, which {expected_name} does not"
 
 
 def schema_items(items, expected_name):
@@ -281,11 +283,11 @@ def state_not_reached(step, closest_file, items):
         items = paired(items)
         text += f"\nThe closest is after {closest_file}, where the database\n{schema_items(items, 'the lesson')}"
         for item in items:
-            if item["kind"] == "renamed_table":
-                text += "\n" + rename_table_advice(item["found"], item["expected"], NEVER_RENAMED)
-            elif item["kind"] == "renamed_column":
-                text += "\n" + rename_column_advice(item["table"], item["found"], item["expected"], item["type"],
-                                                    item["nullable"], NEVER_RENAMED)
+            if item.kind == SchemaKind.RENAMED_TABLE:
+                text += "\n" + rename_table_advice(item.found, item.expected, NEVER_RENAMED)
+            elif item.kind == SchemaKind.RENAMED_COLUMN:
+                text += "\n" + rename_column_advice(item.table, item.found, item.expected, item.type,
+                                                    item.nullable, NEVER_RENAMED)
     return text + f"\nFollow {course.relative(step.readme)}, then run `flask db upgrade`."
 
 
@@ -303,28 +305,27 @@ def sample_rows(count):
 def loss(item, file, direction):
     """One lost-data finding of `direction` ("upgrade" or "downgrade") in `file`."""
     doer = f"{direction}() of {file}"
-    kind, table = item["kind"], item["table"]
-    if kind == "table_lost" and item.get("replaced_by"):
-        old, new = (table, item["replaced_by"]) if direction == "upgrade" else (item["replaced_by"], table)
-        return (f"{doer} drops table {code(table)} and creates {code(item['replaced_by'])} empty: "
-                f"{sample_rows(item['rows'])} are lost.\n" + rename_table_advice(old, new))
-    if kind == "table_lost":
-        return f"{doer} drops table {code(table)} and {sample_rows(item['rows'])}."
-    if kind == "column_lost" and item.get("replaced_by"):
-        old, new = (item["column"], item["replaced_by"]) if direction == "upgrade" else (item["replaced_by"], item["column"])
-        return (f"{doer} drops column {code(table + '.' + item['column'])} and adds "
-                f"{code(item['replaced_by'])} empty: the values of {sample_rows(item['rows'])} are lost.\n"
-                + rename_column_advice(table, old, new, item.get("type"), item.get("nullable")))
-    if kind == "column_lost":
-        return (f"{doer} drops column {code(table + '.' + item['column'])} and its values in "
-                f"{sample_rows(item['rows'])}.")
-    if kind == "rows_lost":
-        return f"{doer} loses {item['rows']} of {sample_rows(item['of'])} in {code(table)}."
-    if kind == "values_changed":
-        return f"{doer} changes {code(table + '.' + item['column'])} in {rows(item['rows'])} of the grader's samples."
-    if kind == "rows_added":
-        return f"after {doer}, {code(table)} has {rows(item['rows'])} it did not have before."
-    return f"{doer} loses data ({kind})."
+    kind, table = item.kind, item.table
+    if kind == LossKind.TABLE_LOST and item.replaced_by:
+        old, new = (table, item.replaced_by) if direction == Direction.UPGRADE else (item.replaced_by, table)
+        return (f"{doer} drops table {code(table)} and creates {code(item.replaced_by)} empty: "
+                f"{sample_rows(item.rows)} are lost.\n" + rename_table_advice(old, new))
+    if kind == LossKind.TABLE_LOST:
+        return f"{doer} drops table {code(table)} and {sample_rows(item.rows)}."
+    if kind == LossKind.COLUMN_LOST and item.replaced_by:
+        old, new = (item.column, item.replaced_by) if direction == Direction.UPGRADE \
+            else (item.replaced_by, item.column)
+        return (f"{doer} drops column {code(table + '.' + item.column)} and adds "
+                f"{code(item.replaced_by)} empty: the values of {sample_rows(item.rows)} are lost.\n"
+                + rename_column_advice(table, old, new, item.type, item.nullable))
+    if kind == LossKind.COLUMN_LOST:
+        return (f"{doer} drops column {code(table + '.' + item.column)} and its values in "
+                f"{sample_rows(item.rows)}.")
+    if kind == LossKind.ROWS_LOST:
+        return f"{doer} loses {item.rows} of {sample_rows(item.of)} in {code(table)}."
+    if kind == LossKind.VALUES_CHANGED:
+        return f"{doer} changes {code(table + '.' + item.column)} in {rows(item.rows)} of the grader's samples."
+    return f"after {doer}, {code(table)} has {rows(item.rows)} it did not have before."  # ROWS_ADDED
 
 
 AUTOGENERATE_BLIND = "Autogenerate cannot see a rename. Write"
@@ -373,18 +374,18 @@ def reupgrade_differs(file, items):
 
 
 def not_as_before(item, file, direction):
-    """Rows that differ from the state before the migration ran: `item` is a loss item."""
-    table = code(item["table"])
+    """Rows that differ from the state before the migration ran: `item` is a Loss."""
+    table = code(item.table)
     after = f"after {direction}() of {file},"
-    if item["kind"] == "table_lost":
-        return f"{after} table {table} is gone with its {rows(item['rows'])}."
-    if item["kind"] == "rows_lost":
-        return f"{after} {table} has {item['of'] - item['rows']} of its {rows(item['of'])} from before."
-    if item["kind"] == "rows_added":
-        return f"{after} {table} has {rows(item['rows'])} it did not have before."
-    if item["kind"] == "column_lost":
-        return f"{after} column {code(item['table'] + '.' + item['column'])} has lost its values in {rows(item['rows'])}."
-    return f"{after} {code(item['table'] + '.' + item['column'])} differs in {rows(item['rows'])} from before."
+    if item.kind == LossKind.TABLE_LOST:
+        return f"{after} table {table} is gone with its {rows(item.rows)}."
+    if item.kind == LossKind.ROWS_LOST:
+        return f"{after} {table} has {item.of - item.rows} of its {rows(item.of)} from before."
+    if item.kind == LossKind.ROWS_ADDED:
+        return f"{after} {table} has {rows(item.rows)} it did not have before."
+    if item.kind == LossKind.COLUMN_LOST:
+        return f"{after} column {code(item.table + '.' + item.column)} has lost its values in {rows(item.rows)}."
+    return f"{after} {code(item.table + '.' + item.column)} differs in {rows(item.rows)} from before."
 
 
 def round_trip_ok(files):
@@ -406,8 +407,8 @@ def models_match_before_head(file):
 
 def models_differ(items):
     items = paired(items)
-    renamed = [item for item in items if item["kind"] in ("renamed_table", "renamed_column")]
-    drift = [item for item in items if item["kind"] in ("nullable", "type")]
+    renamed = [item for item in items if item.kind in (SchemaKind.RENAMED_TABLE, SchemaKind.RENAMED_COLUMN)]
+    drift = [item for item in items if item.kind in (SchemaKind.NULLABLE, SchemaKind.TYPE)]
     other = [item for item in items if item not in renamed and item not in drift]
     lines = ["models.py and the database your migrations build differ (what `flask db check` reports):"]
     lines += [f"  - {models_drift(item)}" for item in drift]
@@ -427,24 +428,24 @@ def models_differ(items):
 
 def models_drift(item):
     """A column that models.py and the migrations both have, differing only in nullability or type."""
-    column = code(item["table"] + "." + item["column"])
-    if item["kind"] == "nullable":
-        said, built = ("nullable", "NOT NULL") if item["expected"] else ("NOT NULL", "nullable")
+    column = code(item.table + "." + item.column)
+    if item.kind == SchemaKind.NULLABLE:
+        said, built = ("nullable", "NOT NULL") if item.nullable else ("NOT NULL", "nullable")
         return f"{column} is {said} in models.py but {built} in your migrations (only that differs)"
-    return f"{column} is {item['expected']} in models.py but {item['found']} in your migrations (only the type differs)"
+    return f"{column} is {item.expected} in models.py but {item.found} in your migrations (only the type differs)"
 
 
 def models_rename(item):
     """What to do when models.py and the migrations name one table or column differently."""
-    if item["kind"] == "renamed_table":
-        what, models_name, built = "table", item["expected"], item["found"]
+    if item.kind == SchemaKind.RENAMED_TABLE:
+        what, models_name, built = "table", item.expected, item.found
         keep_migrations = f"in models.py, set __tablename__ = \"{built}\""
         forward = rename_table_advice(built, models_name, lead="")[1:]
     else:
-        what, models_name, built = "column", item["expected"], item["found"]
+        what, models_name, built = "column", item.expected, item.found
         keep_migrations = f"in models.py, rename {code(models_name)} to {code(built)} (nothing else changes)"
-        forward = rename_column_advice(item["table"], built, models_name, item["type"], item["nullable"], lead="")[1:]
-        models_name, built = item["table"] + "." + models_name, item["table"] + "." + built
+        forward = rename_column_advice(item.table, built, models_name, item.type, item.nullable, lead="")[1:]
+        models_name, built = item.table + "." + models_name, item.table + "." + built
     return (f"models.py calls the {what} {code(models_name)}; your migrations call it {code(built)}: "
             "one of them misses a rename.\n"
             "Do not run `flask db migrate` for this: autogenerate cannot see a rename, so its script would drop\n"
@@ -463,9 +464,9 @@ def no_server_default(files):
 
 def placeholder_values(item, file, empty):
     found = ", ".join(f"{value!r} in {rows(count)}" for value, count in empty)
-    return (f"after upgrade() of {file}, the rows already in {code(item['table'])} hold {found} in "
-            f"{code(item['column'])}:\na value that says nothing. Leave those rows to the server default "
-            f"{item['default']!r}, or give each row its own value in the UPDATE.")
+    return (f"after upgrade() of {file}, the rows already in {code(item.table)} hold {found} in "
+            f"{code(item.column)}:\na value that says nothing. Leave those rows to the server default "
+            f"{item.default!r}, or give each row its own value in the UPDATE.")
 
 
 def defaults_given(items):
@@ -473,19 +474,19 @@ def defaults_given(items):
 
 
 def _filled_with(item):
-    values = [value for value, _ in item["values"]]
+    values = [value for value, _ in item.values]
     shown = ", ".join(repr(value) for value in values[:3]) + (", …" if len(values) > 3 else "")
-    default = f" (server default {item['default']!r})" if item["default"] is not None else ""
-    return f"existing rows got {item['table']}.{item['column']} = {shown}{default}"
+    default = f" (server default {item.default!r})" if item.default is not None else ""
+    return f"existing rows got {item.table}.{item.column} = {shown}{default}"
 
 
 def unnamed_constraints(file, items):
-    lines = [f"  - the {item['what'].replace('_', ' ')} constraint on {item['table']}({', '.join(item['columns'])}) "
-             f"should be called {code(item['expected'])}" for item in items]
+    lines = [f"  - the {item.what.replace('_', ' ')} constraint on {item.table}({', '.join(item.columns)}) "
+             f"should be called {code(item.expected)}" for item in items]
     return (f"after {file}, the database holds constraints without a name:\n" + "\n".join(lines) + "\n"
             "Autogenerate matches them by columns, but without a name they can never be dropped.\n"
             "Let Alembic create them (op.create_foreign_key / op.create_unique_constraint, in a batch block\n"
-            f"on SQLite) with the convention's name, e.g. batch_op.f('{items[0]['expected']}').")
+            f"on SQLite) with the convention's name, e.g. batch_op.f('{items[0].expected}').")
 
 
 def constraints_named():
@@ -493,9 +494,9 @@ def constraints_named():
 
 
 def dangling(item, file):
-    values = ", ".join(map(str, item["values"]))
-    return (f"after upgrade() of {file}, {rows(item['rows'])} of {code(item['table'])} have "
-            f"{code(item['column'])} = {values},\nbut {code(item['target'])} has no such row. " + SUBQUERY_ADVICE)
+    values = ", ".join(map(str, item.values))
+    return (f"after upgrade() of {file}, {rows(item.rows)} of {code(item.table)} have "
+            f"{code(item.column)} = {values},\nbut {code(item.target)} has no such row. " + SUBQUERY_ADVICE)
 
 
 def references_ok(files):
@@ -503,7 +504,7 @@ def references_ok(files):
 
 
 def formatted_sql(file, finding):
-    return (f"{file} line {finding['line']} builds SQL with {finding['how']}. A value with a quote in it breaks\n"
+    return (f"{file} line {finding.line} builds SQL with {finding.how}. A value with a quote in it breaks\n"
             "such SQL (that is how SQL injection happens). Bind the value instead:\n"
             "    sa.text(\"... WHERE name = :name\").bindparams(name=\"Unassigned\")")
 
@@ -513,10 +514,10 @@ def parameters_ok(files):
 
 
 def offline_failed(offline):
-    error = offline["error"]
-    text = (f"`flask db upgrade --sql` ({offline['dialect']} SQL, as a DBA would review it) fails: "
-            f"{where(error)}{error['error']}")
-    return with_known_fix(text, error["error"])
+    error = offline.error
+    text = (f"`flask db upgrade --sql` ({offline.dialect} SQL, as a DBA would review it) fails: "
+            f"{where(error)}{error.error}")
+    return with_known_fix(text, error.error)
 
 
 def offline_ok(dialect):
@@ -547,24 +548,23 @@ def probe_not_run(file):
 
 def nothing_to_interrupt(file, error):
     if error:
-        return not_checked(f"{file} failed on its own before changing anything: {error['error']}")
+        return not_checked(f"{file} failed on its own before changing anything: {error.error}")
     return not_checked(f"{file} changes nothing in the database, so there is nothing to interrupt.")
 
 
 def _leftovers(probe, expected_name):
     """What a failed migration left in the database, each to follow "the database …"."""
-    named = {item.get("table") for item in probe["schema"]}
-    return ([schema_item(item, expected_name) for item in probe["schema"]]
-            + [f"holds other rows in {code(table)}" for table in probe["changed_tables"] if table not in named])
+    named = {item.table for item in probe.schema}
+    return ([schema_item(item, expected_name) for item in probe.schema]
+            + [f"holds other rows in {code(table)}" for table in probe.changed_tables if table not in named])
 
 
 def left_behind(probe):
     """What a migration stopped after its first change left in the database, as lines."""
     lines = [f"  - the database {leftover}" for leftover in _leftovers(probe, "the revision before")]
-    version = probe["version"]
-    if version["before"] != version["after"]:
-        lines.append(f"  - alembic_version changed from {', '.join(version['before']) or 'nothing'} "
-                     f"to {', '.join(version['after']) or 'nothing'}")
+    if probe.versions_before != probe.versions_after:
+        lines.append(f"  - alembic_version changed from {', '.join(probe.versions_before) or 'nothing'} "
+                     f"to {', '.join(probe.versions_after) or 'nothing'}")
     return lines
 
 
@@ -572,7 +572,7 @@ def half_applied(probe):
     """One line for a database a failed migration left half changed, and what to do."""
     found = "; ".join(_leftovers(probe, "that revision")) or "changed"
     return (f"half applied: the database {found}, but alembic_version says "
-            f"{', '.join(probe['version']['after']) or 'nothing'}: restore your backup")
+            f"{', '.join(probe.versions_after) or 'nothing'}: restore your backup")
 
 
 def _interrupted(file, statement):
@@ -602,9 +602,9 @@ def mysql_cannot_roll_back(file, statement, lines):
 
 def fails_elsewhere(where, database, failed):
     """The first check that fails on another database, in full; later ones mostly follow from it."""
-    number, first = failed[0]
-    lines = [f"On {where}, step {number:02d} {first['name']} fails:"]
-    lines += [f"  {line}" for line in first["message"].splitlines()]
+    first = failed[0]
+    lines = [f"On {where}, step {first.step:02d} {first.name} fails:"]
+    lines += [f"  {line}" for line in first.message.splitlines()]
     if len(failed) > 1:
         lines.append(f"and {len(failed) - 1} more check{'s' if len(failed) > 2 else ''} after it. "
                      f"All of them: pipenv run grade --database {database}")
@@ -617,14 +617,14 @@ def passes_elsewhere(where, count):
 
 def learner_database(found):
     """[a note] when the learner's own database is not what their migrations build, else []."""
-    if not found or found["items"] == []:
+    if not found or found.items == ():
         return []
-    named = ", ".join(found["versions"]) or "no revision"
-    if found["items"] is None:
+    named = ", ".join(found.versions) or "no revision"
+    if found.items is None:
         return [f"Your database instance/app.db is at {named}, which none of your migration files has.\n"
                 f"Put the missing file back, or see {lesson('branches-and-merges')} for `flask db stamp`."]
     return [f"Your database instance/app.db is not what your migrations build at {named} (its alembic_version):\n"
-            + schema_items(found["items"], "that revision") + "\n"
+            + schema_items(found.items, "that revision") + "\n"
             f"A migration failed halfway, or one was changed after it ran. Put your backup back ({lesson('look-before-you-leap')}),\n"
             "or `pipenv run lesson start N` for a fresh database at the start of step N."]
 
@@ -734,25 +734,26 @@ def part3_needs_postgresql(problem):
 
 
 def traffic_setting(run):
-    return (f"step {run['from_step']:02d}'s app kept serving requests, with {run['rows']:,} rows in employees "
-            f"and a request that writes to it and takes {run['hold']} s to commit")
+    return (f"step {run.from_step:02d}'s app kept serving requests, with {run.seen.rows:,} rows in employees "
+            f"and a request that writes to it and takes {run.seen.hold} s to commit")
 
 
 def traffic_trouble(run, file):
     lines = [f"While {file} upgraded, {traffic_setting(run)}:"]
-    for error in run["errors"]:
-        counts = [f"{error[phase]} {when}" for phase, when in (("during", "during the upgrade"),
-                                                               ("after", "after it")) if error[phase]]
-        lines.append(f"  - requests failed ({', '.join(counts)}): {error['statement']}\n"
-                     f"    {error['error']}")
-        lines.append(f"    Safer: {safer_for_error(error['error'])}")
-    for wait in run["waits"]:
-        if wait["seconds"] <= run["bound"]:
+    seen = run.seen
+    for error in seen.errors:
+        counts = [f"{count} {when}" for count, when in ((error.during, "during the upgrade"),
+                                                        (error.after, "after it")) if count]
+        lines.append(f"  - requests failed ({', '.join(counts)}): {error.statement}\n"
+                     f"    {error.error}")
+        lines.append(f"    Safer: {safer_for_error(error.error)}")
+    for wait in seen.waits:
+        if wait.seconds <= seen.bound:
             continue
-        lines.append(f"  - {wait['count']} request{'s' if wait['count'] > 1 else ''} waited up to "
-                     f"{wait['seconds']:.2f} s (the bound is {run['bound']} s) behind the migration's\n"
-                     f"    {wait['statement']}\n    {lock_told(wait)}")
-        lines.append(f"    Safer: {safer_for_statement(wait['statement'], wait['held'] is not None and not wait['granted'])}")
+        lines.append(f"  - {wait.count} request{'s' if wait.count > 1 else ''} waited up to "
+                     f"{wait.seconds:.2f} s (the bound is {seen.bound} s) behind the migration's\n"
+                     f"    {wait.statement}\n    {lock_told(wait)}")
+        lines.append(f"    Safer: {safer_for_statement(wait.statement, wait.held is not None and not wait.granted)}")
     return "\n".join(lines)
 
 
@@ -762,14 +763,14 @@ BLOCKS = {"AccessExclusiveLock": "every read and write", "ExclusiveLock": "every
 
 
 def lock_told(wait):
-    if wait["held"] is None:
-        if wait["wanted"].startswith("transactionid"):
+    if wait.held is None:
+        if wait.wanted.startswith("transactionid"):
             return "which has locked rows the requests update: they wait until the migration commits."
-        return f"(a request wanted {wait['wanted']})"
-    blocked = BLOCKS.get(wait["held"], "the requests that conflict with it")
-    if wait["granted"]:
-        return f"which holds {wait['held']} on {wait['relation']}: {blocked} on it waits until the migration commits."
-    return (f"which waits for {wait['held']} on {wait['relation']} behind a request that has not committed;\n"
+        return f"(a request wanted {wait.wanted})"
+    blocked = BLOCKS.get(wait.held, "the requests that conflict with it")
+    if wait.granted:
+        return f"which holds {wait.held} on {wait.relation}: {blocked} on it waits until the migration commits."
+    return (f"which waits for {wait.held} on {wait.relation} behind a request that has not committed;\n"
             f"    {blocked} on it queues behind the migration meanwhile.")
 
 
@@ -809,10 +810,10 @@ def safer_for_statement(statement, queued):
 
 
 def traffic_ok(runs, files):
-    longest = max((wait["seconds"] for run in runs for wait in run["waits"]), default=0)
-    requests = sum(run["requests"] for run in runs)
-    p99 = max((run["p99"] or 0) for run in runs)
-    return (f"{', '.join(files)}: {requests} requests of step {runs[0]['from_step']:02d}'s app, none failed; "
+    longest = max((wait.seconds for run in runs for wait in run.seen.waits), default=0)
+    requests = sum(run.seen.requests for run in runs)
+    p99 = max((run.seen.p99 or 0) for run in runs)
+    return (f"{', '.join(files)}: {requests} requests of step {runs[0].from_step:02d}'s app, none failed; "
             f"the longest lock wait {longest:.2f} s, p99 {p99 * 1000:.0f} ms")
 
 
@@ -820,14 +821,14 @@ def squawk_advice(found):
     """squawk's findings as advice: [lines]. What the traffic saw decides pass or fail."""
     lines = []
     for file, result in found:
-        if "unavailable" in result:
-            lines.append(f"squawk: not run on {file}: {result['unavailable']}")
+        if result.unavailable:
+            lines.append(f"squawk: not run on {file}: {result.unavailable}")
             continue
         rules = {}
-        for finding in result["findings"]:
-            rules.setdefault(finding["rule"], finding)
+        for finding in result.findings:
+            rules.setdefault(finding.rule, finding)
         for rule, finding in rules.items():
-            lines.append(f"squawk, as advice ({file}): {rule}: {finding['message']}")
+            lines.append(f"squawk, as advice ({file}): {rule}: {finding.message}")
     return lines
 
 
@@ -835,11 +836,11 @@ def lint_unanswered(findings):
     """[(file, finding)] squawk still reports: by rule, with where it first appears."""
     rules = {}
     for file, finding in findings:
-        rules.setdefault(finding["rule"], []).append((file, finding))
+        rules.setdefault(finding.rule, []).append((file, finding))
     lines = [f"squawk still has {len(findings)} finding{'s' if len(findings) > 1 else ''} on your Part 3 migrations:"]
     for rule, found in rules.items():
         file, first = found[0]
-        lines.append(f"  - {rule} ({len(found)}x), first in {file}: {first['message']}\n    {first['statement']}")
+        lines.append(f"  - {rule} ({len(found)}x), first in {file}: {first.message}\n    {first.statement}")
     lines.append("Fix the migration, or, once you have decided a rule does not apply to this app, add it to\n"
                  f"excluded_rules in server/.squawk.toml with a comment saying why ({lesson('lint-in-review')}).")
     return "\n".join(lines)

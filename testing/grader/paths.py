@@ -1,12 +1,14 @@
 """Errors raised in the grader's scratch copy name its folder (/tmp/grade-…/server/models.py):
 say the learner's own paths instead, which are the ones they can open."""
+import dataclasses
+import enum
 import os
 
 SCRATCH = "the grader's scratch folder"
 
 
 def in_learner_terms(facts, folders):
-    """`facts` with each folder of `folders` ({scratch folder: learner's folder, or None}) replaced in
+    """`facts` (facts.Facts) with each folder of `folders` ({scratch folder: learner's folder, or None}) replaced in
     every text: a file inside the copy by its path relative to the learner's folder."""
     replacements = []
     for scratch, learner in folders.items():
@@ -19,17 +21,19 @@ def in_learner_terms(facts, folders):
     replacements.sort(key=lambda pair: len(pair[0]), reverse=True)
 
     def clean(value):
+        if isinstance(value, enum.Enum):  # a kind (a str too), not a text
+            return value
         if isinstance(value, str):
             for old, new in replacements:
                 value = value.replace(old, new)
             return value
+        if dataclasses.is_dataclass(value):
+            return dataclasses.replace(value, **{item.name: clean(getattr(value, item.name))
+                                                 for item in dataclasses.fields(value)})
         if isinstance(value, dict):
             return {key: clean(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [clean(item) for item in value]
+        if isinstance(value, (list, tuple)):
+            return type(value)(clean(item) for item in value)
         return value
 
-    facts.values = clean(facts.values)
-    facts.climbed, facts.round_trips, facts.faults = clean(facts.climbed), clean(facts.round_trips), clean(facts.faults)
-    facts.stopped = clean(facts.stopped)
-    return facts
+    return clean(facts)

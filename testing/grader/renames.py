@@ -6,6 +6,7 @@ learner's) has and the database lacks, "extra" the other way round. A pair is a 
 it is plausible: a column of the same kind of type in the same table; a table whose columns are
 the same, but for one renamed column at most.
 """
+from .facts import SchemaItem, SchemaKind
 
 
 def kind_of(type_code):
@@ -14,26 +15,25 @@ def kind_of(type_code):
 
 
 def paired(items):
-    """`items` with each plausible rename as one item:
-    {"kind": "renamed_table", "expected": name, "found": name, "shape": {...}} or
-    {"kind": "renamed_column", "table", "expected", "found", "type", "nullable"}."""
+    """`items` with each plausible rename as one item: RENAMED_TABLE (with the shape found) or
+    RENAMED_COLUMN (with the type and nullability found)."""
     items = list(items)
     told = []
-    for missing in [item for item in items if item["kind"] == "missing_table"]:
-        extra = next((item for item in items if item["kind"] == "extra_table"
-                      and _same_table(missing["shape"], item["shape"])), None)
+    for missing in [item for item in items if item.kind == SchemaKind.MISSING_TABLE]:
+        extra = next((item for item in items if item.kind == SchemaKind.EXTRA_TABLE
+                      and _same_table(missing.shape, item.shape)), None)
         if extra:
             items = [item for item in items if item is not missing and item is not extra]
-            told.append({"kind": "renamed_table", "expected": missing["table"], "found": extra["table"],
-                         "shape": extra["shape"]})
-    for missing in [item for item in items if item["kind"] == "missing_column"]:
-        extra = next((item for item in items if item["kind"] == "extra_column" and item["table"] == missing["table"]
-                      and kind_of(item.get("type")) == kind_of(missing.get("type"))), None)
-        if extra and missing.get("type"):
+            told.append(SchemaItem(SchemaKind.RENAMED_TABLE, expected=missing.table, found=extra.table,
+                                   shape=extra.shape))
+    for missing in [item for item in items if item.kind == SchemaKind.MISSING_COLUMN]:
+        extra = next((item for item in items if item.kind == SchemaKind.EXTRA_COLUMN and item.table == missing.table
+                      and kind_of(item.type) == kind_of(missing.type)), None)
+        if extra and missing.type:
             items = [item for item in items if item is not missing and item is not extra]
-            told.append({"kind": "renamed_column", "table": missing["table"], "expected": missing["column"],
-                         "found": extra["column"], "type": extra["type"], "nullable": extra.get("nullable", True),
-                         "expected_nullable": missing.get("nullable", True)})
+            told.append(SchemaItem(SchemaKind.RENAMED_COLUMN, table=missing.table, expected=missing.column,
+                                   found=extra.column, type=extra.type,
+                                   nullable=True if extra.nullable is None else extra.nullable))
     return told + items
 
 

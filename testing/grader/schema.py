@@ -1,7 +1,7 @@
 """Compare a live database with a MetaData, using Alembic's autogenerate comparison.
 
-The differences come back as plain dicts ("schema items") that messages.py can phrase:
-{"kind": "missing_table", "table": "departments"} and so on. "missing" means the MetaData
+The differences come back as schema items (facts.SchemaItem) that messages.py can phrase:
+SchemaItem(SchemaKind.MISSING_TABLE, table="departments") and so on. "missing" means the MetaData
 has it and the database does not; "extra" the other way round.
 """
 import re
@@ -10,6 +10,8 @@ import urllib.parse
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+
+from .facts import ConstraintKind, SchemaItem, SchemaKind, UnnamedConstraint
 
 VERSION_TABLE = "alembic_version"
 
@@ -58,9 +60,9 @@ def name_differences(reflected, metadata):
     items = []
     for name in sorted(metadata.tables.keys() | reflected.tables.keys()):
         if name not in reflected.tables:
-            items.append({"kind": "missing_table", "table": name, "shape": _table_shape(metadata.tables[name])})
+            items.append(SchemaItem(SchemaKind.MISSING_TABLE, table=name, shape=_table_shape(metadata.tables[name])))
         elif name not in metadata.tables:
-            items.append({"kind": "extra_table", "table": name, "shape": _table_shape(reflected.tables[name])})
+            items.append(SchemaItem(SchemaKind.EXTRA_TABLE, table=name, shape=_table_shape(reflected.tables[name])))
         else:
             expected, found = metadata.tables[name].c, reflected.tables[name].c
             items += [_column_item("missing", name, column) for column in expected if column.name not in found]
@@ -69,8 +71,8 @@ def name_differences(reflected, metadata):
 
 
 def _column_item(state, table, column):
-    return {"kind": f"{state}_column", "table": table, "column": column.name, "type": type_code(column.type),
-            "nullable": column.nullable}
+    return SchemaItem(SchemaKind(f"{state}_column"), table=table, column=column.name, type=type_code(column.type),
+                      nullable=column.nullable)
 
 
 def differences(connection, metadata):
@@ -100,7 +102,7 @@ def _table_shape(table):
     return {column.name: type_code(column.type) for column in table.columns}
 
 
-RENAMED_KINDS = ("missing_table", "extra_table", "missing_column", "extra_column")
+RENAMED_KINDS = (SchemaKind.MISSING_TABLE, SchemaKind.EXTRA_TABLE, SchemaKind.MISSING_COLUMN, SchemaKind.EXTRA_COLUMN)
 
 
 def with_renames(items, renames):
@@ -109,22 +111,22 @@ def with_renames(items, renames):
     told, explained = [], set()
     for old, (new, columns) in renames.items():
         if old != new:
-            told.append({"kind": "table_renamed", "from": old, "to": new})
+            told.append(SchemaItem(SchemaKind.TABLE_RENAMED, expected=old, found=new))
             explained |= {(old, None), (new, None)}
         for before, after in columns.items():
             if before != after:
-                told.append({"kind": "column_renamed", "table": new, "from": before, "to": after})
+                told.append(SchemaItem(SchemaKind.COLUMN_RENAMED, table=new, expected=before, found=after))
                 explained |= {(new, before), (new, after)}
-    return told + [item for item in items if item["kind"] not in RENAMED_KINDS
-                   or (item.get("table"), item.get("column")) not in explained]
+    return told + [item for item in items if item.kind not in RENAMED_KINDS
+                   or (item.table, item.column) not in explained]
 
 
 def _describe(change, metadata):
     kind = change[0]
     if kind == "add_table":
-        return {"kind": "missing_table", "table": change[1].name, "shape": _table_shape(change[1])}
+        return SchemaItem(SchemaKind.MISSING_TABLE, table=change[1].name, shape=_table_shape(change[1]))
     if kind == "remove_table":
-        return {"kind": "extra_table", "table": change[1].name, "shape": _table_shape(change[1])}
+        return SchemaItem(SchemaKind.EXTRA_TABLE, table=change[1].name, shape=_table_shape(change[1]))
     if kind in ("add_column", "remove_column"):
         _, _, table, column = change
         return _column_item("missing" if kind == "add_column" else "extra", table, column)
@@ -133,23 +135,23 @@ def _describe(change, metadata):
         # A primary key column is NOT NULL whatever the model says; SQLite may reflect it either way.
         if metadata.tables[table].c[column].primary_key:
             return None
-        return {"kind": "nullable", "table": table, "column": column, "expected": expected,
-                "type": type_code(metadata.tables[table].c[column].type)}
+        return SchemaItem(SchemaKind.NULLABLE, table=table, column=column, nullable=expected,
+                          type=type_code(metadata.tables[table].c[column].type))
     if kind == "modify_default":
         _, _, table, column, _, found, expected = change
-        return {"kind": "server_default", "table": table, "column": column,
-                "expected": _default_text(expected), "found": _default_text(found)}
+        return SchemaItem(SchemaKind.SERVER_DEFAULT, table=table, column=column,
+                          expected=_default_text(expected), found=_default_text(found))
     if kind == "modify_type":
         _, _, table, column, _, found, expected = change
-        return {"kind": "type", "table": table, "column": column,
-                "expected": _type_name(expected), "found": _type_name(found)}
+        return SchemaItem(SchemaKind.TYPE, table=table, column=column,
+                          expected=_type_name(expected), found=_type_name(found))
     if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk", "add_index", "remove_index"):
         constraint = change[1]
         state = "missing" if kind.startswith("add") else "extra"
         what = {"fk": "foreign_key", "index": "index"}.get(kind.split("_", 1)[1], _constraint_kind(constraint))
-        return {"kind": f"{state}_{what}", "table": constraint.table.name, "name": constraint.name,
-                "columns": [column.name for column in constraint.columns]}
-    return {"kind": "other", "detail": kind}
+        return SchemaItem(SchemaKind(f"{state}_{what}"), table=constraint.table.name, name=constraint.name,
+                          columns=tuple(column.name for column in constraint.columns))
+    return SchemaItem(SchemaKind.OTHER, detail=kind)
 
 
 def _constraint_kind(constraint):
@@ -202,17 +204,19 @@ def unnamed_constraints(connection, metadata):
         if table.name not in existing:
             continue
         found = {
-            "unique": [(c["name"], c["column_names"]) for c in inspector.get_unique_constraints(table.name)],
-            "foreign_key": [(c["name"], c["constrained_columns"]) for c in inspector.get_foreign_keys(table.name)],
+            ConstraintKind.UNIQUE: [(c["name"], c["column_names"])
+                                    for c in inspector.get_unique_constraints(table.name)],
+            ConstraintKind.FOREIGN_KEY: [(c["name"], c["constrained_columns"])
+                                         for c in inspector.get_foreign_keys(table.name)],
         }
         for constraint in table.constraints:
-            what = {sa.UniqueConstraint: "unique", sa.ForeignKeyConstraint: "foreign_key"}.get(type(constraint))
+            what = {sa.UniqueConstraint: ConstraintKind.UNIQUE,
+                    sa.ForeignKeyConstraint: ConstraintKind.FOREIGN_KEY}.get(type(constraint))
             if what is None or not constraint.name:
                 continue
             columns = sorted(column.name for column in constraint.columns)
             if any(name is None and sorted(names) == columns for name, names in found[what]):
-                items.append({"kind": "unnamed", "what": what, "table": table.name, "columns": columns,
-                              "expected": str(constraint.name)})
+                items.append(UnnamedConstraint(what, table.name, tuple(columns), str(constraint.name)))
     return items
 
 
@@ -227,5 +231,6 @@ def _primary_key_differences(connection, metadata):
         expected = [column.name for column in table.primary_key.columns]
         found = inspector.get_pk_constraint(table.name).get("constrained_columns") or []
         if sorted(expected) != sorted(found):
-            items.append({"kind": "primary_key", "table": table.name, "expected": expected, "found": found})
+            items.append(SchemaItem(SchemaKind.PRIMARY_KEY, table=table.name, expected_columns=tuple(expected),
+                                    columns=tuple(found)))
     return items

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .containment import choose_isolation
 from .databases import scratch_database
-from .facts import Facts
+from . import codec
+from .facts import Facts, Stop
 from .fingerprint import course_and_packages
 from .paths import in_learner_terms
 from .protocol import Stopped
@@ -31,14 +32,13 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
     file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:
     (relative path, text) of a file the grader adds to the copy (standin.py); `cut`: migration files
     left out of the copy, whose models.py is then `cut_models` (Part 3's, graded apart)."""
-    facts = Facts()
     isolation = choose_isolation(database)
-    facts.add("isolation", isolation.why)
+    facts = Facts(isolation=isolation.why)
     # Where the learner's code runs as the grader's own user, what it could change is fingerprinted
     # (not the learner's own folder: they may well save a file while `lesson watch` grades).
     watched = None if isolation.separate else course_and_packages()
     with sandbox(server_dir) as box:
-        facts.add("not_copied", box.notes)
+        facts.not_copied = tuple(box.notes)
         if stand_in:
             (box.copy / stand_in[0]).write_text(stand_in[1], encoding="utf-8")
         for file in cut:
@@ -59,12 +59,10 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
                     inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner_database,
                                     graded)
                 except Stopped as stopped:
-                    facts.stopped = stopped.as_fact()
-        in_learner_terms(facts, {box.copy: Path(server_dir), box.workdir: None})
+                    facts.stopped = codec.typed(Stop, stopped.as_fact(), "stopped")
+        facts = in_learner_terms(facts, {box.copy: Path(server_dir), box.workdir: None})
     if watched:
-        changed = course_and_packages(watched.roots).changed_since(watched)
-        if changed:
-            facts.add("changed_outside", changed)
+        facts.changed_outside = tuple(course_and_packages(watched.roots).changed_since(watched))
     return facts
 
 

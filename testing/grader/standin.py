@@ -5,6 +5,7 @@ Alembic cannot upgrade, and no step could be checked. The grader writes, in its 
 a merge revision that joins the heads, walks the chain, then forgets that revision: the learner
 is told about the two heads, and every other check is judged on their own migrations.
 """
+import dataclasses
 from pathlib import Path
 
 FILE_NAME = "zz_grader_stand_in_merge.py"
@@ -35,15 +36,14 @@ def stand_in_merge(head_files, head_ids):
 
 def without_stand_in(facts, heads):
     """The facts of a walk with the stand-in merge as head, as if it had never been there."""
-    revisions = facts.get("chain")["revisions"]
-    if not revisions or revisions[-1]["id"] != REVISION:
+    revisions = facts.revisions
+    if not revisions or revisions[-1].id != REVISION:
         return None
     last = len(revisions) - 1
-    facts.add("chain", {**facts.get("chain"), "revisions": revisions[:last]})
-    facts.climbed = [climbed for climbed in facts.climbed if climbed["index"] != last]
-    facts.round_trips = [trip for trip in facts.round_trips if trip["index"] != last]
-    failed = facts.get("upgrade_failed")
-    if failed and failed["index"] == last:
+    facts.chain = dataclasses.replace(facts.chain, revisions=revisions[:last])
+    facts.climbed = [climbed for climbed in facts.climbed if climbed.index != last]
+    facts.round_trips = [trip for trip in facts.round_trips if trip.index != last]
+    if facts.upgrade_failed and facts.upgrade_failed.index == last:
         return None
-    facts.add("unmerged_heads", heads)
+    facts.unmerged_heads = tuple(heads)
     return facts

@@ -16,9 +16,10 @@ must keep working, since every Part 3 step promises that. Then the filler rows a
 rest of the walk sees the database as it would have without traffic.
 
 Everything is bounded: a fixed number of threads, each stopped by one event, joined with a time limit.
-What happened is reported as one "traffic" fact per revision; judge.py decides what it means.
+What happened is reported as one TrafficRun fact per revision; judge.py decides what it means.
 """
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -33,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from .. import course
+from .facts import LockWait, Phase, RequestError, Squawk, SquawkFinding, TrafficRun, TrafficSummary
 from .lessons import models_module
 
 BIG_TABLE = "employees"  # the HR app's table that grows in production
@@ -85,31 +87,36 @@ class Traffic:
             yield
             return
         advice = squawk(self.render, revision, self.server_copy)
-        summary = {}
-        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, summary):
+        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS) as seen:
             yield
-        self.facts.add("traffic", {"index": index, "from_step": reached, "step": following.number,
-                                     **summary, "squawk": advice})
+        self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
+
+
+@dataclasses.dataclass
+class Seen:
+    """What `running` saw, once its block is over (the benchmarks read it too)."""
+    summary: TrafficSummary | None = None
 
 
 @contextlib.contextmanager
-def running(url, models_path, rows, summary):
+def running(url, models_path, rows):
     """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
-    big table, around what the block runs (a migration), and AFTER seconds after it. What happened
-    is put in the dict `summary` (the benchmarks use this too)."""
+    big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
+    whose summary is there after the block."""
     # An engine of its own: the walk's engine events (counting the migration's writes) stay the migration's.
     engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2)
     run = _Run(engine, models_module(models_path).db.Model, rows)
+    seen = Seen()
     try:
         run.start()
         started = time.monotonic()
-        yield
+        yield seen
         run.migrated(time.monotonic() - started)
         time.sleep(AFTER)
     finally:
         run.stop()
         engine.dispose()
-        summary.update(run.summary())
+        seen.summary = run.summary()
 
 
 class _Run:
@@ -123,10 +130,10 @@ class _Run:
         self.mapper = next(mapper for mapper in models.registry.mappers if mapper.local_table is self.table)
         self.model = self.mapper.class_
         self.stopping = threading.Event()
-        self.phase = "during"
+        self.phase = Phase.DURING
         self.results = []  # (phase, seconds, error or None)
-        self.errors = {}  # the database's error -> {"statement": the first that got it, "during": n, "after": n}
-        self.waits = {}  # (workload pid, query start) -> wait seen by the monitor
+        self.errors = {}  # the database's error -> RequestError (the first request that got it, and counts)
+        self.waits = {}  # (workload pid, query start) -> LockWait seen by the monitor
         self.ours = set()  # backend pids of the traffic itself
         self.payroll_pid = None
         self.queued = None  # how long a statement of the migration has waited behind the payroll job
@@ -139,7 +146,7 @@ class _Run:
         try:
             _fill(self.engine, self.rows, known=set(self.table.columns.keys()))
         except sa.exc.DBAPIError as error:  # a schema the previous step's app does not fit: its requests say more
-            self._record("during", 0.0, _describe(error))
+            self._record(Phase.DURING, 0.0, _describe(error))
         payroll_began = threading.Event()
         self._thread(self._monitor)
         self._thread(self._payroll, payroll_began)
@@ -150,7 +157,7 @@ class _Run:
         payroll_began.wait(JOIN_LIMIT)  # the migration starts while the payroll job is in its transaction
 
     def migrated(self, seconds):
-        self.phase = "after"
+        self.phase = Phase.AFTER
         self.migration_seconds = seconds
 
     def stop(self):
@@ -238,8 +245,8 @@ class _Run:
         self.results.append((phase, seconds, error))
         if error:
             statement, message = error
-            seen = self.errors.setdefault(message, {"statement": statement, "during": 0, "after": 0})
-            seen[phase] += 1
+            seen = self.errors.get(message, RequestError(message, statement))
+            self.errors[message] = dataclasses.replace(seen, **{phase: getattr(seen, phase) + 1})
 
     # -- the monitor --------------------------------------------------------------------------
 
@@ -263,32 +270,32 @@ class _Run:
                 continue
             key = (row["pid"], row["query_start"])
             if key in self.waits:  # still waiting: what it waits behind was noted when it began
-                self.waits[key]["seconds"] = row["waited"]
+                self.waits[key] = dataclasses.replace(self.waits[key], seconds=row["waited"])
                 continue
             blocker = blockers[0]
             held = connection.execute(sa.text(HELD), {"pid": blocker["pid"], "relation": row["wanted_oid"]}).first()
-            self.waits[key] = {
-                "seconds": row["waited"], "query": _short(row["query"]), "wanted": row["wanted"],
-                "statement": _short(blocker["query"]), "phase": self.phase,
-                "held": held.mode if held else None, "granted": bool(held and held.granted),
-                "relation": held.relation if held else None,
-            }
+            self.waits[key] = LockWait(
+                seconds=row["waited"], query=_short(row["query"]), wanted=row["wanted"],
+                statement=_short(blocker["query"]), phase=self.phase,
+                held=held.mode if held else None, granted=bool(held and held.granted),
+                relation=held.relation if held else None)
 
     # -- the summary --------------------------------------------------------------------------
 
     def summary(self):
-        during = sorted(seconds for phase, seconds, _ in self.results if phase == "during")
-        grouped = {}
-        for wait in sorted(self.waits.values(), key=lambda wait: -wait["seconds"]):  # the longest first
-            grouped.setdefault(wait["statement"], {**wait, "count": 0})["count"] += 1
-        return {
-            "rows": self.rows, "bound": WAIT_BOUND, "hold": HOLD, "migration_seconds": self.migration_seconds,
-            "requests": len(self.results),
-            "p50": _quantile(during, 0.5), "p99": _quantile(during, 0.99), "slowest": during[-1] if during else None,
-            "errors": [{"error": error, **seen} for error, seen in list(self.errors.items())[:KEPT]],
-            "error_count": sum(seen["during"] + seen["after"] for seen in self.errors.values()),
-            "waits": list(grouped.values())[:KEPT],
-        }
+        during = sorted(seconds for phase, seconds, _ in self.results if phase == Phase.DURING)
+        grouped = {}  # statement -> its longest wait, counting the requests that waited behind it
+        for wait in sorted(self.waits.values(), key=lambda wait: -wait.seconds):  # the longest first
+            longest = grouped.get(wait.statement)
+            grouped[wait.statement] = dataclasses.replace(longest, count=longest.count + 1) if longest else wait
+        return TrafficSummary(
+            rows=self.rows, bound=WAIT_BOUND, hold=HOLD, migration_seconds=self.migration_seconds,
+            requests=len(self.results),
+            p50=_quantile(during, 0.5), p99=_quantile(during, 0.99), slowest=during[-1] if during else None,
+            errors=tuple(list(self.errors.values())[:KEPT]),
+            error_count=sum(seen.during + seen.after for seen in self.errors.values()),
+            waits=tuple(list(grouped.values())[:KEPT]),
+        )
 
 
 ACTIVITY = """
@@ -401,27 +408,26 @@ def _quantile(values, q):
 
 def squawk(render, revision, folder=None):
     """squawk's findings on the SQL of `revision` as `flask db upgrade --sql` renders it
-    (`render(revision)`: that SQL). {"findings": [...]} or {"unavailable": why}."""
+    (`render(revision)`: that SQL), or why there are none."""
     binary = shutil.which("squawk") or shutil.which("squawk", path=os.path.dirname(sys.executable))
     if binary is None:
-        return {"unavailable": "squawk is not installed (pipenv install --dev)"}
-    if len(revision["parents"]) != 1:
-        return {"findings": []}  # a merge has no SQL of its own
+        return Squawk(unavailable="squawk is not installed (pipenv install --dev)")
+    if len(revision.parents) != 1:
+        return Squawk()  # a merge has no SQL of its own
     try:
         sql = render(revision)
     except ValueError as error:  # the learner's migration may not render; the chain checks say so
-        return {"unavailable": f"the migration does not render as SQL ({error})"}
-    return {"findings": lint(sql, binary, folder)}
+        return Squawk(unavailable=f"the migration does not render as SQL ({error})")
+    return Squawk(tuple(lint(sql, binary, folder)))
 
 
 def lint(sql, binary=None, folder=None):
-    """squawk's findings on `sql`: [{"rule", "message", "help", "statement"}], with the .squawk.toml
-    of `folder` if it has one."""
+    """squawk's findings on `sql`: [SquawkFinding], with the .squawk.toml of `folder` if it has one."""
     binary = binary or shutil.which("squawk") or os.path.join(os.path.dirname(sys.executable), "squawk")
     done = subprocess.run([binary, "--reporter", "json"], input=sql, capture_output=True,
                           text=True, timeout=30, cwd=folder)
     found = json.loads(done.stdout or "[]")
     lines = sql.splitlines()
-    return [{"rule": item["rule_name"], "message": item["message"], "help": item.get("help"),
-             "statement": _short(lines[item["line"]]) if item["line"] < len(lines) else ""}
+    return [SquawkFinding(item["rule_name"], item["message"], item.get("help"),
+                          _short(lines[item["line"]]) if item["line"] < len(lines) else "")
             for item in found]

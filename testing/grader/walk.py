@@ -12,13 +12,30 @@ each of its writes in turn; `run_changes` (`lesson view`) says what each revisio
 
 This walk runs in the grader's own process: the learner's process only runs each Alembic command
 it is asked for (`learner.call`), and everything recorded here is read from the database by the
-grader itself, alembic_version included. Everything found goes into `facts`; judge.py decides
+grader itself, alembic_version included. Everything found goes into `facts` (facts.py); judge.py decides
 what it means.
 """
+import dataclasses
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
-from . import lineage, schema, traffic
+from . import codec, lineage, schema, traffic
+from .facts import (Climbed, Comparison, Direction, LearnerDatabase, MigrationError, Probe, RoundTrip, SchemaItem,
+                    SchemaKind, UpgradeFailure)
 from .protocol import Command, Op
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What the climb left after one revision, for the descent to compare with."""
+    rows: dict  # lineage.snapshot after the upgrade
+    seeded_rows: dict  # ... and after the tables it created got sample rows
+    schema: sa.MetaData  # reflected after the upgrade
+    writes: int
+    new_tables: list
+    carried: dict  # {table: [columns]} whose rows the upgrade brought from below
+    carried_keys: dict  # {table: set of row keys} of those rows
 
 
 class ChainWalk:
@@ -34,20 +51,20 @@ class ChainWalk:
         self.graded = graded
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
-        self.records = []  # per climbed revision: rows before/after seeding, reflected schema, seeded tables
+        self.records = []  # a _Record per climbed revision
         self.traffic = traffic.off  # grading turns it on (run())
 
     def run(self):
         self.traffic = traffic.for_walk(self.engine, self.graded, self.facts, self._rendered, self.server_copy)
         self._climb()
         if len(self.records) == len(self.revisions):
-            self.facts.add("models_at_head", self._models())
+            self.facts.models_at_head = self._models()
         self._descend()
 
     def _rendered(self, revision):
         """The SQL of `revision` alone, as `flask db upgrade --sql` renders it (for squawk's advice)."""
-        reply = self.learner.call(Command(Op.OFFLINE, target=f"{revision['parents'][0]}:{revision['id']}"),
-                                  f"rendering {revision['file']} as SQL")
+        reply = self.learner.call(Command(Op.OFFLINE, target=f"{revision.parents[0]}:{revision.id}"),
+                                  f"rendering {revision.file} as SQL")
         if not reply.ok:
             raise ValueError(reply.error.error if reply.error else "it does not render")
         return reply.sql
@@ -56,30 +73,35 @@ class ChainWalk:
         """models.py against the database as it is now: the learner's process compares, since only it
         can load models.py. What it says decides nothing but the models.py check."""
         reply = self.learner.call(Command(Op.MODELS), "comparing models.py with your migrations")
-        return list(reply.models) if reply.ok and reply.models is not None else [
-            {"kind": "other", "detail": f"models.py could not be compared: {reply.error.error if reply.error else '?'}"}]
+        if not reply.ok or reply.models is None:
+            why = reply.error.error if reply.error else "?"
+            return (SchemaItem(SchemaKind.OTHER, detail=f"models.py could not be compared: {why}"),)
+        try:  # they come as plain data through the protocol
+            return codec.typed(tuple[SchemaItem, ...], reply.models, "models.py's schema items")
+        except codec.FactsError as problem:
+            return (SchemaItem(SchemaKind.OTHER, detail=f"models.py could not be compared: {problem}"),)
 
     def compare_database(self, path):
         """A SQLite file of the learner's against the schema the chain builds at the revision its
-        alembic_version names: {"versions": [...], "items": schema items, or None if there is no
-        such revision here to compare with}."""
+        alembic_version names (items None if there is no such revision here to compare with)."""
         engine = schema.read_only_sqlite(path)
         try:
             with engine.connect() as connection:
                 versions = schema.versions(connection)
-                ids = [revision["id"] for revision in self.revisions]
+                versions = tuple(versions)
+                ids = [revision.id for revision in self.revisions]
                 if any(version not in ids for version in versions):
-                    return {"versions": versions, "items": None}
+                    return LearnerDatabase(versions, None)
                 # Several heads (a branch not merged yet): the state after the newest of them.
                 below = max((ids.index(version) + 1 for version in versions), default=0)
                 if below > len(self.records):  # the climb stopped before it: nothing to compare with
-                    return {"versions": versions, "items": []}
-                return {"versions": versions, "items": schema.differences(connection, self._schema_below(below))}
+                    return LearnerDatabase(versions, ())
+                return LearnerDatabase(versions, tuple(schema.differences(connection, self._schema_below(below))))
         finally:
             engine.dispose()
 
     def run_changes(self):
-        """Only climb: what each revision changed is in its "climbed" fact."""
+        """Only climb: what each revision changed is in its Climbed fact."""
         self._climb()
 
     def run_faults(self):
@@ -88,8 +110,8 @@ class ChainWalk:
         if not self._rebuild(0):
             return
         for index in range(len(self.records)):
-            for after in range(1, self.records[index]["writes"] + 1):
-                if not self._probe(index, after, key="fault"):
+            for after in range(1, self.records[index].writes + 1):
+                if not self._probe(index, after, fault=True):
                     return
             if not self._apply(index):
                 return
@@ -101,24 +123,23 @@ class ChainWalk:
         for index, revision in enumerate(self.revisions):
             # Part 3 on PostgreSQL: the last state's app keeps running while the revision upgrades.
             with self.traffic(index, revision, reached):
-                error, written = self._migrate("upgrade", revision, revision["id"], count_writes=True)
+                error, written = self._migrate(Direction.UPGRADE, revision, revision.id, count_writes=True)
             if error:
-                self.facts.add("upgrade_failed", {"index": index, **error, "left": self._left_by_failure(index)})
+                self.facts.upgrade_failed = UpgradeFailure(index, error, self._left_by_failure(index))
                 return
             with self.engine.connect() as connection:
                 after = lineage.snapshot(connection)
                 reflected = schema.reflect(connection)
-                matches = {step: schema.differences_from_state(connection, reflected, metadata)
+                matches = {step: tuple(schema.differences_from_state(connection, reflected, metadata))
                            for step, metadata in self.states.items()}
                 reached = max((step for step, items in matches.items() if not items), default=reached)
                 # Constraint names matter only where a step's state is reached.
-                unnamed = {step: schema.unnamed_constraints(connection, metadata)
+                unnamed = {step: tuple(schema.unnamed_constraints(connection, metadata))
                            for step, metadata in self.states.items() if not matches[step]}
                 dangling = lineage.dangling_references(connection, reflected)
             losses, renames = lineage.follow(before, after)
-            filled = lineage.new_column_values(before, after, renames)
-            for item in filled:
-                item["default"] = schema.default_value(reflected.tables[item["table"]].c[item["column"]])
+            filled = lineage.new_column_values(
+                before, after, renames, lambda table, column: schema.default_value(reflected.tables[table].c[column]))
             if self.probe_index is None and any(not matches[step] for step in self.probe_steps):
                 self.probe_index = index
             moved_to = {new for new, _ in renames.values()}
@@ -127,16 +148,14 @@ class ChainWalk:
             with self.engine.connect() as connection:
                 seeded = lineage.snapshot(connection)
             carried = {new: list(columns.values()) for new, columns in renames.values()}
-            carried_keys = {new: set(before[old]["rows"]) & set(after[new]["rows"])
+            carried_keys = {new: set(before[old].rows) & set(after[new].rows)
                             for old, (new, _) in renames.items()}
-            self.records.append({"rows": after, "seeded_rows": seeded, "schema": reflected, "writes": len(written),
-                                 "new_tables": new_tables, "carried": carried, "carried_keys": carried_keys})
+            self.records.append(_Record(after, seeded, reflected, len(written), new_tables, carried, carried_keys))
             changes = self._changes(index, renames) if self.describe_changes else []
-            self.facts.add("climbed", {
-                "index": index, "matches": matches, "losses": losses, "refused_seed": refused, "new_tables": new_tables,
-                "filled": filled, "dangling": dangling, "writes": len(written),
-                "unnamed": unnamed, "changes": changes,
-            })
+            self.facts.climbed.append(Climbed(
+                index, matches, losses=tuple(losses), refused_seed=refused, new_tables=tuple(new_tables),
+                filled=tuple(filled), dangling=tuple(dangling), writes=len(written), unnamed=unnamed,
+                changes=tuple(changes)))
             before = seeded
 
     def _left_by_failure(self, index):
@@ -144,7 +163,7 @@ class ChainWalk:
         The database is put back as the climb had it, so that the downgrades after are judged on
         their own, not on the leftovers of the migration that failed."""
         with self.engine.connect() as connection:
-            left = schema.differences(connection, self._schema_below(index))
+            left = tuple(schema.differences(connection, self._schema_below(index)))
         if left:
             self._rebuild(index)
         return left
@@ -167,60 +186,61 @@ class ChainWalk:
     def _descend(self):
         for index in reversed(range(len(self.records))):
             revision = self.revisions[index]
-            below_rows = self.records[index - 1]["seeded_rows"] if index else {}
+            record = self.records[index]
+            below_rows = self.records[index - 1].seeded_rows if index else {}
             below_schema = self._schema_below(index)
-            result = {"index": index}
+            result = RoundTrip(index)
             top = self._rows()
-            error, _ = self._migrate("downgrade", revision, parent_target(revision))
+            error, _ = self._migrate(Direction.DOWNGRADE, revision, parent_target(revision))
             if error:
-                result["downgrade_error"] = error
+                result = dataclasses.replace(result, downgrade_error=error)
             else:
                 # Only the rows the upgrade brought from below must survive; it may delete what it inserted.
-                carried_rows = lineage.restrict(top, self.records[index]["carried_keys"])
-                result["after_downgrade"] = self._compare(carried_rows, below_schema, below_rows,
-                                                          carried=self.records[index]["carried"])
+                carried_rows = lineage.restrict(top, record.carried_keys)
+                result = dataclasses.replace(result, after_downgrade=self._compare(
+                    carried_rows, below_schema, below_rows, carried=record.carried))
                 if index == len(self.revisions) - 1:
-                    self.facts.add("models_before_head", self._models())
+                    self.facts.models_before_head = self._models()
                 down = self._rows()
-                error, _ = self._migrate("upgrade", revision, revision["id"])
-                if error:
-                    result["reupgrade_error"] = error
-                else:
-                    record = self.records[index]
-                    result["after_reupgrade"] = self._compare(down, record["schema"], record["rows"],
-                                                              carried=record["carried"],
-                                                              carried_keys=record["carried_keys"])
-            self.facts.add("round_trip", result)
+                error, _ = self._migrate(Direction.UPGRADE, revision, revision.id)
+                result = dataclasses.replace(result, reupgrade_error=error) if error else dataclasses.replace(
+                    result, after_reupgrade=self._compare(down, record.schema, record.rows, carried=record.carried,
+                                                          carried_keys=record.carried_keys))
+            self.facts.round_trips.append(result)
             if not self._back_below(revision, index, result):
                 return
             if index == self.probe_index and not self._probe(index):
                 return
 
-    def _probe(self, index, after=1, key="failure_probe"):
-        """Make revision `index` fail after its `after`th write; report what that failure left behind.
+    def _probe(self, index, after=1, fault=False):
+        """Make revision `index` fail after its `after`th write; report what that failure left behind
+        (`fault`: as one of every revision's faults, else as the step's failure probe).
 
         The database starts exactly as the climb left it below `index`, and is put back so if the
         failure changed it. False if it cannot be put back.
         """
         revision = self.revisions[index]
-        rows_before, version_before = self._rows(), self._versions()
-        error, written = self._migrate("upgrade", revision, revision["id"], fail_after=after)
+        rows_before, versions_before = self._rows(), tuple(self._versions())
+        error, written = self._migrate(Direction.UPGRADE, revision, revision.id, fail_after=after)
         # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
         interrupted = len(written) == after
-        probe = {"index": index, "after": after, "statement": written[-1] if interrupted else None,
-                 "error": None if interrupted else error}
         with self.engine.connect() as connection:
-            probe["schema"] = schema.differences(connection, self._schema_below(index))
+            left = tuple(schema.differences(connection, self._schema_below(index)))
         rows_after = self._rows()
-        probe["changed_tables"] = sorted(name for name in rows_before.keys() | rows_after.keys()
-                                         if rows_before.get(name) != rows_after.get(name))
-        probe["version"] = {"before": version_before, "after": self._versions()}
-        probe["clean"] = not probe["schema"] and not probe["changed_tables"] and version_before == probe["version"]["after"]
-        self.facts.add(key, probe)
-        return probe["clean"] or self._rebuild(index)
+        changed_tables = tuple(sorted(name for name in rows_before.keys() | rows_after.keys()
+                                      if rows_before.get(name) != rows_after.get(name)))
+        versions_after = tuple(self._versions())
+        probe = Probe(index, after, written[-1] if interrupted else None, None if interrupted else error,
+                      left, changed_tables, versions_before, versions_after,
+                      clean=not left and not changed_tables and versions_before == versions_after)
+        if fault:
+            self.facts.faults.append(probe)
+        else:
+            self.facts.failure_probe = probe
+        return probe.clean or self._rebuild(index)
 
     def _schema_below(self, index):
-        return self.records[index - 1]["schema"] if index else sa.MetaData()
+        return self.records[index - 1].schema if index else sa.MetaData()
 
     def _versions(self):
         with self.engine.connect() as connection:
@@ -250,14 +270,14 @@ class ChainWalk:
             differences = lineage.only_carried(differences, carried)
         with self.engine.connect() as connection:
             items = schema.differences(connection, expected_schema)
-        return {"schema": items, "losses": losses, "differences": differences}
+        return Comparison(tuple(items), tuple(losses), tuple(differences))
 
     def _back_below(self, revision, index, result):
         """Leave the database exactly as the climb left it below `index`, rebuilding if need be."""
-        clean = all(not result.get(key, {}).get(part) for key in ("after_downgrade", "after_reupgrade")
-                    for part in ("schema", "losses", "differences"))
-        if clean and "downgrade_error" not in result and "reupgrade_error" not in result:
-            if not self._migrate("downgrade", revision, parent_target(revision))[0]:
+        clean = all(not comparison or not (comparison.schema or comparison.losses or comparison.differences)
+                    for comparison in (result.after_downgrade, result.after_reupgrade))
+        if clean and not result.downgrade_error and not result.reupgrade_error:
+            if not self._migrate(Direction.DOWNGRADE, revision, parent_target(revision))[0]:
                 return True
         return self._rebuild(index)
 
@@ -269,9 +289,9 @@ class ChainWalk:
     def _apply(self, index):
         """Upgrade revision `index` and seed the tables it creates, as the climb did; False if it fails."""
         revision = self.revisions[index]
-        if self._migrate("upgrade", revision, revision["id"])[0]:
+        if self._migrate(Direction.UPGRADE, revision, revision.id)[0]:
             return False
-        self._seed(self.records[index]["new_tables"])
+        self._seed(self.records[index].new_tables)
         return True
 
     def _drop_everything(self):
@@ -279,32 +299,32 @@ class ChainWalk:
             schema.drop_everything(connection)
 
     def _migrate(self, direction, revision, target, count_writes=False, fail_after=None):
-        """Have the learner's process run one Alembic command; (what went wrong or None, the
+        """Have the learner's process run one Alembic command; (a MigrationError or None, the
         statements that wrote). Success is the grader's to see: alembic_version must be where the
         command was asked to go."""
-        details = {"revision": revision["id"], "migration": revision["file"], "direction": direction}
-        op = Op.UPGRADE if direction == "upgrade" else Op.DOWNGRADE
+        details = {"revision": revision.id, "migration": revision.file, "direction": direction}
+        op = Op.UPGRADE if direction == Direction.UPGRADE else Op.DOWNGRADE
         reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after),
-                                  f"{direction} of {revision['file']}", **details)
+                                  f"{direction} of {revision.file}", **details)
         if not reply.ok:
             error = reply.error
-            return {**details, "error": error.error, "file": error.file, "line": error.line}, list(reply.writes)
+            return MigrationError(**details, error=error.error, file=error.file, line=error.line), list(reply.writes)
         if fail_after is not None and len(reply.writes) == fail_after:
             return None, list(reply.writes)  # stopped on purpose: alembic_version stays where it was
         versions = self._versions()
         applied = self._applied(versions)
-        expected = [revision["id"]] if direction == "upgrade" else revision["parents"]
+        expected = [revision.id] if direction == Direction.UPGRADE else revision.parents
         if any(version not in applied for version in expected) or \
-                (direction == "downgrade" and revision["id"] in applied):
+                (direction == Direction.DOWNGRADE and revision.id in applied):
             found = ", ".join(versions) or "no revision"
-            return {**details, "error": f"after the {direction}, alembic_version says {found}, "
-                                        f"not {', '.join(expected) or 'empty'}: a migration must not change "
-                                        "alembic_version itself", "file": revision["file"], "line": None}, []
+            return MigrationError(**details, error=f"after the {direction}, alembic_version says {found}, "
+                                                   f"not {', '.join(expected) or 'empty'}: a migration must not "
+                                                   "change alembic_version itself", file=revision.file), []
         return None, list(reply.writes)
 
     def _applied(self, versions):
         """The revisions alembic_version says are applied: those it names and all their ancestors."""
-        parents = {revision["id"]: revision["parents"] for revision in self.revisions}
+        parents = {revision.id: revision.parents for revision in self.revisions}
         applied, pending = set(), list(versions)
         while pending:
             current = pending.pop()
@@ -316,11 +336,11 @@ class ChainWalk:
 
 def parent_target(revision):
     """The Alembic target that downgrades this one revision and nothing else."""
-    parents = revision["parents"]
+    parents = revision.parents
     if not parents:
         return "base"
     if len(parents) == 1:
         # "rev@parent" walks down this revision's own branch only; a plain "parent" would
         # also take back a sibling branch that has the same parent.
-        return f"{revision['id']}@{parents[0]}"
+        return f"{revision.id}@{parents[0]}"
     return parents[0]  # a merge: going down to one parent leaves both parents applied

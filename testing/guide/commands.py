@@ -61,7 +61,7 @@ def current_map():
     with Status() as status:
         report = grade(server_dir(), progress=status, cache=KEPT_RESULTS, evidence=seen)
     course_map = progress.course_map(report)
-    evidence.keep(server_dir(), seen["now"])
+    evidence.keep(server_dir(), seen.now)
     return course_map
 
 

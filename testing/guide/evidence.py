@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import course
+from ..grader import codec
+from ..grader.facts import Evidence, Look
 
 SEEN_DIR = course.REPO_ROOT / ".lesson" / "seen"
 KEPT_LOOKS = 100  # the newest looks kept per server folder
@@ -100,9 +102,11 @@ def kept(server_dir):
 
 
 def keep(server_dir, seen):
-    """Add `seen` (a look) to what is kept, unless it says what the newest one kept already says."""
+    """Add `seen` (a look, or a facts.Look) to what is kept, unless it says what the newest one kept
+    already says."""
     if seen is None:
         return
+    seen = codec.plain(seen)
     record = kept(server_dir)
     newest = record["looks"][-1] if record["looks"] else None
     if newest and all(newest[key] == seen[key] for key in ("database", "versions", "found", "missing")):
@@ -128,7 +132,13 @@ def _write(server_dir, record):
 
 
 def for_grading(server_dir):
-    """What the grader's judge gets as evidence: what is kept, and what was seen just now."""
+    """What the grader's judge gets as evidence (a facts.Evidence): what is kept, and what was seen just now."""
     seen = look(server_dir)
+    now = codec.typed(Look, seen, "the look just now") if seen else None
     record = kept(server_dir)
-    return {"now": seen, "looks": record["looks"] + ([seen] if seen else []), "given": record["given"]}
+    try:
+        looks = codec.typed(tuple[Look, ...], record["looks"], "the looks kept")
+        given = codec.typed(tuple[int, ...], record["given"], "the steps given")
+    except codec.FactsError:  # kept by an older course, or edited by hand: start again from now
+        looks, given = (), ()
+    return Evidence(now, looks + ((now,) if now else ()), given)

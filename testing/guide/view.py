@@ -13,6 +13,7 @@ from flask import Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from ..grader import climb
+from ..grader.facts import Revision, SchemaKind
 from ..grader.messages import code, schema_item
 from . import snapshot
 
@@ -22,7 +23,7 @@ LABEL_LENGTH = 24  # characters of a revision's message under its node; NODE_GAP
 
 @dataclass
 class Node:
-    revision: dict
+    revision: Revision
     x: int
     y: int
     current: bool
@@ -65,7 +66,7 @@ def create_app(server_dir):
         current = [node.revision for node in nodes if node.current]
         changed, unknown = [], None
         for revision in current:
-            found = climbed.changes.get(revision["id"])
+            found = climbed.changes.get(revision.id)
             if found is None:  # the climb stopped before it: say why, not "nothing changed"
                 unknown = climbed.failure
             else:
@@ -93,7 +94,7 @@ def layout(revisions, versions):
     """Nodes placed left to right, base to head; a branch gets a lane of its own below."""
     lanes, taken, nodes = {}, {}, []
     for index, revision in enumerate(revisions):
-        parents = revision["parents"]
+        parents = revision.parents
         if not parents:
             lane = 0
         elif len(parents) > 1:  # a merge comes back to its highest parent's lane
@@ -102,8 +103,8 @@ def layout(revisions, versions):
             siblings = taken.setdefault(parents[0], 0)
             lane = lanes[parents[0]] + siblings
             taken[parents[0]] = siblings + 1
-        lanes[revision["id"]] = lane
-        nodes.append(Node(revision, MARGIN + index * NODE_GAP, MARGIN + lane * LANE_GAP, revision["id"] in versions))
+        lanes[revision.id] = lane
+        nodes.append(Node(revision, MARGIN + index * NODE_GAP, MARGIN + lane * LANE_GAP, revision.id in versions))
     width = MARGIN * 2 + max(len(revisions) - 1, 0) * NODE_GAP + 120
     height = MARGIN * 2 + max(lanes.values(), default=0) * LANE_GAP + 30
     return nodes, width, height
@@ -111,24 +112,24 @@ def layout(revisions, versions):
 
 def edges(nodes):
     """(parent node, child node) pairs to draw."""
-    by_id = {node.revision["id"]: node for node in nodes}
-    return [(by_id[parent], node) for node in nodes for parent in node.revision["parents"] if parent in by_id]
+    by_id = {node.revision.id: node for node in nodes}
+    return [(by_id[parent], node) for node in nodes for parent in node.revision.parents if parent in by_id]
 
 
 def describe(change):
-    """One change a revision made, in words."""
-    kind = change["kind"]
-    if kind == "table_renamed":
-        return f"table {code(change['from'])} renamed to {code(change['to'])}"
-    if kind == "column_renamed":
-        return f"column {code(change['table'] + '.' + change['from'])} renamed to {code(change['to'])}"
+    """One change a revision made (a schema item against the revision before), in words."""
+    kind = change.kind
+    if kind == SchemaKind.TABLE_RENAMED:
+        return f"table {code(change.expected)} renamed to {code(change.found)}"
+    if kind == SchemaKind.COLUMN_RENAMED:
+        return f"column {code(change.table + '.' + change.expected)} renamed to {code(change.found)}"
     state, _, what = kind.partition("_")
     done = {"extra": "added", "missing": "removed"}.get(state)
     if done and what in ("table", "column"):
-        return f"{what} {code(change['table'] + ('.' + change['column'] if what == 'column' else ''))} {done}"
+        return f"{what} {code(change.table + ('.' + change.column if what == 'column' else ''))} {done}"
     if done:  # a constraint or an index
-        return (f"{what.replace('_', ' ')} {code(change['name'] or 'without a name')} on "
-                f"{change['table']}({', '.join(change['columns'])}) {done}")
+        return (f"{what.replace('_', ' ')} {code(change.name or 'without a name')} on "
+                f"{change.table}({', '.join(change.columns)}) {done}")
     return "the database now " + schema_item(change, "the revision before")
 
 

@@ -1,14 +1,15 @@
 """Steps 05, 09 and 12 wait for evidence of their own work, seen on the learner's own database by
 `lesson` (testing/guide/evidence.py). The chain's facts are recorded once (recorded.py); each case
 judges them with other evidence, in milliseconds."""
-import copy
+import dataclasses
 import sqlite3
 
 import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.grader import judge
+from testing.grader import codec, judge
+from testing.grader.facts import Evidence
 from testing.grader.judge import verdict
 from testing.guide import evidence
 
@@ -32,11 +33,14 @@ def seen(versions, database="sqlite", found=4, missing=()):
             "missing": list(missing)}
 
 
+def with_evidence(facts, now, looks, given=()):
+    """The same facts, with what `lesson` would have seen (as guide/evidence.py keeps it)."""
+    seen = codec.typed(Evidence, {"now": now, "looks": list(looks), "given": list(given)})
+    return dataclasses.replace(facts, evidence=seen)
+
+
 def check(facts, step, name, looks=(), now=None, given=()):
-    judged = copy.copy(facts)
-    judged.values = {**facts.values}
-    if looks is not None:
-        judged.add("evidence", {"now": now, "looks": [*looks, *([now] if now else [])], "given": list(given)})
+    judged = facts if looks is None else with_evidence(facts, now, [*looks, *([now] if now else [])], given)
     result = verdict(judged, STEPS).steps[step - 1]
     return next(item for item in result.checks if item.name == name)
 
@@ -101,9 +105,7 @@ def test_the_downgrade_step_may_leave_the_database_one_below(facts):
 
 
 def test_rows_gone_from_the_learners_database_are_named_in_a_note(facts):
-    judged = copy.copy(facts)
-    judged.values = {**facts.values}
-    judged.add("evidence", {"now": seen([HEAD], found=3, missing=["departments: Payroll"]), "looks": [], "given": []})
+    judged = with_evidence(facts, seen([HEAD], found=3, missing=["departments: Payroll"]), [])
     notes = verdict(judged, STEPS).notes
     assert notes == ["Your database has lost rows that seed.py put in: departments: Payroll.\n"
                      "To get them back: `pipenv run lesson restore` (a backup), or `python seed.py` (it puts in the "

@@ -4,11 +4,14 @@ The references pass with the traffic running; each plain way of doing the same f
 statement, the lock and the safer pattern. These grades are judged from recorded facts
 (recorded.py, group "part3"); the slow tier grades them again end to end.
 """
+import dataclasses
+
 import pytest
 
 from testing import author, course, grader
 from testing.build import build_state
 from testing.grader import grade, judge, messages, traffic
+from testing.grader.facts import LockWait, Phase, Squawk, TrafficRun, TrafficSummary
 
 from . import recorded
 from .cases import (BEFORE_PART3_WITH_ITS_FILES, LINT_START, PART3, PART3_MISTAKES, PART3_ON_SQLITE, PART3_REFERENCE,
@@ -92,9 +95,9 @@ def test_a_learner_before_part3_pays_nothing_for_it(tmp_path, monkeypatch):
 def test_squawk_reads_the_sql_offline():
     found = traffic.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n"
                          "CREATE INDEX ix_employees_salary ON employees (salary);\n")
-    rules = {finding["rule"] for finding in found}
+    rules = {finding.rule for finding in found}
     assert {"renaming-column", "require-concurrent-index-creation"} <= rules
-    assert next(f for f in found if f["rule"] == "renaming-column")["statement"].startswith("ALTER TABLE employees RENAME")
+    assert next(f for f in found if f.rule == "renaming-column").statement.startswith("ALTER TABLE employees RENAME")
 
 
 def test_a_rule_silenced_in_squawk_toml_is_not_advised(tmp_path, monkeypatch):
@@ -102,12 +105,20 @@ def test_a_rule_silenced_in_squawk_toml_is_not_advised(tmp_path, monkeypatch):
     (tmp_path / ".squawk.toml").write_text('excluded_rules = ["renaming-column"]\n')
     monkeypatch.chdir(tmp_path)
     found = traffic.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n")
-    assert "renaming-column" not in {finding["rule"] for finding in found}
+    assert "renaming-column" not in {finding.rule for finding in found}
 
 
-WAIT = {"seconds": 0.7, "count": 3, "statement": "CREATE INDEX ix_employees_salary ON employees (salary)",
-        "held": "ShareLock", "granted": False, "relation": "employees", "wanted": "employees (RowExclusiveLock)"}
-RUN = {"from_step": 14, "rows": 20000, "hold": 0.6, "bound": 0.3, "errors": [], "waits": [WAIT]}
+WAIT = LockWait(seconds=0.7, count=3, statement="CREATE INDEX ix_employees_salary ON employees (salary)",
+                held="ShareLock", granted=False, relation="employees", wanted="employees (RowExclusiveLock)",
+                query="UPDATE employees SET salary=%(salary)s WHERE employees.id = %(employees_id)s",
+                phase=Phase.DURING)
+
+
+def run_with(wait):
+    """A traffic run of step 14's app in which requests waited so behind a migration of step 15."""
+    seen = TrafficSummary(rows=20000, bound=0.3, hold=0.6, migration_seconds=1.0, requests=100, p50=0.01, p99=0.7,
+                          slowest=0.7, waits=(wait,))
+    return TrafficRun(index=13, from_step=14, step=15, seen=seen, squawk=Squawk())
 
 
 @pytest.mark.parametrize("wait, told", [
@@ -117,16 +128,16 @@ RUN = {"from_step": 14, "rows": 20000, "hold": 0.6, "bound": 0.3, "errors": [], 
            "    every write on it queues behind the migration meanwhile.\n"
            "    Safer: CREATE INDEX CONCURRENTLY, inside `with op.get_context().autocommit_block():` (step 15). "
            "And set lock_timeout"),
-    ({**WAIT, "statement": "ALTER TABLE employees ADD COLUMN x INTEGER", "held": "AccessExclusiveLock",
-      "granted": True}, "which holds AccessExclusiveLock on employees: every read and write on it waits until the "
+    (dataclasses.replace(WAIT, statement="ALTER TABLE employees ADD COLUMN x INTEGER", held="AccessExclusiveLock",
+                         granted=True), "which holds AccessExclusiveLock on employees: every read and write on it waits until the "
                         "migration commits.\n    Safer: Set lock_timeout (say '100ms')"),
 ])
 def test_a_wait_is_told_with_its_lock_and_the_safer_pattern(wait, told):
-    assert told in messages.traffic_trouble({**RUN, "waits": [wait]}, "migrations/versions/x.py")
+    assert told in messages.traffic_trouble(run_with(wait), "migrations/versions/x.py")
 
 
 def test_a_wait_within_the_bound_is_not_a_finding():
-    text = messages.traffic_trouble({**RUN, "waits": [{**WAIT, "seconds": 0.2}]}, "migrations/versions/x.py")
+    text = messages.traffic_trouble(run_with(dataclasses.replace(WAIT, seconds=0.2)), "migrations/versions/x.py")
     assert "waited" not in text
 
 
