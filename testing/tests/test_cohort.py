@@ -59,6 +59,7 @@ def graded(class_of_six, tmp_path_factory):
     return out, shards, merged
 
 
+@pytest.mark.slow
 def test_shards_split_the_sorted_learners_and_print_clean_json(graded):
     out, shards, _ = graded
     for done in shards:
@@ -71,6 +72,7 @@ def test_shards_split_the_sorted_learners_and_print_clean_json(graded):
     assert second["gradebook"] == str(out / "shard-2.csv") and second["chart"] == str(out / "shard-2-mistakes.png")
 
 
+@pytest.mark.slow
 def test_merged_gradebook_has_one_row_per_learner_with_steps_first_failure_and_total(graded):
     out, _, merged = graded
     assert merged.returncode == 0, merged.stderr
@@ -92,6 +94,7 @@ def test_merged_gradebook_has_one_row_per_learner_with_steps_first_failure_and_t
     assert rows["fay"][:8] == ["0", "0", "0", "0", "0", "0", "0", f"step 01: {judge.APP}"]
 
 
+@pytest.mark.slow
 def test_merge_prints_the_most_common_mistakes_and_writes_the_chart(graded):
     out, _, merged = graded
     assert merged.stdout.startswith("Joined 2 gradebooks: 6 learners.\n")
@@ -107,6 +110,7 @@ def test_merge_prints_the_most_common_mistakes_and_writes_the_chart(graded):
         assert (out / chart).read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_wrong_calls_get_one_line_and_exit_2(tmp_path, class_of_six, graded):
     out, _, _ = graded
     (tmp_path / "empty").mkdir()

@@ -86,6 +86,7 @@ def test_codegrade_entry_point_passes_the_reference(reference):
     assert "passed" in done.stdout
 
 
+@pytest.mark.slow
 def test_codegrade_entry_point_works_typed_in_server_too(at_step_3):
     # The lessons keep a learner in server/: the same command works there, as typed.
     done = pytest_entry("--step", 2, cwd=at_step_3 / "server")
@@ -113,6 +114,7 @@ def test_codegrade_entry_point_has_one_failing_test_per_failing_check(wrong):
     assert "Traceback" not in done.stdout
 
 
+@pytest.mark.slow
 def test_codegrade_test_names_can_be_selected_with_k(tmp_path):
     done = pytest_entry("--server-dir", build_state(10, tmp_path / "server"), "--collect-only")
     names = [line.split("::")[1] for line in done.stdout.splitlines() if "::" in line]

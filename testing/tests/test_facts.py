@@ -1,24 +1,26 @@
 """The facts a grade records are declared once (testing/grader/facts.py) and travel through one
-codec. Recorded once from a real grade, then sent through JSON, spoilt and emptied in-process."""
+codec. A real grade's facts (recorded.py), sent through JSON, spoilt and emptied in-process."""
 import dataclasses
 import json
 
 import pytest
 
 from testing import course
-from testing.build import build_state
-from testing.grader import _walk, judge, messages
+from testing.grader import judge, messages
 from testing.grader.cache import ReportCache
 from testing.grader.codec import FactsError
 from testing.grader.facts import (AppFact, AppProblem, Chain, ChainProblemKind, Climbed, Direction, Facts, Loss,
                                   LossKind, RoundTrip, SchemaItem, SchemaKind, Stop, StopReason)
 
+from . import recorded
+from .cases import reference
+
 STEPS = course.steps_up_to(4)
 
 
 @pytest.fixture(scope="module")
-def facts(tmp_path_factory):
-    return _walk(build_state(4, tmp_path_factory.mktemp("facts") / "server"), STEPS, "sqlite", 30)
+def facts():
+    return recorded.facts("grader", reference(4))
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ def assert_every_write_is_tried(found):
         assert [fault.after for fault in tried] == list(range(1, tried[0].writes + 1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_every_fault_rolls_back_with_the_atomic_setting_and_on_postgresql(database, request):
     if database == "postgresql":
@@ -31,6 +32,7 @@ def test_every_fault_rolls_back_with_the_atomic_setting_and_on_postgresql(databa
     assert [fault for fault in found if not fault.clean] == []
 
 
+@pytest.mark.slow
 def test_with_the_stock_sqlite_setting_every_fault_leaves_a_half_applied_database():
     found = faults.inject("sqlite", stock_sqlite=True)
     assert_every_write_is_tried(found)
@@ -43,6 +45,7 @@ def test_with_the_stock_sqlite_setting_every_fault_leaves_a_half_applied_databas
     assert "has table `_alembic_tmp_departments`, which that revision does not" in batch_copy.left_behind
 
 
+@pytest.mark.slow
 def test_the_command_prints_a_row_per_fault_and_the_count():
     done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "faults", "--stock-sqlite"],
                           capture_output=True, text=True, timeout=300)

@@ -33,6 +33,7 @@ def test_grading_leaves_files_and_database_byte_identical(tmp_path):
     assert fingerprint(server) == before
 
 
+@pytest.mark.slow
 def test_a_failing_grade_leaves_them_identical_too(tmp_path):
     server = learner_folder(tmp_path)
     edit(server / "models.py", "db.String(80), nullable=False)", "db.Strng(80), nullable=False)")
@@ -41,6 +42,7 @@ def test_a_failing_grade_leaves_them_identical_too(tmp_path):
     assert fingerprint(server) == before
 
 
+@pytest.mark.slow
 def test_an_app_that_hard_codes_its_sqlite_file_is_graded_on_its_copy_and_its_database_is_untouched(tmp_path):
     """What most starter apps do: `sqlite:///app.db` opens the scratch copy's instance/app.db, which
     is as safe to grade on as any scratch database; the learner's own file is left as it was."""
@@ -53,6 +55,7 @@ def test_an_app_that_hard_codes_its_sqlite_file_is_graded_on_its_copy_and_its_da
     assert fingerprint(server) == before
 
 
+@pytest.mark.slow
 def test_an_app_that_ignores_database_url_is_told_so_on_postgresql(tmp_path, postgres_server):
     server = build_state(1, tmp_path / "server")
     edit(server / "app.py", 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")',
@@ -65,6 +68,7 @@ def test_an_app_that_ignores_database_url_is_told_so_on_postgresql(tmp_path, pos
     assert f"Change app.py line 11 (`{HARD_CODED_URL}`) to read it" in check.message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_two_grades_at_once_on_one_folder_do_not_interfere(database, tmp_path, request):
     if database == "postgresql":
@@ -91,6 +95,7 @@ def write_to(database, statement):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_database_of_the_learners_that_is_half_applied_gets_a_note_and_stays_as_it_is(tmp_path):
     server = learner_folder(tmp_path)
     assert grade(server, up_to_step=4).notes == []  # as the migrations build it: nothing to say
@@ -107,6 +112,7 @@ def test_a_database_of_the_learners_that_is_half_applied_gets_a_note_and_stays_a
     assert fingerprint(server) == before
 
 
+@pytest.mark.slow
 def test_a_database_at_a_revision_no_file_has_gets_a_note(tmp_path):
     server = learner_folder(tmp_path)
     write_to(server / "instance" / "app.db", "UPDATE alembic_version SET version_num = 'deadbeef0000'")

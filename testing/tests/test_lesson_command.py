@@ -63,6 +63,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(clone, no_color, colo
     assert ("\033[2mnot started\033[0m" in shown) is coloured
 
 
+@pytest.mark.slow
 def test_a_slow_check_says_what_it_is_doing_on_a_terminal_only(at_step_3):
     """On a terminal, a line says which step is being graded, then gives way to the answer; a pipe
     (a tool, --json) gets the answer alone."""
@@ -85,6 +86,7 @@ def test_a_slow_check_says_what_it_is_doing_on_a_terminal_only(at_step_3):
     assert shown.endswith(b"\r\033[K")  # erased once the answer is there
 
 
+@pytest.mark.slow
 def test_status_follows_the_learner_through_a_step(at_step_3):
     server = at_step_3 / "server"
     course_map = status_of(at_step_3)
@@ -109,6 +111,7 @@ def test_status_follows_the_learner_through_a_step(at_step_3):
     assert course_map["next"]["command"] == "pipenv run lesson check 3"
 
 
+@pytest.mark.slow
 def test_a_broken_chain_leaves_later_steps_not_checked(at_step_3):
     (at_step_3 / "server" / "migrations" / "versions" / "broken.py").write_text("def upgrade(:\n")
     course_map = status_of(at_step_3)
@@ -134,6 +137,7 @@ def test_check_grades_one_step_with_the_graders_messages(at_step_3):
     assert checks["rows kept on upgrade"] is False and checks["schema reached"] is True
 
 
+@pytest.mark.slow
 def test_check_and_grade_agree_on_a_step_whose_models_py_slipped(tmp_path):
     """models.py without step 06's server default, its migration with it: a slip in step 06, not
     work on step 07. `grade --step 6` fails, and so do the map and `lesson check 6`."""
@@ -186,6 +190,7 @@ def test_hints_come_one_at_a_time(clone):
     assert lesson(clone, "hint", 2).stdout.startswith("Hint 1 of")  # each step counts its own
 
 
+@pytest.mark.slow
 def test_the_solution_waits_until_the_step_passes(at_step_3):
     write_rename_as_create_drop(at_step_3 / "server")
     done = lesson(at_step_3, "solution", 3)
@@ -210,6 +215,7 @@ def backup_named_in(output):
     return output.split("pipenv run lesson restore ")[1].split(" ")[0]
 
 
+@pytest.mark.slow
 def test_the_solution_of_the_courses_own_end_state_is_no_change(tmp_path):
     """Files pair by what they do: step 10's two branches and its merge (which the grader counts
     with step 11), step 11's migration, not whatever sits at the same position."""
@@ -221,6 +227,7 @@ def test_the_solution_of_the_courses_own_end_state_is_no_change(tmp_path):
         assert diff == "", f"step {step.label}:\n{diff}"
 
 
+@pytest.mark.slow
 def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_step_3):
     server = learners_work(at_step_3)
     mine, folder = fingerprint(server), server.stat().st_ino
@@ -285,6 +292,7 @@ def tree_of(clone, branch):
         ["git", "show", f"{branch}:{name}"], cwd=clone, capture_output=True, check=True).stdout for name in names}
 
 
+@pytest.mark.slow
 def test_branches_hold_each_steps_end_state(clone, tmp_path):
     (clone / "server" / "models.py").write_text("# uncommitted work\n")
     done = lesson(clone, "branches")
@@ -320,6 +328,7 @@ def test_branches_hold_each_steps_end_state(clone, tmp_path):
 
 # -- watch -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_watch_checks_again_after_a_save_and_stops_on_ctrl_c(at_step_3):
     command = [sys.executable, str(at_step_3 / "testing" / "cli.py"), "lesson", "watch", "--interval", "0.1"]
     watcher = subprocess.Popen(command, cwd=at_step_3, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

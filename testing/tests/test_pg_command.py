@@ -15,6 +15,7 @@ from .clones import course_command, scratch_clone
 EXPORT = re.compile(r"export DATABASE_URL='([^']+)'")
 
 
+@pytest.mark.slow
 def test_pg_gives_a_database_the_app_migrates_and_stop_deletes_it(tmp_path):
     clone = scratch_clone(tmp_path / "course")
     started = course_command(clone, "pg")

@@ -69,6 +69,7 @@ DEPARTMENT_ROWS = ("[...document.querySelectorAll('table.rows[data-table=departm
                    ".map(tr => tr.textContent.trim().replace(/\\s+/g, ' '))")
 
 
+@pytest.mark.slow
 def test_the_page_shows_chain_tables_rows_and_changes_and_follows_an_upgrade(upgraded_to_step_3, page, tmp_path):
     before = fingerprint(upgraded_to_step_3)
     view = View(upgraded_to_step_3)
@@ -118,6 +119,7 @@ def test_a_database_without_alembic_version_is_explained(tmp_path):
     assert "This database has no alembic_version table" in html
 
 
+@pytest.mark.slow
 def test_a_postgresql_database_from_database_url(postgres_server, tmp_path):
     server = build_state(4, tmp_path / "server")
     with scratch_database("postgresql", tmp_path) as address:  # on the tests' shared server
