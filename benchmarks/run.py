@@ -109,7 +109,8 @@ def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_siz
     if "suite" in parts:
         seconds, code = suite.measure()
         _write(results / "suite.md", "The course's test suite", about,
-               f"`pipenv run pytest -n auto`: {seconds:.0f} s (exit code {code}).")
+               f"`pipenv run pytest -n auto` (the fast tier): {seconds:.0f} s (exit code {code}). The slow tier\n"
+               "(`-m slow`) runs in `.ci/run` after it: see fresh.md.")
         verdicts.append(("test suite seconds", seconds))
     if verdicts:  # the traffic part has no targets: the summary stays as measured
         summary = _summary(verdicts, results / "summary.md")

@@ -15,10 +15,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.script.revision import CycleDetected, Revision, RevisionError, RevisionMap
-from alembic.util import to_tuple
+from .imports import without_mako_highlighting
 
-from .sqltext import formatted_sql
+without_mako_highlighting()
+from alembic.script.revision import CycleDetected, Revision, RevisionError, RevisionMap  # noqa: E402
+from alembic.util import to_tuple  # noqa: E402
+
+from .sqltext import formatted_sql  # noqa: E402
 
 # The files Alembic reads as migrations (alembic.script.base.Script._only_source_rev_file).
 MIGRATION_FILE = re.compile(r"(?!\.#|__init__).*\.py$")

@@ -11,6 +11,7 @@ import os
 import sys
 import warnings
 
+from ..imports import without_mako_highlighting
 from ..protocol import AppFacts, Command, LearnerError, Op, Reply, decode_command, encode
 from .failures import describe_exception
 
@@ -131,6 +132,7 @@ class Session:
 
 def main(commands_fd, replies_fd):
     # The libraries every grade needs, imported while the grader loads the lesson states.
+    without_mako_highlighting()
     import alembic.command  # noqa: F401
     import flask_migrate  # noqa: F401
     import flask_sqlalchemy  # noqa: F401
