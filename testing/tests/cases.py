@@ -2,8 +2,8 @@
 import dataclasses
 
 from testing import author, course
-from testing.grader import judge
 from testing.build import build_state
+from testing.grader import judge
 
 from .corpus import CORPUS
 from .recorded import Case
@@ -37,16 +37,6 @@ PART3_START = Case("start of Part 3", end_state(PART3[0] - 1), PART3[-1], "postg
 LINT_START = Case("start of the lint step", end_state(PART3[-1] - 1), PART3[-1], "postgresql")
 PART3_ON_SQLITE = Case("Part 3 chain graded on SQLite", end_state(PART3[0]), PART3[0])
 BEFORE_PART3_WITH_ITS_FILES = Case("graded up to step 12 with Part 3's files", end_state(PART3[1]), PART3[0] - 1)
-PART3_MISTAKES = {submission.name: Case(submission.name, lambda folder, s=submission: s.build(folder / "server"),
-                                        submission.step, "postgresql")
-                  for submission in PART3_SUBMISSIONS}
-
-GROUPS = {
-    "corpus": CORPUS_CASES,
-    "evidence": [EVIDENCE_CASE],
-    "part3": [PART3_REFERENCE, PART3_START, LINT_START, PART3_ON_SQLITE, BEFORE_PART3_WITH_ITS_FILES,
-              *PART3_MISTAKES.values()],
-}
 
 
 # -- test_grader.py: references, starting states and mistakes, on every database ------------------
@@ -207,8 +197,14 @@ OTHER_WAY = {database: dataclasses.replace(edited("step 06 the other way", 11, t
              for database in ("sqlite", "postgresql")}
 BEGIN_LISTENER_ALONE = edited("only the begin listener", 11, only_the_begin_listener, 11)
 
-GROUPS["grader"] = [
-    *REFERENCES, *STARTING_STATES, *MISTAKE_CASES, STOP_AFTER_THE_DOWNGRADE, MODELS_ONE_BEHIND,
-    MODELS_ONE_BEHIND_EVERY_STEP, BOTH_RENAMES_IN_ONE, STEP_02_SKIPPED, NOTHING_DONE, BRANCH_AND_MERGE,
-    *OTHER_WAY.values(), BEGIN_LISTENER_ALONE,
-]
+PART3_MISTAKES = {mistake.name: with_mistake(mistake) for mistake in PART3_SUBMISSIONS}
+
+GROUPS = {
+    "corpus": CORPUS_CASES,
+    "evidence": [EVIDENCE_CASE],
+    "part3": [PART3_REFERENCE, PART3_START, LINT_START, PART3_ON_SQLITE, BEFORE_PART3_WITH_ITS_FILES,
+              *PART3_MISTAKES.values()],
+    "grader": [*REFERENCES, *STARTING_STATES, *MISTAKE_CASES, STOP_AFTER_THE_DOWNGRADE, MODELS_ONE_BEHIND,
+               MODELS_ONE_BEHIND_EVERY_STEP, BOTH_RENAMES_IN_ONE, STEP_02_SKIPPED, NOTHING_DONE, BRANCH_AND_MERGE,
+               *OTHER_WAY.values(), BEGIN_LISTENER_ALONE],
+}
