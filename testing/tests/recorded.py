@@ -117,13 +117,20 @@ def live_facts(case, folder):
 
 
 def record(group, cases, workers=2):
-    """Grade every case of `group` and keep the facts (the servers they need must be running)."""
+    """Grade every case of `group` and keep the facts (the servers they need must be running).
+    Each grade is named on stderr as it ends: recording a group takes minutes."""
+    def graded(numbered):
+        number, case = numbered
+        found = live_facts(case, Path(holder) / str(number))
+        print(f"  {group}: {case.key}", file=sys.stderr, flush=True)
+        return found
+
     with tempfile.TemporaryDirectory(prefix="record-") as holder, ThreadPoolExecutor(workers) as pool:
-        found = pool.map(lambda pair: live_facts(pair[1], Path(holder) / str(pair[0])), enumerate(cases))
-        kept = {case.key: found_facts.to_dict() for case, found_facts in zip(cases, found)}
+        kept = {case.key: found.to_dict() for case, found in zip(cases, pool.map(graded, enumerate(cases)))}
     STORE.mkdir(exist_ok=True)
-    with gzip.open(STORE / f"{group}.json.gz", "wt", encoding="utf-8", compresslevel=9) as file:
-        json.dump(kept, file, sort_keys=True, separators=(",", ":"))
+    # mtime=0: the same facts make the same bytes, so git sees a change only where grading changed.
+    with gzip.GzipFile(STORE / f"{group}.json.gz", "wb", compresslevel=9, mtime=0) as file:
+        file.write(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     _stored.cache_clear()
     return len(kept)
 
@@ -147,7 +154,7 @@ def main(names):
     with ExitStack() as stack:
         _servers({database for cases in chosen.values() for case in cases for database in case.servers}, stack)
         for name, cases in chosen.items():
-            print(f"{name}: {record(name, cases)} grades recorded", flush=True)
+            print(f"{name}: {record(name, cases)} grades recorded", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
