@@ -331,7 +331,10 @@ def test_branches_hold_each_steps_end_state(clone, tmp_path):
 @pytest.mark.slow
 def test_watch_checks_again_after_a_save_and_stops_on_ctrl_c(at_step_3):
     command = [sys.executable, str(at_step_3 / "testing" / "cli.py"), "lesson", "watch", "--interval", "0.1"]
-    watcher = subprocess.Popen(command, cwd=at_step_3, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it: a job started in the background (`cmd &`, as some CI runners
+    # do) inherits SIGINT ignored, and Python then never turns it into KeyboardInterrupt.
+    watcher = subprocess.Popen(command, cwd=at_step_3, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         seen = read_until(watcher, "(Ctrl-C stops)")
         assert "-- step 03, checked at" in seen
