@@ -25,7 +25,7 @@ def measure(database, sizes, naive_max_rows):
     """One dict per (migration, size): seconds for upgrade, downgrade, floor and naive (or None)."""
     with tempfile.TemporaryDirectory(prefix="bench-costs-") as holder:
         # Part 3's migrations run on PostgreSQL only, under traffic: benchmarks/traffic.py measures them.
-        last = [step for step in course.steps() if step.database is None][-1]
+        last = course.last_step_on_any_database()
         server = build_state(last.number, Path(holder) / "server")
         naive = server / NAIVE_MIGRATIONS
         shutil.copytree(server / "migrations", naive)

@@ -224,6 +224,12 @@ def _check_folder(step, name, wrong):
         raise wrong(f"{name}: {step.given_dir / unlisted[0]} is not in its `given` list")
 
 
+def last_step_on_any_database():
+    """The last step whose migrations run on any database: the one before Part 3's, which run on
+    PostgreSQL only."""
+    return [candidate for candidate in steps() if candidate.database is None][-1]
+
+
 def step(number):
     for candidate in steps():
         if candidate.number == number:

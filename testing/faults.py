@@ -35,7 +35,7 @@ def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT)
     """Every fault of every reference migration, in chain order."""
     # Part 3's migrations commit piece by piece on purpose (autocommit_block): a failure midway
     # leaves what committed, and running them again finishes the work. Not what this measures.
-    last = [step for step in course.steps() if step.database is None][-1].number
+    last = course.last_step_on_any_database().number
     with tempfile.TemporaryDirectory(prefix="course-faults-") as holder:
         server = build_state(last, Path(holder) / "server")
         if stock_sqlite:

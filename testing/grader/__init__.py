@@ -18,10 +18,11 @@ from .. import course
 from . import messages
 from ..problems import UsageError
 from .cache import ReportCache
-from .databases import DATABASES
+from .databases import DATABASES, NAMES
 from .facts import ChainProblemKind, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
 from .lessons import models_module
-from .judge import blocker, climb_failure, databases_to_try, probed_steps, verdict, without_other_databases
+from .judge import (blocker, climb_failure, databases_to_try, graded_database, probed_steps, verdict,
+                    without_other_databases)
 from .report import Report, render_text
 from .standin import stand_in_merge, without_stand_in
 
@@ -116,15 +117,10 @@ def _joined(server_dir, steps, database, time_limit, progress=None, learner_data
     return without_stand_in(joined, chain.files) or facts
 
 
-def _before_part3():
-    """The last step of the course that runs on any database."""
-    return [step for step in course.steps() if step.database is None][-1]
-
-
 def _part3_files(facts):
     """The learner's migration files after the first revision that reaches the state of the last
     step before Part 3 (every step's state is compared, graded or not): () if none."""
-    before = _before_part3().number
+    before = course.last_step_on_any_database().number
     reached = next((climbed.index for climbed in facts.climbed if before in climbed.matches
                     and not climbed.matches[before]), None)
     if reached is None:
@@ -135,7 +131,7 @@ def _part3_files(facts):
 def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None, stand_in=None, cut=()):
     """`cut`: Part 3's migration files, left out of the copy, whose models.py is then that of the
     last step before Part 3 (the state the chain reaches without them)."""
-    where = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[database]
+    where = NAMES[database]
     # Every step's state, graded or not: a revision reaching a later step's state is that step's work.
     def states():
         return {step.number: models_module(step.models_path).db.metadata for step in course.steps()}
@@ -144,7 +140,7 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say, stand_in=stand_in, cut=cut, cut_models=_before_part3().models_path if cut else None,
+               progress=say, stand_in=stand_in, cut=cut, cut_models=course.last_step_on_any_database().models_path if cut else None,
                graded=[step.number for step in steps])
 
 
@@ -156,7 +152,7 @@ def _learner_database(server_dir, database):
 
 def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progress, cache):
     """`steps` graded on `database`, or why they could not be (no server there)."""
-    if database == _graded_on(facts):  # the chain already ran there, Part 3 included
+    if database == graded_database(facts):  # the chain already ran there, Part 3 included
         return _other_database(verdict(facts, steps))
     key = cache.key(server_dir, database, steps, time_limit, None)
     kept = cache.report(key)
@@ -174,12 +170,6 @@ def _other_database(report):
     return OtherDatabase(len(report.steps), tuple(FailedCheck(step.step, check.name, check.message)
                                                   for step in report.steps for check in step.checks
                                                   if not check.passed))
-
-
-def _graded_on(facts):
-    """The kind of database the facts were found on: sqlite, postgresql or mysql."""
-    url = facts.app.database if facts.app else None
-    return (url or "").split(":", 1)[0].split("+", 1)[0]
 
 
 @dataclass(frozen=True)

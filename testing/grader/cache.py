@@ -18,7 +18,7 @@ from .facts import Facts, OtherDatabase, StopReason
 from .fingerprint import content_digest, walk_files
 from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 
-COURSE_PARTS = ("testing", "Pipfile.lock")  # and the lessons, wherever COURSE_LESSONS_DIR puts them
+GRADE_DEPENDS_ON = ("testing", "Pipfile.lock")  # and the lessons, wherever COURSE_LESSONS_DIR puts them
 
 
 class ReportCache:
@@ -87,7 +87,7 @@ class ReportCache:
 @functools.cache
 def _course_version():
     """A hash of the course's own files: a course update makes every kept result stale."""
-    return _files(REPO_ROOT, only=COURSE_PARTS) + _files(LESSONS_DIR)
+    return _files(REPO_ROOT, only=GRADE_DEPENDS_ON) + _files(LESSONS_DIR)
 
 
 def _files(folder, only=None):

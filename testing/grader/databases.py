@@ -52,7 +52,7 @@ def _temporary_mariadb():
     return mariadb.temporary_server()
 
 
-NAMES = {"postgresql": "PostgreSQL", "mysql": "MariaDB"}
+NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}
 # kind: (variable naming a running server, how to start one, identifier quote, DROP DATABASE suffix)
 SERVERS = {
     "postgresql": (POSTGRES_URL_VARIABLE, _embedded_postgres, '"', " WITH (FORCE)"),

@@ -19,7 +19,7 @@ from ..course import LESSONS_DIR, REPO_ROOT
 
 # What of the course runs when it grades: the grader and the lessons (wherever COURSE_LESSONS_DIR
 # puts them), not its own tests.
-COURSE_PARTS = ("testing", "pytest.ini")
+WATCHED_PARTS = ("testing", "pytest.ini")
 NOT_THE_GRADER = {"tests", "__pycache__"}
 # Byte-code caches are written by any Python that imports a module first: another grade running
 # beside this one does. Their changes are not counted (a limit: see testing/README.md).
@@ -79,7 +79,7 @@ def content_digest(path):
 def course_and_packages(roots=None):
     """What the grader's own process runs, by inode change time, size and inode. `roots`: those of
     an earlier fingerprint, to compare the same files."""
-    course = (*(REPO_ROOT / part for part in COURSE_PARTS), LESSONS_DIR)
+    course = (*(REPO_ROOT / part for part in WATCHED_PARTS), LESSONS_DIR)
     roots = roots or (*course, Path(sys.prefix) / "bin", *_package_folders())
     entries = {}
     for root in roots:

@@ -440,12 +440,12 @@ def _rolled_back_check(facts, revisions, step, progress):
     if probe.clean:
         return True, messages.rolled_back(file, probe.statement)
     left_behind = messages.left_behind(probe)
-    if _database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
+    if graded_database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
         return True, messages.mysql_cannot_roll_back(file, probe.statement, left_behind)
     return False, messages.half_changed(file, probe.statement, left_behind)
 
 
-def _database(facts):
+def graded_database(facts):
     """The kind of database graded: sqlite, postgresql or mysql ("" if unknown)."""
     url = (facts.app.database if facts.app else None) or ""
     return url.split(":", 1)[0].split("+", 1)[0]  # "mysql+pymysql://…" -> mysql
@@ -587,7 +587,7 @@ def _live_check(facts, revisions, step, progress):
     """Part 3: the previous step's app, running during and after the step's migrations (traffic.py)."""
     runs = [run for run in facts.traffic if run.step == step.number]
     if not runs:
-        if _database(facts) != "postgresql":
+        if graded_database(facts) != "postgresql":
             return False, messages.not_checked(messages.postgresql_only())
         return False, NOT_REACHED
     failed = facts.upgrade_failed
@@ -607,7 +607,7 @@ def _linted_check(facts, revisions, step, progress):
     if step.number not in progress.reached_at:
         return False, NOT_REACHED
     if not facts.traffic:
-        if _database(facts) != "postgresql":
+        if graded_database(facts) != "postgresql":
             return False, messages.not_checked(messages.postgresql_only())
         return False, messages.not_checked("no Part 3 migration ran (see above).")
     linted = [(revisions[run.index].file, run.squawk) for run in facts.traffic]

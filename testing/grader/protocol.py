@@ -60,7 +60,10 @@ class Reply:
     error_file: str | None = None  # SCRIPTS: the migration file whose import failed
     app: AppFacts | None = None  # LOAD
     revisions: tuple = ()  # SCRIPTS: the revision ids Alembic found when it imported the files
-    writes: tuple = ()  # UPGRADE with count_writes or fail_after: the statements that wrote
+    # UPGRADE with count_writes or fail_after: how many statements wrote, and the last of them (a
+    # row-by-row backfill writes thousands: their count is what the walk needs, not their text)
+    write_count: int = 0
+    last_write: str | None = None
     models: tuple | None = None  # MODELS: schema items, models.py against the database
     dialect: str | None = None  # OFFLINE: the SQL dialect the chain was rendered in
     sql: str | None = None  # OFFLINE with a target range: the SQL itself
@@ -99,7 +102,8 @@ def decode_reply(line):
             error_file=_typed(data.pop("error_file", None), str, optional=True),
             app=_app(data.pop("app", None)),
             revisions=tuple(_typed(item, str) for item in _typed(data.pop("revisions", []), list)),
-            writes=tuple(_typed(item, str) for item in _typed(data.pop("writes", []), list)),
+            write_count=_typed(data.pop("write_count", 0), int),
+            last_write=_typed(data.pop("last_write", None), str, optional=True),
             models=_models(data.pop("models", None)),
             dialect=_typed(data.pop("dialect", None), str, optional=True),
             sql=_typed(data.pop("sql", None), str, optional=True),

@@ -38,6 +38,10 @@ class Report:
     def passed(self):
         return all(step.passed for step in self.steps)
 
+    def check(self, step, name):
+        """The check called `name` of step number `step`."""
+        return next(check for check in self.steps[step - 1].checks if check.name == name)
+
     def to_dict(self):
         return {
             "passed": self.passed,

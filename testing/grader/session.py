@@ -7,6 +7,7 @@ after every command, proves they are the files that were submitted. Then the gra
 (walk.py), reading the database itself after every command.
 """
 import shutil
+import tempfile
 from pathlib import Path
 
 from .containment import choose_isolation
@@ -37,7 +38,7 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
     # Where the learner's code runs as the grader's own user, what it could change is fingerprinted
     # (not the learner's own folder: they may well save a file while `lesson watch` grades).
     watched = None if isolation.separate else course_and_packages()
-    with sandbox(server_dir) as box:
+    with sandbox(server_dir) as box, tempfile.TemporaryDirectory(prefix="grade-yours-") as private:
         facts.not_copied = tuple(box.notes)
         if stand_in:
             (box.copy / stand_in[0]).write_text(stand_in[1], encoding="utf-8")
@@ -45,8 +46,10 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
             (box.copy / file).unlink()
         if cut_models:
             shutil.copyfile(cut_models, box.copy / "models.py")
-        if learner_database:  # a copy: the learner's file is only ever read, here
-            learner_database = shutil.copyfile(learner_database, box.workdir / "learner.db")
+        # A copy (the learner's file is only ever read, here), kept out of the folder handed to the
+        # learner's code: run as another user, that code cannot reach it.
+        if learner_database:
+            learner_database = shutil.copyfile(learner_database, Path(private) / "learner.db")
         with scratch_database(database, box.workdir, progress) as url:
             learner = LearnerProcess(box.copy, box.workdir, url, isolation, time_limit,
                                      max(time_limit * TOTAL_LIMIT_FACTOR, 20), progress)

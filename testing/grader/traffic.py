@@ -59,11 +59,11 @@ def off(index, revision, reached):
     return contextlib.nullcontext()
 
 
-def for_walk(engine, states, facts, render, server_copy):
+def for_walk(engine, graded, facts, render, server_copy):
     """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
     `render(revision)`: the revision's SQL, rendered by the learner's process, for squawk's advice;
     squawk runs in `server_copy`, where the learner's .squawk.toml applies."""
-    live = {number for number in states if course.step(number).database == "postgresql"}
+    live = {number for number in graded if course.step(number).database == "postgresql"}
     if engine.dialect.name != "postgresql" or not live:
         return off
     return Traffic(engine, live, facts, render, server_copy).around
@@ -103,7 +103,7 @@ def running(url, models_path, rows):
     """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
     big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
     whose summary is there after the block."""
-    # An engine of its own: the walk's engine events (counting the migration's writes) stay the migration's.
+    # An engine of its own, its pool as large as the requests running at once.
     engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2)
     run = _Run(engine, models_module(models_path).db.Model, rows)
     seen = Seen()

@@ -38,6 +38,20 @@ class _Record:
     carried_keys: dict  # {table: set of row keys} of those rows
 
 
+@dataclass(frozen=True)
+class Writes:
+    """The statements that wrote during one command, as the learner's process counted them."""
+    count: int
+    last: str | None
+
+
+NO_WRITES = Writes(0, None)
+
+
+def _writes(reply):
+    return Writes(reply.write_count, reply.last_write)
+
+
 class ChainWalk:
     def __init__(self, engine, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
                  server_copy=None, graded=()):
@@ -150,11 +164,11 @@ class ChainWalk:
             carried = {new: list(columns.values()) for new, columns in renames.values()}
             carried_keys = {new: set(before[old].rows) & set(after[new].rows)
                             for old, (new, _) in renames.items()}
-            self.records.append(_Record(after, seeded, reflected, len(written), new_tables, carried, carried_keys))
+            self.records.append(_Record(after, seeded, reflected, written.count, new_tables, carried, carried_keys))
             changes = self._changes(index, renames) if self.describe_changes else []
             self.facts.climbed.append(Climbed(
                 index, matches, losses=tuple(losses), refused_seed=refused, new_tables=tuple(new_tables),
-                filled=tuple(filled), dangling=tuple(dangling), writes=len(written), unnamed=unnamed,
+                filled=tuple(filled), dangling=tuple(dangling), writes=written.count, unnamed=unnamed,
                 changes=tuple(changes)))
             before = seeded
 
@@ -223,14 +237,14 @@ class ChainWalk:
         rows_before, versions_before = self._rows(), tuple(self._versions())
         error, written = self._migrate(Direction.UPGRADE, revision, revision.id, fail_after=after)
         # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
-        interrupted = len(written) == after
+        interrupted = written.count == after
         with self.engine.connect() as connection:
             left = tuple(schema.differences(connection, self._schema_below(index)))
         rows_after = self._rows()
         changed_tables = tuple(sorted(name for name in rows_before.keys() | rows_after.keys()
                                       if rows_before.get(name) != rows_after.get(name)))
         versions_after = tuple(self._versions())
-        probe = Probe(index, after, written[-1] if interrupted else None, None if interrupted else error,
+        probe = Probe(index, after, written.last if interrupted else None, None if interrupted else error,
                       left, changed_tables, versions_before, versions_after,
                       clean=not left and not changed_tables and versions_before == versions_after)
         if fault:
@@ -299,18 +313,17 @@ class ChainWalk:
             schema.drop_everything(connection)
 
     def _migrate(self, direction, revision, target, count_writes=False, fail_after=None):
-        """Have the learner's process run one Alembic command; (a MigrationError or None, the
-        statements that wrote). Success is the grader's to see: alembic_version must be where the
-        command was asked to go."""
+        """Have the learner's process run one Alembic command; (a MigrationError or None, Writes).
+        Success is the grader's to see: alembic_version must be where the command was asked to go."""
         details = {"revision": revision.id, "migration": revision.file, "direction": direction}
         op = Op.UPGRADE if direction == Direction.UPGRADE else Op.DOWNGRADE
         reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after),
                                   f"{direction} of {revision.file}", **details)
         if not reply.ok:
             error = reply.error
-            return MigrationError(**details, error=error.error, file=error.file, line=error.line), list(reply.writes)
-        if fail_after is not None and len(reply.writes) == fail_after:
-            return None, list(reply.writes)  # stopped on purpose: alembic_version stays where it was
+            return MigrationError(**details, error=error.error, file=error.file, line=error.line), _writes(reply)
+        if fail_after is not None and reply.write_count == fail_after:
+            return None, _writes(reply)  # stopped on purpose: alembic_version stays where it was
         versions = self._versions()
         applied = self._applied(versions)
         expected = [revision.id] if direction == Direction.UPGRADE else revision.parents
@@ -319,8 +332,8 @@ class ChainWalk:
             found = ", ".join(versions) or "no revision"
             return MigrationError(**details, error=f"after the {direction}, alembic_version says {found}, "
                                                    f"not {', '.join(expected) or 'empty'}: a migration must not "
-                                                   "change alembic_version itself", file=revision.file), []
-        return None, list(reply.writes)
+                                                   "change alembic_version itself", file=revision.file), NO_WRITES
+        return None, _writes(reply)
 
     def _applied(self, versions):
         """The revisions alembic_version says are applied: those it names and all their ancestors."""

@@ -1,11 +1,9 @@
 """The cases whose grades are recorded (recorded.py), by group."""
-import dataclasses
-
 from testing import author, course
 from testing.build import build_state
 from testing.grader import judge
 
-from .corpus import CORPUS
+from .corpus import CORPUS, models_of
 from .recorded import Case
 
 PART3 = [step.number for step in course.steps() if step.database == "postgresql"]
@@ -17,17 +15,18 @@ def end_state(step):
     return lambda folder: build_state(step, folder / "server")
 
 
-def _corpus_case(submission, database):
+def edited(name, step, change, up_to=None, database="sqlite"):
+    """Step `step`'s end state, changed by `change(server)` as a learner would."""
     def build(folder):
-        server = build_state(submission.start, folder / "server")
-        submission.work(server)
+        server = build_state(step, folder / "server")
+        change(server)
         return server
 
-    return Case(submission.name, build, submission.up_to, database)
+    return Case(name, build, up_to, database)
 
 
-CORPUS_CASES = [_corpus_case(submission, database) for database in ("sqlite", "postgresql")
-                for submission in CORPUS]
+CORPUS_CASES = [edited(submission.name, submission.start, submission.work, submission.up_to, database)
+                for database in ("sqlite", "postgresql") for submission in CORPUS]
 
 # The facts of step 12's end state, every step graded: judged again with each kind of evidence.
 EVIDENCE_CASE = Case("end state of step 12", end_state(12))
@@ -68,18 +67,7 @@ def with_mistake(mistake, database=None, up_to=None):
 
 def on_later_state(mistake, step):
     """The mistake made in a later step's end state (step 12's, for the chain on other databases)."""
-    return Case(f"{mistake.name}, at step {step:02d}", lambda folder: mistake.apply(build_state(step, folder / "server")),
-                step)
-
-
-def edited(name, step, change, up_to=None):
-    """Step `step`'s end state, changed by `change(server)` as a learner would."""
-    def build(folder):
-        server = build_state(step, folder / "server")
-        change(server)
-        return server
-
-    return Case(name, build, up_to)
+    return edited(f"{mistake.name}, at step {step:02d}", step, mistake.apply, step)
 
 
 STEPS_THAT_CHANGE_FILES = [step.number for step in course.steps() if step.changes_files and step.database is None]
@@ -108,11 +96,6 @@ MISTAKE_CASES = (
     + [on_later_state(author.mistake(name), GRADES_EVERY_DATABASE[0])
        for name in ("a rename without existing_type", "SQL only SQLite knows")]
 )
-
-
-def models_of(step):
-    """models.py put back to step `step`'s."""
-    return lambda server: (server / "models.py").write_text(course.step(step).models_path.read_text())
 
 
 def both_renames_in_step_03s_migration(server):
@@ -180,9 +163,9 @@ def only_the_begin_listener(server):
     app.write_text(text[:start] + text[end:])
 
 
-STOP_AFTER_THE_DOWNGRADE = edited("models.py of step 03 at step 05", 5, models_of(3), 5)
-MODELS_ONE_BEHIND = edited("models.py of step 03 at step 04", 4, models_of(3), 4)
-MODELS_ONE_BEHIND_EVERY_STEP = edited("models.py of step 02 at step 03, every step graded", 3, models_of(2))
+STOP_AFTER_THE_DOWNGRADE = edited("models.py of step 03 at step 05", 5, lambda server: models_of(server, 3), 5)
+MODELS_ONE_BEHIND = edited("models.py of step 03 at step 04", 4, lambda server: models_of(server, 3), 4)
+MODELS_ONE_BEHIND_EVERY_STEP = edited("models.py of step 02 at step 03, every step graded", 3, lambda server: models_of(server, 2))
 BOTH_RENAMES_IN_ONE = edited("steps 03 and 04 in one migration", 4, both_renames_in_step_03s_migration, 4)
 STEP_02_SKIPPED = edited("departments created at once", 4, departments_created_at_once, 4)
 NOTHING_DONE = Case("the starter, nothing done", end_state(0), 1)
@@ -193,7 +176,7 @@ def the_other_way(server):
     author.with_functions(server, 6, THE_OTHER_WAY_STAFF)
 
 
-OTHER_WAY = {database: dataclasses.replace(edited("step 06 the other way", 11, the_other_way, 11), database=database)
+OTHER_WAY = {database: edited("step 06 the other way", 11, the_other_way, 11, database)
              for database in ("sqlite", "postgresql")}
 BEGIN_LISTENER_ALONE = edited("only the begin listener", 11, only_the_begin_listener, 11)
 

@@ -10,7 +10,6 @@ again and fails when a report differs from the recorded one; then record them ag
     pipenv run python -m testing.tests.recorded            # every group
     pipenv run python -m testing.tests.recorded corpus     # one group
 """
-import copy
 import difflib
 import gzip
 import json
@@ -72,11 +71,11 @@ def _stored(group):
 
 
 def facts(group, case):
-    """The Facts recorded for `case` (a new copy each time: a test may add to it)."""
+    """The Facts recorded for `case` (new objects each time: a test may add to them)."""
     data = _stored(group).get(case.key)
     if data is None:
         raise LookupError(f"no recorded grade of {case.key} in group {group}: {RECORD_AGAIN} {group}")
-    return Facts.from_dict(copy.deepcopy(data))  # from_dict changes what it reads
+    return Facts.from_dict(data)
 
 
 def report(group, case):

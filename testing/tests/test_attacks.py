@@ -206,7 +206,8 @@ def test_the_course_secrets_are_not_in_the_learners_environment(tmp_path, monkey
     assert report.passed, render_text(report)
 
 def test_course_files_changed_while_graded_are_named(tmp_path):
-    """Graded as the same user, the change is found and fails the grade; as another user, it is refused."""
+    """Graded as the same user, the change is found and fails the grade; as another user, it is refused.
+    Graded at step 02, which the work passes: only the change can fail it."""
     clone = scratch_clone(tmp_path / "course")
     target = clone / "lessons" / "05-downgrade" / "models.py"
     server = steps_one_and_two_with(tmp_path, f"""
@@ -217,11 +218,14 @@ def test_course_files_changed_while_graded_are_named(tmp_path):
             pass
     """)
     before = fingerprint(clone / "lessons")
-    done = course_command(clone, "grade", "--step", 5, "--server-dir", server, "--time-limit", TIME_LIMIT)
-    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    done = course_command(clone, "grade", "--step", 2, "--server-dir", server, "--time-limit", TIME_LIMIT)
+    assert "Traceback" not in done.stdout + done.stderr
     if fingerprint(clone / "lessons") != before:
+        assert done.returncode == 1, done.stdout
         assert "your code changed files outside its scratch copy" in done.stdout
         assert str(target) in done.stdout
+    else:  # refused: the user the learner's code ran as may not write the course
+        assert done.returncode == 0, done.stdout
 
 def test_a_pth_file_planted_in_the_virtualenv_is_named(tmp_path):
     """A .pth file runs in every later Python: planting one (here a harmless one) fails the grade.
@@ -241,10 +245,13 @@ def test_a_pth_file_planted_in_the_virtualenv_is_named(tmp_path):
             pass
     """)
     done = subprocess.run([str(venv / "bin" / "python"), str(course.REPO_ROOT / "testing" / "cli.py"), "grade",
-                           "--step", "5", "--server-dir", str(server), "--time-limit", str(TIME_LIMIT)],
+                           "--step", "2", "--server-dir", str(server), "--time-limit", str(TIME_LIMIT)],
                           capture_output=True, text=True, timeout=WALL_LIMIT)
-    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
     planted = site_packages / name
     if planted.exists():
+        assert done.returncode == 1, done.stdout  # the work passes step 02: only the planted file fails it
         assert "your code changed files outside its scratch copy" in done.stdout
         assert str(planted) in done.stdout
+    else:  # refused: the user the learner's code ran as may not write the virtualenv
+        assert done.returncode == 0, done.stdout

@@ -9,10 +9,11 @@ import pytest
 from testing import author, course
 from testing import grader
 from testing.build import build_state
-from testing.grader import grade, judge, mariadb
+from testing.grader import grade, judge, mariadb, messages
 from testing.grader.databases import MYSQL_URL_VARIABLE
 
 from . import recorded
+from .corpus import add_migration
 from .cases import (BEFORE_OTHER_DATABASES, BEGIN_LISTENER_ALONE, BOTH_RENAMES_IN_ONE, BRANCH_AND_MERGE, ELSEWHERE,
                     GRADES_EVERY_DATABASE, MISTAKES, MODELS_ONE_BEHIND, MODELS_ONE_BEHIND_EVERY_STEP, NOTHING_DONE,
                     ON_SERVERS_TOO, OTHER_WAY, RENAME_MISTAKES, SERVERS, STARTING_STATES, STEP_02_SKIPPED, STEP_06,
@@ -21,11 +22,6 @@ from .cases import (BEFORE_OTHER_DATABASES, BEGIN_LISTENER_ALONE, BOTH_RENAMES_I
 
 def judged(case):
     return recorded.report("grader", case)
-
-
-def failing(report, step, check_name):
-    result = report.steps[step - 1]
-    return next(check for check in result.checks if check.name == check_name)
 
 
 def failures(report):
@@ -63,12 +59,12 @@ def test_starting_state_fails_its_step(case):
     report = judged(case)
     starting = author.starting_state(course.step(step))
     assert not report.steps[step - 1].passed
-    assert starting.message in failing(report, step, starting.check).message
+    assert starting.message in report.check(step, starting.check).message
     assert all(result.passed for result in report.steps[: step - 1])
 
 
 def assert_fails_with_its_message(report, mistake):
-    check = failing(report, mistake.step, mistake.check)
+    check = report.check(mistake.step, mistake.check)
     assert not check.passed
     assert mistake.message in check.message
     assert "Traceback" not in check.message
@@ -94,11 +90,11 @@ def test_a_mistake_of_one_database_passes_on_sqlite_and_fails_there(mistake):
 def test_a_learner_may_stop_after_the_downgrade():
     report = judged(STOP_AFTER_THE_DOWNGRADE)
     assert report.passed
-    assert "matches the revision before" in failing(report, 1, judge.MODELS).message
+    assert "matches the revision before" in report.check(1, judge.MODELS).message
 
 
 def test_models_one_behind_is_not_accepted_before_the_downgrade_step():
-    check = failing(judged(MODELS_ONE_BEHIND), 1, judge.MODELS)
+    check = judged(MODELS_ONE_BEHIND).check(1, judge.MODELS)
     assert not check.passed
     assert ("models.py calls the column `departments.address`; your migrations call it `departments.location`"
             in check.message)
@@ -107,7 +103,7 @@ def test_models_one_behind_is_not_accepted_before_the_downgrade_step():
 
 def test_models_one_behind_is_not_accepted_before_the_downgrade_step_is_reached():
     """Grading every step: a learner on step 03 who wrote its migration but not its models.py."""
-    check = failing(judged(MODELS_ONE_BEHIND_EVERY_STEP), 1, judge.MODELS)
+    check = judged(MODELS_ONE_BEHIND_EVERY_STEP).check(1, judge.MODELS)
     assert not check.passed
     assert "models.py calls the table `department`; your migrations call it `departments`" in check.message
 
@@ -116,22 +112,22 @@ def test_several_steps_in_one_migration_are_fine():
     """Steps 03 and 04 done by one migration: both renames, rows kept."""
     report = judged(BOTH_RENAMES_IN_ONE)
     assert report.passed, report.to_dict()
-    assert "reached together with step 04" in failing(report, 3, judge.REACHED).message
+    assert "reached together with step 04" in report.check(3, judge.REACHED).message
 
 
 def test_skipping_a_step_names_the_state_never_reached():
-    assert "never reach the schema of step 02" in failing(judged(STEP_02_SKIPPED), 2, judge.REACHED).message
+    assert "never reach the schema of step 02" in judged(STEP_02_SKIPPED).check(2, judge.REACHED).message
 
 
 def test_checks_before_the_blocking_problem_still_pass():
     report = judged(NOTHING_DONE)
-    assert failing(report, 1, judge.APP).passed
-    assert not failing(report, 1, judge.CHAIN).passed
+    assert report.check(1, judge.APP).passed
+    assert not report.check(1, judge.CHAIN).passed
 
 
 def test_an_upgrade_that_raises_fails_the_fresh_upgrade_check():
     raising = author.mistake("an upgrade that raises")
-    check = failing(judged(with_mistake(raising)), 1, judge.FRESH_UPGRADE)
+    check = judged(with_mistake(raising)).check(1, judge.FRESH_UPGRADE)
     assert not check.passed
     assert "no such table: departmnet" in check.message
 
@@ -156,14 +152,14 @@ NOT_NULL_WITHOUT_DEFAULT, UNIQUE_DEFAULT = ON_SERVERS_TOO
 
 @pytest.mark.parametrize("database", SERVERS)
 def test_a_not_null_column_without_default_fails_on_server_databases_too(database):
-    check = failing(judged(with_mistake(NOT_NULL_WITHOUT_DEFAULT, database)), 6, judge.REACHED)
+    check = judged(with_mistake(NOT_NULL_WITHOUT_DEFAULT, database)).check(6, judge.REACHED)
     assert not check.passed
     assert NOT_NULL_WITHOUT_DEFAULT_MESSAGES[database] in check.message
 
 
 @pytest.mark.parametrize("database", SERVERS)
 def test_one_server_default_for_a_unique_column_is_explained_on_server_databases_too(database):
-    check = failing(judged(with_mistake(UNIQUE_DEFAULT, database)), 11, judge.REACHED)
+    check = judged(with_mistake(UNIQUE_DEFAULT, database)).check(11, judge.REACHED)
     assert not check.passed
     assert "Two rows would hold the same value in a unique column" in check.message
 
@@ -174,19 +170,19 @@ def test_step_06_the_other_way_passes_as_the_lesson_shows_it(database):
     assert THE_OTHER_WAY.split("\n\n\n")[0] in STEP_06.readme.read_text(), "the README shows another version"
     report = judged(OTHER_WAY[database])
     assert report.passed, failures(report)
-    assert failing(report, 6, judge.DEFAULTS).message == (
+    assert report.check(6, judge.DEFAULTS).message == (
         "existing rows got employees.title = 'Staff' (server default 'Associate')")
 
 
 def test_the_begin_listener_alone_rolls_back_on_this_python():
     """What hint 11-2 says: since Python 3.6 sqlite3 no longer commits before DDL, so once BEGIN is
     sent the DDL stays in the transaction; the connect listener alone fails (a wrong submission)."""
-    check = failing(judged(BEGIN_LISTENER_ALONE), 11, judge.ROLLED_BACK)
+    check = judged(BEGIN_LISTENER_ALONE).check(11, judge.ROLLED_BACK)
     assert check.passed, check.message
 
 
 def test_mysql_cannot_roll_back_and_is_not_failed_for_it():
-    check = failing(judged(with_mistake(author.mistake("sqlite3's own transactions"), "mysql")), 11,
+    check = judged(with_mistake(author.mistake("sqlite3's own transactions"), "mysql")).check(11,
                     judge.ROLLED_BACK)
     assert check.passed
     assert "has column `departments.code`, which the revision before does not" in check.message
@@ -199,8 +195,8 @@ STEP_12 = GRADES_EVERY_DATABASE[0]
 def test_a_rename_without_existing_type_fails_step_12_on_mysql_only():
     report = judged(on_later_state(author.mistake("a rename without existing_type"), STEP_12))
     assert [result.passed for result in report.steps] == [True] * (STEP_12 - 1) + [False]
-    assert failing(report, STEP_12, judge.ON_POSTGRESQL).passed
-    check = failing(report, STEP_12, judge.ON_MYSQL)
+    assert report.check(STEP_12, judge.ON_POSTGRESQL).passed
+    check = report.check(STEP_12, judge.ON_MYSQL)
     assert not check.passed
     assert check.message.startswith("On MySQL/MariaDB, step 01 upgrade from an empty database fails:\n"
                                     "  upgrade() of migrations/versions/e4f6a8b0c004_rename_address_to_location.py "
@@ -212,7 +208,7 @@ def test_a_rename_without_existing_type_fails_step_12_on_mysql_only():
 def test_sql_only_sqlite_knows_fails_step_12_on_postgresql():
     report = judged(on_later_state(author.mistake("SQL only SQLite knows"), STEP_12))
     assert [result.passed for result in report.steps] == [True] * (STEP_12 - 1) + [False]
-    check = failing(report, STEP_12, judge.ON_POSTGRESQL)
+    check = report.check(STEP_12, judge.ON_POSTGRESQL)
     assert not check.passed
     assert check.message.startswith("On PostgreSQL, step 01 upgrade from an empty database fails:\n"
                                     "  upgrade() of migrations/versions/f1a3b5c7d011_add_department_code.py "
@@ -223,16 +219,33 @@ def test_sql_only_sqlite_knows_fails_step_12_on_postgresql():
 def test_without_mariadb_the_mysql_check_says_what_to_install(postgres_server, tmp_path, monkeypatch):
     monkeypatch.delenv(MYSQL_URL_VARIABLE, raising=False)
     monkeypatch.setattr(mariadb, "server_binary", lambda: None)
-    check = failing(grade(build_state(STEP_12, tmp_path / "server")), STEP_12, judge.ON_MYSQL)
+    check = grade(build_state(STEP_12, tmp_path / "server")).check(STEP_12, judge.ON_MYSQL)
     assert not check.passed
     assert check.message == ("Not checked: MariaDB is not installed: `apt install mariadb-server` (as root), "
                              "or set COURSE_MYSQL_URL to a server of your own")
 
 
 def test_other_databases_are_not_tried_before_step_12_is_reached(tmp_path, monkeypatch):
+    """Nor Part 3's PostgreSQL: a learner before those steps pays nothing for them."""
     walked_on, walk = [], grader._walk
     monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest, **options: (
         walked_on.append(database) or walk(server, steps, database, *rest, **options)))
     report = grade(build_state(STEP_12 - 2, tmp_path / "server"))
     assert walked_on == ["sqlite"]
-    assert failing(report, STEP_12, judge.ON_MYSQL).message == judge.NOT_REACHED
+    assert report.check(STEP_12, judge.ON_MYSQL).message == judge.NOT_REACHED
+    part3 = course.last_step_on_any_database().number + 1
+    assert report.check(part3, judge.LIVE).message == messages.not_checked(messages.postgresql_only())
+
+
+def test_a_migration_sending_thousands_of_statements_is_graded(tmp_path):
+    """A data migration written statement by statement, as a row-by-row backfill is: ~1.2 MB of SQL
+    that writes. The learner's process reports how many statements wrote, not their text, so the
+    reply stays small and the grade goes on."""
+    server = build_state(2, tmp_path / "server")
+    filler = "x" * 400
+    add_migration(server, "aa00bb11cc22_touch_every_row.py", "aa00bb11cc22", "c2d4e6f8a002",
+                  "    for number in range(3000):\n"
+                  f"        op.execute(f\"UPDATE department SET address = address WHERE id = -{{number}} AND '{filler}' <> ''\")",
+                  "    pass")
+    report = grade(server, up_to_step=2)
+    assert report.passed, failures(report)

@@ -8,9 +8,8 @@ import dataclasses
 
 import pytest
 
-from testing import author, course, grader
-from testing.build import build_state
-from testing.grader import grade, judge, messages, traffic
+from testing import author, course
+from testing.grader import judge, messages, traffic
 from testing.grader.facts import LockWait, Phase, Squawk, TrafficRun, TrafficSummary
 
 from . import recorded
@@ -18,10 +17,6 @@ from .cases import (BEFORE_PART3_WITH_ITS_FILES, LINT_START, PART3, PART3_MISTAK
                     PART3_START, PART3_SUBMISSIONS)
 
 UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE in step.checks]
-
-
-def check_of(report, step, name):
-    return next(check for check in report.steps[step - 1].checks if check.name == name)
 
 
 def part3_report(case):
@@ -38,7 +33,7 @@ def test_references_pass_with_the_app_running():
     report = part3_report(PART3_REFERENCE)
     assert not failures(report)
     for number in UNDER_TRAFFIC:
-        message = check_of(report, number, judge.LIVE).message
+        message = report.check(number, judge.LIVE).message
         assert f"requests of step {number - 1:02d}'s app, none failed" in message
         assert "squawk" not in message  # step 16's .squawk.toml answers every finding
 
@@ -46,7 +41,7 @@ def test_references_pass_with_the_app_running():
 @pytest.mark.parametrize("submission", PART3_SUBMISSIONS, ids=[s.name for s in PART3_SUBMISSIONS])
 def test_the_plain_way_fails_with_its_message(submission):
     report = part3_report(PART3_MISTAKES[submission.name])
-    check = check_of(report, submission.step, submission.check)
+    check = report.check(submission.step, submission.check)
     assert not check.passed
     assert submission.message in check.message
     if submission.check == judge.LIVE:
@@ -60,11 +55,11 @@ def test_the_starting_state_of_each_part3_step_fails_it():
     The steps that write a migration say so as their own start does (author/step.toml)."""
     report = part3_report(PART3_START)
     for number in PART3:
-        assert f"never reach the schema of step {number}" in check_of(report, number, judge.REACHED).message
+        assert f"never reach the schema of step {number}" in report.check(number, judge.REACHED).message
         starting = author.starting_state(course.step(number))
         if starting.check == judge.REACHED:
-            assert starting.message in check_of(report, number, judge.REACHED).message
-        assert all(check_of(report, number, name).message == judge.NOT_REACHED for name in course.step(number).checks)
+            assert starting.message in report.check(number, judge.REACHED).message
+        assert all(report.check(number, name).message == judge.NOT_REACHED for name in course.step(number).checks)
     assert not [failure for failure in failures(report) if failure[0] < PART3[0]]
 
 
@@ -74,22 +69,13 @@ def test_a_part3_chain_graded_on_sqlite_is_graded_on_postgresql():
     report = part3_report(PART3_ON_SQLITE)
     assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
     assert report.notes[0] == messages.part3_on_postgresql("sqlite")
-    assert check_of(report, 12, judge.ON_MYSQL).message == "every check of steps 01-12 passes on MySQL/MariaDB too"
+    assert report.check(12, judge.ON_MYSQL).message == "every check of steps 01-12 passes on MySQL/MariaDB too"
 
 
 def test_a_grade_up_to_step_12_leaves_part3s_migrations_out():
     report = part3_report(BEFORE_PART3_WITH_ITS_FILES)
     assert report.passed, [c.message for s in report.steps for c in s.checks if not c.passed]
     assert report.notes == [messages.part3_left_out("sqlite")]
-
-
-def test_a_learner_before_part3_pays_nothing_for_it(tmp_path, monkeypatch):
-    walked_on, walk = [], grader._walk
-    monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest, **options: (
-        walked_on.append(database) or walk(server, steps, database, *rest, **options)))
-    report = grade(build_state(3, tmp_path / "server"))
-    assert walked_on == ["sqlite"]
-    assert check_of(report, PART3[0], judge.LIVE).message == messages.not_checked(messages.postgresql_only())
 
 
 def test_squawk_reads_the_sql_offline():
@@ -145,6 +131,6 @@ def test_the_lint_step_waits_for_its_own_work():
     """Step 16 writes no migration: at its start (step 15 done) squawk's findings are unanswered."""
     report = part3_report(LINT_START)
     starting = author.starting_state(course.step(PART3[-1]))
-    lint = check_of(report, PART3[-1], starting.check)
+    lint = report.check(PART3[-1], starting.check)
     assert not lint.passed and lint.message.startswith(starting.message)
     assert all(report.steps[number - 1].passed for number in PART3[:-1])  # steps 13-15 are done

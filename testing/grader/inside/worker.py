@@ -91,11 +91,11 @@ class Session:
             try:
                 alembic.upgrade(self.config, command.target)
             except InjectedFailure:
-                return Reply(ok=True, writes=tuple(written))
+                return Reply(ok=True, **_writes(written))
             except BaseException as exc:
-                return Reply(ok=False, writes=tuple(written),
+                return Reply(ok=False, **_writes(written),
                              error=LearnerError(**describe_exception(exc, self.server_dir)))
-        return Reply(ok=True, writes=tuple(written))
+        return Reply(ok=True, **_writes(written))
 
     def downgrade(self, command):
         from alembic import command as alembic
@@ -128,6 +128,10 @@ class Session:
             engines[None] = online
         sql = rendered.getvalue()[:MAX_SQL] if command.target else None
         return Reply(ok=True, dialect=offline.dialect.name, sql=sql)
+
+
+def _writes(written):
+    return {"write_count": len(written), "last_write": written[-1] if written else None}
 
 
 def main(commands_fd, replies_fd):
