@@ -2,10 +2,9 @@
 
     pytest testing/codegrade_test.py [--server-dir DIR] [--step N] [--database sqlite|postgresql]
 
-The server folder is graded once, when the tests are collected; each test then reports one check.
+The server folder is graded once, when the tests are collected; each test then reports one check,
+named by its step and its stable id (testing/grader/checks.py).
 """
-import re
-
 import pytest
 
 from testing.grader import UsageError, grade
@@ -21,7 +20,7 @@ def pytest_generate_tests(metafunc):
         raise pytest.UsageError(str(exc)) from None
     cases = [(step, check) for step in report.steps for check in step.checks]
     metafunc.parametrize("check", [check for _, check in cases],
-                         ids=[f"step{step.step:02d}-{re.sub('[^A-Za-z0-9]+', '-', check.name)}" for step, check in cases])
+                         ids=[f"step{step.step:02d}-{check.id}" for step, check in cases])
 
 
 def test_check(check):

@@ -19,7 +19,7 @@ from pathlib import Path
 from .gradebook import Row, row_from_report, row_not_graded
 from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
 from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
-from .grader.judge import OTHER_DATABASES
+from .grader.checks import servers_needed
 from .problems import UsageError
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
@@ -139,8 +139,7 @@ def shared_servers(up_to_step, database):
     """One PostgreSQL and one MariaDB for the whole cohort when its steps need them, instead of one
     per learner; each grade still makes a database of its own on them. A server that cannot start
     here is left to each grade, which then reports it the way a single `grade` does."""
-    wanted = {OTHER_DATABASES[name] for step in graded_steps(up_to_step) for name in step.checks
-              if name in OTHER_DATABASES} | ({database} - {"sqlite"})
+    wanted = servers_needed(graded_steps(up_to_step), database)
     starters = {"postgresql": (POSTGRES_URL_VARIABLE, _postgres), "mysql": (MYSQL_URL_VARIABLE, _mariadb)}
     missing = [kind for kind in sorted(wanted) if not os.environ.get(starters[kind][0])]
     with ExitStack() as stack:

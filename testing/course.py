@@ -50,7 +50,7 @@ class Step:
     title: str
     folder: Path
     models_may_lag: bool = False
-    checks: tuple = ()  # names of the step's own checks (judge.STEP_CHECKS), beyond the common ones
+    checks: tuple = ()  # titles of the step's own checks (grader/checks.py, ASKABLE), beyond the common ones
     given: tuple = ()  # names of the migrations in given/ the step starts with (`lesson start`)
     database: str | None = None  # the one database the step's migrations run on (Part 3: postgresql)
 
@@ -202,7 +202,7 @@ def validated(data, lessons_dir):
 def _check_folder(step, name, wrong):
     # Imported here: the grader's modules import this one.
     from .grader.databases import DATABASES
-    from .grader.judge import STEP_CHECKS
+    from .grader.checks import ASKABLE
 
     if not re.fullmatch(r"\d+-[a-z0-9-]+", step.folder.name):
         raise wrong(f"{name}: folder {step.folder.name!r} must be named NN-words-with-hyphens")
@@ -211,9 +211,9 @@ def _check_folder(step, name, wrong):
     absent = [part for part in EVERY_FOLDER_HAS if not (step.folder / part).is_file()]
     if absent:
         raise wrong(f"{name}: {step.folder} has no {', '.join(absent)}")
-    unknown = [check for check in step.checks if check not in STEP_CHECKS]
+    unknown = [check for check in step.checks if check not in ASKABLE]
     if unknown:
-        raise wrong(f"{name}: unknown check {unknown[0]!r} (the judge knows: {', '.join(STEP_CHECKS)})")
+        raise wrong(f"{name}: unknown check {unknown[0]!r} (the judge knows: {', '.join(ASKABLE)})")
     if step.database is not None and step.database not in DATABASES:
         raise wrong(f"{name}: unknown database {step.database!r} (one of {', '.join(DATABASES)})")
     lost = [path.name for path in step.given_files if not path.is_file()]

@@ -9,15 +9,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .grader.judge import FRESH_UPGRADE, MODELS
-from .grader.messages import not_checked
 from .problems import UsageError
 
 LEARNER, TOTAL, FIRST_FAILURE, MESSAGE = "learner", "steps passed", "first failing check", "message"
 NOT_STARTED = "not started"
 NOT_GRADED = "not graded"
-WHOLE_CHAIN = {FRESH_UPGRADE, MODELS}  # step 01's checks that speak for every later step too
-NOT_CHECKED = not_checked("")  # how a check begins that was skipped because another one failed
 CHART_BARS = 12  # the chart shows this many mistakes at most: a lecture re-teaches a few
 
 
@@ -43,35 +39,16 @@ class Row:
 
 
 def row_from_report(learner, report):
-    """The learner's row: each step passed or not, and the first failing check, in the step where
-    they are stuck (see _first_failure)."""
+    """The learner's row: each step passed or not, and the first failing check of the step where
+    they are stuck (the grader's `Report.stuck`)."""
     steps = {step.step: step.passed for step in report.steps}
-    step, check = _first_failure([step for step in report.steps if not step.passed])
-    if step is None:
+    stuck = next((step for step in report.steps if step.step == report.stuck), None)
+    if stuck is None:
         return Row(learner, steps, "", "")
-    if check is None:
-        return Row(learner, steps, f"step {step.step:02d}: {NOT_STARTED}", "")
-    return Row(learner, steps, f"step {step.step:02d}: {check.name}", _one_line(check.message))
-
-
-def _first_failure(failing):
-    """(step, check) the learner should look at first, or (step, None) for a step not begun yet.
-
-    When a later step the learner began fails on its own too, that later step says where they are
-    stuck, and two kinds of failure give way to it: a step whose checks only say "Not checked"
-    because of another step, and step 01 failing a check of the whole chain (an upgrade from an
-    empty database, models.py against head), which a mistake in any later step also fails."""
-    own_failures = [[check for check in step.checks if not check.passed and not check.message.startswith(NOT_CHECKED)]
-                    for step in failing]
-    for index, (step, own) in enumerate(zip(failing, own_failures)):
-        if not step.started:
-            return step, None
-        stuck_later = any(other.started and other_own for other, other_own
-                          in zip(failing[index + 1:], own_failures[index + 1:]))
-        if stuck_later and (not own or own[0].name in WHOLE_CHAIN):
-            continue
-        return step, (own or [check for check in step.checks if not check.passed])[0]
-    return None, None
+    if not stuck.started:
+        return Row(learner, steps, f"step {stuck.step:02d}: {NOT_STARTED}", "")
+    check = next(check for check in stuck.checks if not check.passed)
+    return Row(learner, steps, f"step {stuck.step:02d}: {check.name}", _one_line(check.message))
 
 
 def row_not_graded(learner, steps, reason):

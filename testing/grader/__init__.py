@@ -78,8 +78,9 @@ def collect(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", ti
 
 
 def judged(facts, up_to_step=None):
-    """The Report that `facts` (from `collect`) earn for steps 1..up_to_step."""
-    report = verdict(facts, graded_steps(up_to_step))
+    """The Report that `facts` (from `collect`) earn for steps 1..up_to_step. Every step of the
+    course is judged, so a step's verdict does not depend on how many steps are shown."""
+    report = verdict(facts, course.steps(), graded_steps(up_to_step))
     report.notes[:0] = facts.part3_notes
     return report
 
@@ -151,15 +152,18 @@ def _learner_database(server_dir, database):
 
 
 def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progress, cache):
-    """`steps` graded on `database`, or why they could not be (no server there)."""
+    """`steps` graded on `database`, or why they could not be (no server there). Every step of the
+    course is judged there too, so Part 3's work stays Part 3's."""
+    every = [without_other_databases(step) for step in course.steps()]
     if database == graded_database(facts):  # the chain already ran there, Part 3 included
-        return _other_database(verdict(facts, steps))
+        return _other_database(verdict(facts, every, steps))
     key = cache.key(server_dir, database, steps, time_limit, None)
     kept = cache.report(key)
     if kept is not None:
         return kept
     try:
-        found = _other_database(verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut), steps))
+        found = _other_database(verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut),
+                                        every, steps))
     except UsageError as problem:
         return OtherDatabase(unavailable=str(problem))  # never kept: the server may be installed by the next run
     cache.keep_report(key, found)

@@ -1,46 +1,27 @@
 """Decide, from the facts a grading session found (facts.py), which checks of which steps pass.
 
-Step 1 carries the checks that concern the whole chain (the app loads, the chain is sound, it
-upgrades from empty, models.py agrees with it). Every step then has "schema reached"; a step
-that writes a migration adds "rows kept on upgrade" and "downgrade round trip" for the revisions
-that took the chain to its state; a step that writes none (the downgrade step) checks the round
-trip of the whole chain so far. Check names never change with the outcome, so an instructor
-can give points per check.
+Which checks each step carries is declared in checks.py. Every step has "schema reached", "rows
+kept on upgrade" (when it writes a migration), "downgrade round trip" for the revisions that took
+the chain to its state, and "models.py matches the migrations"; the first step also has the checks
+that stop everything when they fail (the app loads, the chain loads). A failure of the whole chain
+is laid on the step whose work causes it — an upgrade from empty that fails on a later step's
+revision fails that step, models.py against head fails the step the head belongs to — so a step's
+verdict rests on that step's own work, whichever steps are graded. Check names never change with
+the outcome, so an instructor can give points per check.
 """
 import dataclasses
 from dataclasses import dataclass, field
 
+from .. import course
 from . import messages
+from .checks import (APP, BACKUP_TRIED, BY_TITLE, CHAIN, CHECK_CLEAN, DEFAULTS, FRESH_UPGRADE, LINTED, LIVE, MERGED, MODELS,
+                     NAMED, OFFLINE, ON_MYSQL, ON_POSTGRESQL, OTHER_DATABASES, OWN_POSTGRESQL, PARAMETERS, REACHED,
+                     REFERENCES, ROLLED_BACK, ROUND_TRIP, ROWS, WENT_DOWN, Outcome, Status, failed,
+                     needs_learner_machine, not_checked, of_step, passed)
 from .facts import Chain, ChainProblemKind, Direction, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
-APP = "app loads"
-CHAIN = "migration chain"
-FRESH_UPGRADE = "upgrade from an empty database"
-MODELS = "models.py matches the migrations"
-REACHED = "schema reached"
-ROWS = "rows kept on upgrade"
-ROUND_TRIP = "downgrade round trip"
-# Checks a step asks for by name in lessons/course.toml ("checks = [...]"), in the order listed there.
-DEFAULTS = "existing rows get the default"
-NAMED = "constraints have names"
-REFERENCES = "every reference points at a row"
-PARAMETERS = "SQL uses bound parameters"
-OFFLINE = "chain renders as SQL"
-CHECK_CLEAN = "flask db check finds nothing"
-MERGED = "branches joined by a merge"
-ROLLED_BACK = "a failed migration changes nothing"
-ON_POSTGRESQL = "chain runs on PostgreSQL"
-ON_MYSQL = "chain runs on MySQL/MariaDB"
-# Work done on the learner's own database, seen by `lesson` (testing/guide/evidence.py).
-WENT_DOWN = "your database went one revision down"
-BACKUP_TRIED = "your backup brought your database back"
-OWN_POSTGRESQL = "your PostgreSQL ran the chain"
-OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
-LIVE = "the running app keeps working"
-LINTED = "squawk has nothing unanswered"
-
-NOT_REACHED = messages.not_checked("the step's schema is not reached.")
+NOT_REACHED = not_checked("the step's schema is not reached.")
 
 
 @dataclass
@@ -48,79 +29,88 @@ class Progress:
     """Where each step's state is reached: revision indices owned by each step."""
     owned: dict = field(default_factory=dict)  # step number -> [revision index]
     reached_at: dict = field(default_factory=dict)  # step number -> revision index
-    messages: dict = field(default_factory=dict)  # step number -> (passed, message) for REACHED
-    unfinished: int = None  # the step that work not yet reaching a state belongs to
+    outcomes: dict = field(default_factory=dict)  # step number -> the Outcome of REACHED
+    unfinished: int | None = None  # the step that work not yet reaching a state belongs to
+    # The steps whose work the chain's head, and so models.py, is: the step being worked on, or every
+    # step whose state the head reaches (the downgrade step shares the state of the step before).
+    at_head: tuple = ()
+
+    @property
+    def head(self):
+        """The first step whose work the chain's head is, or None."""
+        return self.at_head[0] if self.at_head else None
 
     def started(self, number):
         """Whether the learner's work shows on this step."""
         return number in self.owned or number == self.unfinished
 
 
-def verdict(facts, steps):
+def verdict(facts, steps, shown=None):
+    """The Report of `shown` steps (all of `steps` when None). Every step of `steps` is judged, so
+    that work on a later step is that later step's, whichever steps are shown."""
+    shown = steps if shown is None else shown
+    report = _judged(facts, steps)
+    numbers = {step.number for step in shown}
+    report.steps = [result for result in report.steps if result.step in numbers]
+    report.stuck = next((result.step for result in report.steps if not result.passed), None)
+    return report
+
+
+def _judged(facts, steps):
     report = Report([StepResult(step.number, step.title) for step in steps], notes=list(facts.not_copied),
                     isolation=facts.isolation)
-    first = report.steps[0]
+    first_number = steps[0].number
     blocked = blocker(facts)
     if blocked:
-        blocked_name, message = blocked
-        chain_checks = [APP, CHAIN, FRESH_UPGRADE, MODELS]
-        blocked_at = chain_checks.index(blocked_name)
-        for position, name in enumerate(chain_checks):
-            if position < blocked_at:
-                first.add(name, True, "")
-            elif position == blocked_at:
-                first.add(name, False, message)
-            else:
-                first.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
+        blocked_check, message = blocked
+        chain_checks = [APP, CHAIN]
+        blocked_at = chain_checks.index(blocked_check)
+        wait = not_checked(messages.fix_step_first(steps[0].label))
         for step, result in zip(steps, report.steps):
-            for name in _step_check_names(step):
-                result.add(name, False, messages.not_checked(messages.fix_step_first(steps[0].label)))
+            for check in of_step(step, step.number == first_number):
+                if check in chain_checks and chain_checks.index(check) < blocked_at:
+                    result.add(check, passed())
+                elif check == blocked_check:
+                    result.add(check, failed(message))
+                else:
+                    result.add(check, wait)
         # A migrations folder, or an app that no longer loads, is work on the first step at least.
-        first.started = facts.chain is None or facts.chain.problem != ChainProblemKind.NO_MIGRATIONS
+        report.steps[0].started = facts.chain is None or facts.chain.problem != ChainProblemKind.NO_MIGRATIONS
         report.blocked = True
         return report
     revisions = facts.revisions
     report.notes += messages.learner_database(facts.learner_database) + _rows_gone(facts, revisions)
-    first.add(APP, True, "")
-    first.add(*_chain_check(facts, revisions))
-    first.add(*_fresh_upgrade(facts, revisions))
     progress = _progress(facts, steps, revisions)
-    first.add(*_models_check(facts, steps, revisions, progress))
     trailing = _trailing(facts, progress, steps)
-    # Revisions after the last state reached belong to the step being worked on (else the last one):
-    # their rows are followed too, whatever step they are for.
-    holder = progress.unfinished if progress.unfinished in [step.number for step in steps] else steps[-1].number
     for step, result in zip(steps, report.steps):
         result.started = progress.started(step.number)
         result.files = [revisions[index].file for index in progress.owned.get(step.number, [])]
-        passed, message = progress.messages[step.number]
-        result.add(REACHED, passed, message)
-        owned = progress.owned.get(step.number)
-        extra = trailing if step.number == holder else []
-        if step.migration_files:
-            result.add(*_rows_check(facts, revisions, owned, extra))
-            result.add(*_round_trip_check(facts, revisions, owned, extra))
-        else:
-            reached = progress.reached_at.get(step.number)
-            indices = list(range(reached + 1)) if reached is not None else None
-            result.add(*_round_trip_check(facts, revisions, indices, extra, climb_losses=True))
-        for name in step.checks:
-            result.add(name, *STEP_CHECKS[name](facts, revisions, step, progress))
+        # Revisions after the last state reached belong to the step being worked on.
+        extra = trailing if step.number == progress.unfinished else []
+        judging = Judging(facts, revisions, step, progress, steps, extra)
+        for check in of_step(step, step.number == first_number):
+            result.add(check, JUDGES[check](judging))
         # Files all right: the learner's own database must have run them too (only `lesson` looks).
         behind = _database_behind(facts, steps, revisions, progress, step) if result.passed else None
         if behind:
-            reached = next(index for index, check in enumerate(result.checks) if check.name == REACHED)
-            result.checks[reached] = dataclasses.replace(result.checks[reached], passed=False, message=behind)
+            reached = result.checks.index(result.get(REACHED))
+            result.checks[reached] = dataclasses.replace(result.checks[reached], status=Status.FAILED, message=behind)
     return report
 
 
-def _step_check_names(step):
-    common = [REACHED, ROWS, ROUND_TRIP] if step.migration_files else [REACHED, ROUND_TRIP]
-    return common + list(step.checks)
+@dataclass(frozen=True)
+class Judging:
+    """What every check's judge reads: the facts, and where the step stands in them."""
+    facts: object  # facts.Facts
+    revisions: tuple
+    step: course.Step
+    progress: Progress
+    steps: tuple  # every step judged
+    extra: tuple = ()  # revisions climbed after the last state reached, when they are this step's
 
 
 def blocker(facts):
-    """(check name, message) for a problem that stops everything: the app or the chain, or a
+    """(check, message) for a problem that stops everything: the app or the chain, or a
     submission that changed what it must not while being graded."""
     if facts.changed_outside:
         return APP, messages.changed_outside(facts.changed_outside)
@@ -138,7 +128,7 @@ def blocker(facts):
 
 
 def climb_failure(facts, revisions):
-    """The message for a climb that did not reach head, or None."""
+    """(revision index, message) for a climb that did not reach head, or None."""
     failed = facts.upgrade_failed
     if failed:
         return failed.index, messages.learner_code_failed(failed.error) + messages.left_changed(failed.left)
@@ -148,47 +138,70 @@ def climb_failure(facts, revisions):
     return None
 
 
-def _chain_check(facts, revisions):
-    """Two heads do not stop the grading (a stand-in merge joins them), but `flask db upgrade` would."""
-    heads = facts.unmerged_heads
-    if heads:
-        return CHAIN, False, messages.chain_problem(Chain(ChainProblemKind.TWO_HEADS, files=heads))
-    return CHAIN, True, f"{len(revisions)} migrations, one head"
+def _app_check(judging):
+    return passed()  # the app loaded: a blocker() otherwise
+
+
+def _chain_check(judging):
+    """The chain loads with one base and no missing revision. Two heads do not stop the grading (a
+    stand-in merge joins them): they fail the step whose work made them (_progress)."""
+    return passed(f"{len(judging.revisions)} migrations")
 
 
 def _trailing(facts, progress, steps):
-    """The revisions climbed after the last one that any graded step owns, and after the last one
-    reaching the state of a step not graded here (graded up to step N, later steps' migrations are
-    theirs: one step's points in Classroom are not lost to a later step's mistake)."""
+    """The revisions climbed after the last one that any step owns, and after the last one
+    reaching the state of a later step."""
     owned = [index for indices in progress.owned.values() for index in indices]
-    graded = {step.number for step in steps}
+    numbers = {step.number for step in steps}
     later = [index for index, climbed in enumerate(facts.climbed)
-             if any(not items for number, items in climbed.matches.items() if number not in graded)]
+             if any(not items for number, items in climbed.matches.items() if number not in numbers)]
     return list(range(max(owned + later, default=-1) + 1, len(facts.climbed)))
 
 
-def _fresh_upgrade(facts, revisions):
+def _fresh_upgrade(judging):
+    """The first step's own revisions, from an empty database; a later revision that fails is the
+    later step's "schema reached"."""
+    facts, revisions, progress = judging.facts, judging.revisions, judging.progress
     failure = climb_failure(facts, revisions)
-    if failure:
-        return FRESH_UPGRADE, False, failure[1]
-    return FRESH_UPGRADE, True, f"base -> {revisions[-1].file}"
+    own = progress.owned.get(judging.step.number, []) + list(judging.extra)
+    if failure and (not own or failure[0] <= max(own)):
+        return failed(failure[1])
+    if not own:
+        return NOT_REACHED
+    return passed(f"base -> {revisions[max(own)].file}")
 
 
-def _models_check(facts, steps, revisions, progress):
+def _models_check(judging):
+    """models.py against the chain's head: the step the head belongs to decides; earlier steps say
+    where it was compared."""
+    facts, revisions, progress, step = judging.facts, judging.revisions, judging.progress, judging.step
+    later = _compared_later(progress, step)
+    if later is not None:
+        return later
     at_head = facts.models_at_head
     if at_head is None:
-        return MODELS, False, messages.not_checked("the migrations do not reach head.")
+        return not_checked("the migrations do not reach head.")
     if not at_head:
-        return MODELS, True, messages.models_match_head()
-    # Only a learner who got as far as a step that allows it may leave models.py one revision back.
-    may_lag = any(step.models_may_lag and step.number in progress.reached_at for step in steps)
+        return passed(messages.models_match_head())
+    # A step that allows it (the downgrade step), reached at head, lets models.py stay one revision back.
+    may_lag = any(each.models_may_lag and each.number in progress.at_head for each in judging.steps)
     if may_lag and facts.models_before_head == ():
-        return MODELS, True, messages.models_match_before_head(revisions[-1].file)
-    return MODELS, False, messages.models_differ(at_head)
+        return passed(messages.models_match_before_head(revisions[-1].file))
+    return failed(messages.models_differ(at_head))
+
+
+def _compared_later(progress, step):
+    """For a check of models.py on a step the head is not: an Outcome saying where it is compared."""
+    if step.number in progress.at_head:
+        return None
+    if progress.head is None or step.number > progress.head:
+        return NOT_REACHED
+    return passed(messages.models_compared_later(course.step(progress.head).label))
 
 
 def _progress(facts, steps, revisions):
-    """Find, in step order, the revision where each step's state is first reached."""
+    """Find, in step order, the revision where each step's state is first reached, and whose work
+    the chain's head and a failed upgrade are."""
     progress = Progress()
     # Every step's state is compared at every revision; a step missing there is one not reached.
     matches = [_MatchesOf(climbed.matches) for climbed in facts.climbed]
@@ -196,32 +209,68 @@ def _progress(facts, steps, revisions):
     last = -1  # index of the revision that reached the previous step's state
     # Work not yet reaching a state (a newer migration, models.py edited for a later step) belongs to one step.
     unfinished_work = _models_ahead(facts.models_at_head, matches, steps)
+    blamed = None  # the step a failed upgrade was laid on
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
         if found is not None:
             progress.owned[step.number] = list(range(last + 1, found + 1))
             progress.reached_at[step.number] = found
-            progress.messages[step.number] = (True, messages.state_reached(revisions[found].file))
+            progress.outcomes[step.number] = passed(messages.state_reached(revisions[found].file))
             last = found
             continue
         later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
         if later is not None:
             progress.owned[step.number] = [last + 1]
-            progress.messages[step.number] = (True, messages.state_reached_together(
-                later, revisions[last + 1].file))
+            progress.outcomes[step.number] = passed(messages.state_reached_together(later, revisions[last + 1].file))
             continue
         if progress.unfinished is None and (unfinished_work or last + 1 < len(revisions)):
             progress.unfinished = step.number
+        if blamed is not None:
+            progress.outcomes[step.number] = not_checked(messages.chain_stops_at(course.step(blamed).label))
+            continue
         if failure and failure[0] >= last + 1:
-            progress.messages[step.number] = (False, failure[1])
+            progress.outcomes[step.number] = failed(failure[1])
+            blamed = step.number
             continue
         # From the previous step's state on; of equally close revisions, the latest.
         candidates = reversed(range(max(last, 0), len(matches)))
         closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
-        progress.messages[step.number] = (False, messages.state_not_reached(
+        progress.outcomes[step.number] = failed(messages.state_not_reached(
             step, revisions[closest].file if closest is not None else None,
             matches[closest][step.number] if closest is not None else ()))
+    progress.at_head = _head_steps(progress, steps, revisions, unfinished_work)
+    _lay_two_heads(facts, progress, steps, revisions)
     return progress
+
+
+def _head_steps(progress, steps, revisions, unfinished_work):
+    """The steps whose work the chain's head is: the step being worked on when there is work beyond
+    the last state reached (or models.py edited ahead), else the steps whose state the head reaches."""
+    if progress.unfinished is not None:
+        return (progress.unfinished,)
+    last = len(revisions) - 1
+    at_head = tuple(step.number for step in steps if progress.reached_at.get(step.number) == last)
+    if at_head:
+        return at_head
+    owning = [number for number, owned in progress.owned.items() if owned and owned[-1] == last]
+    return tuple(owning[-1:]) or ((steps[0].number,) if unfinished_work else ())
+
+
+def _lay_two_heads(facts, progress, steps, revisions):
+    """Two heads, joined for the grade by a stand-in merge, would stop `flask db upgrade`: the first
+    step whose revision is one of them has not reached its state for the learner (the step that
+    teaches merging says so in its own check)."""
+    heads = facts.unmerged_heads
+    if not heads:
+        return
+    files = [revision.file for revision in revisions]
+    indices = {files.index(head) for head in heads if head in files}
+    owners = [number for number, owned in sorted(progress.owned.items()) if indices & set(owned)]
+    number = owners[0] if owners else progress.head
+    step = next((each for each in steps if each.number == number), None)
+    if step is None or MERGED.title in step.checks:
+        return
+    progress.outcomes[number] = failed(messages.chain_problem(Chain(ChainProblemKind.TWO_HEADS, files=heads)))
 
 
 class _MatchesOf(dict):
@@ -233,15 +282,16 @@ class _MatchesOf(dict):
 
 
 def _models_ahead(at_head, matches, steps):
-    """Whether models.py differs from the chain's head the way a state not reached yet does: work
-    begun on a later step. A difference no later state shares (a server default dropped from
-    models.py, say) is a slip in the step the head reached, and stays with that step."""
+    """Whether models.py differs from the chain's head the way the next step's state does: work
+    begun on that step. A difference it does not share (a server default dropped from models.py, a
+    column no step has) is a slip in the step the head reached, and stays with that step."""
     if not at_head or not matches:
         return bool(at_head)
     head = matches[-1]
     reached = max((step.number for step in steps if not head[step.number]), default=0)
-    later = {_item_key(item) for step in steps if step.number > reached for item in head[step.number]}
-    return any(_item_key(item) in later for item in at_head)
+    upcoming = next((step for step in steps if step.number > reached and head[step.number]), None)
+    begun = {_item_key(item) for item in head[upcoming.number]} if upcoming else set()
+    return any(_item_key(item) in begun for item in at_head)
 
 
 def _item_key(item):
@@ -262,41 +312,55 @@ def _reached_in_one_jump(climbed, matches, later_steps, last):
     return next((step.number for step in later_steps if not matches[index][step.number]), None)
 
 
+def _reached_check(judging):
+    return judging.progress.outcomes[judging.step.number]
+
+
 def _climb_losses(facts, revisions, indices):
     return [messages.loss(item, revisions[index].file, Direction.UPGRADE)
             for index in indices for item in facts.climbed[index].losses]
 
 
-def _rows_check(facts, revisions, owned, extra=()):
-    """Rows followed through the step's own revisions, and `extra` ones after them."""
+def _rows_check(judging):
+    """Rows followed through the step's own revisions, and the trailing ones that are its work."""
+    facts, revisions = judging.facts, judging.revisions
+    owned, extra = judging.progress.owned.get(judging.step.number), list(judging.extra)
     if owned is None and not _climb_losses(facts, revisions, extra):
-        return ROWS, False, NOT_REACHED
-    indices = (owned or []) + list(extra)
+        return NOT_REACHED
+    indices = (owned or []) + extra
     findings = _climb_losses(facts, revisions, indices)
     if findings:
-        return ROWS, False, "\n".join(findings)
+        return failed("\n".join(findings))
     # Say so when a table could not be given sample rows: its rows were not followed.
     notes = [messages.seed_refused(table, reason) for index in indices
              for table, reason in facts.climbed[index].refused_seed.items()]
-    return ROWS, True, "\n".join([messages.rows_kept([revisions[index].file for index in indices]), *notes])
+    return passed("\n".join([messages.rows_kept([revisions[index].file for index in indices]), *notes]))
 
 
-def _round_trip_check(facts, revisions, indices, extra=(), climb_losses=False):
-    """Every revision of `indices` and `extra` down and up again; `climb_losses`: a step without a
-    rows check of its own reports here what `extra` revisions lost on the way up."""
+def _round_trip_check(judging):
+    """Every revision of the step down and up again. A step that writes no migration (the
+    downgrade step) tries the whole chain so far, and reports here what its trailing revisions
+    lost on the way up (it has no rows check of its own)."""
+    facts, revisions, progress, step = judging.facts, judging.revisions, judging.progress, judging.step
+    extra = list(judging.extra)
+    if step.migration_files:
+        indices, climb_losses = progress.owned.get(step.number), False
+    else:
+        reached = progress.reached_at.get(step.number)
+        indices, climb_losses = (list(range(reached + 1)) if reached is not None else None), True
     trips = {trip.index: trip for trip in facts.round_trips}
     findings = _climb_losses(facts, revisions, extra) if climb_losses else []
     extra_findings = findings + [finding for index in extra
                                  for finding in _trip_findings_at(facts, revisions, trips, index)]
     if indices is None and not extra_findings:
-        return ROUND_TRIP, False, NOT_REACHED
+        return NOT_REACHED
     files = []
-    for index in (indices or []) + list(extra):
+    for index in (indices or []) + extra:
         files.append(revisions[index].file)
         findings += _trip_findings_at(facts, revisions, trips, index)
     if findings:
-        return ROUND_TRIP, False, "\n".join(findings)
-    return ROUND_TRIP, True, messages.round_trip_ok(files)
+        return failed("\n".join(findings))
+    return passed(messages.round_trip_ok(files))
 
 
 def _trip_findings_at(facts, revisions, trips, index):
@@ -335,7 +399,7 @@ def _comparison_findings(comparison, file, direction, schema_message):
 
 
 # -- the checks a step asks for -----------------------------------------------------------
-# Each takes (facts, revisions, step, progress) and returns (passed, message).
+# Each takes a Judging and returns an Outcome (checks.py).
 
 def _owned_revisions(facts, revisions, step, progress):
     """[(revision, climbed facts)] for the revisions that brought the chain to this step, or None."""
@@ -345,20 +409,21 @@ def _owned_revisions(facts, revisions, step, progress):
     return [(revisions[index], facts.climbed[index]) for index in owned]
 
 
-def _defaults_check(facts, revisions, step, progress):
+def _defaults_check(judging):
     """The rows already in the table hold a value in the new column: its server default, or one the
     migration wrote (the backfill way). The database must know the default either way."""
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
-        return False, NOT_REACHED
+        return NOT_REACHED
     filled = [(revision.file, item) for revision, climbed in owned for item in climbed.filled]
     if not any(item.default for _, item in filled):
-        return False, messages.no_server_default([revision.file for revision, _ in owned])
+        return failed(messages.no_server_default([revision.file for revision, _ in owned]))
     findings = [messages.placeholder_values(item, file, empty) for file, item in filled
                 if (empty := [(value, count) for value, count in item.values if _says_nothing(value)])]
     if findings:
-        return False, "\n".join(findings)
-    return True, messages.defaults_given([item for _, item in filled])
+        return failed("\n".join(findings))
+    return passed(messages.defaults_given([item for _, item in filled]))
 
 
 def _says_nothing(value):
@@ -366,83 +431,108 @@ def _says_nothing(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _named_check(facts, revisions, step, progress):
+def _named_check(judging):
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     reached = progress.reached_at.get(step.number)
     if reached is None:
-        return False, NOT_REACHED
+        return NOT_REACHED
     unnamed = facts.climbed[reached].unnamed.get(step.number, ())
     if unnamed:
-        return False, messages.unnamed_constraints(revisions[reached].file, unnamed)
-    return True, messages.constraints_named()
+        return failed(messages.unnamed_constraints(revisions[reached].file, unnamed))
+    return passed(messages.constraints_named())
 
 
-def _references_check(facts, revisions, step, progress):
+def _references_check(judging):
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
-        return False, NOT_REACHED
+        return NOT_REACHED
     findings = [messages.dangling(item, revision.file) for revision, climbed in owned for item in climbed.dangling]
     if findings:
-        return False, "\n".join(findings)
-    return True, messages.references_ok([revision.file for revision, _ in owned])
+        return failed("\n".join(findings))
+    return passed(messages.references_ok([revision.file for revision, _ in owned]))
 
 
-def _parameters_check(facts, revisions, step, progress):
+def _parameters_check(judging):
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     owned = _owned_revisions(facts, revisions, step, progress)
     if owned is None:
-        return False, NOT_REACHED
+        return NOT_REACHED
     findings = [messages.formatted_sql(revision.file, finding)
                 for revision, _ in owned for finding in revision.formatted_sql]
     if findings:
-        return False, "\n".join(findings)
-    return True, messages.parameters_ok([revision.file for revision, _ in owned])
+        return failed("\n".join(findings))
+    return passed(messages.parameters_ok([revision.file for revision, _ in owned]))
 
 
-def _offline_check(facts, revisions, step, progress):
+def _offline_check(judging):
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     offline = facts.offline
     if offline is None:
-        return False, messages.not_checked("the chain could not be rendered (see the checks above).")
+        return not_checked("the chain could not be rendered (see the checks above).")
     if offline.error:
-        return False, messages.offline_failed(offline)
-    return True, messages.offline_ok(offline.dialect)
+        later = _later_step_of_file(judging, offline.error.file)
+        if later is not None:  # the revisions before it rendered: the failure is that step's work
+            return passed(messages.offline_fails_later(offline, course.step(later).label))
+        return failed(messages.offline_failed(offline))
+    return passed(messages.offline_ok(offline.dialect))
 
 
-def _check_clean_check(facts, revisions, step, progress):
+def _later_step_of_file(judging, path):
+    """The step after judging.step whose revision `path` (relative to the server folder) is, or None."""
+    names = [revision.file for revision in judging.revisions]
+    name = (path or "").rsplit("/", 1)[-1]
+    if name not in names:
+        return None
+    index = names.index(name)
+    owner = next((number for number, owned in judging.progress.owned.items() if index in owned),
+                 judging.progress.unfinished)
+    return owner if owner is not None and owner > judging.step.number else None
+
+
+def _check_clean_check(judging):
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+    later = _compared_later(progress, step)
+    if later is not None:
+        return later
     at_head = facts.models_at_head
     if at_head is None:
-        return False, messages.not_checked("the migrations do not reach head.")
+        return not_checked("the migrations do not reach head.")
     if at_head:
-        return False, messages.models_differ(at_head)
-    return True, messages.models_match_head()
+        return failed(messages.models_differ(at_head))
+    return passed(messages.models_match_head())
 
 
-def _merged_check(facts, revisions, step, progress):
+def _merged_check(judging):
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     if facts.unmerged_heads:  # the state this step begins with: merging is its work
-        return False, messages.merge_heads(facts.unmerged_heads)
+        return failed(messages.merge_heads(facts.unmerged_heads))
     owned = progress.owned.get(step.number)
     if owned is None:
-        return False, NOT_REACHED
+        return NOT_REACHED
     merges = [revision.file for revision in revisions[owned[0]:] if len(revision.parents) > 1]
     if not merges:
-        return False, messages.no_merge([revisions[index].file for index in owned])
-    return True, messages.merged(merges)
+        return failed(messages.no_merge([revisions[index].file for index in owned]))
+    return passed(messages.merged(merges))
 
 
-def _rolled_back_check(facts, revisions, step, progress):
+def _rolled_back_check(judging):
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     reached = progress.reached_at.get(step.number)
     if reached is None:
-        return False, NOT_REACHED
+        return NOT_REACHED
     probe = facts.failure_probe
     file = revisions[reached].file
     if probe is None or probe.index != reached:
-        return False, messages.stopped(facts.stopped) if facts.stopped else messages.probe_not_run(file)
+        return failed(messages.stopped(facts.stopped) if facts.stopped else messages.probe_not_run(file))
     if probe.statement is None:
-        return False, messages.nothing_to_interrupt(file, probe.error)
+        return failed(messages.nothing_to_interrupt(file, probe.error))
     if probe.clean:
-        return True, messages.rolled_back(file, probe.statement)
+        return passed(messages.rolled_back(file, probe.statement))
     left_behind = messages.left_behind(probe)
     if graded_database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
-        return True, messages.mysql_cannot_roll_back(file, probe.statement, left_behind)
-    return False, messages.half_changed(file, probe.statement, left_behind)
+        return passed(messages.mysql_cannot_roll_back(file, probe.statement, left_behind))
+    return failed(messages.half_changed(file, probe.statement, left_behind))
 
 
 def graded_database(facts):
@@ -453,19 +543,20 @@ def graded_database(facts):
 
 def _elsewhere_check(name):
     database = OTHER_DATABASES[name]
-    where = name.removeprefix("chain runs on ")
+    where = name.title.removeprefix("chain runs on ")
 
-    def check(facts, revisions, step, progress):
+    def check(judging):
+        facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
         if step.number not in progress.reached_at:
-            return False, NOT_REACHED
+            return NOT_REACHED
         found = facts.elsewhere.get(database)
         if found is None:
-            return False, messages.not_checked("the chain was not run there.")
+            return not_checked("the chain was not run there.")
         if found.unavailable:
-            return False, messages.not_checked(found.unavailable)
+            return not_checked(found.unavailable)
         if found.failed:
-            return False, messages.fails_elsewhere(where, database, found.failed)
-        return True, messages.passes_elsewhere(where, found.steps)
+            return failed(messages.fails_elsewhere(where, database, found.failed))
+        return passed(messages.passes_elsewhere(where, found.steps))
     return check
 
 
@@ -474,33 +565,35 @@ def databases_to_try(facts, steps):
     if blocker(facts):
         return []
     progress = _progress(facts, steps, facts.revisions)
-    return [OTHER_DATABASES[name] for step in steps if step.number in progress.reached_at
-            for name in step.checks if name in OTHER_DATABASES]
+    return [OTHER_DATABASES[BY_TITLE[title]] for step in steps if step.number in progress.reached_at
+            for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
 
 
 def without_other_databases(step):
     """The step without its requests to run on other databases (so grading there does not recurse)."""
-    return dataclasses.replace(step, checks=tuple(name for name in step.checks if name not in OTHER_DATABASES))
+    return dataclasses.replace(step, checks=tuple(title for title in step.checks
+                                                  if BY_TITLE[title] not in OTHER_DATABASES))
 
 
 def probed_steps(steps):
     """The steps whose migration the worker must make fail on purpose."""
-    return [step.number for step in steps if ROLLED_BACK in step.checks]
+    return [step.number for step in steps if ROLLED_BACK.title in step.checks]
 
 
 # -- evidence from the learner's own database --------------------------------------------------
 # `facts.evidence` (facts.Evidence): None when grading submitted files only.
 
 def _evidence_check(judge_looks):
-    def check(facts, revisions, step, progress):
+    def check(judging):
+        facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
         reached = progress.reached_at.get(step.number)
         if reached is None:
-            return False, NOT_REACHED
+            return NOT_REACHED
         evidence = facts.evidence
         if evidence is None:
-            return True, messages.evidence_not_here(step)
+            return needs_learner_machine(messages.evidence_not_here(step))
         if step.number in evidence.given:
-            return True, messages.evidence_given(step)
+            return passed(messages.evidence_given(step))
         return judge_looks(evidence, revisions, reached, step)
     return check
 
@@ -508,19 +601,36 @@ def _evidence_check(judge_looks):
 def _database_behind(facts, steps, revisions, progress, step):
     """Why the learner's own database has not run the step's migrations yet, or None.
 
-    Only `lesson` looks at it; the downgrade step lets it stay one revision below its state."""
-    now = facts.evidence and facts.evidence.now
+    Only `lesson` looks at it. The downgrade step lets it stay one revision below its state, once it
+    has been seen there. Part 3 runs on the learner's PostgreSQL: what was seen there stands when
+    that server is stopped, as the lessons ask, and the SQLite database is never asked to run it."""
+    evidence = facts.evidence
     owned = progress.owned.get(step.number)
-    if not now or not owned or facts.unmerged_heads:
+    if evidence is None or not owned or facts.unmerged_heads or step.number in evidence.given:
+        return None
+    target = owned[-1]
+    if step.database is not None:
+        seen = [look for look in evidence.looks if look.database == step.database]
+        if any(_position(look, revisions) is not None and _position(look, revisions) >= target for look in seen):
+            return None
+        return messages.server_database_behind(revisions[target].file, step.database, seen[-1].versions if seen else None)
+    now = evidence.now
+    if not now:
         return None
     position = _position(now, revisions)
-    if position is None or position >= owned[-1]:
+    if position is None or position >= target:
         return None
     lagging = [progress.reached_at[other.number] for other in steps
                if other.models_may_lag and other.number in progress.reached_at]
-    if any(position == reached - 1 and owned[-1] == reached for reached in lagging):
+    if any(position == reached - 1 and target == reached and _seen_at(evidence, revisions, reached)
+           for reached in lagging):
         return None
-    return messages.database_behind(revisions[owned[-1]].file, now.versions)
+    return messages.database_behind(revisions[target].file, now.versions)
+
+
+def _seen_at(evidence, revisions, reached):
+    """Whether `lesson` ever saw the learner's database at `reached` or later, with every row."""
+    return any(_at_state(look, revisions, reached) for look in evidence.looks)
 
 
 def _rows_gone(facts, revisions):
@@ -553,14 +663,19 @@ def _at_state(look, revisions, reached):
 
 
 def _went_down(evidence, revisions, reached, step):
+    """Seen at the step's state with every row, and after that one revision down, rows intact."""
     below = sorted(revisions[reached].parents)
-    down = [look for look in evidence.looks if sorted(look.versions) == below]
+    looks = evidence.looks
+    up = next((index for index, look in enumerate(looks) if _at_state(look, revisions, reached)), None)
+    if up is None:
+        return failed(messages.never_seen_up(revisions[reached].file, evidence.now.versions if evidence.now else None))
+    down = [look for look in looks[up + 1:] if sorted(look.versions) == below]
     if any(_intact(look) for look in down):
         stopped = evidence.now is not None and sorted(evidence.now.versions) == below
-        return True, messages.went_down(below, revisions[reached].file, stopped)
+        return passed(messages.went_down(below, revisions[reached].file, stopped))
     if down:
-        return False, messages.went_down_losing(below, down[-1].missing)
-    return False, messages.not_seen_down(below, step)
+        return failed(messages.went_down_losing(below, down[-1].missing))
+    return failed(messages.not_seen_down(below, step))
 
 
 def _backup_tried(evidence, revisions, reached, step):
@@ -570,57 +685,66 @@ def _backup_tried(evidence, revisions, reached, step):
     emptied = next((index for index, look in enumerate(looks) if first is not None and index > first
                     and not look.versions), None)
     if emptied is None:
-        return False, messages.not_seen_emptied(step)
+        return failed(messages.not_seen_emptied(step))
     if any(_at_state(look, revisions, reached) for look in looks[emptied + 1:]):
-        return True, messages.backup_worked()
-    return False, messages.not_seen_restored(step)
+        return passed(messages.backup_worked())
+    return failed(messages.not_seen_restored(step))
 
 
 def _own_postgresql(evidence, revisions, reached, step):
     seen = [look for look in evidence.looks if look.database == "postgresql"]
     if any(_at_state(look, revisions, reached) for look in seen):
-        return True, messages.postgresql_seen()
-    return False, messages.not_seen_on_postgresql(step, bool(seen))
+        return passed(messages.postgresql_seen())
+    return failed(messages.not_seen_on_postgresql(step, bool(seen)))
 
 
-def _live_check(facts, revisions, step, progress):
+def _live_check(judging):
     """Part 3: the previous step's app, running during and after the step's migrations (traffic.py)."""
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     runs = [run for run in facts.traffic if run.step == step.number]
     if not runs:
         if graded_database(facts) != "postgresql":
-            return False, messages.not_checked(messages.postgresql_only())
-        return False, NOT_REACHED
-    failed = facts.upgrade_failed
-    if failed and any(run.index == failed.index for run in runs):
-        return False, messages.not_checked(f"{revisions[failed.index].file} failed (see above).")
+            return not_checked(messages.postgresql_only())
+        return NOT_REACHED
+    broken = facts.upgrade_failed
+    if broken and any(run.index == broken.index for run in runs):
+        return not_checked(f"{revisions[broken.index].file} failed (see above).")
     findings = [messages.traffic_trouble(run, revisions[run.index].file) for run in runs
                 if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
     advice = messages.squawk_advice([(revisions[run.index].file, run.squawk) for run in runs])
     if findings:
-        return False, "\n".join(findings + advice)
-    return True, "\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]), *advice])
+        return failed("\n".join(findings + advice))
+    return passed("\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]), *advice]))
 
 
-def _linted_check(facts, revisions, step, progress):
+def _linted_check(judging):
     """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
     silenced in server/.squawk.toml (squawk runs in the copy of server/, so that file applies)."""
+    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     if step.number not in progress.reached_at:
-        return False, NOT_REACHED
+        return NOT_REACHED
     if not facts.traffic:
         if graded_database(facts) != "postgresql":
-            return False, messages.not_checked(messages.postgresql_only())
-        return False, messages.not_checked("no Part 3 migration ran (see above).")
+            return not_checked(messages.postgresql_only())
+        return not_checked("no Part 3 migration ran (see above).")
     linted = [(revisions[run.index].file, run.squawk) for run in facts.traffic]
     unavailable = [(file, result.unavailable) for file, result in linted if result.unavailable]
     if unavailable:
-        return False, messages.not_checked(f"squawk did not run on {unavailable[0][0]}: {unavailable[0][1]}")
+        return not_checked(f"squawk did not run on {unavailable[0][0]}: {unavailable[0][1]}")
     findings = [(file, finding) for file, result in linted for finding in result.findings]
     if findings:
-        return False, messages.lint_unanswered(findings)
-    return True, messages.lint_clean([file for file, _ in linted])
+        return failed(messages.lint_unanswered(findings))
+    return passed(messages.lint_clean([file for file, _ in linted]))
 
 
-STEP_CHECKS = {
+JUDGES = {
+    APP: _app_check,
+    CHAIN: _chain_check,
+    FRESH_UPGRADE: _fresh_upgrade,
+    REACHED: _reached_check,
+    ROWS: _rows_check,
+    ROUND_TRIP: _round_trip_check,
+    MODELS: _models_check,
     DEFAULTS: _defaults_check,
     NAMED: _named_check,
     REFERENCES: _references_check,

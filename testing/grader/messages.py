@@ -9,6 +9,7 @@ import difflib
 import re
 
 from .. import course
+from .databases import NAMES
 from .facts import AppProblem, ChainProblemKind, Direction, LossKind, SchemaKind, StopReason
 from .renames import paired
 
@@ -688,6 +689,37 @@ def not_seen_on_postgresql(step, seen_behind):
             "Not seen yet: lesson looks at the database DATABASE_URL names. ")
     return text + ("With your PostgreSQL running and DATABASE_URL exported,\n"
                    f"`flask db upgrade`, `python seed.py`, then `pipenv run lesson check {step.number}`.")
+
+
+def never_seen_up(file, versions):
+    where = f" (it is at {revision_names(versions)})" if versions is not None else ""
+    return (f"lesson has not seen your own database at {file} yet, with every row seed.py put in{where}.\n"
+            "Go up first: `flask db upgrade` (the step before this one), then `pipenv run lesson check`, "
+            "then come down.")
+
+
+def server_database_behind(file, database, versions):
+    """The learner's own server database (Part 3's PostgreSQL) has not been seen at the step's state."""
+    name = NAMES.get(database, database)
+    where = (f"lesson last saw your {name} at {revision_names(versions)}" if versions is not None
+             else f"lesson has not seen your {name} yet")
+    return (f"Your migrations reach this step's schema ({file}), but {where}: it has not run them.\n"
+            f"This step runs on {name}, not on instance/app.db: `pipenv run pg`, then "
+            "`export DATABASE_URL=\"$(pipenv run pg url)\"`,\n`flask db upgrade`, and `pipenv run lesson check` "
+            "while it runs.")
+
+
+def models_compared_later(label):
+    return f"models.py is compared with the step your newest work is on: step {label}"
+
+
+def chain_stops_at(label):
+    return f"the chain stops before this step's schema, at step {label}'s migration (see there)."
+
+
+def offline_fails_later(offline, label):
+    return (f"the chain renders as {offline.dialect} SQL up to a migration of step {label}, "
+            "which does not (see there)")
 
 
 def database_behind(file, versions):

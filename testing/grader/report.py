@@ -1,14 +1,33 @@
 """The result of grading: steps made of checks, as JSON or as text for a person."""
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ..console import GREEN, RED, paint
+from . import checks as registry
+from .checks import Outcome, Status
 
 
 @dataclass
 class Check:
-    name: str
-    passed: bool
+    """One check of one step: which (checks.py's declaration) and what the judge found."""
+    check: registry.Check
+    status: Status
     message: str
+
+    @property
+    def name(self) -> str:
+        return self.check.title
+
+    @property
+    def id(self) -> str:
+        return self.check.id
+
+    @property
+    def passed(self) -> bool:
+        return self.status in registry.COUNTS_AS_PASSED
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "passed": self.passed, "status": str(self.status),
+                "message": self.message}
 
 
 @dataclass
@@ -23,8 +42,11 @@ class StepResult:
     def passed(self):
         return all(check.passed for check in self.checks)
 
-    def add(self, name, passed, message):
-        self.checks.append(Check(name, passed, message))
+    def add(self, check: registry.Check, outcome: Outcome) -> None:
+        self.checks.append(Check(check, outcome.status, outcome.message))
+
+    def get(self, check: registry.Check) -> "Check | None":
+        return next((each for each in self.checks if each.check == check), None)
 
 
 @dataclass
@@ -33,23 +55,26 @@ class Report:
     notes: list = field(default_factory=list)  # what the learner should know beyond the checks
     isolation: str = ""  # who the learner's code ran as, for instructors
     blocked: bool = False  # the app or the chain stopped every check after it (not part of the JSON)
+    stuck: int | None = None  # the step where the learner is stuck: the first that does not pass
 
     @property
     def passed(self):
         return all(step.passed for step in self.steps)
 
-    def check(self, step, name):
-        """The check called `name` of step number `step`."""
-        return next(check for check in self.steps[step - 1].checks if check.name == name)
+    def check(self, step, check):
+        """Step number `step`'s check `check` (a registry.Check, or its title)."""
+        wanted = registry.BY_TITLE[check] if isinstance(check, str) else check
+        return next(each for each in self.steps[step - 1].checks if each.check == wanted)
 
     def to_dict(self):
         return {
             "passed": self.passed,
             "notes": self.notes,
             "isolation": self.isolation,
+            "stuck": self.stuck,
             "steps": [
                 {"step": step.step, "title": step.title, "passed": step.passed, "started": step.started,
-                 "files": step.files, "checks": [asdict(check) for check in step.checks]}
+                 "files": step.files, "checks": [check.to_dict() for check in step.checks]}
                 for step in self.steps
             ],
         }

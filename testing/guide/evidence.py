@@ -5,7 +5,7 @@ back (09), running the chain on PostgreSQL (12). Each time `lesson status`, `che
 runs, it looks at the learner's database — read-only: a copy of instance/app.db, or the database
 DATABASE_URL names, read with SELECTs only — and keeps what it saw: the revision, the kind of
 database, and whether the rows seed.py puts in are all there with their values. The grader's
-judge decides what those looks prove (judge.py, EVIDENCE_CHECKS).
+judge decides what those looks prove (the checks whose evidence is the learner's database: grader/checks.py).
 
 `lesson start N` records that the steps before N are done: it did them for the learner.
 """

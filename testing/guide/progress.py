@@ -1,16 +1,13 @@
 """The course map: every step passed, failing or not started, the current step, what to do next.
 
-The grader puts the checks about the whole chain (the app loads, the chain is sound, it upgrades
-from empty, models.py matches it) on step 01. For a learner they are about their newest work, so
-the map counts them with the step that work belongs to (the grader's `started`), not with step 01:
-`lesson check N` then fails whenever `grade --step N` fails on the step's own work.
+The grader lays every failure on the step whose work causes it and says where the learner is
+stuck (`Report.stuck`); the map shows the same, so `lesson check N` fails exactly when step N of
+`grade` does.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from .. import course
-from ..grader import judge
 
-CHAIN_WIDE = (judge.APP, judge.CHAIN, judge.FRESH_UPGRADE, judge.MODELS)
 PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
 
 
@@ -18,7 +15,7 @@ PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", 
 class StepState:
     step: course.Step
     state: str
-    checks: list  # the grader's checks, as the map counts them for this step
+    checks: list  # the grader's checks of this step
     files: list  # the learner's migrations that reached the step's state
 
     @property
@@ -32,7 +29,7 @@ class StepState:
     def to_dict(self):
         return {"step": self.step.number, "title": self.step.title, "state": self.state,
                 "reason": self.reason, "readme": course.relative(self.step.readme),
-                "checks": [asdict(check) for check in self.checks]}
+                "checks": [check.to_dict() for check in self.checks]}
 
 
 @dataclass
@@ -79,33 +76,16 @@ class CourseMap:
 
 def course_map(report):
     """Read a grading report of every step as a map of the course."""
-    chain = [check for check in report.steps[0].checks if check.name in CHAIN_WIDE]
-    own = {result.step: [check for check in result.checks if check.name not in CHAIN_WIDE]
-           for result in report.steps}
-    current = next((result for result in report.steps if not _all_pass(own[result.step])), None)
-    if current is None and not _all_pass(chain):
-        current = report.steps[-1]
-    if current is not None and not current.started and not _all_pass(chain):
-        # Nothing done on it yet: the chain's trouble comes from the newest work, an earlier step's.
-        current = next((result for result in reversed(report.steps[:report.steps.index(current)])
-                        if result.started), current)
     blocked = report.steps[0].started and report.blocked
-    states = []
-    for result in report.steps:
-        checks = chain + own[result.step] if result is current else own[result.step]
-        state = _state(result, checks, result is current, blocked)
-        states.append(StepState(course.step(result.step), state, checks, result.files))
-    return CourseMap(states, next((s for s in states if current and s.step.number == current.step), None),
-                     report.notes)
+    states = [StepState(course.step(result.step), _state(result, result.step == report.stuck, blocked),
+                        result.checks, result.files) for result in report.steps]
+    current = next((state for state in states if state.step.number == report.stuck), None)
+    return CourseMap(states, current, report.notes)
 
 
-def _state(result, checks, is_current, blocked):
-    if _all_pass(checks):
+def _state(result, is_current, blocked):
+    if result.passed:
         return PASSED
     if is_current or not blocked:
         return FAILING if result.started else NOT_STARTED
     return NOT_CHECKED
-
-
-def _all_pass(checks):
-    return all(check.passed for check in checks)

@@ -1,7 +1,7 @@
 """The cases whose grades are recorded (recorded.py), by group."""
 from testing import author, course
 from testing.build import build_state
-from testing.grader import judge
+from testing.grader.checks import other_databases_of
 
 from .corpus import CORPUS, models_of
 from .recorded import Case
@@ -44,7 +44,7 @@ STEPS = [step.number for step in course.steps() if step.database is None]
 # A step that grades the chain on the other databases too (step 12) is graded from SQLite only:
 # from there it already runs on all three.
 GRADES_EVERY_DATABASE = [step.number for step in course.steps()
-                         if any(name in judge.OTHER_DATABASES for name in step.checks)]
+                         if other_databases_of(step)]
 BEFORE_OTHER_DATABASES = GRADES_EVERY_DATABASE[0] - 1
 SERVERS = ("postgresql", "mysql")
 

@@ -12,6 +12,7 @@ again and fails when a report differs from the recorded one; then record them ag
 """
 import difflib
 import gzip
+import hashlib
 import json
 import re
 import sys
@@ -23,7 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
-from testing.grader import collect, graded_steps, judge, judged, mariadb, postgres
+from testing.grader import checks, collect, graded_steps, judged, mariadb, postgres
+from testing.grader.checks import servers_needed
 from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from testing.grader.facts import Facts
 
@@ -31,6 +33,13 @@ from .servers import environment_variable
 
 STORE = Path(__file__).parent / "recorded"
 RECORD_AGAIN = "pipenv run python -m testing.tests.recorded"
+COURSE = Path(__file__).resolve().parents[2]
+# What decides the facts a grade finds: the grader but its judging modules, the lessons, and how the
+# cases are built. A recording carries a digest of them, so a change there cannot go unnoticed.
+MEASURED_BY = ("testing/grader", "testing/build.py", "testing/author.py", "testing/tests/cases.py",
+               "testing/tests/corpus.py", "lessons")
+JUDGING_ONLY = {"testing/grader/judge.py", "testing/grader/messages.py", "testing/grader/report.py",
+                "testing/grader/checks.py"}
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,7 @@ class Case:
     def servers(self):
         """The database servers grading this case may need: its own, and those a graded step
         asks the chain to run on too (step 12)."""
-        asked = {database for step in graded_steps(self.up_to) for check, database in judge.OTHER_DATABASES.items()
-                 if check in step.checks}
-        return ({self.database} | asked) - {"sqlite"}
+        return servers_needed(graded_steps(self.up_to), self.database)
 
 
 def groups():
@@ -62,7 +69,21 @@ def groups():
 
 
 @cache
+def measured_by():
+    """A digest of the files that decide what a grade measures (MEASURED_BY, less JUDGING_ONLY)."""
+    digest = hashlib.sha256()
+    for root in MEASURED_BY:
+        top = COURSE / root
+        for path in sorted([top] if top.is_file() else top.rglob("*")):
+            relative = path.relative_to(COURSE).as_posix()
+            if path.is_file() and "__pycache__" not in path.parts and relative not in JUDGING_ONLY:
+                digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@cache
 def _stored(group):
+    """{"measured_by": digest, "grades": {case key: facts}} as recorded, or {} when never recorded."""
     path = STORE / f"{group}.json.gz"
     if not path.is_file():
         return {}
@@ -70,9 +91,20 @@ def _stored(group):
         return json.load(file)
 
 
+def stale(group):
+    """Why `group`'s recording no longer shows what today's grader would find, or None."""
+    stored = _stored(group)
+    if not stored:
+        return f"group {group} was never recorded: {RECORD_AGAIN} {group}"
+    if stored.get("measured_by") != measured_by():
+        return (f"the grader, the lessons or the cases changed since group {group} was recorded, so its facts "
+                f"may not be what grading finds today: record again: {RECORD_AGAIN} {group}")
+    return None
+
+
 def facts(group, case):
     """The Facts recorded for `case` (new objects each time: a test may add to them)."""
-    data = _stored(group).get(case.key)
+    data = _stored(group).get("grades", {}).get(case.key)
     if data is None:
         raise LookupError(f"no recorded grade of {case.key} in group {group}: {RECORD_AGAIN} {group}")
     return Facts.from_dict(data)
@@ -98,7 +130,7 @@ def comparable(report_):
     for step in data["steps"]:
         for check in step["checks"]:
             check["message"] = SCRATCH_DATABASE.sub("grade_…", check["message"])
-            if check["name"] == judge.LIVE:
+            if check["id"] == checks.LIVE.id:
                 check["message"] = MEASURED.sub("#", check["message"].split("\n", 1)[0])
     return data
 
@@ -129,7 +161,8 @@ def record(group, cases, workers=2):
     STORE.mkdir(exist_ok=True)
     # mtime=0: the same facts make the same bytes, so git sees a change only where grading changed.
     with gzip.GzipFile(STORE / f"{group}.json.gz", "wb", compresslevel=9, mtime=0) as file:
-        file.write(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        stored = {"measured_by": measured_by(), "grades": kept}
+        file.write(json.dumps(stored, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     _stored.cache_clear()
     return len(kept)
 

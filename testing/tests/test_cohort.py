@@ -12,6 +12,7 @@ import pytest
 from testing import author, cohort, course, gradebook
 from testing.build import build_state
 from testing.grader import judge
+from testing.grader.checks import failed
 from testing.grader.report import Report, StepResult
 
 from .clones import learner_environment
@@ -165,23 +166,29 @@ def test_a_crash_or_a_grader_bug_costs_only_that_learner_its_grade(monkeypatch, 
 
 def step(number, started, *failures):
     result = StepResult(number, f"step {number}", started=started)
-    for name, message in failures:
-        result.add(name, False, message)
+    for check, message in failures:
+        result.add(check, failed(message))
     return result
 
 
+def stuck_report(*steps):
+    """A report of hand-made steps, stuck where the judge would say: the first that does not pass."""
+    return Report(list(steps), stuck=next((result.step for result in steps if not result.passed), None))
+
+
 def test_the_first_failing_check_is_where_the_learner_is_stuck():
+    """The judge lays each failure on the step whose work causes it and says where the learner is
+    stuck; the gradebook names that step's first failing check."""
     upgrade_fails = "upgrade() of migrations/versions/f5a7b9c1d006_add_employee_title.py failed (line 20)"
-    later_mistake = Report([step(1, True, (judge.FRESH_UPGRADE, upgrade_fails)), step(2, True),
-                            step(3, True, (judge.ROUND_TRIP, "Not checked: a later migration's downgrade failed")),
-                            step(4, True, (judge.REACHED, upgrade_fails)), step(5, False, (judge.REACHED, "never"))])
+    later_mistake = stuck_report(step(1, True), step(2, True), step(3, True), step(4, True, (judge.REACHED, upgrade_fails)),
+                                 step(5, False, (judge.REACHED, "Not checked: the chain stops before")))
     row = gradebook.row_from_report("kai", later_mistake)
-    assert (row.first_failure, row.message, row.total) == (f"step 04: {judge.REACHED}", upgrade_fails, 1)
-    only_models = Report([step(1, True, (judge.MODELS, "models.py has a column `employees.email`\nno migration adds")),
-                          step(2, False, (judge.REACHED, "never"))])
+    assert (row.first_failure, row.message, row.total) == (f"step 04: {judge.REACHED.title}", upgrade_fails, 3)
+    only_models = stuck_report(step(1, True, (judge.MODELS, "models.py has a column `employees.phone`\nno migration adds")),
+                               step(2, False, (judge.REACHED, "never")))
     row = gradebook.row_from_report("lin", only_models)
-    assert (row.first_failure, row.message) == (f"step 01: {judge.MODELS}",
-                                                "models.py has a column `employees.email` | no migration adds")
-    assert row.mistake == f"step 01: {judge.MODELS}"
-    resting = gradebook.row_from_report("max", Report([step(1, True), step(2, False, (judge.REACHED, "never"))]))
+    assert (row.first_failure, row.message) == (f"step 01: {judge.MODELS.title}",
+                                                "models.py has a column `employees.phone` | no migration adds")
+    assert row.mistake == f"step 01: {judge.MODELS.title}"
+    resting = gradebook.row_from_report("max", stuck_report(step(1, True), step(2, False, (judge.REACHED, "never"))))
     assert (resting.first_failure, resting.mistake) == ("step 02: not started", None)

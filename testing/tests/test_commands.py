@@ -40,7 +40,8 @@ def test_json_report_for_a_passing_folder(reference):
     assert [step["step"] for step in report["steps"]] == [1, 2, 3, 4]
     assert set(report["steps"][0]) == {"step", "title", "passed", "started", "files", "checks"}
     assert report["steps"][2]["files"] == ["migrations/versions/d3e5f7a9b003_rename_department_to_departments.py"]
-    assert set(report["steps"][0]["checks"][0]) == {"name", "passed", "message"}
+    assert set(report["steps"][0]["checks"][0]) == {"id", "name", "passed", "status", "message"}
+    assert report["steps"][0]["checks"][0]["id"] == "app-loads" and report["stuck"] is None
 
 
 def test_a_failing_folder_exits_1_with_a_message_and_no_traceback(wrong):

@@ -29,9 +29,9 @@ def expected_text(submission, database):
     here = [expect for expect in submission.expect if database in expect.databases]
     failing = [expect for expect in here if not expect.passed]
     if not failing:
-        return "pass (" + ", ".join(f"step {e.step:02d} {e.check}" for e in here) + ")"
+        return "pass (" + ", ".join(f"step {e.step:02d} {e.title}" for e in here) + ")"
     first = failing[0]
-    return f"FAIL {first.step:02d} {first.check}: {first.says.splitlines()[0][:50]}"
+    return f"FAIL {first.step:02d} {first.title}: {first.says.splitlines()[0][:50]}"
 
 
 def got_text(report):
@@ -56,15 +56,15 @@ def problems(submission, report, database):
     if any(not expect.passed for expect in expects) and report.passed:
         found.append("false pass: every check passes")
     for expect in expects:
-        check = checks.get((expect.step, expect.check))
+        check = checks.get((expect.step, expect.title))
         if check is None:
-            found.append(f"no check step {expect.step:02d} {expect.check}")
+            found.append(f"no check step {expect.step:02d} {expect.title}")
             continue
         if check.passed != expect.passed:
-            found.append(f"step {expect.step:02d} {expect.check} {'passes' if check.passed else 'fails'}: {check.message}")
+            found.append(f"step {expect.step:02d} {expect.title} {'passes' if check.passed else 'fails'}: {check.message}")
         if expect.says not in check.message:
-            found.append(f"step {expect.step:02d} {expect.check} does not say {expect.says!r}:\n{check.message}")
-        found += [f"step {expect.step:02d} {expect.check} says {text!r}:\n{check.message}"
+            found.append(f"step {expect.step:02d} {expect.title} does not say {expect.says!r}:\n{check.message}")
+        found += [f"step {expect.step:02d} {expect.title} says {text!r}:\n{check.message}"
                   for text in expect.never_says if text in check.message]
     return found
 

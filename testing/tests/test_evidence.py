@@ -9,12 +9,13 @@ import pytest
 from testing import course
 from testing.build import build_state
 from testing.grader import codec, judge
+from testing.grader.checks import Status
 from testing.grader.facts import Evidence
 from testing.grader.judge import verdict
 from testing.guide import evidence
 
 from . import recorded
-from .cases import EVIDENCE_CASE
+from .cases import EVIDENCE_CASE, PART3, PART3_REFERENCE
 from .clones import fingerprint
 from .lesson_commands import run
 
@@ -42,21 +43,24 @@ def with_evidence(facts, now, looks, given=()):
 def check(facts, step, name, looks=(), now=None, given=()):
     judged = facts if looks is None else with_evidence(facts, now, [*looks, *([now] if now else [])], given)
     result = verdict(judged, STEPS).steps[step - 1]
-    return next(item for item in result.checks if item.name == name)
+    return result.get(name)
 
 
 def test_grade_without_lesson_says_in_one_line_that_it_cannot_see(facts):
     for step, name in ((5, judge.WENT_DOWN), (9, judge.BACKUP_TRIED), (12, judge.OWN_POSTGRESQL)):
         found = check(facts, step, name, looks=None)
-        assert found.passed and found.message.startswith("not seen by this grade: only `pipenv run lesson check")
+        assert found.status == Status.NEEDS_LEARNER_MACHINE and found.passed
+        assert found.message.startswith("not seen by this grade: only `pipenv run lesson check")
         assert len(found.message.splitlines()) == 1
 
 
 @pytest.mark.parametrize("looks, now, passed, says", [
     ([seen([HEAD])], None, False, "Not seen yet: lesson looks at your own database. Run `flask db downgrade`"),
     ([seen([HEAD]), seen([STEP_03])], seen([HEAD]), True, "lesson saw your database at d3e5f7a9b003, one revision below"),
-    ([], seen([STEP_03]), True, "Stopping here is fine for this step"),
-    ([seen([STEP_03], found=2, missing=["department: Payroll"])], None, False, "but without these rows of seed.py: "
+    ([seen([HEAD])], seen([STEP_03]), True, "Stopping here is fine for this step"),
+    # One below, but never seen up: step 04's `flask db upgrade` was never run.
+    ([], seen([STEP_03]), False, "Go up first: `flask db upgrade`"),
+    ([seen([HEAD]), seen([STEP_03], found=2, missing=["department: Payroll"])], None, False, "but without these rows of seed.py: "
      "department: Payroll"),
     ([seen([STEP_08])], None, False, "Not seen yet"),  # further down than one revision
 ])
@@ -100,8 +104,17 @@ def test_a_database_that_has_not_run_the_migrations_says_upgrade(facts):
 
 
 def test_the_downgrade_step_may_leave_the_database_one_below(facts):
-    reached = check(facts, 4, judge.REACHED, [], now=seen([STEP_03]))
+    reached = check(facts, 4, judge.REACHED, [seen([HEAD])], now=seen([STEP_03]))
     assert reached.passed, reached.message
+
+
+def test_a_database_that_never_went_up_passes_neither_the_step_nor_the_downgrade(facts):
+    """Step 04's migration in place, `flask db upgrade` never run: one revision below is where the
+    database always was, not a downgrade."""
+    reached = check(facts, 4, judge.REACHED, [], now=seen([STEP_03]))
+    assert not reached.passed and "Run `flask db upgrade`" in reached.message
+    went_down = check(facts, 5, judge.WENT_DOWN, [], now=seen([STEP_03]))
+    assert not went_down.passed and "Go up first: `flask db upgrade`" in went_down.message
 
 
 def test_rows_gone_from_the_learners_database_are_named_in_a_note(facts):
@@ -137,3 +150,35 @@ def test_what_was_seen_is_kept_once_per_change(tmp_path, monkeypatch):
         evidence.keep(server, look)
     kept = evidence.kept(server)
     assert [look["versions"] for look in kept["looks"]] == [[HEAD], [STEP_03], [HEAD]] and kept["given"] == [1, 2]
+
+
+@pytest.fixture(scope="module")
+def part3_facts():
+    return recorded.facts("part3", PART3_REFERENCE)
+
+
+def part3_steps_reached(facts, looks, now, given=()):
+    judged = with_evidence(facts, now, [*looks, *([now] if now else [])], given)
+    report = verdict(judged, STEPS)
+    return {number: report.check(number, judge.REACHED) for number in PART3}
+
+
+def test_part3_seen_on_the_learners_postgresql_stays_passed_once_that_server_is_stopped(part3_facts):
+    """Every Part 3 lesson ends with `pipenv run pg stop` and `unset DATABASE_URL`: lesson then sees
+    the SQLite database, at step 12's head, which can never run Part 3."""
+    revisions = part3_facts.revisions
+    before_part3 = revisions[-1 - len(part3_facts.part3_files)].id
+    seen_on_postgresql = seen([revisions[-1].id], database="postgresql")
+    reached = part3_steps_reached(part3_facts, [seen_on_postgresql], now=seen([before_part3]))
+    assert all(check.passed for check in reached.values()), {n: c.message for n, c in reached.items()}
+
+
+def test_part3_never_seen_on_postgresql_asks_for_it_not_for_an_upgrade_of_sqlite(part3_facts):
+    before_part3 = part3_facts.revisions[-1 - len(part3_facts.part3_files)].id
+    reached = part3_steps_reached(part3_facts, [], now=seen([before_part3]))
+    first = reached[PART3[0]]
+    assert not first.passed
+    assert "This step runs on PostgreSQL, not on instance/app.db: `pipenv run pg`" in first.message
+    assert "lesson has not seen your PostgreSQL yet" in first.message
+    given = part3_steps_reached(part3_facts, [], now=seen([before_part3]), given=range(1, PART3[1]))
+    assert given[PART3[0]].passed  # `lesson start 14` did step 13 for the learner

@@ -10,6 +10,7 @@ from testing import author, course
 from testing import grader
 from testing.build import build_state
 from testing.grader import grade, judge, mariadb, messages
+from testing.grader.checks import Status
 from testing.grader.databases import MYSQL_URL_VARIABLE
 
 from . import recorded
@@ -90,22 +91,25 @@ def test_a_mistake_of_one_database_passes_on_sqlite_and_fails_there(mistake):
 def test_a_learner_may_stop_after_the_downgrade():
     report = judged(STOP_AFTER_THE_DOWNGRADE)
     assert report.passed
-    assert "matches the revision before" in report.check(1, judge.MODELS).message
+    assert "matches the revision before" in report.check(5, judge.MODELS).message
 
 
-def test_models_one_behind_is_not_accepted_before_the_downgrade_step():
-    check = judged(MODELS_ONE_BEHIND).check(1, judge.MODELS)
-    assert not check.passed
-    assert ("models.py calls the column `departments.address`; your migrations call it `departments.location`"
-            in check.message)
-    assert "Run `flask db migrate" not in check.message  # it would drop `location` with its values
+def test_models_one_behind_after_step_04_is_graded_alike_whichever_steps_are_graded():
+    """Step 04's migration with models.py still at `address` is the end of the downgrade step (a
+    learner may stop there): step 04 gets the same verdict graded alone or with step 05."""
+    facts = recorded.facts("grader", MODELS_ONE_BEHIND)
+    alone, with_05 = grader.judged(facts, 4).steps[3], grader.judged(facts, 5).steps[3]
+    assert alone.passed and [check.to_dict() for check in alone.checks] == [check.to_dict() for check in with_05.checks]
+    assert "matches the revision before" in grader.judged(facts, 5).check(5, judge.MODELS).message
 
 
 def test_models_one_behind_is_not_accepted_before_the_downgrade_step_is_reached():
     """Grading every step: a learner on step 03 who wrote its migration but not its models.py."""
-    check = judged(MODELS_ONE_BEHIND_EVERY_STEP).check(1, judge.MODELS)
+    check = judged(MODELS_ONE_BEHIND_EVERY_STEP).check(3, judge.MODELS)
     assert not check.passed
     assert "models.py calls the table `department`; your migrations call it `departments`" in check.message
+    assert "Run `flask db migrate" not in check.message  # it would drop `departments` with its rows
+    assert judged(MODELS_ONE_BEHIND_EVERY_STEP).check(1, judge.MODELS).passed  # step 01's work is not at fault
 
 
 def test_several_steps_in_one_migration_are_fine():
@@ -125,11 +129,15 @@ def test_checks_before_the_blocking_problem_still_pass():
     assert not report.check(1, judge.CHAIN).passed
 
 
-def test_an_upgrade_that_raises_fails_the_fresh_upgrade_check():
-    raising = author.mistake("an upgrade that raises")
-    check = judged(with_mistake(raising)).check(1, judge.FRESH_UPGRADE)
-    assert not check.passed
-    assert "no such table: departmnet" in check.message
+def test_an_upgrade_that_raises_fails_the_step_whose_revision_it_is():
+    """Step 03's migration raises: step 03 fails, and step 01's upgrade from empty, which runs
+    step 01's own revisions, passes; the steps after 03 are not checked."""
+    report = grader.judged(recorded.facts("grader", with_mistake(author.mistake("an upgrade that raises"))))
+    check = report.check(3, judge.REACHED)
+    assert not check.passed and "no such table: departmnet" in check.message
+    assert report.check(1, judge.FRESH_UPGRADE).passed and report.steps[0].passed and report.steps[1].passed
+    assert report.check(4, judge.REACHED).status == Status.NOT_CHECKED
+    assert report.stuck == 3
 
 
 def test_a_branch_joined_by_a_merge_grades_like_a_straight_chain():
@@ -198,7 +206,7 @@ def test_a_rename_without_existing_type_fails_step_12_on_mysql_only():
     assert report.check(STEP_12, judge.ON_POSTGRESQL).passed
     check = report.check(STEP_12, judge.ON_MYSQL)
     assert not check.passed
-    assert check.message.startswith("On MySQL/MariaDB, step 01 upgrade from an empty database fails:\n"
+    assert check.message.startswith("On MySQL/MariaDB, step 04 schema reached fails:\n"
                                     "  upgrade() of migrations/versions/e4f6a8b0c004_rename_address_to_location.py "
                                     "failed (line 22): CommandError: All MySQL CHANGE/MODIFY COLUMN operations "
                                     "require the existing type.")
@@ -210,7 +218,7 @@ def test_sql_only_sqlite_knows_fails_step_12_on_postgresql():
     assert [result.passed for result in report.steps] == [True] * (STEP_12 - 1) + [False]
     check = report.check(STEP_12, judge.ON_POSTGRESQL)
     assert not check.passed
-    assert check.message.startswith("On PostgreSQL, step 01 upgrade from an empty database fails:\n"
+    assert check.message.startswith("On PostgreSQL, step 11 schema reached fails:\n"
                                     "  upgrade() of migrations/versions/f1a3b5c7d011_add_department_code.py "
                                     "failed (line 27): ProgrammingError: function printf(unknown, integer) does not exist\n")
 
@@ -232,7 +240,7 @@ def test_other_databases_are_not_tried_before_step_12_is_reached(tmp_path, monke
         walked_on.append(database) or walk(server, steps, database, *rest, **options)))
     report = grade(build_state(STEP_12 - 2, tmp_path / "server"))
     assert walked_on == ["sqlite"]
-    assert report.check(STEP_12, judge.ON_MYSQL).message == judge.NOT_REACHED
+    assert report.check(STEP_12, judge.ON_MYSQL).message == judge.NOT_REACHED.message
     part3 = course.last_step_on_any_database().number + 1
     assert report.check(part3, judge.LIVE).message == messages.not_checked(messages.postgresql_only())
 

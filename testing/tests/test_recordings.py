@@ -20,3 +20,11 @@ def test_a_recorded_grade_is_what_grading_finds_today(group, case, tmp_path, req
     differences = recorded.differences(today, recorded.report(group, case))
     assert not differences, (f"grading {case.key} today differs from its recorded facts; if the change is "
                              f"meant, record them again: {recorded.RECORD_AGAIN} {group}\n{differences}")
+
+
+@pytest.mark.parametrize("group", list(recorded.groups()))
+def test_a_recording_was_made_by_todays_grader_lessons_and_cases(group):
+    """The fast tier judges recorded facts: once the code that measures them changes, they may no
+    longer be what grading finds, and the fast tier says so at once instead of staying green."""
+    problem = recorded.stale(group)
+    assert problem is None, problem

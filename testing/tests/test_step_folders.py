@@ -11,12 +11,10 @@ import sys
 import pytest
 
 from testing import author, course
-from testing.grader import judge
+from testing.grader import checks, judge
 from testing.problems import UsageError
 
-COMMON_CHECKS = {judge.APP, judge.CHAIN, judge.FRESH_UPGRADE, judge.MODELS, judge.REACHED, judge.ROWS,
-                 judge.ROUND_TRIP}
-KNOWN_CHECKS = COMMON_CHECKS | set(judge.STEP_CHECKS)
+KNOWN_CHECKS = {check.title for check in checks.ALL}
 
 
 # -- the manifest, checked when it is read ------------------------------------------------------
@@ -49,8 +47,8 @@ def refused(data, lessons):
 
 def test_a_sound_manifest_gives_its_steps(tmp_path):
     lessons = scratch_lessons(tmp_path, "01-first", "02-second")
-    steps = course.validated(manifest(entry(1, "01-first"), entry(2, "02-second", checks=[judge.OFFLINE])), lessons)
-    assert [(step.number, step.key, step.checks) for step in steps] == [(1, "first", ()), (2, "second", (judge.OFFLINE,))]
+    steps = course.validated(manifest(entry(1, "01-first"), entry(2, "02-second", checks=[judge.OFFLINE.title])), lessons)
+    assert [(step.number, step.key, step.checks) for step in steps] == [(1, "first", ()), (2, "second", (judge.OFFLINE.title,))]
 
 
 @pytest.mark.parametrize("data, says", [
@@ -118,7 +116,8 @@ def test_every_mistake_names_a_known_check_of_a_step_it_grades():
     assert len({mistake.name for mistake in mistakes}) == len(mistakes)
     for mistake in mistakes:
         assert mistake.check in KNOWN_CHECKS, mistake.name
-        assert mistake.check in COMMON_CHECKS or mistake.check in course.step(mistake.step).checks, mistake.name
+        carried = {check.title for check in checks.of_step(course.step(mistake.step), mistake.step == 1)}
+        assert mistake.check in carried, mistake.name
         assert 1 <= mistake.step <= mistake.start, mistake.name
         assert all(source.is_file() for source in mistake.put.values()), mistake.name
 
@@ -238,7 +237,7 @@ def test_a_new_step_made_of_a_folder_and_a_manifest_entry_is_graded(tmp_path):
     assert end["passed"], [check for step in end["steps"] for check in step["checks"] if not check["passed"]]
     assert end["steps"][-1]["files"] == ["migrations/versions/5a1e5d0c0012_index_employee_salaries.py"]
     assert [check["name"] for check in end["steps"][-1]["checks"]] == [
-        judge.REACHED, judge.ROWS, judge.ROUND_TRIP, judge.CHECK_CLEAN]
+        judge.REACHED.title, judge.ROWS.title, judge.ROUND_TRIP.title, judge.MODELS.title, judge.CHECK_CLEAN.title]
     # Its starting state passes the steps before and fails the new one, as its folder says.
     assert [step["passed"] for step in start["steps"]] == [True] * 11 + [False]
     check = next(check for check in start["steps"][-1]["checks"] if check["name"] == starting["check"])

@@ -57,9 +57,9 @@ def test_the_starting_state_of_each_part3_step_fails_it():
     for number in PART3:
         assert f"never reach the schema of step {number}" in report.check(number, judge.REACHED).message
         starting = author.starting_state(course.step(number))
-        if starting.check == judge.REACHED:
+        if starting.check == judge.REACHED.title:
             assert starting.message in report.check(number, judge.REACHED).message
-        assert all(report.check(number, name).message == judge.NOT_REACHED for name in course.step(number).checks)
+        assert all(report.check(number, name).message == judge.NOT_REACHED.message for name in course.step(number).checks)
     assert not [failure for failure in failures(report) if failure[0] < PART3[0]]
 
 

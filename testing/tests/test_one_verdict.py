@@ -1,0 +1,98 @@
+"""One verdict per step: for the same files, `lesson check N` (the course map), step N of `grade`,
+of `grade --step N`, of `testing/grade-step N` and of CodeGrade's step-N tests say the same — passed
+or not, and the same first message — and a failure lands on the step whose work causes it.
+
+Every recorded case (the corpus, each step's reference and starting state, every author mistake,
+Part 3) is judged every way in-process; a few real commands close the loop end to end."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from testing import course
+from testing.build import build_state
+from testing.grader import checks, grade, judged
+from testing.guide import progress
+
+from . import recorded
+
+CASES = [(group, case) for group, cases in recorded.groups().items() for case in cases]
+
+
+def first_failure(result):
+    """(check id, its message's first line) of a step's first failing check, or None."""
+    failing = next((check for check in result.checks if not check.passed), None)
+    return failing and (failing.id, failing.message.splitlines()[0] if failing.message else "")
+
+
+def test_every_route_gives_every_step_of_every_recorded_case_one_verdict():
+    differing = []
+    for group, case in CASES:
+        facts = recorded.facts(group, case)
+        every = judged(facts)  # `grade`; `lesson` reads the same report as its map
+        course_map = progress.course_map(every)
+        for number in range(1, (case.up_to or len(every.steps)) + 1):
+            alone = judged(facts, number).steps[number - 1]  # grade --step N; grade-step N and CodeGrade
+            in_every = every.steps[number - 1]
+            state = course_map.state_of(number)
+            seen = {"grade --step": (alone.passed, first_failure(alone)),
+                    "grade": (in_every.passed, first_failure(in_every)),
+                    "lesson": (state.state == progress.PASSED, first_failure(state))}
+            if len(set(seen.values())) > 1:
+                differing.append(f"{group}/{case.key} step {number:02d}: {seen}")
+    assert not differing, "\n".join(differing)
+
+
+def test_the_step_where_a_learner_is_stuck_is_the_first_that_does_not_pass():
+    for group, case in CASES:
+        report = judged(recorded.facts(group, case))
+        failing = [result.step for result in report.steps if not result.passed]
+        assert report.stuck == (failing[0] if failing else None), case.key
+
+
+def test_every_check_a_step_carries_is_declared_once_with_a_judge():
+    from testing.grader.judge import JUDGES
+
+    assert set(JUDGES) == set(checks.ALL)
+    assert len({check.id for check in checks.ALL}) == len(checks.ALL)
+    for step in course.steps():
+        carried = checks.of_step(step, step.number == 1)
+        assert all(check in checks.ALL for check in carried)
+        assert [check.title for check in carried if check.applies == checks.Applies.ASKED] == list(step.checks)
+
+
+# -- end to end: the same files through the real commands ------------------------------------------
+
+def lesson_check(server, number):
+    """`pipenv run lesson --server-dir SERVER check N --json` in a folder with no evidence of its own."""
+    done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "lesson", "--server-dir",
+                           str(server), "check", str(number), "--json"], capture_output=True, text=True, timeout=600,
+                          env={key: value for key, value in os.environ.items() if key != "DATABASE_URL"})
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
+def grade_step(server, number):
+    """`testing/grade-step N SERVER`, as Classroom and CodeGrade run it: (exit code, output)."""
+    done = subprocess.run([str(course.REPO_ROOT / "testing" / "grade-step"), str(number), str(server)],
+                          capture_output=True, text=True, timeout=600)
+    return done.returncode, done.stdout
+
+
+@pytest.mark.slow
+def test_a_step_06_slip_in_models_py_fails_step_06_everywhere_and_step_01_nowhere(tmp_path):
+    """models.py without step 06's server default: step 06's work, graded alike by every route."""
+    server = build_state(6, tmp_path / "server")
+    models = server / "models.py"
+    models.write_text(models.read_text().replace(', server_default="Associate"', ""))
+    alone = grade(server, up_to_step=6)
+    assert alone.steps[0].passed and not alone.steps[5].passed
+    failing = first_failure(alone.steps[5])
+    assert failing[0] == checks.MODELS.id
+    code, output = grade_step(server, 6)
+    assert code == 1 and f"step06-{checks.MODELS.id}" in output
+    assert grade_step(server, 1)[0] == 0
+    checked = lesson_check(server, 6)
+    assert checked["state"] == progress.FAILING and checked["reason"].startswith(checks.MODELS.title)
