@@ -215,8 +215,10 @@ def _progress(facts, steps, revisions):
         if failure and failure[0] >= last + 1:
             progress.messages[step.number] = (False, failure[1])
             continue
-        # From the previous step's state on; of equally close revisions, the latest.
-        candidates = reversed(range(max(last, 0), len(matches)))
+        # The learner's own migrations for this step, after the previous step's state (that state
+        # itself when there are none); of equally close revisions, the latest.
+        first = last + 1 if last + 1 < len(matches) else max(last, 0)
+        candidates = reversed(range(first, len(matches)))
         closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
         progress.messages[step.number] = (False, messages.state_not_reached(
             step, revisions[closest].file if closest is not None else None,
