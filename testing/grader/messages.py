@@ -243,8 +243,8 @@ def schema_item(item, expected_name):
                 f"{expected_name} says {item.expected}")
     if kind == SchemaKind.SERVER_DEFAULT:
         column = code(item.table + "." + item.column)
-        found = f"server default {item.found}" if item.found else "no server default"
-        expected = f"says {item.expected}" if item.expected else "has none"
+        found = f"server default {default_shown(item.found)}" if item.found else "no server default"
+        expected = f"says {default_shown(item.expected)}" if item.expected else "has none"
         return f"gives {column} {found}; {expected_name} {expected}"
     if kind == SchemaKind.PRIMARY_KEY:
         return (f"has primary key ({', '.join(item.columns)}) on {code(item.table)}; "
@@ -264,6 +264,14 @@ def schema_item(item, expected_name):
     state, what = kind.split("_", 1)
     label = f"{what.replace('_', ' ')} {code(item.name or 'without a name')} on {item.table}({', '.join(item.columns)})"
     return f"has no {label}" if state == "missing" else f"has {label}, which {expected_name} does not"
+
+
+CAST_LITERAL = re.compile(r"^('(?:[^']|'')*')::[\w ]+$")
+
+
+def default_shown(text):
+    """A server default as models.py writes it: PostgreSQL's 'Associate'::character varying is 'Associate'."""
+    return CAST_LITERAL.sub(r"\1", text)
 
 
 def schema_items(items, expected_name):
@@ -300,10 +308,10 @@ def state_not_reached(step, closest_file, items):
 
 def constraint_name_advice(item, file):
     """Why the name the course's naming convention gives matters, and where to write it."""
-    return (f"A later migration finds a {item.detail} by its name, so the course gives each one the name its\n"
-            "naming convention makes, the same on every database (NAMING_CONVENTION in the lesson's models.py).\n"
-            f"Use that convention in your models.py, and name it {code(item.expected)} in upgrade() and downgrade()\n"
-            f"of {file} (`flask db downgrade` first if your database has run it).")
+    return ("Migrations find a constraint by its name (a downgrade() drops it by name), so the course names\n"
+            "every one with the naming convention of the lesson's models.py: the same name on every database,\n"
+            f"the one every later step expects. Use that convention in your models.py, and name it {code(item.expected)}\n"
+            f"in upgrade() and downgrade() of {file}\n(`flask db downgrade` first if your database has run it).")
 
 
 # -- rows ---------------------------------------------------------------------------------
@@ -452,7 +460,7 @@ def models_differ(items):
 def models_not_compared(why):
     """The comparison itself failed in the learner's process: no command can tell what differs yet."""
     return (f"models.py could not be compared with your migrations: {why}\n"
-            "`flask db check` and `flask db migrate` stop the same way: fix that first.")
+            "Fix that first: `flask db check` stops with the same error.")
 
 
 def models_drift(item):
@@ -463,7 +471,8 @@ def models_drift(item):
         said, built = ("nullable", "NOT NULL") if item.nullable else ("NOT NULL", "nullable")
         return f"{column} is {said} in models.py but {built} in your migrations (only that differs)"
     if item.kind == SchemaKind.SERVER_DEFAULT:
-        said, built = (f"server default {text}" if text else "no server default" for text in (item.expected, item.found))
+        said, built = (f"server default {default_shown(text)}" if text else "no server default"
+                       for text in (item.expected, item.found))
         return f"{column} has {said} in models.py but {built} in your migrations (only that differs)"
     return f"{column} is {item.expected} in models.py but {item.found} in your migrations (only the type differs)"
 
