@@ -11,4 +11,6 @@ app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")
 
 db.init_app(app)
-migrate = Migrate(app, db)
+# Alembic compares server defaults only when asked: then `flask db migrate` and `flask db check`
+# see a server_default that models.py and the migrations disagree on (Migrate passes it to Alembic).
+migrate = Migrate(app, db, compare_server_default=True)

@@ -37,10 +37,12 @@ class SchemaKind(enum.StrEnum):
     MISSING_INDEX = "missing_index"
     EXTRA_INDEX = "extra_index"
     OTHER = "other"  # a difference Alembic names that has no kind here (its name in `detail`)
+    NOT_COMPARED = "not_compared"  # models.py: the comparison itself failed (why, in `detail`)
     # A missing and an extra one told as one rename (renames.paired): the database has `found`
     # where the expected side has `expected`.
     RENAMED_TABLE = "renamed_table"
     RENAMED_COLUMN = "renamed_column"
+    RENAMED_CONSTRAINT = "renamed_constraint"  # the same columns, another name (`detail`: unique, index...)
     # What a revision did, its rows followed (schema.with_renames): `expected` became `found`.
     TABLE_RENAMED = "table_renamed"
     COLUMN_RENAMED = "column_renamed"
@@ -115,7 +117,7 @@ class SchemaItem:
     columns: tuple[str, ...] = ()  # a constraint's or an index's; PRIMARY_KEY: the database's
     expected_columns: tuple[str, ...] = ()  # PRIMARY_KEY: the expected side's
     shape: dict[str, str] | None = None  # a table's columns and their types, to tell a rename
-    detail: str | None = None  # OTHER: what Alembic or the grader calls it
+    detail: str | None = None  # OTHER: what Alembic or the grader calls it; RENAMED_CONSTRAINT: its kind
 
 
 @dataclass(frozen=True)

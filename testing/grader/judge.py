@@ -232,8 +232,10 @@ def _progress(facts, steps, revisions):
             progress.outcomes[step.number] = failed(failure[1])
             blamed = step.number
             continue
-        # From the previous step's state on; of equally close revisions, the latest.
-        candidates = reversed(range(max(last, 0), len(matches)))
+        # The learner's own migrations for this step, after the previous step's state (that state
+        # itself when there are none); of equally close revisions, the latest.
+        first = last + 1 if last + 1 < len(matches) else max(last, 0)
+        candidates = reversed(range(first, len(matches)))
         closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
         progress.outcomes[step.number] = failed(messages.state_not_reached(
             step, revisions[closest].file if closest is not None else None,

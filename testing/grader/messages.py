@@ -244,22 +244,35 @@ def schema_item(item, expected_name):
                 f"{expected_name} says {item.expected}")
     if kind == SchemaKind.SERVER_DEFAULT:
         column = code(item.table + "." + item.column)
-        found = f"server default {item.found}" if item.found else "no server default"
-        expected = f"says {item.expected}" if item.expected else "has none"
+        found = f"server default {default_shown(item.found)}" if item.found else "no server default"
+        expected = f"says {default_shown(item.expected)}" if item.expected else "has none"
         return f"gives {column} {found}; {expected_name} {expected}"
     if kind == SchemaKind.PRIMARY_KEY:
         return (f"has primary key ({', '.join(item.columns)}) on {code(item.table)}; "
                 f"{expected_name} says ({', '.join(item.expected_columns)})")
+    if kind == SchemaKind.RENAMED_CONSTRAINT:
+        return (f"has {item.detail} {code(item.found)} on {item.table}({', '.join(item.columns)}) where "
+                f"{expected_name} has {code(item.expected)}: the same {item.detail} under another name")
     if kind == SchemaKind.TABLE_RENAMED:
         return f"has table {code(item.found)}, renamed from {code(item.expected)}"
     if kind == SchemaKind.COLUMN_RENAMED:
         return f"has column {code(item.table + '.' + item.found)}, renamed from {code(item.expected)}"
     if kind == SchemaKind.OTHER:
         return f"differs in a way Alembic calls {item.detail!r}"
+    if kind == SchemaKind.NOT_COMPARED:
+        return f"could not be compared: {item.detail}"
     # A constraint or an index, missing or extra.
     state, what = kind.split("_", 1)
     label = f"{what.replace('_', ' ')} {code(item.name or 'without a name')} on {item.table}({', '.join(item.columns)})"
     return f"has no {label}" if state == "missing" else f"has {label}, which {expected_name} does not"
+
+
+CAST_LITERAL = re.compile(r"^('(?:[^']|'')*')::[\w ]+$")
+
+
+def default_shown(text):
+    """A server default as models.py writes it: PostgreSQL's 'Associate'::character varying is 'Associate'."""
+    return CAST_LITERAL.sub(r"\1", text)
 
 
 def schema_items(items, expected_name):
@@ -289,7 +302,17 @@ def state_not_reached(step, closest_file, items):
             elif item.kind == SchemaKind.RENAMED_COLUMN:
                 text += "\n" + rename_column_advice(item.table, item.found, item.expected, item.type,
                                                     item.nullable, NEVER_RENAMED)
+            elif item.kind == SchemaKind.RENAMED_CONSTRAINT:
+                text += "\n" + constraint_name_advice(item, closest_file)
     return text + f"\nFollow {course.relative(step.readme)}, then run `flask db upgrade`."
+
+
+def constraint_name_advice(item, file):
+    """Why the name the course's naming convention gives matters, and where to write it."""
+    return ("Migrations find a constraint by its name (a downgrade() drops it by name), so the course names\n"
+            "every one with the naming convention of the lesson's models.py: the same name on every database,\n"
+            f"the one every later step expects. Use that convention in your models.py, and name it {code(item.expected)}\n"
+            f"in upgrade() and downgrade() of {file}\n(`flask db downgrade` first if your database has run it).")
 
 
 # -- rows ---------------------------------------------------------------------------------
@@ -408,8 +431,11 @@ def models_match_before_head(file):
 
 def models_differ(items):
     items = paired(items)
+    not_compared = next((item for item in items if item.kind == SchemaKind.NOT_COMPARED), None)
+    if not_compared:
+        return models_not_compared(not_compared.detail)
     renamed = [item for item in items if item.kind in (SchemaKind.RENAMED_TABLE, SchemaKind.RENAMED_COLUMN)]
-    drift = [item for item in items if item.kind in (SchemaKind.NULLABLE, SchemaKind.TYPE)]
+    drift = [item for item in items if item.kind in (SchemaKind.NULLABLE, SchemaKind.TYPE, SchemaKind.SERVER_DEFAULT)]
     other = [item for item in items if item not in renamed and item not in drift]
     lines = ["models.py and the database your migrations build differ (what `flask db check` reports):"]
     lines += [f"  - {models_drift(item)}" for item in drift]
@@ -420,6 +446,11 @@ def models_differ(items):
     if other:
         lines.append("Run `flask db migrate -m \"...\"` for a change you made in models.py, check the script, "
                      "then `flask db upgrade`.")
+        dropped = [code(item.table if item.kind == SchemaKind.EXTRA_TABLE else f"{item.table}.{item.column}")
+                   for item in other if item.kind in (SchemaKind.EXTRA_TABLE, SchemaKind.EXTRA_COLUMN)]
+        if dropped:
+            lines.append(f"That script would drop {', '.join(dropped)} and the data in it: if models.py lost it "
+                         "by mistake,\nput it back in models.py instead.")
     elif drift and not renamed:
         lines.append("No data is at stake: put models.py back as your migrations have it, or run\n"
                      "`flask db migrate -m \"...\"` (it writes the op.alter_column() for it), read the script, "
@@ -427,12 +458,23 @@ def models_differ(items):
     return "\n".join(lines)
 
 
+def models_not_compared(why):
+    """The comparison itself failed in the learner's process: no command can tell what differs yet."""
+    return (f"models.py could not be compared with your migrations: {why}\n"
+            "Fix that first: `flask db check` stops with the same error.")
+
+
 def models_drift(item):
-    """A column that models.py and the migrations both have, differing only in nullability or type."""
+    """A column that models.py and the migrations both have, differing only in nullability, type or
+    server default."""
     column = code(item.table + "." + item.column)
     if item.kind == SchemaKind.NULLABLE:
         said, built = ("nullable", "NOT NULL") if item.nullable else ("NOT NULL", "nullable")
         return f"{column} is {said} in models.py but {built} in your migrations (only that differs)"
+    if item.kind == SchemaKind.SERVER_DEFAULT:
+        said, built = (f"server default {default_shown(text)}" if text else "no server default"
+                       for text in (item.expected, item.found))
+        return f"{column} has {said} in models.py but {built} in your migrations (only that differs)"
     return f"{column} is {item.expected} in models.py but {item.found} in your migrations (only the type differs)"
 
 

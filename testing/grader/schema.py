@@ -78,14 +78,20 @@ def _column_item(state, table, column):
 def differences(connection, metadata):
     """What the database lacks or has in excess compared with `metadata`, as schema items."""
     context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+    items = described(compare_metadata(context, metadata), metadata)
+    items.extend(_primary_key_differences(connection, metadata))
+    return items
+
+
+def described(diffs, metadata):
+    """Alembic's autogenerate differences (compare_metadata's list) as schema items."""
     items = []
-    for diff in compare_metadata(context, metadata):
+    for diff in diffs:
         # Changes to one column come grouped in a list; everything else is a single tuple.
         for change in diff if isinstance(diff, list) else [diff]:
             item = _describe(change, metadata)
             if item is not None:
                 items.append(item)
-    items.extend(_primary_key_differences(connection, metadata))
     return items
 
 

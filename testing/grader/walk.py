@@ -89,11 +89,11 @@ class ChainWalk:
         reply = self.learner.call(Command(Op.MODELS), "comparing models.py with your migrations")
         if not reply.ok or reply.models is None:
             why = reply.error.error if reply.error else "?"
-            return (SchemaItem(SchemaKind.OTHER, detail=f"models.py could not be compared: {why}"),)
+            return (SchemaItem(SchemaKind.NOT_COMPARED, detail=why),)
         try:  # they come as plain data through the protocol
             return codec.typed(tuple[SchemaItem, ...], reply.models, "models.py's schema items")
         except codec.FactsError as problem:
-            return (SchemaItem(SchemaKind.OTHER, detail=f"models.py could not be compared: {problem}"),)
+            return (SchemaItem(SchemaKind.NOT_COMPARED, detail=str(problem)),)
 
     def compare_database(self, path):
         """A SQLite file of the learner's against the schema the chain builds at the revision its

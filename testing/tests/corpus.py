@@ -299,6 +299,39 @@ def column_dropped_by_mistake(server):
     models_edit(server, "    location = db.Column(db.String(120))\n", "")
 
 
+TITLE_WITH_DEFAULT = 'title = db.Column(db.String(80), nullable=False, server_default="Associate")'
+COMPARED = "migrate = Migrate(app, db, compare_server_default=True)"
+
+
+def models_without_the_server_default(server):
+    """models.py says only NOT NULL; the migration gives the column its server default."""
+    models_edit(server, TITLE_WITH_DEFAULT, "title = db.Column(db.String(80), nullable=False)")
+
+
+def server_defaults_not_compared(server):
+    """app.py as Flask-Migrate's documentation writes it: Alembic leaves server defaults out."""
+    models_without_the_server_default(server)
+    edit(server / "app.py", COMPARED, "migrate = Migrate(app, db)")
+
+
+def server_defaults_compared_in_env_py(server):
+    """compare_server_default turned on in env.py instead of app.py."""
+    server_defaults_not_compared(server)
+    edit(server / "migrations" / "env.py", "            **conf_args\n",
+         "            compare_server_default=True,\n            **conf_args\n")
+
+
+def own_naming_convention(server):
+    """A naming convention of the learner's own, PostgreSQL's way: `departments_name_key`."""
+    models_edit(server, '"uq": "uq_%(table_name)s_%(column_0_name)s"', '"uq": "%(table_name)s_%(column_0_name)s_key"')
+    edit(migration_of(server, 7), "batch_op.f('uq_departments_name')", "batch_op.f('departments_name_key')")
+
+
+TITLE_NEVER_MADE_NOT_NULL = functions(
+    "    op.add_column('employees', sa.Column('title', sa.String(length=40), nullable=True, server_default='Associate'))",
+    "    with op.batch_alter_table('employees') as batch_op:\n        batch_op.drop_column('title')")
+
+
 NO_TMP = ("/tmp/grade-", "grade-")
 NO_MIGRATE_FOR_RENAME = ("Run `flask db migrate",)
 
@@ -333,6 +366,8 @@ CORPUS = [
                lambda s: add_migration(s, "9f9f9f9f9f9f_index_nothing.py", "9f9f9f9f9f9f", "e4f6a8b0c004",
                                        "    op.execute('SELECT 1')", "    op.execute('SELECT 1')"), 4),
     Submission("step 09 graded with every earlier step", 9, lambda s: None, 9),
+    Submission("models.py without the server default, app.py as Flask-Migrate's docs write it", 6,
+               server_defaults_not_compared, 6),
 
     # class 2: models.py one rename behind or ahead, drift in one property
     # Step 04's migration with models.py still at `address` is where the downgrade step may end.
@@ -352,6 +387,12 @@ CORPUS = [
     Submission("models.py type only", 1, models_type_only, 1,
                expect=(Expect(1, judge.MODELS, False, "`employees.salary` is VARCHAR(20) in models.py but INTEGER "
                               "in your migrations", ("has no column",)),)),
+    Submission("models.py without the server default", 6, models_without_the_server_default, 6,
+               expect=(Expect(1, judge.MODELS, False, "`employees.title` has no server default in models.py but "
+                              "server default 'Associate' in your migrations"),)),
+    Submission("models.py without the server default, compared in env.py", 6, server_defaults_compared_in_env_py, 6,
+               expect=(Expect(1, judge.MODELS, False, "`employees.title` has no server default in models.py but "
+                              "server default 'Associate' in your migrations"),)),
     # class 3: no implausible rename advice
     # Work after step 04's state (and so the downgrade step's) is the next step's, 06.
     Submission("title added, salary dropped", 4, title_instead_of_salary, 6,
@@ -379,6 +420,18 @@ CORPUS = [
                expect=(Expect(4, judge.REACHED, False, "the values are still in `address`"),
                        Expect(4, judge.REACHED, False, 'op.alter_column("departments", "address", '
                               'new_column_name="location", existing_type=sa.String(length=120)'))),
+    # class 6b: the step's own migration, with one thing not as the lesson has it
+    Submission("a naming convention of the learner's own", 7, own_naming_convention, 7,
+               expect=(Expect(7, judge.REACHED, False, "The closest is after migrations/versions/"
+                              "a6b8c0d2e007_unique_department_names.py, where the database\n  - has unique constraint "
+                              "`departments_name_key` on departments(name) where the lesson has `uq_departments_name`",
+                              ("f5a7b9c1d006",)),
+                       Expect(7, judge.REACHED, False, "name it `uq_departments_name`\nin upgrade() and downgrade() "
+                              "of migrations/versions/a6b8c0d2e007_unique_department_names.py"))),
+    Submission("title String(40), never made NOT NULL", 6, lambda s: with_functions(s, 6, TITLE_NEVER_MADE_NOT_NULL), 6,
+               expect=(Expect(6, judge.REACHED, False, "The closest is after migrations/versions/"
+                              "f5a7b9c1d006_add_employee_title.py, where the database", ("e4f6a8b0c004",)),
+                       Expect(6, judge.REACHED, False, "stores `employees.title` as VARCHAR(40)"))),
     # class 7: two heads at step 10
     Submission("step 10 before the merge", 10, step_10_two_heads, 10,
                expect=(Expect(10, judge.MERGED, False, 'flask db merge heads -m "merge"'),

@@ -104,10 +104,9 @@ class Session:
         return Reply(ok=True)
 
     def models(self, command):
-        from ..schema import differences
+        from .models import check_differences
 
-        with self.migrate.db.engine.connect() as connection:
-            return Reply(ok=True, models=tuple(differences(connection, self.migrate.db.metadata)))
+        return Reply(ok=True, models=tuple(check_differences(self.config)))
 
     def offline(self, command):
         """Run the whole chain (or the range `command.target`, whose SQL is then sent) as
