@@ -603,7 +603,8 @@ def _live_check(facts, revisions, step, progress):
 
 def _linted_check(facts, revisions, step, progress):
     """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
-    silenced in server/.squawk.toml (squawk runs in the copy of server/, so that file applies)."""
+    silenced in server/.squawk.toml with a reason written next to it (squawk runs in the copy of
+    server/, so that file applies)."""
     if step.number not in progress.reached_at:
         return False, NOT_REACHED
     if not facts.traffic:
@@ -611,12 +612,20 @@ def _linted_check(facts, revisions, step, progress):
             return False, messages.not_checked(messages.postgresql_only())
         return False, messages.not_checked("no Part 3 migration ran (see above).")
     linted = [(revisions[run.index].file, run.squawk) for run in facts.traffic]
+    refused = next((result.configuration for _, result in linted if result.configuration), None)
+    if refused:
+        return False, messages.squawk_config_refused(refused)
     unavailable = [(file, result.unavailable) for file, result in linted if result.unavailable]
     if unavailable:
-        return False, messages.not_checked(f"squawk did not run on {unavailable[0][0]}: {unavailable[0][1]}")
+        return False, messages.squawk_unavailable(*unavailable[0])
+    problems = []
+    if facts.squawk_config and facts.squawk_config.unexplained:
+        problems.append(messages.reasons_missing(facts.squawk_config.unexplained))
     findings = [(file, finding) for file, result in linted for finding in result.findings]
     if findings:
-        return False, messages.lint_unanswered(findings)
+        problems.append(messages.lint_unanswered(findings))
+    if problems:
+        return False, "\n".join(problems)
     return True, messages.lint_clean([file for file, _ in linted])
 
 

@@ -821,6 +821,11 @@ def squawk_advice(found):
     """squawk's findings as advice: [lines]. What the traffic saw decides pass or fail."""
     lines = []
     for file, result in found:
+        if result.configuration:
+            refused = f"squawk: could not read server/.squawk.toml, so it gave no advice: {result.configuration}"
+            if refused not in lines:
+                lines.append(refused)
+            continue
         if result.unavailable:
             lines.append(f"squawk: not run on {file}: {result.unavailable}")
             continue
@@ -830,6 +835,38 @@ def squawk_advice(found):
         for rule, finding in rules.items():
             lines.append(f"squawk, as advice ({file}): {rule}: {finding.message}")
     return lines
+
+
+def squawk_config_refused(words):
+    """squawk refused server/.squawk.toml (`words`: what it said) and linted nothing."""
+    refused = re.search(r"invalid rule name (\S+)", words)
+    what = (f"`{refused.group(1)}` is not the name of one of its rules" if refused
+            else "it is not the TOML squawk reads")
+    fix = ("Correct the name (every rule: squawkhq.com/docs/rules)" if refused
+           else 'Write it as `excluded_rules = ["rule-name", ...]`, each rule with its reason')
+    return (f"squawk refuses server/.squawk.toml: {what}, and lints nothing until it can read it.\n"
+            f"    squawk says: Configuration error: {words}\n"
+            f"{fix} ({lesson('lint-in-review')}).")
+
+
+def squawk_unavailable(file, reason):
+    return f"squawk did not run on {file}: {reason}. Without it this check cannot pass."
+
+
+# How a reason is written, shown to a learner whose .squawk.toml silences a rule without one.
+REASON_EXAMPLE = """    excluded_rules = [
+        # Step 14 drops only what no running code uses any more (expand, then contract).
+        "ban-drop-column",
+        "prefer-text-field",  # our VARCHAR lengths are the app's own limits
+    ]"""
+
+
+def reasons_missing(rules):
+    """Rules server/.squawk.toml silences with no reason next to them."""
+    named = ", ".join(rules)
+    return (f"server/.squawk.toml silences {len(rules)} rule{'s' if len(rules) > 1 else ''} without a reason: "
+            f"{named}.\nWrite why as a # comment on the line just above the rule or at the end of its line; "
+            f"rules on the lines right under one comment share it ({lesson('lint-in-review')}):\n{REASON_EXAMPLE}")
 
 
 def lint_unanswered(findings):
