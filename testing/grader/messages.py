@@ -842,7 +842,7 @@ def squawk_config_refused(words):
     refused = re.search(r"invalid rule name (\S+)", words)
     what = (f"`{refused.group(1)}` is not the name of one of its rules" if refused
             else "it is not the TOML squawk reads")
-    fix = ("Correct the name (every rule: squawkhq.com/docs/rules)" if refused
+    fix = ("Correct the name: squawkhq.com/docs/rules lists every rule" if refused
            else 'Write it as `excluded_rules = ["rule-name", ...]`, each rule with its reason')
     return (f"squawk refuses server/.squawk.toml: {what}, and lints nothing until it can read it.\n"
             f"    squawk says: Configuration error: {words}\n"
@@ -855,7 +855,7 @@ def squawk_unavailable(file, reason):
 
 # How a reason is written, shown to a learner whose .squawk.toml silences a rule without one.
 REASON_EXAMPLE = """    excluded_rules = [
-        # Step 14 drops only what no running code uses any more (expand, then contract).
+        # The contract phase drops only what no running code uses any more.
         "ban-drop-column",
         "prefer-text-field",  # our VARCHAR lengths are the app's own limits
     ]"""
@@ -878,9 +878,18 @@ def lint_unanswered(findings):
     for rule, found in rules.items():
         file, first = found[0]
         lines.append(f"  - {rule} ({len(found)}x), first in {file}: {first.message}\n    {first.statement}")
+    if any(finding.rule == "unused-ignore" and finding.message.endswith(";") for _, finding in findings):
+        lines.append(with_lessons(IGNORE_WITH_SEMICOLON))
     lines.append("Fix the migration, or, once you have decided a rule does not apply to this app, add it to\n"
                  f"excluded_rules in server/.squawk.toml with a comment saying why ({lesson('lint-in-review')}).")
     return "\n".join(lines)
+
+
+# squawk's "unknown name RULE;": an ignore comment written as op.execute("-- squawk-ignore RULE").
+IGNORE_WITH_SEMICOLON = (
+    "`--sql` ends every op.execute() with `;`, and squawk reads it as part of the rule's name: end the\n"
+    "comment with its reason after a second `--` (`-- squawk-ignore RULE -- why`), and write the\n"
+    "comment in the same op.execute() as the statement it answers ({lesson:lint-in-review}).")
 
 
 def lint_clean(files):
