@@ -358,7 +358,15 @@ class SquawkFinding:
 class Squawk:
     """squawk's findings on a revision's SQL, or why it did not run."""
     findings: tuple[SquawkFinding, ...] = ()
-    unavailable: str | None = None
+    unavailable: str | None = None  # why squawk gave no findings: not installed, timed out, odd output...
+    configuration: str | None = None  # ...or squawk's own words refusing server/.squawk.toml
+
+
+@dataclass(frozen=True)
+class SquawkConfig:
+    """server/.squawk.toml's excluded_rules as the grader read them (squawk_config.py)."""
+    silenced: tuple[str, ...] = ()
+    unexplained: tuple[str, ...] = ()  # silenced without a reason written next to them
 
 
 @dataclass(frozen=True)
@@ -424,6 +432,7 @@ class Facts:
     failure_probe: Probe | None = None
     faults: list[Probe] = field(default_factory=list)  # `pipenv run faults` only
     traffic: list[TrafficRun] = field(default_factory=list)  # Part 3 on PostgreSQL
+    squawk_config: SquawkConfig | None = None  # server/.squawk.toml, when Part 3 runs and there is one
     learner_database: LearnerDatabase | None = None
     offline: Offline | None = None
     stopped: Stop | None = None

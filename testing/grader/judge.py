@@ -721,7 +721,8 @@ def _live_check(judging):
 
 def _linted_check(judging):
     """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
-    silenced in server/.squawk.toml (squawk runs in the copy of server/, so that file applies)."""
+    silenced in server/.squawk.toml with a reason written next to it (squawk runs in the copy of
+    server/, so that file applies)."""
     facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     if step.number not in progress.reached_at:
         return NOT_REACHED
@@ -730,12 +731,20 @@ def _linted_check(judging):
             return not_checked(messages.postgresql_only())
         return not_checked("no Part 3 migration ran (see above).")
     linted = [(revisions[run.index].file, run.squawk) for run in facts.traffic]
+    refused = next((result.configuration for _, result in linted if result.configuration), None)
+    if refused:
+        return failed(messages.squawk_config_refused(refused))
     unavailable = [(file, result.unavailable) for file, result in linted if result.unavailable]
     if unavailable:
-        return not_checked(f"squawk did not run on {unavailable[0][0]}: {unavailable[0][1]}")
+        return failed(messages.squawk_unavailable(*unavailable[0]))
+    problems = []
+    if facts.squawk_config and facts.squawk_config.unexplained:
+        problems.append(messages.reasons_missing(facts.squawk_config.unexplained))
     findings = [(file, finding) for file, result in linted for finding in result.findings]
     if findings:
-        return failed(messages.lint_unanswered(findings))
+        problems.append(messages.lint_unanswered(findings))
+    if problems:
+        return failed("\n".join(problems))
     return passed(messages.lint_clean([file for file, _ in linted]))
 
 

@@ -895,6 +895,11 @@ def squawk_advice(found):
     """squawk's findings as advice: [lines]. What the traffic saw decides pass or fail."""
     lines = []
     for file, result in found:
+        if result.configuration:
+            refused = f"squawk: could not read server/.squawk.toml, so it gave no advice: {result.configuration}"
+            if refused not in lines:
+                lines.append(refused)
+            continue
         if result.unavailable:
             lines.append(f"squawk: not run on {file}: {result.unavailable}")
             continue
@@ -906,6 +911,38 @@ def squawk_advice(found):
     return lines
 
 
+def squawk_config_refused(words):
+    """squawk refused server/.squawk.toml (`words`: what it said) and linted nothing."""
+    refused = re.search(r"invalid rule name (\S+)", words)
+    what = (f"`{refused.group(1)}` is not the name of one of its rules" if refused
+            else "it is not the TOML squawk reads")
+    fix = ("Correct the name: squawkhq.com/docs/rules lists every rule" if refused
+           else 'Write it as `excluded_rules = ["rule-name", ...]`, each rule with its reason')
+    return (f"squawk refuses server/.squawk.toml: {what}, and lints nothing until it can read it.\n"
+            f"    squawk says: Configuration error: {words}\n"
+            f"{fix} ({lesson('lint-in-review')}).")
+
+
+def squawk_unavailable(file, reason):
+    return f"squawk did not run on {file}: {reason}. Without it this check cannot pass."
+
+
+# How a reason is written, shown to a learner whose .squawk.toml silences a rule without one.
+REASON_EXAMPLE = """    excluded_rules = [
+        # The contract phase drops only what no running code uses any more.
+        "ban-drop-column",
+        "prefer-text-field",  # our VARCHAR lengths are the app's own limits
+    ]"""
+
+
+def reasons_missing(rules):
+    """Rules server/.squawk.toml silences with no reason next to them."""
+    named = ", ".join(rules)
+    return (f"server/.squawk.toml silences {len(rules)} rule{'s' if len(rules) > 1 else ''} without a reason: "
+            f"{named}.\nWrite why as a # comment on the line just above the rule or at the end of its line; "
+            f"rules on the lines right under one comment share it ({lesson('lint-in-review')}):\n{REASON_EXAMPLE}")
+
+
 def lint_unanswered(findings):
     """[(file, finding)] squawk still reports: by rule, with where it first appears."""
     rules = {}
@@ -915,9 +952,18 @@ def lint_unanswered(findings):
     for rule, found in rules.items():
         file, first = found[0]
         lines.append(f"  - {rule} ({len(found)}x), first in {file}: {first.message}\n    {first.statement}")
+    if any(finding.rule == "unused-ignore" and finding.message.endswith(";") for _, finding in findings):
+        lines.append(with_lessons(IGNORE_WITH_SEMICOLON))
     lines.append("Fix the migration, or, once you have decided a rule does not apply to this app, add it to\n"
                  f"excluded_rules in server/.squawk.toml with a comment saying why ({lesson('lint-in-review')}).")
     return "\n".join(lines)
+
+
+# squawk's "unknown name RULE;": an ignore comment written as op.execute("-- squawk-ignore RULE").
+IGNORE_WITH_SEMICOLON = (
+    "`--sql` ends every op.execute() with `;`, and squawk reads it as part of the rule's name: end the\n"
+    "comment with its reason after a second `--` (`-- squawk-ignore RULE -- why`), and write the\n"
+    "comment in the same op.execute() as the statement it answers ({lesson:lint-in-review}).")
 
 
 def lint_clean(files):

@@ -20,13 +20,9 @@ What happened is reported as one TrafficRun fact per revision; judge.py decides 
 """
 import contextlib
 import dataclasses
-import json
 import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
 import threading
 import time
 
@@ -34,8 +30,10 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from .. import course
-from .facts import LockWait, Phase, RequestError, Squawk, SquawkFinding, TrafficRun, TrafficSummary
+from . import squawk_config
+from .facts import LockWait, Phase, RequestError, TrafficRun, TrafficSummary
 from .lessons import models_module
+from .linter import lint_revision, one_line
 
 BIG_TABLE = "employees"  # the HR app's table that grows in production
 FILLER_ROWS = int(os.environ.get("COURSE_TRAFFIC_ROWS", "20000"))
@@ -66,6 +64,7 @@ def for_walk(engine, graded, facts, render, server_copy):
     live = {number for number in graded if course.step(number).database == "postgresql"}
     if engine.dialect.name != "postgresql" or not live:
         return off
+    facts.squawk_config = squawk_config.read(server_copy)
     return Traffic(engine, live, facts, render, server_copy).around
 
 
@@ -86,7 +85,7 @@ class Traffic:
         if following is None or following.number not in self.live_steps:
             yield
             return
-        advice = squawk(self.render, revision, self.server_copy)
+        advice = lint_revision(self.render, revision, self.server_copy)
         with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS) as seen:
             yield
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
@@ -275,8 +274,8 @@ class _Run:
             blocker = blockers[0]
             held = connection.execute(sa.text(HELD), {"pid": blocker["pid"], "relation": row["wanted_oid"]}).first()
             self.waits[key] = LockWait(
-                seconds=row["waited"], query=_short(row["query"]), wanted=row["wanted"],
-                statement=_short(blocker["query"]), phase=self.phase,
+                seconds=row["waited"], query=one_line(row["query"]), wanted=row["wanted"],
+                statement=one_line(blocker["query"]), phase=self.phase,
                 held=held.mode if held else None, granted=bool(held and held.granted),
                 relation=held.relation if held else None)
 
@@ -388,12 +387,7 @@ def _describe(error):
     """(statement, first line of the database's error) for a failed request."""
     statement = getattr(error, "statement", None) or ""
     original = getattr(error, "orig", error)
-    return _short(statement), str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
-
-
-def _short(sql):
-    text = " ".join((sql or "").split())
-    return text if len(text) <= 160 else text[:157] + "..."
+    return one_line(statement), str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
 
 
 def _quantile(values, q):
@@ -402,32 +396,3 @@ def _quantile(values, q):
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
-
-
-# -- squawk ------------------------------------------------------------------------------------
-
-def squawk(render, revision, folder=None):
-    """squawk's findings on the SQL of `revision` as `flask db upgrade --sql` renders it
-    (`render(revision)`: that SQL), or why there are none."""
-    binary = shutil.which("squawk") or shutil.which("squawk", path=os.path.dirname(sys.executable))
-    if binary is None:
-        return Squawk(unavailable="squawk is not installed (pipenv install --dev)")
-    if len(revision.parents) != 1:
-        return Squawk()  # a merge has no SQL of its own
-    try:
-        sql = render(revision)
-    except ValueError as error:  # the learner's migration may not render; the chain checks say so
-        return Squawk(unavailable=f"the migration does not render as SQL ({error})")
-    return Squawk(tuple(lint(sql, binary, folder)))
-
-
-def lint(sql, binary=None, folder=None):
-    """squawk's findings on `sql`: [SquawkFinding], with the .squawk.toml of `folder` if it has one."""
-    binary = binary or shutil.which("squawk") or os.path.join(os.path.dirname(sys.executable), "squawk")
-    done = subprocess.run([binary, "--reporter", "json"], input=sql, capture_output=True,
-                          text=True, timeout=30, cwd=folder)
-    found = json.loads(done.stdout or "[]")
-    lines = sql.splitlines()
-    return [SquawkFinding(item["rule_name"], item["message"], item.get("help"),
-                          _short(lines[item["line"]]) if item["line"] < len(lines) else "")
-            for item in found]

@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from testing import author, course
-from testing.grader import judge, messages, traffic
+from testing.grader import judge, linter, messages, traffic
 from testing.grader.facts import LockWait, Phase, Squawk, TrafficRun, TrafficSummary
 
 from . import recorded
@@ -79,18 +79,17 @@ def test_a_grade_up_to_step_12_leaves_part3s_migrations_out():
 
 
 def test_squawk_reads_the_sql_offline():
-    found = traffic.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n"
-                         "CREATE INDEX ix_employees_salary ON employees (salary);\n")
+    found = linter.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n"
+                        "CREATE INDEX ix_employees_salary ON employees (salary);\n").findings
     rules = {finding.rule for finding in found}
     assert {"renaming-column", "require-concurrent-index-creation"} <= rules
     assert next(f for f in found if f.rule == "renaming-column").statement.startswith("ALTER TABLE employees RENAME")
 
 
-def test_a_rule_silenced_in_squawk_toml_is_not_advised(tmp_path, monkeypatch):
+def test_a_rule_silenced_in_squawk_toml_is_not_advised(tmp_path):
     """The grader runs squawk in the copy of server/, so the learner's .squawk.toml applies."""
     (tmp_path / ".squawk.toml").write_text('excluded_rules = ["renaming-column"]\n')
-    monkeypatch.chdir(tmp_path)
-    found = traffic.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n")
+    found = linter.lint("ALTER TABLE employees RENAME COLUMN name TO full_name;\n", tmp_path).findings
     assert "renaming-column" not in {finding.rule for finding in found}
 
 
