@@ -407,3 +407,21 @@ def test_start_and_reset_refuse_a_server_folder_linked_outside_the_course(clone,
     done = lesson(clone, "reset", "--force")
     assert done.returncode == 0, done.stderr
     assert (elsewhere / "app.py").is_file() and not (elsewhere / "keep.txt").exists()
+
+
+@pytest.mark.slow
+def test_a_step_done_in_files_but_never_upgraded_passes_neither_it_nor_the_downgrade(clone):
+    """`lesson start 4`, then step 04's migration and models.py put in place and no `flask db
+    upgrade`: the database is one revision below step 04 because it never went up, not because it
+    came down. Neither step 04 nor step 05 passes, and both say to upgrade first."""
+    assert lesson(clone, "start", 4).returncode == 0
+    server, step_04 = clone / "server", course.step(4)
+    for migration in step_04.versions_dir.glob("*.py"):
+        shutil.copyfile(migration, server / "migrations" / "versions" / migration.name)
+    shutil.copyfile(step_04.models_path, server / "models.py")
+    for number, says in ((4, "Run `flask db upgrade`"), (5, "Go up first: `flask db upgrade`")):
+        done = lesson(clone, "check", number, "--json")
+        assert done.returncode == 1, done.stdout + done.stderr
+        checked = json.loads(done.stdout)
+        assert checked["state"] == progress.FAILING and says in json.dumps(checked), checked
+    assert status_of(clone)["current"] == 4
