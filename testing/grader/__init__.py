@@ -10,6 +10,7 @@ kept and judged again without walking the chain (the course's own tests do). The
 temporary copy of the folder and a scratch database (session.py, supervisor.py, inside/); this
 process reads the database itself and judges.
 """
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,7 +157,8 @@ def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progre
     course is judged there too, so Part 3's work stays Part 3's."""
     every = [without_other_databases(step) for step in course.steps()]
     if database == graded_database(facts):  # the chain already ran there, Part 3 included
-        return _other_database(verdict(facts, every, steps))
+        # The chain's own checks there: what `lesson` saw of the learner's database is not one.
+        return _other_database(verdict(dataclasses.replace(facts, evidence=None), every, steps))
     key = cache.key(server_dir, database, steps, time_limit, None)
     kept = cache.report(key)
     if kept is not None:

@@ -3,7 +3,7 @@ import os
 from contextlib import contextmanager
 
 from testing import course
-from testing.grader import judge
+from testing.grader.checks import other_databases_of
 
 SERVER_FIXTURES = {"postgresql": "postgres_server", "mysql": "mysql_server"}
 
@@ -28,6 +28,5 @@ def start_servers_for_other_databases(step, request):
     for earlier in graded:
         if earlier.database:
             request.getfixturevalue(SERVER_FIXTURES[earlier.database])
-        for name in earlier.checks:
-            if name in judge.OTHER_DATABASES:
-                request.getfixturevalue(SERVER_FIXTURES[judge.OTHER_DATABASES[name]])
+        for database in other_databases_of(earlier):
+            request.getfixturevalue(SERVER_FIXTURES[database])

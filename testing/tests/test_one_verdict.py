@@ -14,6 +14,7 @@ import pytest
 from testing import course
 from testing.build import build_state
 from testing.grader import checks, grade, judged
+from testing.grader.facts import Evidence
 from testing.guide import progress
 
 from . import recorded
@@ -96,3 +97,16 @@ def test_a_step_06_slip_in_models_py_fails_step_06_everywhere_and_step_01_nowher
     assert grade_step(server, 1)[0] == 0
     checked = lesson_check(server, 6)
     assert checked["state"] == progress.FAILING and checked["reason"].startswith(checks.MODELS.title)
+
+
+@pytest.mark.slow
+def test_what_lesson_saw_of_the_learners_database_is_no_check_of_the_chain_on_postgresql(
+        postgres_server, mysql_server, tmp_path):
+    """A chain into Part 3 is graded on PostgreSQL, and step 12's "chain runs on PostgreSQL" reads
+    that grade: the downgrade step waiting for `lesson` to see the learner's database go down is
+    step 05's own, not a failure of the chain on PostgreSQL."""
+    server = build_state(course.steps()[-1].number, tmp_path / "server")
+    report = grade(server, evidence=Evidence(now=None))
+    assert not report.check(5, checks.WENT_DOWN).passed
+    on_postgresql = report.check(12, checks.ON_POSTGRESQL)
+    assert on_postgresql.passed, on_postgresql.message
