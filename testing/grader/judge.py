@@ -694,7 +694,7 @@ def _backup_tried(evidence, revisions, reached, step):
 
 
 def _own_postgresql(evidence, revisions, reached, step):
-    seen = [look for look in evidence.looks if look.database == "postgresql"]
+    seen = [look for look in evidence.looks if look.database in OWN_POSTGRESQL.databases]
     if any(_at_state(look, revisions, reached) for look in seen):
         return passed(messages.postgresql_seen())
     return failed(messages.not_seen_on_postgresql(step, bool(seen)))
@@ -705,7 +705,7 @@ def _live_check(judging):
     facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     runs = [run for run in facts.traffic if run.step == step.number]
     if not runs:
-        if graded_database(facts) != "postgresql":
+        if graded_database(facts) not in LIVE.databases:
             return not_checked(messages.postgresql_only())
         return NOT_REACHED
     broken = facts.upgrade_failed
@@ -727,7 +727,7 @@ def _linted_check(judging):
     if step.number not in progress.reached_at:
         return NOT_REACHED
     if not facts.traffic:
-        if graded_database(facts) != "postgresql":
+        if graded_database(facts) not in LINTED.databases:
             return not_checked(messages.postgresql_only())
         return not_checked("no Part 3 migration ran (see above).")
     linted = [(revisions[run.index].file, run.squawk) for run in facts.traffic]
