@@ -126,9 +126,10 @@ def error_in(index: int, error: str, direction: Direction = Direction.UPGRADE, l
 
 def with_upgrade_failing(facts: Facts, index: int, error: str) -> Facts:
     """The climb from an empty database stops at revision `index`: nothing after it ran, models.py never
-    compared; the revisions before it go down and up again."""
+    compared; the revisions before it go down and up again (Part 3: the app ran while it failed)."""
     return copy(facts, climbed=facts.climbed[:index], upgrade_failed=UpgradeFailure(index, error_in(index, error)),
-                round_trips=[trip for trip in facts.round_trips if trip.index < index], models_at_head=None)
+                round_trips=[trip for trip in facts.round_trips if trip.index < index], models_at_head=None,
+                traffic=[run for run in facts.traffic if run.index <= index])
 
 
 def with_round_trip(facts: Facts, trip: RoundTrip) -> Facts:

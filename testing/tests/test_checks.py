@@ -12,6 +12,7 @@ import pytest
 
 from testing.grader import checks, judge
 from testing.grader.checks import Check, Status
+from testing.grader.report import Report
 from testing.grader.facts import (AppFact, AppProblem, Chain, ChainProblemKind, Facts, FailedCheck, FilledColumn, Loss,
                                   LossKind, OtherDatabase, Probe, SchemaItem, SchemaKind, Squawk, SquawkFinding)
 
@@ -39,7 +40,7 @@ class Case:
     graded: int = 16
 
 
-def judged(facts: Facts, graded: int):
+def judged(facts: Facts, graded: int) -> Report:
     return judge.verdict(facts, steps_up_to(graded))
 
 
@@ -56,13 +57,13 @@ def backfilled_titles():
     return with_climbed(course_walked(6), 4, filled=(filled,))
 
 
+# models.py still says `address` (step 03's), where head has step 04's `location`.
+ADDRESS_NOT_BUILT = SchemaItem(SchemaKind.MISSING_COLUMN, table="employees", column="address")
+
+
 def models_one_revision_back():
     """Step 05 done: the database one revision down, models.py left matching it."""
     return with_models(course_walked(5), ADDRESS_NOT_BUILT, before_head=())
-
-
-# models.py still says `address` (step 03's), where head has step 04's `location`.
-ADDRESS_NOT_BUILT = SchemaItem(SchemaKind.MISSING_COLUMN, table="employees", column="address")
 
 UP_THEN_DOWN = (look(3), look(2))  # step 05: at step 04's head, then `flask db downgrade`
 
@@ -164,9 +165,14 @@ def upgrade_failing(index, error, graded):
 
 
 def elsewhere(database, step, name, message):
+    """The chain graded on `database` fails step `step`'s check `name`, and the next step's after it."""
     failed = OtherDatabase(steps=12, failed=(FailedCheck(step, name, message),
                                              FailedCheck(step + 1, "schema reached", "Not checked: ...")))
-    return lambda: copy(course_walked(12), elsewhere={**course_walked(12).elsewhere, database: failed})
+
+    def situation():
+        facts = course_walked(12)
+        return copy(facts, elsewhere={**facts.elsewhere, database: failed})
+    return situation
 
 
 def lint(*findings, unavailable=None, configuration=None):
@@ -341,9 +347,8 @@ WAITING = [
              unavailable="MariaDB is not installed: apt install mariadb-server")}), NOT_CHECKED,
          "Not checked: MariaDB is not installed: apt install mariadb-server", graded=12),
     case("migration-broke-under-traffic", checks.LIVE, 14,
-         lambda: copy(course_walked(), upgrade_failed=with_upgrade_failing(
-             course_walked(), 12, "psycopg.errors.LockNotAvailable: canceling statement").upgrade_failed,
-             climbed=course_walked().climbed), NOT_CHECKED, f"Not checked: {file_of(12)} failed (see above)."),
+         upgrade_failing(12, "psycopg.errors.LockNotAvailable: canceling statement due to lock timeout", 16),
+         NOT_CHECKED, f"Not checked: {file_of(12)} failed (see above)."),
     case("files-only", checks.WENT_DOWN, 5, lambda: course_walked(5), NEEDS_MACHINE,
          "not seen by this grade: only `pipenv run lesson check 5`, on the learner's machine, looks at their own "
          "database", graded=5),
