@@ -482,7 +482,7 @@ def _offline_check(judging):
 
 def _later_step_of_file(judging, path):
     """The step after judging.step whose revision `path` (relative to the server folder) is, or None."""
-    names = [revision.file for revision in judging.revisions]
+    names = [revision.file.rsplit("/", 1)[-1] for revision in judging.revisions]
     name = (path or "").rsplit("/", 1)[-1]
     if name not in names:
         return None
