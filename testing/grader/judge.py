@@ -526,9 +526,11 @@ def _rolled_back_check(judging):
     probe = facts.failure_probe
     file = revisions[reached].file
     if probe is None or probe.index != reached:
-        return failed(messages.stopped(facts.stopped) if facts.stopped else messages.probe_not_run(file))
+        if facts.stopped:
+            return failed(messages.stopped(facts.stopped))
+        return Outcome(Status.NOT_CHECKED, messages.probe_not_run(file))
     if probe.statement is None:
-        return failed(messages.nothing_to_interrupt(file, probe.error))
+        return Outcome(Status.NOT_CHECKED, messages.nothing_to_interrupt(file, probe.error))
     if probe.clean:
         return passed(messages.rolled_back(file, probe.statement))
     left_behind = messages.left_behind(probe)

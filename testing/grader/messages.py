@@ -760,8 +760,9 @@ def chain_stops_at(label):
 
 
 def offline_fails_later(offline, label):
-    return (f"the chain renders as {offline.dialect} SQL up to a migration of step {label}, "
-            "which does not (see there)")
+    """The chain renders up to a later step's migration: that migration, not this step, is at fault."""
+    return (f"your migrations up to this step render as {offline.dialect} SQL; a migration of step {label} "
+            f"does not, and `flask db upgrade --sql` stops there: {where(offline.error)}{offline.error.error}")
 
 
 def database_behind(file, versions):
