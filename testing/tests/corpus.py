@@ -388,11 +388,11 @@ CORPUS = [
                expect=(Expect(1, judge.MODELS, False, "`employees.salary` is VARCHAR(20) in models.py but INTEGER "
                               "in your migrations", ("has no column",)),)),
     Submission("models.py without the server default", 6, models_without_the_server_default, 6,
-               expect=(Expect(1, judge.MODELS, False, "`employees.title` has no server default in models.py but "
-                              "server default 'Associate' in your migrations"),)),
+               expect=(Expect(6, judge.MODELS, False, "`employees.title` has no server default in models.py but "
+                              "server default 'Associate' in your migrations"), Expect(1, judge.MODELS, True))),
     Submission("models.py without the server default, compared in env.py", 6, server_defaults_compared_in_env_py, 6,
-               expect=(Expect(1, judge.MODELS, False, "`employees.title` has no server default in models.py but "
-                              "server default 'Associate' in your migrations"),)),
+               expect=(Expect(6, judge.MODELS, False, "`employees.title` has no server default in models.py but "
+                              "server default 'Associate' in your migrations"), Expect(1, judge.MODELS, True))),
     # class 3: no implausible rename advice
     # Work after step 04's state (and so the downgrade step's) is the next step's, 06.
     Submission("title added, salary dropped", 4, title_instead_of_salary, 6,

@@ -7,7 +7,7 @@ The grades are judged from the facts recorded when each submission was graded en
 import pytest
 
 from testing.build import build_state
-from testing.grader import grade
+from testing.grader import grade, judge
 from testing.guide import progress
 
 from . import recorded
@@ -103,5 +103,7 @@ def test_two_heads_put_the_learner_on_the_step_that_merges(tmp_path):
     course_map = progress.course_map(grade(server))
     assert course_map.current.step.number == 10
     assert [state.state for state in course_map.states[:9]] == [progress.PASSED] * 9
-    assert course_map.current.reason.startswith("migration chain: Your chain has 2 heads")
-    assert 'flask db merge heads -m "merge"' in course_map.current.checks[1].message
+    assert course_map.current.reason.startswith(f"{judge.MERGED.title}: ")
+    assert "are two heads, not joined yet" in course_map.current.reason
+    merged = next(check for check in course_map.current.checks if check.check == judge.MERGED)
+    assert 'flask db merge heads -m "merge"' in merged.message

@@ -61,7 +61,7 @@ def test_an_app_that_ignores_database_url_is_told_so_on_postgresql(tmp_path, pos
     edit(server / "app.py", 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")',
          HARD_CODED_URL)
     report = grade(server, up_to_step=1, database="postgresql")
-    check = next(c for c in report.steps[0].checks if c.name == judge.APP)
+    check = next(c for c in report.steps[0].checks if c.check == judge.APP)
     assert not check.passed
     assert "app.py ignores DATABASE_URL" in check.message
     assert "your app opened sqlite:///instance/app.db" in check.message  # the learner's path, not the scratch one

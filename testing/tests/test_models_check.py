@@ -69,7 +69,7 @@ def test_models_check_says_what_flask_db_check_says(work, tmp_path):
     server = build_state(STEP, tmp_path / "server")
     work(server)
     report = grade(server, up_to_step=STEP)
-    check = next(check for check in report.steps[0].checks if check.name == judge.MODELS)
+    check = report.check(STEP, judge.MODELS)
 
     assert flask_db(server, "upgrade").returncode == 0
     checked = flask_db(server, "check")

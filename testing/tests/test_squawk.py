@@ -22,7 +22,7 @@ from .cases import PART3, PART3_MISTAKES, PART3_REFERENCE, edited
 from .recorded import Case
 
 LINT_STEP = PART3[-1]
-UNDER_TRAFFIC = [number for number in PART3 if judge.LIVE in course.step(number).checks]
+UNDER_TRAFFIC = [number for number in PART3 if judge.LIVE.title in course.step(number).checks]
 LESSON_CONFIG = (course.step(LINT_STEP).folder / ".squawk.toml").read_text()
 DROP = "ALTER TABLE employees DROP COLUMN name;\n"
 DROP_MIGRATION = "migrations/versions/b3c5d7e9f014_drop_employee_name.py"
