@@ -7,6 +7,7 @@ the MariaDB installed on the machine.
 import os
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 from ..problems import UsageError
 
@@ -29,6 +30,31 @@ def scratch_database(kind, workdir, progress=None):
                 yield url
     else:
         raise UsageError(f"unknown database {kind!r}: choose one of {', '.join(DATABASES)}")
+
+
+def server_socket(url: str) -> Path | None:
+    """The Unix socket a server database's URL reaches it through, or None (SQLite, or a network address)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        folder = parsed.query.get("host") or ""
+        return Path(folder) / f".s.PGSQL.{parsed.port or 5432}" if folder.startswith("/") else None
+    if parsed.get_backend_name() == "mysql" and parsed.query.get("unix_socket"):
+        return Path(parsed.query["unix_socket"])
+    return None
+
+
+def through_socket(url: str, socket: Path) -> str:
+    """`url`, with its server reached through `socket` (a link to the one it names)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql":  # libpq finds .s.PGSQL.<port> in the folder `host` names
+        parsed = parsed.update_query_dict({"host": str(socket.parent)})
+    else:
+        parsed = parsed.update_query_dict({"unix_socket": str(socket)})
+    return parsed.render_as_string(hide_password=False)
 
 
 @contextmanager

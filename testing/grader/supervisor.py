@@ -45,7 +45,7 @@ class LearnerProcess:
         self.deadline = time.monotonic() + self.total_limit
         self.launcher = containment.launch(argv, self.copy, env, self.isolation, self.total_limit,
                                            pass_fds=(commands_read, replies_write, output_write),
-                                           output_fd=output_write)
+                                           output_fd=output_write, scratch=self.workdir)
         for fd in (commands_read, replies_write, output_write):
             os.close(fd)
         self.output = _OutputTail(output_read)
