@@ -160,6 +160,7 @@ FORGED_PYC = """
     found = os.stat(source)  # the real source's mtime and size: Python takes the cache as fresh
     forged = external._code_to_timestamp_pyc(compile(text, source, "exec"), int(found.st_mtime), found.st_size)
     try:
+        os.makedirs(os.path.dirname(importlib.util.cache_from_source(source)), exist_ok=True)
         with open(importlib.util.cache_from_source(source), "wb") as cache:
             cache.write(forged)
     except OSError:
@@ -169,7 +170,8 @@ FORGED_PYC = """
 
 @needs_the_sandbox
 def test_a_forged_byte_code_cache_of_the_grader_is_refused(tmp_path):
-    """Graded by a scratch clone of the course, whose byte-code caches are written by a first grade."""
+    """Graded by a scratch clone of the course (its byte-code caches written by a first grade, if
+    this Python writes them)."""
     clone = scratch_clone(tmp_path / "course")
     wrong = build_state(2, tmp_path / "wrong")
     done = course_command(clone, "grade", "--step", 5, "--server-dir", wrong, "--time-limit", TIME_LIMIT)
