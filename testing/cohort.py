@@ -80,6 +80,7 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
     running = {}  # the pipe a grade answers on -> (submission, its process)
     rows = {}
     classes = sorted({learner.folder.resolve().parent for learner in learners})  # every learner's work is there
+    bubblewrap.availability()  # tried once here, so that no grading process forked below tries it again
     with shared_servers(up_to_step, database):
         try:
             while waiting or running:

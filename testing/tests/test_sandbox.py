@@ -77,6 +77,7 @@ CLASSMATES = """
 """
 
 
+@pytest.mark.slow
 @needs_the_sandbox
 def test_a_learner_cannot_reach_a_classmates_folder_through_the_graders_command_line(tmp_path, course_unchanged):
     loot = tmp_path / "loot"
@@ -125,6 +126,7 @@ def graded_in(python, server, step=2):
     return done.returncode, done.stdout
 
 
+@pytest.mark.slow
 @needs_the_sandbox
 def test_a_sitecustomize_package_planted_in_site_packages_is_refused(tmp_path, course_unchanged):
     """A `sitecustomize` package runs in every later Python of that virtualenv. Graded with a
@@ -168,6 +170,7 @@ FORGED_PYC = """
 """
 
 
+@pytest.mark.slow
 @needs_the_sandbox
 def test_a_forged_byte_code_cache_of_the_grader_is_refused(tmp_path):
     """Graded by a scratch clone of the course (its byte-code caches written by a first grade, if
