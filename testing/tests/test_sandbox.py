@@ -6,14 +6,15 @@ packages for later grades, or leaves the database locked. Each must end with the
 a grade in the learner's words within its time limits, and the course and its packages as they were.
 Where bwrap cannot run (tests of the sandbox only), the fallback is tested in test_attacks.py.
 """
-import importlib.util
+import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import textwrap
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -59,42 +60,55 @@ def course_unchanged():
 # -- a class graded at once: one learner's code against the others --------------------------------
 
 CLASSMATES = """
-    import glob, os, shutil
-    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):  # the grader's command line names the class folder
+    import glob, os
+    folders = [{guessed!r}]  # where instructors keep classes, guessed; or read off the grader's command line:
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
         try:
             words = open(cmdline, "rb").read().split(b"\\0")
             cwd = os.readlink(os.path.join(os.path.dirname(cmdline), "cwd"))
         except OSError:
             continue
         if b"--cohort" in words:
-            folder = os.path.join(cwd, words[words.index(b"--cohort") + 1].decode())
-            for server in glob.glob(os.path.join(folder, "*", "server")):
-                learner = os.path.basename(os.path.dirname(server))
-                if learner != "mallory":
-                    shutil.copytree(server, os.path.join({loot!r}, learner), dirs_exist_ok=True)
-                    with open(os.path.join(server, "models.py"), "a") as models:
-                        models.write("# mallory was here\\n")
+            folders.append(os.path.join(cwd, words[words.index(b"--cohort") + 1].decode()))
+    seen = []
+    for folder in folders:
+        for models in glob.glob(os.path.join(folder, "*", "server", "models.py")):
+            learner = os.path.basename(os.path.dirname(os.path.dirname(models)))
+            if learner != "mallory":
+                seen.append(learner + ": " + open(models).read()[:20])  # their work, to hand in as mine
+                try:
+                    with open(models, "a") as theirs:
+                        theirs.write("# mallory was here\\n")
+                except OSError:
+                    pass
+    if seen:
+        raise RuntimeError("I read " + ", ".join(seen))
 """
 
 
 @pytest.mark.slow
 @needs_the_sandbox
-def test_a_learner_cannot_reach_a_classmates_folder_through_the_graders_command_line(tmp_path, course_unchanged):
-    loot = tmp_path / "loot"
-    folder = tmp_path / "class"
-    for name in ("ada", "bob"):
-        build_state(2, folder / name / "server")
-    server = build_state(2, folder / "mallory" / "server")
-    (server / "app.py").write_text((server / "app.py").read_text()
-                                   + textwrap.dedent(CLASSMATES.format(loot=str(loot))))
-    before = {name: fingerprint(folder / name) for name in ("ada", "bob")}
-    done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--cohort",
-                           str(folder), "--jobs", "2", "--step", "2", "--time-limit", str(TIME_LIMIT), "--json"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=WALL_LIMIT * 2,
-                          env=learner_environment())
-    assert done.returncode == 0, done.stderr
-    assert {name: fingerprint(folder / name) for name in ("ada", "bob")} == before
-    assert not loot.exists()
+def test_a_learner_cannot_reach_a_classmates_folder(tmp_path, course_unchanged):
+    """The class's folder is outside /tmp (which the sandbox hides anyway), where a learner may guess it."""
+    folder = Path(tempfile.mkdtemp(prefix="class-", dir="/var/tmp"))
+    try:
+        for name in ("ada", "bob"):
+            build_state(2, folder / name / "server")
+        server = build_state(2, folder / "mallory" / "server")
+        (server / "app.py").write_text((server / "app.py").read_text()
+                                       + textwrap.dedent(CLASSMATES.format(guessed=str(folder))))
+        before = {name: fingerprint(folder / name) for name in ("ada", "bob")}
+        done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--cohort",
+                               str(folder), "--jobs", "2", "--step", "2", "--time-limit", str(TIME_LIMIT), "--json",
+                               "--csv", str(tmp_path / "gradebook.csv")],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=WALL_LIMIT * 2,
+                              env=learner_environment())
+        assert done.returncode == 0, done.stderr
+        rows = {row["learner"]: row for row in json.loads(done.stdout)["learners"]}
+        assert rows["mallory"]["steps_passed"] == 2, rows["mallory"]["message"]  # nothing read, nothing raised
+        assert {name: fingerprint(folder / name) for name in ("ada", "bob")} == before
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_the_graders_secrets_are_not_in_its_processes_environments(tmp_path, monkeypatch, course_unchanged):
