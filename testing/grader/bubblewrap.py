@@ -4,8 +4,9 @@ Inside, the learner's code has user, PID, IPC, network, UTS and cgroup namespace
 runs as an unprivileged uid. It sees the file system read-only, except its scratch folder; a
 private /tmp and an empty home folder hide other grades' scratch folders and the grader's own
 files; its /proc is that of its own PID namespace, so no process of the grader (command line,
-environment) is in sight; no network, a database server is reached through its Unix socket. It
-dies with the grader.
+environment) is in sight; no network: a database server is reached through its Unix socket,
+linked into the scratch folder (the socket's own folder, a server's data folder, is closed to the
+sandbox's user). It dies with the grader.
 
 Whether bwrap runs here is found by running it, once per process: kernels without user namespaces,
 or Ubuntu's AppArmor restriction on them, refuse it whatever the OS is called.
@@ -20,7 +21,9 @@ from pathlib import Path
 
 from ..course import LESSONS_DIR, REPO_ROOT
 
-INSIDE_UID = INSIDE_GID = 65534  # `nobody`: inside, it owns the scratch folder and nothing it could use
+# `nobody`'s numbers. Outside, the process is the grader's own user, without any of its privileges
+# (a user namespace's root has none outside it); the read-only mounts keep its files unwritable.
+INSIDE_UID = INSIDE_GID = 65534
 PROBE_TIME_LIMIT = 10  # seconds; a working bwrap starts in a few milliseconds
 
 

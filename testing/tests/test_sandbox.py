@@ -4,7 +4,7 @@ Each test is what a learner could put in app.py or a migration, graded through t
 or `grade()`: it reaches a classmate's work or the grader's secrets, changes the course or the
 packages for later grades, or leaves the database locked. Each must end with the attack stopped,
 a grade in the learner's words within its time limits, and the course and its packages as they were.
-Where bwrap cannot run (tests of the sandbox only), the fallback is tested in test_attacks.py.
+The tests of the sandbox itself run where bwrap runs; test_attacks.py covers the fallbacks too.
 """
 import json
 import os
