@@ -13,6 +13,7 @@ or Ubuntu's AppArmor restriction on them, refuse it whatever the OS is called.
 """
 import functools
 import os
+import pwd
 import subprocess
 import sys
 import tempfile
@@ -102,13 +103,21 @@ def hide(folder: Path) -> None:
 
 
 def _hidden_folders() -> list[Path]:
-    home = Path(os.path.expanduser("~")).resolve()
     folders = {Path("/tmp"), Path(tempfile.gettempdir()).resolve(), *_also_hidden}
-    if home != Path("/"):
-        folders.add(home)  # the grader's keys and tokens (~/.ssh, ~/.git-credentials...)
+    # The grader's keys and tokens (~/.ssh, ~/.git-credentials...), by $HOME and by the user's entry.
+    homes = {os.path.expanduser("~"), *(entry.pw_dir for entry in _own_entry())}
+    folders.update(Path(home).resolve() for home in homes if Path(home).resolve() != Path("/"))
     # A folder inside another is hidden with it; mounting both would uncover the inner one's contents.
-    return sorted(folder for folder in folders if not any(folder != other and folder.is_relative_to(other)
-                                                          for other in folders))
+    # One that does not exist (a home folder of /nonexistent) has nothing to hide.
+    return sorted(folder for folder in folders if folder.is_dir() and not any(
+        folder != other and folder.is_relative_to(other) for other in folders))
+
+
+def _own_entry():
+    try:
+        return [pwd.getpwuid(os.getuid())]
+    except KeyError:  # a uid with no name (a container's)
+        return []
 
 
 def _needed_paths() -> list[Path]:
