@@ -220,7 +220,7 @@ FORGED_PYC = """
 
 @pytest.mark.slow
 @needs_the_sandbox
-def test_a_forged_byte_code_cache_of_the_grader_is_refused(tmp_path):
+def test_a_forged_byte_code_cache_of_the_grader_is_refused(tmp_path, course_unchanged):
     """Graded by a scratch clone of the course (its byte-code caches written by a first grade, if
     this Python writes them)."""
     clone = scratch_clone(tmp_path / "course")
@@ -238,7 +238,7 @@ def test_a_forged_byte_code_cache_of_the_grader_is_refused(tmp_path):
 
 
 @needs_the_sandbox
-def test_a_submission_that_overwrites_the_lessons_leaves_the_course_as_it_was(tmp_path):
+def test_a_submission_that_overwrites_the_lessons_leaves_the_course_as_it_was(tmp_path, course_unchanged):
     clone = scratch_clone(tmp_path / "course")
     before = fingerprint(clone / "lessons")
     server = steps_one_and_two_with(tmp_path, """
