@@ -67,8 +67,8 @@ def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_siz
     about = machine.description()
     verdicts = []
     if "latency" in parts:
-        rows, ratio = latency.measure(runs)
-        _write(results / "latency.md", "Grader latency", about, report.latency_table(rows, ratio, runs))
+        rows, ratio, sandbox_cost = latency.measure(runs)
+        _write(results / "latency.md", "Grader latency", about, report.latency_table(rows, ratio, runs, sandbox_cost))
         verdicts.append(("grader / pytest-alembic", ratio))
     if "costs" in parts:
         for database in databases:

@@ -62,6 +62,8 @@ def grade_command(server_dir, step, database, as_json, time_limit, cohort, jobs,
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
+        if report.isolation:  # for instructors: how the learner's code was held (testing/README.md)
+            click.echo(f"Isolation: {report.isolation}\n")
         click.echo(render_text(report, colour=console.use_colour()))
     sys.exit(0 if report.passed else 1)
 

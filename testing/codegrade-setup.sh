@@ -35,4 +35,9 @@ python3.11 -m venv /opt/pipenv
 "$COURSE_DIR/.venv/bin/python" -m compileall -q "$COURSE_DIR/testing" > /dev/null
 chown -R root:root "$COURSE_DIR"
 chmod -R go-w "$COURSE_DIR"
+# The learner's code runs in an OS sandbox (bubblewrap, from Pipfile.lock) where the kernel lets it
+# make user namespaces; elsewhere the grader holds it less tightly. Say which, once, in the log.
+(cd "$COURSE_DIR" && .venv/bin/python -c 'from testing.grader import bubblewrap
+found = bubblewrap.availability()
+print("OS sandbox:", "yes" if found.works else f"no ({found.why}); see testing/README.md")')
 echo "The grader is ready in $COURSE_DIR: each test runs $COURSE_DIR/testing/grade-step STEP server"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .gradebook import Row, row_from_report, row_not_graded
 from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
+from .grader import bubblewrap
 from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from .grader.checks import servers_needed
 from .problems import UsageError
@@ -29,6 +30,7 @@ STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is kil
 class Submission:
     learner: str  # the subfolder's name
     server_dir: Path
+    folder: Path  # the subfolder itself
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def submissions(folder, shard=None):
     learners = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
     if not learners:
         raise UsageError(f"{folder} has no subfolders: put one folder per learner in it")
-    return [Submission(path.name, path / "server" if (path / "server").is_dir() else path)
+    return [Submission(path.name, path / "server" if (path / "server").is_dir() else path, path)
             for position, path in enumerate(learners) if shard is None or shard.picks(position)]
 
 
@@ -77,13 +79,15 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
     waiting = list(reversed(learners))
     running = {}  # the pipe a grade answers on -> (submission, its process)
     rows = {}
+    classes = sorted({learner.folder.resolve().parent for learner in learners})  # every learner's work is there
+    bubblewrap.availability()  # tried once here, so that no grading process forked below tries it again
     with shared_servers(up_to_step, database):
         try:
             while waiting or running:
                 while waiting and len(running) < jobs:
                     learner = waiting.pop()
                     receiver, sender = context.Pipe(duplex=False)
-                    process = context.Process(target=_grade_one, args=(learner, options, steps, sender))
+                    process = context.Process(target=_grade_one, args=(learner, options, steps, sender, classes))
                     process.start()
                     sender.close()  # the child holds the only sending end: its death reads as EOF
                     running[receiver] = (learner, process)
@@ -98,8 +102,11 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
     return [rows[learner.learner] for learner in learners]
 
 
-def _grade_one(learner, options, steps, sender):
-    """In the child process: grade one submission and send its row."""
+def _grade_one(learner, options, steps, sender, hidden):
+    """In the child process: grade one submission and send its row. The learner's code sees none of
+    the `hidden` folders (the classmates' work), where the OS sandbox runs."""
+    for folder in hidden:
+        bubblewrap.hide(folder)
     try:
         row = row_from_report(learner.learner, grade(learner.server_dir, **options))
     except UsageError as problem:

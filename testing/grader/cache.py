@@ -42,7 +42,8 @@ class ReportCache:
         return self._typed(key, "facts", Facts.from_dict)
 
     def keep_facts(self, key, facts):
-        if facts.stopped and facts.stopped.reason == StopReason.TIME_LIMIT or facts.changed_outside \
+        if facts.stopped and facts.stopped.reason in (StopReason.TIME_LIMIT, StopReason.DATABASE_HELD) \
+                or facts.changed_outside \
                 or facts.machine_dependent:
             return  # a slow moment of the machine, or a change to investigate: grade again next time
         self._write(key, "facts", facts.to_dict())

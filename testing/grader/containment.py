@@ -7,8 +7,10 @@
   environment of a few named variables (no course or CI secrets); and, when the grader runs as
   root and that user can run this Python, another user (`nobody`) who cannot write the course,
   its virtualenv or the learner's real files.
-- Where the learner's code runs as the grader's own user, `Watched` fingerprints what it could
-  change (the course, the packages the grader runs, the learner's own folder) before and after.
+- Where bubblewrap runs (bubblewrap.py), all of that happens inside an OS sandbox: namespaces of its
+  own, a read-only file system but its scratch folder, no network, no sight of the grader's processes.
+- Where the learner's code runs as the grader's own user, outside a sandbox, what it could change
+  (the course, the packages the grader runs) is fingerprinted before and after (fingerprint.py).
 """
 import json
 import os
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..course import REPO_ROOT
+from . import bubblewrap
 
 UNPRIVILEGED_USER = "nobody"
 MEMORY_LIMIT = 4 << 30  # bytes of address space: SQLAlchemy, Alembic and a driver need well under 1 GiB
@@ -90,17 +93,33 @@ for _ in range(500):
 
 @dataclass(frozen=True)
 class Isolation:
-    """Who the learner's code runs as: another user (the kernel keeps it off the course's files),
-    or the grader's own user (changes to them are found by fingerprints)."""
+    """How the learner's code is kept off the course's files: an OS sandbox, another user (the
+    kernel keeps it off them), or neither (changes to them are found by fingerprints)."""
     user: str | None  # the unprivileged user's name, or None: the grader's own user
     why: str  # one line, for instructors
+    sandboxed: bool = False  # in bubblewrap's sandbox (bubblewrap.py)
 
     @property
-    def separate(self):
-        return self.user is not None
+    def separate(self) -> bool:
+        return self.sandboxed or self.user is not None
 
 
-def choose_isolation(database):
+SANDBOXED = ("an OS sandbox (bubblewrap): your code runs as an unprivileged user, sees the file system read-only "
+             "but its scratch folder, no network and none of the grader's processes")
+
+
+def choose_isolation(database: str, reachable: bool = True) -> Isolation:
+    """How the learner's code runs for a grade on `database`; `reachable`: from inside the sandbox
+    (a server's socket linked into the scratch folder)."""
+    sandbox = bubblewrap.availability()
+    if sandbox.works and reachable:
+        return Isolation(None, SANDBOXED, sandboxed=True)
+    fallback = _without_sandbox(database)
+    why = sandbox.why if not sandbox.works else f"the {database} server's socket cannot be linked into the sandbox"
+    return Isolation(fallback.user, f"no OS sandbox ({why}): {fallback.why}")
+
+
+def _without_sandbox(database):
     if os.geteuid() != 0:
         return Isolation(None, "the grader does not run as root, so your code runs as your own user")
     try:
@@ -127,20 +146,23 @@ def _closed_to_others(paths):
 
 def hand_over(folder, isolation):
     """Give the scratch folder to the user the learner's code runs as."""
-    if not isolation.separate:
+    if isolation.user is None:
         return
     user = pwd.getpwnam(isolation.user)
     for path in [folder, *folder.rglob("*")]:
         os.lchown(path, user.pw_uid, user.pw_gid)
 
 
-def launch(argv, cwd, env, isolation, cpu_seconds, pass_fds, output_fd):
+def launch(argv, cwd, env, isolation, cpu_seconds, pass_fds, output_fd, scratch: Path | None = None):
     """Start the learner's process under the launcher; returns the launcher's Popen. Its stdout
-    gives the learner's exit code when that process ends; closing its stdin ends everything."""
+    gives the learner's exit code when that process ends; closing its stdin ends everything.
+    `scratch` (default `cwd`): the folder the learner's code may write, in the sandbox."""
     limits = {"RLIMIT_AS": MEMORY_LIMIT, "RLIMIT_FSIZE": FILE_SIZE_LIMIT, "RLIMIT_CORE": 0,
               "RLIMIT_CPU": max(1, int(cpu_seconds))}
     user = None
-    if isolation.separate:
+    if isolation.sandboxed:  # its own uid and PID namespace; RLIMIT_NPROC would count the grader's user
+        argv = bubblewrap.wrapped(argv, Path(scratch or cwd), Path(cwd))
+    elif isolation.user is not None:
         entry = pwd.getpwnam(isolation.user)
         user = [entry.pw_uid, entry.pw_gid]
         limits["RLIMIT_NPROC"] = PROCESS_LIMIT

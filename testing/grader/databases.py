@@ -7,6 +7,7 @@ the MariaDB installed on the machine.
 import os
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 from ..problems import UsageError
 
@@ -29,6 +30,31 @@ def scratch_database(kind, workdir, progress=None):
                 yield url
     else:
         raise UsageError(f"unknown database {kind!r}: choose one of {', '.join(DATABASES)}")
+
+
+def server_socket(url: str) -> Path | None:
+    """The Unix socket a server database's URL reaches it through, or None (SQLite, or a network address)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        folder = parsed.query.get("host") or ""
+        return Path(folder) / f".s.PGSQL.{parsed.port or 5432}" if folder.startswith("/") else None
+    if parsed.get_backend_name() == "mysql" and parsed.query.get("unix_socket"):
+        return Path(parsed.query["unix_socket"])
+    return None
+
+
+def through_socket(url: str, socket: Path) -> str:
+    """`url`, with its server reached through `socket` (a link to the one it names)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql":  # libpq finds .s.PGSQL.<port> in the folder `host` names
+        parsed = parsed.update_query_dict({"host": str(socket.parent)})
+    else:
+        parsed = parsed.update_query_dict({"unix_socket": str(socket)})
+    return parsed.render_as_string(hide_password=False)
 
 
 @contextmanager
@@ -60,17 +86,38 @@ SERVERS = {
 }
 
 
+ADMIN_WAIT = 30  # seconds the grader's own CREATE and DROP DATABASE may wait on a lock
+
+
 @contextmanager
 def _database_on(server_url, quote, drop_suffix):
     import sqlalchemy as sa  # only here: a SQLite grade starts faster without it
 
+    from .bounded import bounded_engine
+
     name = f"grade_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
         yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
+            if admin.dialect.name in ("mysql", "mariadb"):
+                _end_connections_to(connection, name)
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{drop_suffix}")
         admin.dispose()
+
+
+def _end_connections_to(connection, name):
+    """End the connections the learner's code left on database `name` (MariaDB's DROP DATABASE
+    would wait for their locks; PostgreSQL's WITH (FORCE) ends them itself)."""
+    import sqlalchemy as sa
+
+    left = connection.execute(sa.text("SELECT id FROM information_schema.processlist WHERE db = :name"),
+                              {"name": name}).scalars().all()
+    for number in left:
+        try:
+            connection.exec_driver_sql(f"KILL CONNECTION {int(number)}")
+        except sa.exc.DBAPIError:  # it ended on its own meanwhile
+            pass

@@ -88,6 +88,7 @@ class StopReason(enum.StrEnum):
     EXITED = "exited"
     GARBAGE = "garbage"
     CHANGED_FILES = "changed_files"
+    DATABASE_HELD = "database_held"  # the grader's own connection could not read the database (bounded.py)
 
 
 class Direction(enum.StrEnum):
@@ -301,7 +302,7 @@ class Stop:
     direction: Direction | None = None
     seconds: int | float | None = None  # TIME_LIMIT: the limit reached, as the learner set it
     files: tuple[str, ...] = ()  # CHANGED_FILES
-    why: str | None = None  # GARBAGE
+    why: str | None = None  # GARBAGE, DATABASE_HELD
     code: int | None = None  # EXITED: the exit code
     output: str | None = None  # EXITED: the end of what it printed
 

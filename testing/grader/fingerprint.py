@@ -85,9 +85,11 @@ def course_and_packages(roots=None):
     for root in roots:
         _stat_tree(root, entries, skip=NOT_THE_GRADER if root in course else CACHES)
     site_packages = Path(sysconfig.get_paths()["purelib"])
-    for entry in _listing(site_packages):  # a new .pth file runs in every later Python
+    for entry in _listing(site_packages):  # a new .pth file, or sitecustomize package, runs in every later Python
         if entry.is_file(follow_symlinks=False):
             entries[entry.path] = _identity(entry)
+        else:  # a folder (a package): that it is there; its files change with byte-code caches
+            entries[entry.path] = "a folder"
     return Fingerprint(entries, tuple(roots))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from . import codec
+from .bounded import bounded_engine
 from .chain import ChainProblem, read_chain
 from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Offline, Revision, StopReason
 from .protocol import Command, Op, Stopped
@@ -25,7 +26,7 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
     if reply.app.problem:
         facts.app = _app_problem(reply.app.problem)
         return
-    engine, problem = _graded_database(reply.app, url, box.workdir, box.copy)
+    engine, problem = _graded_database(reply.app, url, box.workdir, box.copy, learner.seconds_left)
     if problem:
         facts.app = problem
         return
@@ -49,6 +50,9 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
             facts.learner_database = walk.compare_database(learner_database)
         offline = learner.call(Command(Op.OFFLINE), "rendering the chain as SQL (flask db upgrade --sql)")
         facts.offline = Offline(offline.dialect) if offline.ok else Offline(None, offline.error)
+    except sa.exc.OperationalError as exc:  # the grader's own connection: locked, or out of time (bounded.py)
+        why = str(exc.orig or exc).strip().splitlines()[0][:200]
+        raise Stopped(StopReason.DATABASE_HELD, learner.last_action, {"why": why}) from None
     finally:
         engine.dispose()
 
@@ -62,29 +66,40 @@ def _app_problem(problem):
             from None
 
 
-def _graded_database(app, url, workdir, copy):
+def _graded_database(app, url, workdir, copy, seconds_left):
     """(an engine of the grader's own on the database the learner's app opened, None), or
     (None, an AppFact of the problem) when that is not the scratch database of this session.
 
     On SQLite any new file inside the scratch folder will do (an app.py that hard-codes
     `sqlite:///app.db` opens the copy's instance/app.db); a server database must be the one named
-    in DATABASE_URL."""
+    in DATABASE_URL. The grader's engine waits on locks no longer than `seconds_left()` (bounded.py)."""
     expected = sa.make_url(url)
-    shown = app.url
-    if app.backend == "sqlite" and app.database and Path(app.database).resolve().is_relative_to(copy.resolve()):
-        shown = f"sqlite:///{Path(app.database).resolve().relative_to(copy.resolve())}"  # the learner's path
+    shown = app.url.replace("\x00", "\\x00")  # a NUL byte, shown as written in app.py
+    path = _resolved(app.database) if app.backend == "sqlite" and app.database != ":memory:" else None
+    if path and path.is_relative_to(copy.resolve()):
+        shown = f"sqlite:///{path.relative_to(copy.resolve())}"  # the learner's path
     found = AppFact(AppProblem.IGNORES_DATABASE_URL, expected=expected.get_backend_name(), found=shown,
                     **_setting_line(copy / "app.py"))
     if app.backend != expected.get_backend_name():
         return None, found
     if app.backend == "sqlite":
-        path = Path(app.database).resolve() if app.database and app.database != ":memory:" else None
         if path is None or not path.is_relative_to(workdir.resolve()):
             return None, found
-        return sa.create_engine(sa.URL.create("sqlite", database=str(path)), poolclass=sa.pool.NullPool), None
+        return bounded_engine(sa.URL.create("sqlite", database=str(path)), seconds_left,
+                              poolclass=sa.pool.NullPool), None
     if app.database != expected.database:
         return None, found
-    return sa.create_engine(url, poolclass=sa.pool.NullPool), None
+    return bounded_engine(url, seconds_left, poolclass=sa.pool.NullPool), None
+
+
+def _resolved(database):
+    """The SQLite file `database` names, resolved; None for none, or one no file can have (a NUL byte)."""
+    if not database:
+        return None
+    try:
+        return Path(database).resolve()
+    except (ValueError, OSError):
+        return None
 
 
 def _setting_line(app_py):

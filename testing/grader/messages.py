@@ -202,6 +202,10 @@ def stopped(details):
     if reason == StopReason.CHANGED_FILES:
         return (f"While the grader ran {action}, your code changed {', '.join(map(code, details.files))}.\n"
                 "A migration or app.py must not write migration or Python files: the grade stops here.")
+    if reason == StopReason.DATABASE_HELD:
+        return (f"After {action}, the grader could not read the database ({details.why}).\n"
+                "Something your code started still holds it: a thread, a connection or a transaction. Close every\n"
+                "connection you open, and let no thread run on, once a migration returns: the grade stops here.")
     if reason == StopReason.GARBAGE:
         return (f"During {action}, something wrote to the grader's own channel ({details.why}).\n"
                 "Your code must not write to file descriptors it did not open: the grade stops here.")

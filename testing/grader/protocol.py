@@ -171,7 +171,7 @@ def _models(data):
 @dataclass
 class Stopped(Exception):
     """The learner's process did not answer as asked: it ran out of time, ended, or sent garbage."""
-    reason: str  # "time_limit", "exited", "garbage", "changed_files"
+    reason: str  # "time_limit", "exited", "garbage", "changed_files", "database_held"
     action: str = "the grader"
     details: dict = field(default_factory=dict)
 

@@ -10,8 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import bubblewrap
 from .containment import choose_isolation
-from .databases import scratch_database
+from .databases import scratch_database, server_socket, through_socket
 from . import codec
 from .facts import Facts, Stop
 from .fingerprint import course_and_packages
@@ -33,11 +34,8 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
     file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:
     (relative path, text) of a file the grader adds to the copy (standin.py); `cut`: migration files
     left out of the copy, whose models.py is then `cut_models` (Part 3's, graded apart)."""
-    isolation = choose_isolation(database)
-    facts = Facts(isolation=isolation.why)
-    # Where the learner's code runs as the grader's own user, what it could change is fingerprinted
-    # (not the learner's own folder: they may well save a file while `lesson watch` grades).
-    watched = None if isolation.separate else course_and_packages()
+    facts = Facts()
+    watched = None
     with sandbox(server_dir) as box, tempfile.TemporaryDirectory(prefix="grade-yours-") as private:
         facts.not_copied = tuple(box.notes)
         if stand_in:
@@ -51,7 +49,16 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRAD
         if learner_database:
             learner_database = shutil.copyfile(learner_database, Path(private) / "learner.db")
         with scratch_database(database, box.workdir, progress) as url:
-            learner = LearnerProcess(box.copy, box.workdir, url, isolation, time_limit,
+            learner_url, socket = url, server_socket(url)
+            if socket:  # the sandbox has no network: the server's socket, linked into the scratch folder
+                linked = bubblewrap.socket_inside(socket, box.workdir)
+                learner_url = through_socket(url, linked) if linked else url
+            isolation = choose_isolation(database, reachable=database == "sqlite" or learner_url != url)
+            facts.isolation = isolation.why
+            # Where the learner's code runs as the grader's own user, what it could change is fingerprinted
+            # (not the learner's own folder: they may well save a file while `lesson watch` grades).
+            watched = None if isolation.separate else course_and_packages()
+            learner = LearnerProcess(box.copy, box.workdir, learner_url, isolation, time_limit,
                                      max(time_limit * TOTAL_LIMIT_FACTOR, 20), progress)
             with learner:
                 try:

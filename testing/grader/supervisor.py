@@ -33,6 +33,7 @@ class LearnerProcess:
         self.progress = progress or (lambda text: None)
         self.read_so_far = 0
         self.pending = bytearray()
+        self.last_action = "starting your code"
 
     def __enter__(self):
         self.files = submitted_files(self.copy)  # before any of the learner's code runs
@@ -45,7 +46,7 @@ class LearnerProcess:
         self.deadline = time.monotonic() + self.total_limit
         self.launcher = containment.launch(argv, self.copy, env, self.isolation, self.total_limit,
                                            pass_fds=(commands_read, replies_write, output_write),
-                                           output_fd=output_write)
+                                           output_fd=output_write, scratch=self.workdir)
         for fd in (commands_read, replies_write, output_write):
             os.close(fd)
         self.output = _OutputTail(output_read)
@@ -54,6 +55,7 @@ class LearnerProcess:
     def call(self, command, action, **details):
         """Send `command`; its Reply, or Stopped. `action` says what runs, for messages and progress."""
         self.progress(action)
+        self.last_action = action
         where = {"action": action, **details}
         try:
             os.write(self.commands, encode(command))
@@ -64,6 +66,10 @@ class LearnerProcess:
         if changed:
             raise Stopped("changed_files", action, {**details, "files": changed})
         return reply
+
+    def seconds_left(self) -> float:
+        """How long the grader may wait on anything now: a command's time limit, within the grade's."""
+        return min(self.time_limit, self.deadline - time.monotonic())
 
     def _read_reply(self, where):
         deadline = min(time.monotonic() + self.time_limit, self.deadline)

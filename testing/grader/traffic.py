@@ -31,6 +31,7 @@ from sqlalchemy import orm
 
 from .. import course
 from . import squawk_config
+from .bounded import bounded_engine
 from .facts import LockWait, Phase, RequestError, TrafficRun, TrafficSummary
 from .lessons import models_module
 from .linter import lint_revision, one_line
@@ -57,20 +58,22 @@ def off(index, revision, reached):
     return contextlib.nullcontext()
 
 
-def for_walk(engine, graded, facts, render, server_copy):
+def for_walk(engine, graded, facts, render, server_copy, seconds_left=None):
     """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
     `render(revision)`: the revision's SQL, rendered by the learner's process, for squawk's advice;
-    squawk runs in `server_copy`, where the learner's .squawk.toml applies."""
+    squawk runs in `server_copy`, where the learner's .squawk.toml applies. `seconds_left()`: how long
+    any statement of the traffic may wait (a lock the learner's code left must not hold it for ever)."""
     live = {number for number in graded if course.step(number).database == "postgresql"}
     if engine.dialect.name != "postgresql" or not live:
         return off
     facts.squawk_config = squawk_config.read(server_copy)
-    return Traffic(engine, live, facts, render, server_copy).around
+    return Traffic(engine, live, facts, render, server_copy, seconds_left).around
 
 
 class Traffic:
-    def __init__(self, engine, live_steps, facts, render, server_copy):
+    def __init__(self, engine, live_steps, facts, render, server_copy, seconds_left=None):
         self.engine = engine
+        self.seconds_left = seconds_left
         self.live_steps = live_steps
         self.facts = facts
         self.render = render
@@ -86,7 +89,7 @@ class Traffic:
             yield
             return
         advice = lint_revision(self.render, revision, self.server_copy)
-        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS) as seen:
+        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, self.seconds_left) as seen:
             yield
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
 
@@ -98,12 +101,13 @@ class Seen:
 
 
 @contextlib.contextmanager
-def running(url, models_path, rows):
+def running(url, models_path, rows, seconds_left=None):
     """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
     big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
-    whose summary is there after the block."""
+    whose summary is there after the block. `seconds_left()`, when given: how long a statement may wait."""
     # An engine of its own, its pool as large as the requests running at once.
-    engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2)
+    pool = {"pool_size": READERS + WRITERS + 2}
+    engine = bounded_engine(url, seconds_left, **pool) if seconds_left else sa.create_engine(url, **pool)
     run = _Run(engine, models_module(models_path).db.Model, rows)
     seen = Seen()
     try:

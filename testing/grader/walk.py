@@ -69,7 +69,8 @@ class ChainWalk:
         self.traffic = traffic.off  # grading turns it on (run())
 
     def run(self):
-        self.traffic = traffic.for_walk(self.engine, self.graded, self.facts, self._rendered, self.server_copy)
+        self.traffic = traffic.for_walk(self.engine, self.graded, self.facts, self._rendered, self.server_copy,
+                                        self.learner.seconds_left)
         self._climb()
         if len(self.records) == len(self.revisions):
             self.facts.models_at_head = self._models()

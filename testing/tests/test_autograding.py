@@ -69,7 +69,7 @@ def test_classroom_grades_each_step_with_points_from_a_pristine_course_at_a_pinn
     # The learner's repository and the grader are checked out into separate folders; the grader
     # from COURSE (owner/repository@ref), never from the learner's repository.
     checkouts = [step["with"] for step in steps if step.get("uses", "").startswith("actions/checkout@")]
-    assert checkouts[0] == {"path": "submission"}
+    assert checkouts[0] == {"path": "submission", "persist-credentials": False}
     assert checkouts[1] == {"repository": "${{ steps.course.outputs.repository }}",
                             "ref": "${{ steps.course.outputs.ref }}", "path": "course", "persist-credentials": False}
     assert workflow["jobs"]["run-autograding-tests"]["if"] == (

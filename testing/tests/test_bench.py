@@ -26,6 +26,7 @@ def test_bench_writes_tables_plots_and_targets_for_latency_and_costs(tmp_path, p
     assert done.returncode == 0, done.stderr
     latency = (tmp_path / "latency.md").read_text()
     assert "| grade --step 5 (this course) |" in latency and "| pytest-alembic's 4 built-in tests |" in latency
+    assert "| grade --step 5, without the OS sandbox |" in latency and "The OS sandbox (bubblewrap) costs" in latency
     for database in ("sqlite", "postgresql"):
         table = (tmp_path / f"costs-{database}.md").read_text()
         for migration in REFERENCE_MIGRATIONS_THAT_WRITE:

