@@ -102,6 +102,7 @@ def _database_on(server_url, quote, drop_suffix):
             connection.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
         yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
+        admin.dispose()  # a connection kept idle for the whole grade may have been closed by its server
         with admin.connect() as connection:
             if admin.dialect.name in ("mysql", "mariadb"):
                 _end_connections_to(connection, name)

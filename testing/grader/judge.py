@@ -52,8 +52,16 @@ def verdict(facts, steps, shown=None):
     report = _judged(facts, steps)
     numbers = {step.number for step in shown}
     report.steps = [result for result in report.steps if result.step in numbers]
-    report.stuck = next((result.step for result in report.steps if not result.passed), None)
+    report.stuck = stuck_on(report.steps)
     return report
+
+
+def stuck_on(results):
+    """The step where the learner is stuck: the first that fails a check of its own, else the first
+    that does not pass (its checks wait for another step, or it has not begun)."""
+    own = next((result.step for result in results
+                if any(check.status == Status.FAILED for check in result.checks)), None)
+    return own if own is not None else next((result.step for result in results if not result.passed), None)
 
 
 def _judged(facts, steps):
@@ -356,12 +364,17 @@ def _round_trip_check(judging):
                                  for finding in _trip_findings_at(facts, revisions, trips, index)]
     if indices is None and not extra_findings:
         return NOT_REACHED
-    files = []
+    files, waiting = [], []
     for index in (indices or []) + extra:
         files.append(revisions[index].file)
-        findings += _trip_findings_at(facts, revisions, trips, index)
+        if index in trips or _stopped_at(facts, revisions, index):
+            findings += _trip_findings_at(facts, revisions, trips, index)
+        else:  # a later revision's trouble kept this one from being tried: not this step's doing
+            waiting.append(_missing_trip(facts, revisions, index))
     if findings:
-        return failed("\n".join(findings))
+        return failed("\n".join(findings + waiting))
+    if waiting:
+        return Outcome(Status.NOT_CHECKED, "\n".join(waiting))
     return passed(messages.round_trip_ok(files))
 
 
@@ -372,10 +385,14 @@ def _trip_findings_at(facts, revisions, trips, index):
     return _trip_findings(trip, revisions[index].file)
 
 
+def _stopped_at(facts, revisions, index):
+    """Whether the learner's process stopped on this revision itself."""
+    return bool(facts.stopped and facts.stopped.revision == revisions[index].id)
+
+
 def _missing_trip(facts, revisions, index):
-    stopped = facts.stopped
-    if stopped and stopped.revision == revisions[index].id:
-        return messages.stopped(stopped)
+    if _stopped_at(facts, revisions, index):
+        return messages.stopped(facts.stopped)
     return messages.not_checked(f"a later migration's downgrade failed before {revisions[index].file} "
                                 "could be tried.")
 

@@ -7,6 +7,7 @@ stuck (`Report.stuck`); the map shows the same, so `lesson check N` fails exactl
 from dataclasses import dataclass
 
 from .. import course
+from ..grader.checks import Status
 
 PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
 
@@ -86,6 +87,8 @@ def course_map(report):
 def _state(result, is_current, blocked):
     if result.passed:
         return PASSED
-    if is_current or not blocked:
+    if is_current:
         return FAILING if result.started else NOT_STARTED
-    return NOT_CHECKED
+    if blocked or (result.started and not any(check.status == Status.FAILED for check in result.checks)):
+        return NOT_CHECKED  # its checks wait for another step's
+    return FAILING if result.started else NOT_STARTED

@@ -102,7 +102,9 @@ def test_status_follows_the_learner_through_a_step(at_step_3):
     course_map = status_of(at_step_3)
     assert course_map["current"] == 3
     assert states(course_map)[:3] == ["passed", "passed", "failing"]
-    assert course_map["steps"][2]["reason"].startswith("models.py matches the migrations: ")
+    assert course_map["steps"][2]["reason"].startswith("schema reached: Your migrations never reach the schema of step 03")
+    models = next(check for check in course_map["steps"][2]["checks"] if check["id"] == "models-py-matches-the-migrations")
+    assert not models["passed"]
 
     write_rename_as_create_drop(server)
     course_map = status_of(at_step_3)

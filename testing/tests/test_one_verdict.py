@@ -46,11 +46,20 @@ def test_every_route_gives_every_step_of_every_recorded_case_one_verdict():
     assert not differing, "\n".join(differing)
 
 
-def test_the_step_where_a_learner_is_stuck_is_the_first_that_does_not_pass():
+def test_the_step_where_a_learner_is_stuck_fails_on_its_own_and_no_step_before_it_does():
     for group, case in CASES:
         report = judged(recorded.facts(group, case))
         failing = [result.step for result in report.steps if not result.passed]
-        assert report.stuck == (failing[0] if failing else None), case.key
+        if not failing:
+            assert report.stuck is None, case.key
+            continue
+        stuck = report.steps[report.stuck - 1]
+        assert not stuck.passed, case.key
+        before = report.steps[:report.stuck - 1]
+        assert not [check for result in before for check in result.checks if check.status == checks.Status.FAILED]
+        if any(check.status == checks.Status.FAILED for check in stuck.checks):
+            continue
+        assert report.stuck == failing[0], case.key  # no step fails on its own: the first that does not pass
 
 
 def test_every_check_a_step_carries_is_declared_once_with_a_judge():
