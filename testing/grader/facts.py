@@ -290,6 +290,15 @@ class Offline:
 
 
 @dataclass(frozen=True)
+class ColumnFill:
+    """How far a migration stopped midway had filled a column it added (read by the grader)."""
+    table: str
+    column: str
+    filled: int  # rows whose value is not NULL
+    rows: int  # rows in the table
+
+
+@dataclass(frozen=True)
 class Stop:
     """The learner's process did not answer as asked (protocol.Stopped): the grade stops there."""
     reason: StopReason
@@ -302,6 +311,10 @@ class Stop:
     why: str | None = None  # GARBAGE
     code: int | None = None  # EXITED: the exit code
     output: str | None = None  # EXITED: the end of what it printed
+    # TIME_LIMIT on PostgreSQL, read from the database by the grader: the migration's statement
+    # running then (or the last it ran), and how far the columns it added were filled
+    running: str | None = None
+    filled: tuple[ColumnFill, ...] = ()
 
 
 # -- Part 3: live traffic (traffic.py) --------------------------------------------------------

@@ -197,7 +197,7 @@ def stopped(details):
     reason = details.reason
     if reason == StopReason.TIME_LIMIT:
         return (f"{action} did not finish within {details.seconds} seconds, so the grader stopped it.\n"
-                "Look for a loop that never ends, or code that waits for input.")
+                + _stalled_at(details) + "Look for a loop that never ends, or code that waits for input.")
     if reason == StopReason.CHANGED_FILES:
         return (f"While the grader ran {action}, your code changed {', '.join(map(code, details.files))}.\n"
                 "A migration or app.py must not write migration or Python files: the grade stops here.")
@@ -206,6 +206,14 @@ def stopped(details):
                 "Your code must not write to file descriptors it did not open: the grade stops here.")
     return (f"{action} ended the grading process (exit code {details.code}).\n"
             "Your code must not call os._exit() or end the process.")
+
+
+def _stalled_at(details):
+    """What the database showed of a migration stopped at the time limit, line by line."""
+    lines = [f"Its last statement: {details.running}\n"] if details.running else []
+    lines += [f"By then {code(f'{fill.table}.{fill.column}')} had a value in {fill.filled:,} of {fill.rows:,} rows.\n"
+              for fill in details.filled]
+    return "".join(lines)
 
 
 def changed_outside(paths):

@@ -39,7 +39,11 @@ from .lessons import models_module
 
 BIG_TABLE = "employees"  # the HR app's table that grows in production
 FILLER_ROWS = int(os.environ.get("COURSE_TRAFFIC_ROWS", "20000"))
-FILLER_FIRST_ID = 1_000_000_000  # far from the ids the walk's sample rows and sequences use
+# The filler's ids are dense, as a table's ids are, with one gap in the middle, as rows deleted
+# long ago leave: a backfill that walks ids in ranges sees both, and ends in a few hundred batches.
+FILLER_FIRST_ID = 10_000  # past the walk's sample rows (ids from 1007)
+FILLER_GAP = 5_000  # ids missing after the first half of the filler rows
+TRAFFIC_NAME = "course-grader-traffic"  # the application_name of the traffic's connections
 HOLD = 0.6  # seconds the payroll job keeps its transaction open
 # ...and longer while a statement of the migration waits behind it, until that statement has waited
 # this long (or gave up, as lock_timeout makes it): a statement that waits is seen to wait.
@@ -104,7 +108,8 @@ def running(url, models_path, rows):
     big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
     whose summary is there after the block."""
     # An engine of its own, its pool as large as the requests running at once.
-    engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2)
+    engine = sa.create_engine(url, pool_size=READERS + WRITERS + 2,
+                              connect_args={"application_name": TRAFFIC_NAME})
     run = _Run(engine, models_module(models_path).db.Model, rows)
     seen = Seen()
     try:
@@ -138,13 +143,13 @@ class _Run:
         self.payroll_pid = None
         self.queued = None  # how long a statement of the migration has waited behind the payroll job
         self.threads = []
-        self.last_id = FILLER_FIRST_ID + rows - 1
+        self.last_id = filler_id(rows - 1, rows)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
         try:
-            _fill(self.engine, self.rows, known=set(self.table.columns.keys()))
+            fill(self.engine, self.rows, known=set(self.table.columns.keys()))
         except sa.exc.DBAPIError as error:  # a schema the previous step's app does not fit: its requests say more
             self._record(Phase.DURING, 0.0, _describe(error))
         payroll_began = threading.Event()
@@ -165,7 +170,7 @@ class _Run:
         deadline = time.monotonic() + JOIN_LIMIT
         for thread in self.threads:
             thread.join(max(deadline - time.monotonic(), 0))
-        _empty(self.engine)
+        empty(self.engine)
 
     def _thread(self, target, *args):
         thread = threading.Thread(target=self._guarded, args=(target, *args), daemon=True)
@@ -199,23 +204,23 @@ class _Run:
                 time.sleep(0.005)
 
     def _read(self, session):
-        wanted = random.randint(FILLER_FIRST_ID, self.last_id)
+        wanted = filler_id(random.randrange(self.rows), self.rows)
         session.execute(sa.select(self.model).where(self.model.id == wanted)).scalars().first()
 
     def _write(self, session):
         if random.random() < 0.5:
-            row = session.get(self.model, random.randint(FILLER_FIRST_ID, self.last_id))
+            row = session.get(self.model, filler_id(random.randrange(self.rows), self.rows))
             if row is not None:
-                key = _number_attribute(self.mapper)
+                key = number_attribute(self.mapper)
                 setattr(row, key, (getattr(row, key) or 0) + 1)
         else:
-            new_id = random.randrange(FILLER_FIRST_ID + 10 * self.rows, 2**31 - 1)
-            session.add(self.model(**_new_row(session, self.mapper, new_id)))
+            new_id = random.randrange(self.last_id + FILLER_GAP, 2**31 - 1)
+            session.add(self.model(**new_row(session, self.mapper, new_id)))
         session.flush()
 
     def _payroll(self, began):
         """Transactions that write to the big table and stay open HOLD seconds, one after another."""
-        key = _number_attribute(self.mapper)
+        key = number_attribute(self.mapper)
         with self.engine.connect() as connection:
             self.payroll_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             self.ours.add(self.payroll_pid)
@@ -275,8 +280,8 @@ class _Run:
             blocker = blockers[0]
             held = connection.execute(sa.text(HELD), {"pid": blocker["pid"], "relation": row["wanted_oid"]}).first()
             self.waits[key] = LockWait(
-                seconds=row["waited"], query=_short(row["query"]), wanted=row["wanted"],
-                statement=_short(blocker["query"]), phase=self.phase,
+                seconds=row["waited"], query=short(row["query"]), wanted=row["wanted"],
+                statement=short(blocker["query"]), phase=self.phase,
                 held=held.mode if held else None, granted=bool(held and held.granted),
                 relation=held.relation if held else None)
 
@@ -320,8 +325,13 @@ LIMIT 1
 """
 
 
-def _fill(engine, count, known):
-    """`count` rows in the big table, ids from FILLER_FIRST_ID, in one statement. Columns the app
+def filler_id(number, count):
+    """The id of the `number`th (from 0) of `count` filler rows."""
+    return FILLER_FIRST_ID + number + (FILLER_GAP if number >= count // 2 else 0)
+
+
+def fill(engine, count, known):
+    """`count` rows in the big table, ids as filler_id gives them, in one statement. Columns the app
     does not know yet (`known`: its model's) stay empty where they may."""
     with engine.begin() as connection:
         table = sa.Table(BIG_TABLE, sa.MetaData(), autoload_with=connection)
@@ -335,7 +345,8 @@ def _fill(engine, count, known):
         names = ", ".join(f'"{name}"' for name in columns)
         connection.exec_driver_sql(
             f'INSERT INTO "{BIG_TABLE}" ({names}) SELECT {select} '
-            f"FROM generate_series({FILLER_FIRST_ID}, {FILLER_FIRST_ID + count - 1}) AS g")
+            f"FROM (SELECT {FILLER_FIRST_ID} + n + CASE WHEN n >= {count // 2} THEN {FILLER_GAP} ELSE 0 END AS g "
+            f"FROM generate_series(0, {count - 1}) AS n) AS filler")
         connection.exec_driver_sql(f'ANALYZE "{BIG_TABLE}"')
 
 
@@ -355,19 +366,19 @@ def _filler_value(column):
     return None
 
 
-def _empty(engine):
+def empty(engine):
     with engine.begin() as connection:
         with contextlib.suppress(sa.exc.DBAPIError):  # a migration that dropped the table took them along
             connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
 
 
-def _number_attribute(mapper):
+def number_attribute(mapper):
     """The attribute of a plain number column the app updates (salary)."""
     return next(key for key, column in mapper.columns.items()
                 if isinstance(column.type, sa.Integer) and not column.primary_key and not column.foreign_keys)
 
 
-def _new_row(session, mapper, new_id):
+def new_row(session, mapper, new_id):
     """Values for a new row as the app would give them: every column it maps, references to a row that exists."""
     values = {}
     for key, column in mapper.columns.items():
@@ -388,10 +399,10 @@ def _describe(error):
     """(statement, first line of the database's error) for a failed request."""
     statement = getattr(error, "statement", None) or ""
     original = getattr(error, "orig", error)
-    return _short(statement), str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+    return short(statement), str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
 
 
-def _short(sql):
+def short(sql):
     text = " ".join((sql or "").split())
     return text if len(text) <= 160 else text[:157] + "..."
 
@@ -429,5 +440,5 @@ def lint(sql, binary=None, folder=None):
     found = json.loads(done.stdout or "[]")
     lines = sql.splitlines()
     return [SquawkFinding(item["rule_name"], item["message"], item.get("help"),
-                          _short(lines[item["line"]]) if item["line"] < len(lines) else "")
+                          short(lines[item["line"]]) if item["line"] < len(lines) else "")
             for item in found]

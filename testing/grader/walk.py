@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from . import codec, lineage, schema, traffic
+from . import codec, lineage, schema, stalled, traffic
 from .facts import (Climbed, Comparison, Direction, LearnerDatabase, MigrationError, Probe, RoundTrip, SchemaItem,
                     SchemaKind, UpgradeFailure)
-from .protocol import Command, Op
+from .protocol import Command, Op, Stopped
 
 
 @dataclass(frozen=True)
@@ -317,8 +317,14 @@ class ChainWalk:
         Success is the grader's to see: alembic_version must be where the command was asked to go."""
         details = {"revision": revision.id, "migration": revision.file, "direction": direction}
         op = Op.UPGRADE if direction == Direction.UPGRADE else Op.DOWNGRADE
-        reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after),
-                                  f"{direction} of {revision.file}", **details)
+        try:
+            reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after),
+                                      f"{direction} of {revision.file}", **details)
+        except Stopped as stopped:
+            if stopped.reason == "time_limit" and direction == Direction.UPGRADE:
+                # Still running: what it was doing and how far it got, before its process is stopped.
+                stopped.details.update(stalled.details(self.engine, self._schema_below(self.revisions.index(revision))))
+            raise
         if not reply.ok:
             error = reply.error
             return MigrationError(**details, error=error.error, file=error.file, line=error.line), _writes(reply)

@@ -5,6 +5,7 @@ statement, the lock and the safer pattern. These grades are judged from recorded
 (recorded.py, group "part3"); the slow tier grades them again end to end.
 """
 import dataclasses
+import re
 
 import pytest
 
@@ -14,7 +15,7 @@ from testing.grader.facts import LockWait, Phase, Squawk, TrafficRun, TrafficSum
 
 from . import recorded
 from .cases import (BEFORE_PART3_WITH_ITS_FILES, LINT_START, PART3, PART3_MISTAKES, PART3_ON_SQLITE, PART3_REFERENCE,
-                    PART3_START, PART3_SUBMISSIONS)
+                    PART3_START, PART3_SUBMISSIONS, RANGE_WALK, RANGE_WALK_STUCK)
 
 UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE in step.checks]
 
@@ -134,3 +135,19 @@ def test_the_lint_step_waits_for_its_own_work():
     lint = report.check(PART3[-1], starting.check)
     assert not lint.passed and lint.message.startswith(starting.message)
     assert all(report.steps[number - 1].passed for number in PART3[:-1])  # steps 13-15 are done
+
+
+def test_a_backfill_that_walks_id_ranges_ends_in_time():
+    """The filler's ids are dense, with one gap, as a table's are: walking them from min(id) to
+    max(id) 1000 at a time takes a few dozen batches, not a million empty ones."""
+    report = part3_report(RANGE_WALK)
+    assert not failures(report), failures(report)
+
+
+def test_a_backfill_stopped_at_the_time_limit_says_how_far_it_got():
+    message = part3_report(RANGE_WALK_STUCK).check(PART3[0], judge.REACHED).message
+    assert "did not finish within 20 seconds, so the grader stopped it.\n" \
+           "Its last statement: UPDATE employees SET full_name = name WHERE id >= $1 AND id < $1 + 1000" in message
+    filled = re.search(r"By then `employees.full_name` had a value in ([\d,]+) of ([\d,]+) rows.\n"
+                       r"Look for a loop that never ends", message)
+    assert filled and int(filled[1].replace(",", "")) < traffic.FILLER_ROWS < int(filled[2].replace(",", ""))
