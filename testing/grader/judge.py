@@ -10,7 +10,7 @@ can give points per check.
 import dataclasses
 from dataclasses import dataclass, field
 
-from . import messages
+from . import messages, production
 from .facts import Chain, ChainProblemKind, Direction, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
@@ -593,12 +593,15 @@ def _live_check(facts, revisions, step, progress):
     failed = facts.upgrade_failed
     if failed and any(run.index == failed.index for run in runs):
         return False, messages.not_checked(f"{revisions[failed.index].file} failed (see above).")
-    findings = [messages.traffic_trouble(run, revisions[run.index].file) for run in runs
-                if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
+    in_production, refused = production.judge(facts, step.number)
+    findings = ([refused] if not in_production else []) + [
+        messages.traffic_trouble(run, revisions[run.index].file) for run in runs
+        if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
     advice = messages.squawk_advice([(revisions[run.index].file, run.squawk) for run in runs])
     if findings:
         return False, "\n".join(findings + advice)
-    return True, "\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]), *advice])
+    return True, "\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]),
+                             production.passed(facts, step.number), *advice])
 
 
 def _linted_check(facts, revisions, step, progress):

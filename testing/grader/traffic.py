@@ -325,6 +325,11 @@ LIMIT 1
 """
 
 
+def columns_of(models_path):
+    """The columns of the big table the app of `models_path` knows."""
+    return set(models_module(models_path).db.Model.metadata.tables[BIG_TABLE].columns.keys())
+
+
 def filler_id(number, count):
     """The id of the `number`th (from 0) of `count` filler rows."""
     return FILLER_FIRST_ID + number + (FILLER_GAP if number >= count // 2 else 0)
