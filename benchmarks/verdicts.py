@@ -24,7 +24,8 @@ def measure(runs, named=()):
              and (not named or any(name in case.name for name in named))]
     counts = {}
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
-        stack.enter_context(environment_variable(POSTGRES_URL_VARIABLE, stack.enter_context(postgres.embedded_server())))
+        server = stack.enter_context(postgres.embedded_server())
+        stack.enter_context(environment_variable(POSTGRES_URL_VARIABLE, server))
         for number, case in enumerate(cases):
             for run in range(runs):
                 report = judged(recorded.live_facts(case, Path(holder) / f"{number}-{run}"), case.up_to)

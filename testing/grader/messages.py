@@ -844,7 +844,7 @@ def held_in_production(held, file, production_rows, bound):
                                 else SAFER_WORK["scan"]))
     return (f"{file}: the statement\n    {held.statement.statement}\n    {what}\n"
             f"    At {production_rows:,} rows {held.blocked} waits about {held.seconds:.2g} s for it on an idle "
-            f"server (the bound is {bound} s), and longer with every row.\n"
+            f"server, and longer on a busy one and with every row (the bound is {bound} s).\n"
             "    lock_timeout and retries do not shorten it: lock_timeout bounds the wait for a lock, not the "
             "time it is held.\n"
             f"    Instead: {with_lessons(safer)}")

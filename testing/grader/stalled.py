@@ -46,7 +46,8 @@ def _filled(connection, below):
             continue
         added = [column["name"] for column in now.get_columns(table) if column["name"] not in below.tables[table].c]
         for column in added:
-            quoted_table, quoted_column = (connection.dialect.identifier_preparer.quote(name) for name in (table, column))
+            quote = connection.dialect.identifier_preparer.quote
+            quoted_table, quoted_column = quote(table), quote(column)
             count, rows = connection.exec_driver_sql(
                 f"SELECT count({quoted_column}), count(*) FROM {quoted_table}").one()
             filled.append({"table": table, "column": column, "filled": count, "rows": rows})

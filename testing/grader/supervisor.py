@@ -91,7 +91,7 @@ class LearnerProcess:
                     reply = decode_reply(line)
                 except ProtocolError as exc:
                     raise Stopped("garbage", where["action"], {**where, "why": str(exc)}) from None
-                if self.pending:  # one reply per command: anything more was not asked for
+                if self.pending and reply.pause is None:  # one reply per command: anything more was not asked for
                     raise Stopped("garbage", where["action"], {**where, "why": "more than one reply"})
                 return reply
             scanned = len(self.pending)
