@@ -39,7 +39,48 @@ class AppRequests:
                     finally:
                         session.rollback()
                         session.close()
+            if done:
+                failed += _out_of_sync(connection, self.running, self.deployed, some_id)
         return failed
+
+
+def _out_of_sync(connection, running, deployed, some_id):
+    """Where the two apps name one text column differently (a rename in progress), what each
+    writes must read back the same through the other, and no row may lack the new column's value."""
+    (old_step, old), (new_step, new) = running, deployed
+    old_only, new_only = (_texts(mapper) - _texts(other) for mapper, other in ((old, new), (new, old)))
+    if len(old_only) != 1 or len(new_only) != 1:
+        return []
+    old_key, new_key = old_only.pop(), new_only.pop()
+    found = []
+    for (step, writer, key), (other_step, reader, other_key) in (((old_step, old, old_key), (new_step, new, new_key)),
+                                                                 ((new_step, new, new_key), (old_step, old, old_key))):
+        session = orm.Session(bind=connection)
+        try:
+            written = f"Sync {step}"
+            row = session.get(writer.class_, some_id)
+            setattr(row, key, written)
+            session.flush()
+            read = session.execute(sa.select(getattr(reader.class_, other_key))
+                                   .where(reader.class_.id == some_id)).scalar()
+            if read != written:
+                found.append((step, f"update {key}", f"step {other_step:02d}'s app then reads {other_key} = {read!r}, "
+                                                    f"not the {written!r} written"))
+        except sa.exc.DBAPIError as error:
+            found.append((step, f"update {key}", _first_line(error)))
+        finally:
+            session.rollback()
+            session.close()
+    column = new.columns[new_key].name
+    empty = connection.exec_driver_sql(f'SELECT count(*) FROM "{BIG_TABLE}" WHERE "{column}" IS NULL').scalar()
+    connection.rollback()
+    if empty:
+        found.append((new_step, f"read {new_key}", f"{empty:,} rows have no {column} after the migration"))
+    return found
+
+
+def _texts(mapper):
+    return {key for key, column in mapper.columns.items() if isinstance(column.type, sa.String)}
 
 
 def _app(step, models_path):

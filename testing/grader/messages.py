@@ -869,6 +869,12 @@ def safer_for_gap(error):
         return ("a NOT NULL column the running code does not write must be filled for it: keep the old and the "
                 "new column in sync both ways while both exist, and make the old one nullable before the trigger "
                 f"that fills it goes ({lesson('drop-the-old-column')}).")
+    if "then reads" in error:
+        return ("keep the two columns in sync both ways: a trigger that copies the old column to the new one "
+                "when old code writes, and the new one to the old when new code writes "
+                f"({lesson('rename-without-downtime')}).")
+    if "rows have no" in error:
+        return f"fill every row that exists, in batches ({lesson('rename-without-downtime')})."
     if "has no field" in error:
         return ("drop what reads a column (a trigger, its function) before the column, and the column only "
                 f"once no running code uses it ({lesson('drop-the-old-column')}).")

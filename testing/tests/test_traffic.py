@@ -161,3 +161,19 @@ def test_a_verdict_the_live_traffic_decided_is_never_cached(tmp_path):
     cache.keep_facts("postgresql-calm", calm)
     assert cache.facts("postgresql-troubled") is None
     assert cache.facts("postgresql-calm") == calm
+
+
+def test_step_13s_sync_is_checked_both_ways():
+    """Once step 13 is done, what step 12's app writes to name step 13's app reads in full_name, and
+    the other way round; with no trigger, or one that copies one way, step 13 fails on its own."""
+    for name, directions in (("no sync trigger", {"update name", "update full_name"}),
+                             ("a sync trigger one way only", {"update full_name"})):
+        facts = recorded.facts("part3", PART3_MISTAKES[name])
+        gaps = next(run for run in facts.measured if run.step == PART3[0]).gaps
+        assert {gap.request for gap in gaps if "app then reads" in gap.error} == directions, name
+    message = part3_report(PART3_MISTAKES["no sync trigger"]).check(PART3[0], judge.LIVE).message
+    assert "Step 12's app\n    fails to update name once the migration is done:\n    step 13's app then reads full_name" \
+           in message
+    assert "Instead: keep the two columns in sync both ways" in message
+    reference = recorded.facts("part3", PART3_REFERENCE)
+    assert reference.measured and not [gap for run in reference.measured for gap in run.gaps]
