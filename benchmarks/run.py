@@ -9,10 +9,11 @@ if __package__ in (None, ""):
 import click  # noqa: E402
 
 from benchmarks import answers, cohort, costs, latency, machine, report, suite, tables, traffic  # noqa: E402
+from benchmarks import verdicts as verdicts_part  # noqa: E402
 from testing import console  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("latency", "answers", "costs", "cohort", "suite", "traffic", "fresh")
+PARTS = ("latency", "answers", "costs", "cohort", "suite", "traffic", "verdicts", "fresh")
 # `traffic` (~7 minutes) and `fresh` (installs everything anew) are measured when asked for by name.
 DEFAULT_PARTS = ("latency", "answers", "costs", "cohort", "suite")
 TARGETS = {  # what issue 6 asks for
@@ -26,6 +27,7 @@ TARGETS = {  # what issue 6 asks for
     "cohort learners per minute (--jobs 2)": 15,  # 150 learners within 10 minutes on 2 cores
     "cohort --jobs 2 speed-up over --jobs 1": 1.5,
     "cohort peak MB (largest process)": 500,
+    "Part 3 steps whose verdict flipped": 0,  # the same verdict every time
 }
 AT_LEAST = {"cohort learners per minute (--jobs 2)", "cohort --jobs 2 speed-up over --jobs 1"}
 RENAMES = {"d3e5f7a9b003": "table rename", "e4f6a8b0c004": "column rename"}
@@ -57,9 +59,11 @@ def _sizes(text):
               help="Learners in the synthetic class the cohort throughput is measured on.")
 @click.option("--traffic-sizes", default="100000,1000000", show_default=True, type=_sizes,
               help="Employees while Part 3's migrations run under traffic, comma-separated.")
+@click.option("--verdict-runs", default=20, show_default=True,
+              help="Times each Part 3 case is graded for the verdicts part.")
 @click.option("--results", type=click.Path(path_type=Path), default=RESULTS, show_default="benchmarks/results/",
               help="Folder the Markdown and PNG files go to.")
-def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_sizes, results):
+def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_sizes, verdict_runs, results):
     """Measure the grader's latency, the answers a learner waits for, each migration's cost against
     table size, a cohort's throughput, Part 3 under traffic and the test suite."""
     parts = parts or DEFAULT_PARTS
@@ -106,6 +110,11 @@ def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_siz
         _write(results / "traffic.md", "Part 3: the running app during each migration (PostgreSQL)", about,
                report.traffic_table(measured) + "\n\n![plot](traffic.png)")
         report.traffic_plot(measured, results / "traffic.png")
+    if "verdicts" in parts:
+        measured = verdicts_part.measure(verdict_runs)
+        _write(results / "verdicts.md", "Part 3: the same verdict every time", about,
+               verdicts_part.table(measured, verdict_runs))
+        verdicts.append(("Part 3 steps whose verdict flipped", verdicts_part.flips(measured)))
     if "suite" in parts:
         seconds, code = suite.measure()
         _write(results / "suite.md", "The course's test suite", about,

@@ -43,9 +43,10 @@ class ReportCache:
 
     def keep_facts(self, key, facts):
         if facts.stopped and facts.stopped.reason in (StopReason.TIME_LIMIT, StopReason.DATABASE_HELD) \
-                or facts.changed_outside \
-                or facts.machine_dependent:
-            return  # a slow moment of the machine, or a change to investigate: grade again next time
+                or facts.changed_outside or facts.machine_dependent \
+                or any(run.seen.troubled for run in facts.traffic):
+            return  # a slow moment of the machine, a change to investigate, or what live requests happened
+            # to meet (a verdict timing decided): grade again next time
         self._write(key, "facts", facts.to_dict())
 
     def report(self, key):

@@ -293,6 +293,15 @@ class Offline:
 
 
 @dataclass(frozen=True)
+class ColumnFill:
+    """How far a migration stopped midway had filled a column it added (read by the grader)."""
+    table: str
+    column: str
+    filled: int  # rows whose value is not NULL
+    rows: int  # rows in the table
+
+
+@dataclass(frozen=True)
 class Stop:
     """The learner's process did not answer as asked (protocol.Stopped): the grade stops there."""
     reason: StopReason
@@ -305,6 +314,10 @@ class Stop:
     why: str | None = None  # GARBAGE, DATABASE_HELD
     code: int | None = None  # EXITED: the exit code
     output: str | None = None  # EXITED: the end of what it printed
+    # TIME_LIMIT on PostgreSQL, read from the database by the grader: the migration's statement
+    # running then (or the last it ran), and how far the columns it added were filled
+    running: str | None = None
+    filled: tuple[ColumnFill, ...] = ()
 
 
 # -- Part 3: live traffic (traffic.py) --------------------------------------------------------
@@ -346,6 +359,11 @@ class TrafficSummary:
     error_count: int = 0
     waits: tuple[LockWait, ...] = ()
 
+    @property
+    def troubled(self):
+        """A request failed or waited past the bound: what the traffic happened to meet, which timing decides."""
+        return bool(self.errors) or any(wait.seconds > self.bound for wait in self.waits)
+
 
 @dataclass(frozen=True)
 class SquawkFinding:
@@ -378,6 +396,67 @@ class TrafficRun:
     step: int  # the step the revision leads to
     seen: TrafficSummary
     squawk: Squawk
+
+
+# -- Part 3: each statement measured as production would meet it (statements.py, production.py) ---
+
+class Work(enum.StrEnum):
+    """Work on every row of a table, done by one statement: it grows with the table."""
+    SCAN = "scan"  # reads every row (pg_stat seq_tup_read)
+    REWRITE = "rewrite"  # writes the table anew (a new relfilenode)
+    INDEX_BUILD = "index build"  # builds an index, not CONCURRENTLY
+    VALIDATION = "validation"  # checks a new constraint against every row
+    UPDATE = "update"  # updates or deletes every row in one statement (n_tup_upd, n_tup_del)
+
+
+class Replay(enum.StrEnum):
+    """Whether the grader could run the statement itself, in a transaction it rolled back."""
+    MEASURED = "measured"
+    IN_TRANSACTION = "in a transaction"  # the migration's own transaction was open: its locks are read instead
+    NOT_IN_A_TRANSACTION = "not in a transaction"  # CONCURRENTLY, a DO block that commits...
+    FAILED = "failed"  # it failed when the grader ran it (it may depend on the session's state)
+    PARAMETERS = "parameters"  # its parameters are not plain values
+
+
+@dataclass(frozen=True)
+class TableWork:
+    """What one statement did to one table that existed before it."""
+    table: str
+    rows: int  # in the table, when measured
+    lock: str  # the strongest lock the statement held on it (pg_locks mode)
+    work: tuple[Work, ...] = ()  # what grows with the table
+
+
+@dataclass(frozen=True)
+class StatementCost:
+    """One statement of a Part 3 migration, as the database showed it to the grader."""
+    statement: str
+    replay: Replay
+    tables: tuple[TableWork, ...] = ()
+    held: tuple[str, ...] = ()  # IN_TRANSACTION: "table (mode)" the migration's transaction holds then
+
+
+@dataclass(frozen=True)
+class GapError:
+    """A request of one app that fails on the database as a migration leaves it between two statements."""
+    app_step: int  # whose app: the step before (old code) or the step itself (new code)
+    request: str  # "insert", "update name", "read"...
+    error: str  # the database's, first line
+    after: str | None  # the statement the gap follows (None: before the first)
+    before: str | None  # the statement that ends it (None: after the last)
+
+
+@dataclass(frozen=True)
+class MeasuredRun:
+    """One Part 3 revision upgraded again statement by statement, each measured by the grader."""
+    index: int
+    from_step: int
+    step: int
+    rows: int  # in the big table while measured
+    statements: tuple[StatementCost, ...] = ()
+    gaps: tuple[GapError, ...] = ()
+    cut_short: bool = False  # more statements ran than were measured (a backfill row by row)
+    why_not: str | None = None  # it could not be measured: why
 
 
 # -- what `lesson` saw, and other databases ---------------------------------------------------
@@ -434,6 +513,7 @@ class Facts:
     faults: list[Probe] = field(default_factory=list)  # `pipenv run faults` only
     traffic: list[TrafficRun] = field(default_factory=list)  # Part 3 on PostgreSQL
     squawk_config: SquawkConfig | None = None  # server/.squawk.toml, when Part 3 runs and there is one
+    measured: list[MeasuredRun] = field(default_factory=list)  # ... each statement of its migrations
     learner_database: LearnerDatabase | None = None
     offline: Offline | None = None
     stopped: Stop | None = None

@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .. import course
-from . import messages
+from . import messages, production
 from .checks import (APP, BACKUP_TRIED, BY_TITLE, CHAIN, CHECK_CLEAN, DEFAULTS, FRESH_UPGRADE, LINTED, LIVE, MERGED, MODELS,
                      NAMED, OFFLINE, ON_MYSQL, ON_POSTGRESQL, OTHER_DATABASES, OWN_POSTGRESQL, PARAMETERS, REACHED,
                      REFERENCES, ROLLED_BACK, ROUND_TRIP, ROWS, WENT_DOWN, Outcome, Status, failed,
@@ -730,12 +730,15 @@ def _live_check(judging):
     broken = facts.upgrade_failed
     if broken and any(run.index == broken.index for run in runs):
         return not_checked(f"{revisions[broken.index].file} failed (see above).")
-    findings = [messages.traffic_trouble(run, revisions[run.index].file) for run in runs
-                if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
+    in_production, refused = production.judge(facts, step.number)
+    findings = ([refused] if not in_production else []) + [
+        messages.traffic_trouble(run, revisions[run.index].file) for run in runs
+        if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
     advice = messages.squawk_advice([(revisions[run.index].file, run.squawk) for run in runs])
     if findings:
         return failed("\n".join(findings + advice))
-    return passed("\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]), *advice]))
+    return passed("\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]),
+                              production.passed(facts, step.number), *advice]))
 
 
 def _linted_check(judging):

@@ -198,7 +198,7 @@ def stopped(details):
     reason = details.reason
     if reason == StopReason.TIME_LIMIT:
         return (f"{action} did not finish within {details.seconds} seconds, so the grader stopped it.\n"
-                "Look for a loop that never ends, or code that waits for input.")
+                + _stalled_at(details) + "Look for a loop that never ends, or code that waits for input.")
     if reason == StopReason.CHANGED_FILES:
         return (f"While the grader ran {action}, your code changed {', '.join(map(code, details.files))}.\n"
                 "A migration or app.py must not write migration or Python files: the grade stops here.")
@@ -211,6 +211,14 @@ def stopped(details):
                 "Your code must not write to file descriptors it did not open: the grade stops here.")
     return (f"{action} ended the grading process (exit code {details.code}).\n"
             "Your code must not call os._exit() or end the process.")
+
+
+def _stalled_at(details):
+    """What the database showed of a migration stopped at the time limit, line by line."""
+    lines = [f"Its last statement: {details.running}\n"] if details.running else []
+    lines += [f"By then {code(f'{fill.table}.{fill.column}')} had a value in {fill.filled:,} of {fill.rows:,} rows.\n"
+              for fill in details.filled]
+    return "".join(lines)
 
 
 def changed_outside(paths):
@@ -886,6 +894,76 @@ def safer_for_statement(statement, queued):
     if advice is None:
         return with_lessons(LOCK_TIMEOUT_ADVICE[0].upper() + LOCK_TIMEOUT_ADVICE[1:])
     return with_lessons(f"{advice} And {LOCK_TIMEOUT_ADVICE}" if queued else advice)
+
+
+# What a statement does to every row of a table, in the learner's words (production.py's Work).
+WORK_TOLD = {"scan": "reads every row", "validation": "checks every row against the new constraint",
+             "index build": "builds an index from every row", "rewrite": "rewrites every row",
+             "update": "updates every row in one statement"}
+SAFER_WORK = {
+    "rewrite": "a change that rewrites the table: add a new column instead, fill it in batches, and switch "
+               "the code over ({lesson:rename-without-downtime}).",
+    "scan": "do the reading under a lock that lets requests go on: a constraint added NOT VALID, then "
+            "VALIDATE CONSTRAINT ({lesson:drop-the-old-column}).",
+    "validation": "add the constraint NOT VALID, then VALIDATE CONSTRAINT, which reads the rows under a lock "
+                  "that lets reads and writes go on ({lesson:indexes-and-foreign-keys}).",
+}
+
+
+def held_in_production(held, file, production_rows, bound):
+    """A statement production.py refuses: the statement, the lock, what grows, the safe way."""
+    table = held.table
+    if held.work.value == "update":
+        what = (f"updates every row of {table.table} ({table.rows:,} here) in one transaction: each stays locked "
+                "until it commits.")
+    else:
+        what = f"holds {table.lock} on {table.table} while it {WORK_TOLD[held.work.value]} ({table.rows:,} here)."
+    safer = next((advice for keyword, advice in SAFER_STATEMENTS if keyword in held.statement.statement.upper()),
+                 SAFER_WORK.get(held.work.value, SAFER_STATEMENTS[-1][1] if held.work.value == "update"
+                                else SAFER_WORK["scan"]))
+    return (f"{file}: the statement\n    {held.statement.statement}\n    {what}\n"
+            f"    At {production_rows:,} rows {held.blocked} waits about {held.seconds:.2g} s for it on an idle "
+            f"server, and longer on a busy one and with every row (the bound is {bound} s).\n"
+            "    lock_timeout and retries do not shorten it: lock_timeout bounds the wait for a lock, not the "
+            "time it is held.\n"
+            f"    Instead: {with_lessons(safer)}")
+
+
+def gap_failed(gap, file):
+    """A request of an app that fails between two statements of a migration."""
+    if gap.before is None:
+        where = "once the migration is done"
+    elif gap.after is None:
+        where = "before its first statement"
+    else:
+        where = f"after\n    {gap.after}\n    and before\n    {gap.before}"
+    return (f"{file}: between two statements the database is what every running request meets. "
+            f"Step {gap.app_step:02d}'s app\n"
+            f"    fails to {gap.request} {where}:\n    {gap.error}\n"
+            f"    Instead: {safer_for_gap(gap.error)}")
+
+
+def safer_for_gap(error):
+    if "violates not-null constraint" in error:
+        return ("a NOT NULL column the running code does not write must be filled for it: keep the old and the "
+                "new column in sync both ways while both exist, and make the old one nullable before the trigger "
+                f"that fills it goes ({lesson('drop-the-old-column')}).")
+    if "then reads" in error:
+        return ("keep the two columns in sync both ways: a trigger that copies the old column to the new one "
+                "when old code writes, and the new one to the old when new code writes "
+                f"({lesson('rename-without-downtime')}).")
+    if "rows have no" in error:
+        return f"fill every row that exists, in batches ({lesson('rename-without-downtime')})."
+    if "has no field" in error:
+        return ("drop what reads a column (a trigger, its function) before the column, and the column only "
+                f"once no running code uses it ({lesson('drop-the-old-column')}).")
+    return safer_for_error(error)
+
+
+def production_ok(statements, ran, running, deployed):
+    return (f"Each of its {statements} statements measured ({ran} run by the grader itself): none keeps requests "
+            f"waiting while it works on every row; between statements step {running:02d}'s app works, and step "
+            f"{deployed:02d}'s once it is done")
 
 
 def traffic_ok(runs, files):

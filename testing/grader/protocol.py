@@ -25,6 +25,7 @@ class Op(enum.Enum):
     DOWNGRADE = "downgrade"
     MODELS = "models"  # compare the learner's models.py with the database as it is now
     OFFLINE = "offline"  # render the whole chain as SQL, as `flask db upgrade --sql` does
+    RESUME = "resume"  # go on after a Pause
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Command:
     target: str | None = None  # the Alembic revision to go to (UPGRADE, DOWNGRADE); OFFLINE: a range
     fail_after: int | None = None  # UPGRADE: stop the migration after this many writes (a probe)
     count_writes: bool = False  # UPGRADE: list the statements that write
+    pause_first: int = 0  # UPGRADE: wait for RESUME before each of the migration's first this many statements
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ class AppFacts:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """UPGRADE with pause_first: the migration is about to run `statement` and waits for RESUME."""
+    statement: str
+    parameters: dict | list | None  # as the driver gets them, when they are plain JSON values
+    plain: bool  # False: it has parameters that are not plain values (left out)
+    pid: int | None  # the backend of the connection it runs on
+
+
+@dataclass(frozen=True)
 class Reply:
     ok: bool
     error: LearnerError | None = None  # when not ok: the learner's code raised
@@ -67,6 +78,7 @@ class Reply:
     models: tuple | None = None  # MODELS: schema items, models.py against the database
     dialect: str | None = None  # OFFLINE: the SQL dialect the chain was rendered in
     sql: str | None = None  # OFFLINE with a target range: the SQL itself
+    pause: Pause | None = None  # not an answer: the command waits for RESUME (UPGRADE with pause_first)
 
 
 def encode(message):
@@ -107,6 +119,7 @@ def decode_reply(line):
             models=_models(data.pop("models", None)),
             dialect=_typed(data.pop("dialect", None), str, optional=True),
             sql=_typed(data.pop("sql", None), str, optional=True),
+            pause=_pause(data.pop("pause", None)),
         )
     except KeyError as exc:
         raise ProtocolError(f"a reply without {exc}") from None
@@ -153,6 +166,20 @@ def _app(data):
     if data:
         raise ProtocolError(f"app facts with unknown fields {sorted(data)}")
     return app
+
+
+def _pause(data):
+    if data is None:
+        return None
+    data = dict(_typed(data, dict))
+    parameters = data.pop("parameters", None)
+    if parameters is not None and not isinstance(parameters, (dict, list)):
+        raise ProtocolError(f"parameters {parameters!r:.60} where an object or a list was expected")
+    pause = Pause(statement=_typed(data.pop("statement"), str), parameters=parameters,
+                  plain=_typed(data.pop("plain"), bool), pid=_typed(data.pop("pid", None), int, True))
+    if data:
+        raise ProtocolError(f"a pause with unknown fields {sorted(data)}")
+    return pause
 
 
 def _models(data):

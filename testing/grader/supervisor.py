@@ -16,7 +16,7 @@ from collections import deque
 
 from . import containment
 from .fingerprint import submitted_files
-from .protocol import ProtocolError, Stopped, decode_reply, encode
+from .protocol import Command, Op, ProtocolError, Stopped, decode_reply, encode
 
 OUTPUT_KEPT = 4000  # characters of the learner's own output kept for a report
 MAX_REPLY = 1 << 20  # bytes one reply may take
@@ -52,8 +52,10 @@ class LearnerProcess:
         self.output = _OutputTail(output_read)
         return self
 
-    def call(self, command, action, **details):
-        """Send `command`; its Reply, or Stopped. `action` says what runs, for messages and progress."""
+    def call(self, command, action, on_pause=None, **details):
+        """Send `command`; its Reply, or Stopped. `action` says what runs, for messages and progress.
+        `on_pause(Pause)`: called for each Pause before the reply (UPGRADE with pause_first); the
+        time it takes is not the learner's."""
         self.progress(action)
         self.last_action = action
         where = {"action": action, **details}
@@ -61,7 +63,21 @@ class LearnerProcess:
             os.write(self.commands, encode(command))
         except BrokenPipeError:
             raise self._exited(where) from None
-        reply = self._read_reply(where)
+        deadline = min(time.monotonic() + self.time_limit, self.deadline)
+        reply = self._read_reply(where, deadline)
+        while reply.pause is not None and on_pause is not None:
+            started = time.monotonic()
+            on_pause(reply.pause)
+            spent = time.monotonic() - started  # the grader's, not the learner's
+            deadline += spent
+            self.deadline += spent
+            try:
+                os.write(self.commands, encode(Command(Op.RESUME)))
+            except BrokenPipeError:
+                raise self._exited(where) from None
+            reply = self._read_reply(where, deadline)
+        if reply.pause is not None:
+            raise Stopped("garbage", action, {**where, "why": "a pause the grader did not ask for"})
         changed = submitted_files(self.copy).changed_since(self.files)
         if changed:
             raise Stopped("changed_files", action, {**details, "files": changed})
@@ -71,8 +87,7 @@ class LearnerProcess:
         """How long the grader may wait on anything now: a command's time limit, within the grade's."""
         return min(self.time_limit, self.deadline - time.monotonic())
 
-    def _read_reply(self, where):
-        deadline = min(time.monotonic() + self.time_limit, self.deadline)
+    def _read_reply(self, where, deadline):
         scanned = 0
         while True:
             end = self.pending.find(b"\n", scanned)
@@ -82,7 +97,7 @@ class LearnerProcess:
                     reply = decode_reply(line)
                 except ProtocolError as exc:
                     raise Stopped("garbage", where["action"], {**where, "why": str(exc)}) from None
-                if self.pending:  # one reply per command: anything more was not asked for
+                if self.pending and reply.pause is None:  # one reply per command: anything more was not asked for
                     raise Stopped("garbage", where["action"], {**where, "why": "more than one reply"})
                 return reply
             scanned = len(self.pending)

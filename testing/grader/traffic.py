@@ -38,7 +38,11 @@ from .linter import lint_revision, one_line
 
 BIG_TABLE = "employees"  # the HR app's table that grows in production
 FILLER_ROWS = int(os.environ.get("COURSE_TRAFFIC_ROWS", "20000"))
-FILLER_FIRST_ID = 1_000_000_000  # far from the ids the walk's sample rows and sequences use
+# The filler's ids are dense, as a table's ids are, with one gap in the middle, as rows deleted
+# long ago leave: a backfill that walks ids in ranges sees both, and ends in a few hundred batches.
+FILLER_FIRST_ID = 10_000  # past the walk's sample rows (ids from 1007)
+FILLER_GAP = 5_000  # ids missing after the first half of the filler rows
+TRAFFIC_NAME = "course-grader-traffic"  # the application_name of the traffic's connections
 HOLD = 0.6  # seconds the payroll job keeps its transaction open
 # ...and longer while a statement of the migration waits behind it, until that statement has waited
 # this long (or gave up, as lock_timeout makes it): a statement that waits is seen to wait.
@@ -106,8 +110,8 @@ def running(url, models_path, rows, seconds_left=None):
     big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
     whose summary is there after the block. `seconds_left()`, when given: how long a statement may wait."""
     # An engine of its own, its pool as large as the requests running at once.
-    pool = {"pool_size": READERS + WRITERS + 2}
-    engine = bounded_engine(url, seconds_left, **pool) if seconds_left else sa.create_engine(url, **pool)
+    options = {"pool_size": READERS + WRITERS + 2, "connect_args": {"application_name": TRAFFIC_NAME}}
+    engine = bounded_engine(url, seconds_left, **options) if seconds_left else sa.create_engine(url, **options)
     run = _Run(engine, models_module(models_path).db.Model, rows)
     seen = Seen()
     try:
@@ -141,13 +145,13 @@ class _Run:
         self.payroll_pid = None
         self.queued = None  # how long a statement of the migration has waited behind the payroll job
         self.threads = []
-        self.last_id = FILLER_FIRST_ID + rows - 1
+        self.last_id = filler_id(rows - 1, rows)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
         try:
-            _fill(self.engine, self.rows, known=set(self.table.columns.keys()))
+            fill(self.engine, self.rows, known=set(self.table.columns.keys()))
         except sa.exc.DBAPIError as error:  # a schema the previous step's app does not fit: its requests say more
             self._record(Phase.DURING, 0.0, _describe(error))
         payroll_began = threading.Event()
@@ -168,7 +172,7 @@ class _Run:
         deadline = time.monotonic() + JOIN_LIMIT
         for thread in self.threads:
             thread.join(max(deadline - time.monotonic(), 0))
-        _empty(self.engine)
+        empty(self.engine)
 
     def _thread(self, target, *args):
         thread = threading.Thread(target=self._guarded, args=(target, *args), daemon=True)
@@ -202,23 +206,23 @@ class _Run:
                 time.sleep(0.005)
 
     def _read(self, session):
-        wanted = random.randint(FILLER_FIRST_ID, self.last_id)
+        wanted = filler_id(random.randrange(self.rows), self.rows)
         session.execute(sa.select(self.model).where(self.model.id == wanted)).scalars().first()
 
     def _write(self, session):
         if random.random() < 0.5:
-            row = session.get(self.model, random.randint(FILLER_FIRST_ID, self.last_id))
+            row = session.get(self.model, filler_id(random.randrange(self.rows), self.rows))
             if row is not None:
-                key = _number_attribute(self.mapper)
+                key = number_attribute(self.mapper)
                 setattr(row, key, (getattr(row, key) or 0) + 1)
         else:
-            new_id = random.randrange(FILLER_FIRST_ID + 10 * self.rows, 2**31 - 1)
-            session.add(self.model(**_new_row(session, self.mapper, new_id)))
+            new_id = random.randrange(self.last_id + FILLER_GAP, 2**31 - 1)
+            session.add(self.model(**new_row(session, self.mapper, new_id)))
         session.flush()
 
     def _payroll(self, began):
         """Transactions that write to the big table and stay open HOLD seconds, one after another."""
-        key = _number_attribute(self.mapper)
+        key = number_attribute(self.mapper)
         with self.engine.connect() as connection:
             self.payroll_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             self.ours.add(self.payroll_pid)
@@ -323,8 +327,18 @@ LIMIT 1
 """
 
 
-def _fill(engine, count, known):
-    """`count` rows in the big table, ids from FILLER_FIRST_ID, in one statement. Columns the app
+def columns_of(models_path):
+    """The columns of the big table the app of `models_path` knows."""
+    return set(models_module(models_path).db.Model.metadata.tables[BIG_TABLE].columns.keys())
+
+
+def filler_id(number, count):
+    """The id of the `number`th (from 0) of `count` filler rows."""
+    return FILLER_FIRST_ID + number + (FILLER_GAP if number >= count // 2 else 0)
+
+
+def fill(engine, count, known):
+    """`count` rows in the big table, ids as filler_id gives them, in one statement. Columns the app
     does not know yet (`known`: its model's) stay empty where they may."""
     with engine.begin() as connection:
         table = sa.Table(BIG_TABLE, sa.MetaData(), autoload_with=connection)
@@ -338,7 +352,8 @@ def _fill(engine, count, known):
         names = ", ".join(f'"{name}"' for name in columns)
         connection.exec_driver_sql(
             f'INSERT INTO "{BIG_TABLE}" ({names}) SELECT {select} '
-            f"FROM generate_series({FILLER_FIRST_ID}, {FILLER_FIRST_ID + count - 1}) AS g")
+            f"FROM (SELECT {FILLER_FIRST_ID} + n + CASE WHEN n >= {count // 2} THEN {FILLER_GAP} ELSE 0 END AS g "
+            f"FROM generate_series(0, {count - 1}) AS n) AS filler")
         connection.exec_driver_sql(f'ANALYZE "{BIG_TABLE}"')
 
 
@@ -358,19 +373,19 @@ def _filler_value(column):
     return None
 
 
-def _empty(engine):
+def empty(engine):
     with engine.begin() as connection:
         with contextlib.suppress(sa.exc.DBAPIError):  # a migration that dropped the table took them along
             connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
 
 
-def _number_attribute(mapper):
+def number_attribute(mapper):
     """The attribute of a plain number column the app updates (salary)."""
     return next(key for key, column in mapper.columns.items()
                 if isinstance(column.type, sa.Integer) and not column.primary_key and not column.foreign_keys)
 
 
-def _new_row(session, mapper, new_id):
+def new_row(session, mapper, new_id):
     """Values for a new row as the app would give them: every column it maps, references to a row that exists."""
     values = {}
     for key, column in mapper.columns.items():

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from . import codec, lineage, schema, traffic
+from .. import course
+from . import codec, gaps, lineage, schema, stalled, statements, traffic
 from .facts import (Climbed, Comparison, Direction, LearnerDatabase, MigrationError, Probe, RoundTrip, SchemaItem,
                     SchemaKind, UpgradeFailure)
-from .protocol import Command, Op
+from .protocol import Command, Op, Stopped
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ class ChainWalk:
                 if index == len(self.revisions) - 1:
                     self.facts.models_before_head = self._models()
                 down = self._rows()
-                error, _ = self._migrate(Direction.UPGRADE, revision, revision.id)
+                error = self._upgrade_again(index, revision)
                 result = dataclasses.replace(result, reupgrade_error=error) if error else dataclasses.replace(
                     result, after_reupgrade=self._compare(down, record.schema, record.rows, carried=record.carried,
                                                           carried_keys=record.carried_keys))
@@ -226,6 +227,29 @@ class ChainWalk:
                 return
             if index == self.probe_index and not self._probe(index):
                 return
+
+    def _upgrade_again(self, index, revision):
+        """Upgrade `revision` again; a Part 3 revision graded under traffic statement by statement,
+        with the filler rows in, each statement measured by the grader (statements.py)."""
+        run = next((run for run in self.facts.traffic if run.index == index), None)
+        if run is None:
+            return self._migrate(Direction.UPGRADE, revision, revision.id)[0]
+        running, deployed = course.step(run.from_step), course.step(run.step)
+        witness = statements.Witness(self.engine, gaps.AppRequests(self.engine, (running.number, running.models_path),
+                                                             (deployed.number, deployed.models_path)),
+                                     run.from_step, run.step, traffic.FILLER_ROWS)
+        known = traffic.columns_of(running.models_path)
+        traffic.fill(self.engine, traffic.FILLER_ROWS, known)
+        try:
+            error, _ = self._migrate(Direction.UPGRADE, revision, revision.id,
+                                     pause_first=statements.MEASURED_STATEMENTS + 1, on_pause=witness.pause)
+            if not error:
+                witness.finished()
+        finally:
+            traffic.empty(self.engine)
+        measured = witness.run(index)
+        self.facts.measured.append(dataclasses.replace(measured, why_not=error.error) if error else measured)
+        return error
 
     def _probe(self, index, after=1, fault=False):
         """Make revision `index` fail after its `after`th write; report what that failure left behind
@@ -313,13 +337,21 @@ class ChainWalk:
         with self.engine.begin() as connection:
             schema.drop_everything(connection)
 
-    def _migrate(self, direction, revision, target, count_writes=False, fail_after=None):
+    def _migrate(self, direction, revision, target, count_writes=False, fail_after=None, pause_first=0,
+                 on_pause=None):
         """Have the learner's process run one Alembic command; (a MigrationError or None, Writes).
         Success is the grader's to see: alembic_version must be where the command was asked to go."""
         details = {"revision": revision.id, "migration": revision.file, "direction": direction}
         op = Op.UPGRADE if direction == Direction.UPGRADE else Op.DOWNGRADE
-        reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after),
-                                  f"{direction} of {revision.file}", **details)
+        try:
+            reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after,
+                                              pause_first=pause_first),
+                                      f"{direction} of {revision.file}", on_pause=on_pause, **details)
+        except Stopped as stopped:
+            if stopped.reason == "time_limit" and direction == Direction.UPGRADE:
+                # Still running: what it was doing and how far it got, before its process is stopped.
+                stopped.details.update(stalled.details(self.engine, self._schema_below(self.revisions.index(revision))))
+            raise
         if not reply.ok:
             error = reply.error
             return MigrationError(**details, error=error.error, file=error.file, line=error.line), _writes(reply)

@@ -1,4 +1,6 @@
 """The cases whose grades are recorded (recorded.py), by group."""
+from pathlib import Path
+
 from testing import author, course
 from testing.build import build_state
 from testing.grader.checks import other_databases_of
@@ -182,11 +184,24 @@ BEGIN_LISTENER_ALONE = edited("only the begin listener", 11, only_the_begin_list
 
 PART3_MISTAKES = {mistake.name: with_mistake(mistake) for mistake in PART3_SUBMISSIONS}
 
+# Step 13 as learners write it in other forms (their upgrade() and downgrade(): part3_forms/).
+PART3_FORMS_DIR = Path(__file__).parent / "part3_forms"
+
+
+def step_13_with(form):
+    return lambda server: author.with_functions(server, PART3[0], (PART3_FORMS_DIR / form).read_text())
+
+
+RANGE_WALK = edited("step 13 with a range-walk backfill", PART3[0], step_13_with("range_walk_backfill.py"),
+                    PART3[0], "postgresql")
+RANGE_WALK_STUCK = edited("step 13 with a range walk that never moves on", PART3[0],
+                          step_13_with("range_walk_that_never_moves.py"), PART3[0], "postgresql")
+
 GROUPS = {
     "corpus": CORPUS_CASES,
     "evidence": [EVIDENCE_CASE],
     "part3": [PART3_REFERENCE, PART3_START, LINT_START, PART3_ON_SQLITE, BEFORE_PART3_WITH_ITS_FILES,
-              *PART3_MISTAKES.values()],
+              *PART3_MISTAKES.values(), RANGE_WALK, RANGE_WALK_STUCK],
     "grader": [*REFERENCES, *STARTING_STATES, *MISTAKE_CASES, STOP_AFTER_THE_DOWNGRADE, MODELS_ONE_BEHIND,
                MODELS_ONE_BEHIND_EVERY_STEP, BOTH_RENAMES_IN_ONE, STEP_02_SKIPPED, NOTHING_DONE, BRANCH_AND_MERGE,
                *OTHER_WAY.values(), BEGIN_LISTENER_ALONE],

@@ -255,3 +255,14 @@ def test_a_pth_file_planted_in_the_virtualenv_is_named(tmp_path):
         assert str(planted) in done.stdout
     else:  # refused: the user the learner's code ran as may not write the virtualenv
         assert done.returncode == 0, done.stdout
+
+def test_a_pause_the_grader_did_not_ask_for_stops_the_grade(tmp_path):
+    # Only Part 3's upgrade statement by statement waits for the grader; a pause anywhere else is garbage.
+    server = steps_one_and_two_with(tmp_path, """
+        import json, sys
+        pause = {"ok": True, "pause": {"statement": "SELECT 1", "parameters": None, "plain": True, "pid": None}}
+        os.write(int(sys.argv[2]), (json.dumps(pause) + "\\n").encode())
+    """)
+    report, _ = graded(server)
+    assert not report.passed
+    assert "(a pause the grader did not ask for)" in first_failure(report).message

@@ -12,7 +12,7 @@ import sys
 import warnings
 
 from ..imports import without_mako_highlighting
-from ..protocol import AppFacts, Command, LearnerError, Op, Reply, decode_command, encode
+from ..protocol import AppFacts, Command, LearnerError, Op, Pause, Reply, decode_command, encode
 from .failures import describe_exception
 
 # SQLite cannot render batch operations without a live database, so SQLite chains are rendered as
@@ -24,8 +24,9 @@ MAX_SQL = 200_000  # characters of one revision's SQL sent back (the grader read
 class Session:
     """The learner's app, loaded once, and the Alembic commands run on it."""
 
-    def __init__(self, server_dir):
+    def __init__(self, server_dir, wait=None):
         self.server_dir = server_dir
+        self.wait = wait  # wait(Pause): tell the grader a statement is about to run, and wait for RESUME
         self.app = None
         self.migrate = None
         self.config = None
@@ -87,7 +88,8 @@ class Session:
 
         counting = command.fail_after is not None or command.count_writes
         engine = self.migrate.db.engine
-        with fail_after_writes(engine, command.fail_after) if counting else contextlib.nullcontext([]) as written:
+        with fail_after_writes(engine, command.fail_after) if counting else contextlib.nullcontext([]) as written, \
+                pausing(engine, command.pause_first, self.wait):
             try:
                 alembic.upgrade(self.config, command.target)
             except InjectedFailure:
@@ -129,6 +131,47 @@ class Session:
         return Reply(ok=True, dialect=offline.dialect.name, sql=sql)
 
 
+@contextlib.contextmanager
+def pausing(engine, count, wait):
+    """Before each of the migration's first `count` statements, wait(Pause) (Alembic's own
+    bookkeeping of alembic_version is not the migration's)."""
+    if not count or wait is None:
+        yield
+        return
+    from sqlalchemy import event
+
+    from .interrupt import BOOKKEEPING
+
+    paused = []
+
+    def before_cursor_execute(connection, cursor, statement, parameters, context, executemany):
+        if len(paused) >= count or BOOKKEEPING.search(statement) or executemany:
+            return
+        paused.append(statement)
+        plain = _plain_parameters(parameters)
+        info = getattr(cursor.connection, "info", None)
+        wait(Pause(statement=statement[:MAX_SQL], parameters=plain, plain=plain is not None or parameters is None,
+                   pid=getattr(info, "backend_pid", None)))
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def _plain_parameters(parameters):
+    """The parameters as JSON values (a tuple as a list), or None when they are not plain."""
+    if parameters is None:
+        return None
+    import json
+
+    try:
+        return json.loads(json.dumps(parameters))
+    except (TypeError, ValueError):
+        return None
+
+
 def _writes(written):
     return {"write_count": len(written), "last_write": written[-1] if written else None}
 
@@ -142,7 +185,13 @@ def main(commands_fd, replies_fd):
 
     commands = os.fdopen(commands_fd, "rb")
     replies = os.fdopen(replies_fd, "wb", buffering=0)
-    session = Session(os.getcwd())
+
+    def wait(pause):
+        replies.write(encode(Reply(ok=True, pause=pause)))
+        if decode_command(commands.readline()).op != Op.RESUME:
+            raise RuntimeError("the grader sent a command where RESUME was expected")
+
+    session = Session(os.getcwd(), wait)
     for line in commands:
         replies.write(encode(session.run(decode_command(line))))
 

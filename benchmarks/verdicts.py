@@ -1,0 +1,49 @@
+"""Part 3's verdicts, graded again and again: the same submission must get the same verdict.
+
+Each case of the recorded group "part3" that runs on PostgreSQL (the course's end state, each
+Part 3 step's start, every realistic Part 3 mistake) is graded end to end `runs` times on one
+embedded PostgreSQL; for every step its verdicts are counted. A step whose verdict is not the same
+every time is a flip: a verdict that timing decided.
+"""
+import tempfile
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+
+from testing.grader import judged, postgres
+from testing.grader.databases import POSTGRES_URL_VARIABLE
+from testing.tests import recorded
+from testing.tests.cases import GROUPS
+from testing.tests.servers import environment_variable
+
+
+def measure(runs, named=()):
+    """[{case, step, passed, failed}] for each Part 3 case graded `runs` times (only those whose name
+    contains one of `named`, when given)."""
+    cases = [case for case in GROUPS["part3"] if case.database == "postgresql"
+             and (not named or any(name in case.name for name in named))]
+    counts = {}
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
+        server = stack.enter_context(postgres.embedded_server())
+        stack.enter_context(environment_variable(POSTGRES_URL_VARIABLE, server))
+        for number, case in enumerate(cases):
+            for run in range(runs):
+                report = judged(recorded.live_facts(case, Path(holder) / f"{number}-{run}"), case.up_to)
+                for step in report.steps:
+                    if step.step >= 13:
+                        counts.setdefault((case.name, step.step), Counter())[step.passed] += 1
+    return [{"case": name, "step": step, "passed": seen[True], "failed": seen[False]}
+            for (name, step), seen in counts.items()]
+
+
+def flips(rows):
+    """How many (case, step) pairs got both verdicts."""
+    return sum(1 for row in rows if row["passed"] and row["failed"])
+
+
+def table(rows, runs):
+    lines = [f"Each case graded {runs} times; a step with both verdicts is a flip.", "",
+             "| case | step | passed | failed |", "|---|---|---|---|"]
+    lines += [f"| {row['case']} | {row['step']} | {row['passed']} | {row['failed']} |" for row in rows]
+    lines += ["", f"Flips: {flips(rows)} of {len(rows)} steps."]
+    return "\n".join(lines)

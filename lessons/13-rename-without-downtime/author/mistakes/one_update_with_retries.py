@@ -1,0 +1,18 @@
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.execute(SET_LOCK_TIMEOUT)
+        with_retries(lambda: op.add_column('employees', sa.Column('full_name', sa.String(length=80), nullable=True)))
+        op.execute(SYNC_FUNCTION)
+        with_retries(lambda: op.execute(SYNC_TRIGGER))
+        # Under lock_timeout, the UPDATE gives up when a request holds a row, and is tried again.
+        with_retries(lambda: op.execute("UPDATE employees SET full_name = name"))
+        op.execute("RESET lock_timeout")
+
+
+def downgrade():
+    with op.get_context().autocommit_block():
+        op.execute(SET_LOCK_TIMEOUT)
+        with_retries(lambda: op.execute("DROP TRIGGER employees_sync_full_name ON employees"))
+        op.execute("DROP FUNCTION employees_sync_full_name()")
+        with_retries(lambda: op.drop_column('employees', 'full_name'))
+        op.execute("RESET lock_timeout")

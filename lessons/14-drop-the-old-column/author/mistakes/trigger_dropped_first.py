@@ -1,0 +1,23 @@
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.execute(SET_LOCK_TIMEOUT)
+        set_not_null('full_name')
+        # The trigger goes first: until name may be NULL, step 13's app cannot insert.
+        with_retries(lambda: op.execute("DROP TRIGGER employees_sync_full_name ON employees"))
+        op.execute("DROP FUNCTION employees_sync_full_name()")
+        with_retries(lambda: op.alter_column('employees', 'name', existing_type=sa.String(length=80), nullable=True))
+        with_retries(lambda: op.drop_column('employees', 'name'))
+        op.execute("RESET lock_timeout")
+
+
+def downgrade():
+    with op.get_context().autocommit_block():
+        op.execute(SET_LOCK_TIMEOUT)
+        with_retries(lambda: op.add_column('employees', sa.Column('name', sa.String(length=80), nullable=True)))
+        op.execute(SYNC_FUNCTION)
+        with_retries(lambda: op.execute(SYNC_TRIGGER))
+        op.execute(BACKFILL_NAME)
+        set_not_null('name')
+        with_retries(lambda: op.alter_column('employees', 'full_name', existing_type=sa.String(length=80),
+                                             nullable=True))
+        op.execute("RESET lock_timeout")

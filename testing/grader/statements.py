@@ -1,0 +1,150 @@
+"""Each statement of a Part 3 migration, measured by the grader as production would meet it.
+
+The learner's process runs the migration and waits before each of its statements (protocol.Pause)
+until the grader has looked. The grader, on its own connection:
+1. runs the statement itself in a transaction it rolls back, when the migration has no uncommitted
+   write (the database the grader sees is then the one the statement meets), and reads what it did:
+   the locks it held on each table (pg_locks), the rows it read, updated or deleted
+   (pg_stat_xact_user_tables), a rewrite (a new relfilenode), an index built, a constraint validated;
+2. where the migration stands between two commits, sends the requests of the step's old and new
+   app once each (gaps.py): what a request meets between two statements is seen every time, not
+   when one happens to land there.
+The database is the witness: what the learner's process says is only the statement to try.
+"""
+import sqlalchemy as sa
+
+from .facts import GapError, MeasuredRun, Replay, StatementCost, TableWork, Work
+from .linter import one_line
+
+MEASURED_STATEMENTS = 300  # statements measured per migration; a row-by-row backfill runs on unmeasured
+REPLAY_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'"
+# SQLSTATEs of statements that cannot run inside a transaction block: CONCURRENTLY, VACUUM...
+# (active_sql_transaction), and a DO block or procedure that commits (invalid_transaction_termination).
+NOT_IN_A_TRANSACTION = {"25001", "2D000"}
+# pg_locks modes, strongest first.
+MODES = ("AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock", "ShareUpdateExclusiveLock",
+         "RowExclusiveLock", "RowShareLock", "AccessShareLock")
+
+BACKEND = """
+SELECT backend_xid IS NULL AS clean FROM pg_stat_activity
+WHERE pid = :pid AND datname = current_database() AND backend_type = 'client backend'
+"""
+TABLES = """
+SELECT c.oid, c.relname AS name, c.relfilenode,
+       coalesce(s.seq_tup_read, 0) AS seq_tup_read, coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0) AS changed,
+       ARRAY(SELECT indexrelid FROM pg_index WHERE indrelid = c.oid) AS indexes,
+       ARRAY(SELECT oid FROM pg_constraint WHERE conrelid = c.oid AND convalidated AND contype IN ('c', 'f'))
+           AS validated
+FROM pg_class c LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+"""
+LOCKS = """
+SELECT relation, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
+"""
+HELD = """
+SELECT l.relation::regclass::text AS name, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE l.pid = :pid AND l.locktype = 'relation' AND l.granted
+  AND c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+"""
+
+
+def strongest(modes):
+    return min(modes, key=lambda mode: MODES.index(mode) if mode in MODES else len(MODES))
+
+
+class Witness:
+    """What one migration's statements did, measured at the pause before each (`pause`), and what
+    the apps meet between them (`requests`: gaps.AppRequests). `run(index)` gives the MeasuredRun."""
+
+    def __init__(self, engine, requests, from_step, step, rows):
+        self.engine = engine
+        self.requests = requests
+        self.from_step, self.step, self.rows = from_step, step, rows
+        self.statements = []
+        self.gaps = []
+        self.last = None  # the statement before the current gap
+        self.cut_short = False
+
+    def pause(self, pause):
+        """The learner's process is about to run `pause.statement` and waits until this returns."""
+        if len(self.statements) >= MEASURED_STATEMENTS:
+            self.cut_short = True
+            return
+        with self.engine.connect() as connection:
+            clean = connection.execute(sa.text(BACKEND), {"pid": pause.pid}).scalar()
+            held = () if clean else tuple(sorted(f"{row.name} ({row.mode})" for row in
+                                                 connection.execute(sa.text(HELD), {"pid": pause.pid})))
+        statement = one_line(pause.statement)
+        if clean is None:  # not a connection of this database: nothing to measure it by
+            self.statements.append(StatementCost(statement, Replay.FAILED))
+        elif not clean:
+            self.statements.append(StatementCost(statement, Replay.IN_TRANSACTION, held=held))
+        else:
+            self._gap(pause.statement, done=False)
+            self.statements.append(self._replay(pause))
+        self.last = statement
+
+    def finished(self):
+        """The migration is over: what the apps meet now."""
+        self._gap(None, done=True)
+
+    def run(self, index):
+        return MeasuredRun(index, self.from_step, self.step, self.rows, tuple(self.statements), tuple(self.gaps),
+                           cut_short=self.cut_short)
+
+    def _gap(self, before, done):
+        for app_step, request, error in self.requests(done):
+            self.gaps.append(GapError(app_step, request, error, self.last, before and one_line(before)))
+
+    def _replay(self, pause):
+        statement = one_line(pause.statement)
+        if not pause.plain:
+            return StatementCost(statement, Replay.PARAMETERS)
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                connection.exec_driver_sql(REPLAY_LOCK_TIMEOUT)
+                rows = {row.name: connection.exec_driver_sql(f'SELECT count(*) FROM "{row.name}"').scalar()
+                        for row in connection.execute(sa.text(TABLES))}
+                before = {row.oid: row for row in connection.execute(sa.text(TABLES))}
+                counted = set(connection.execute(sa.text(LOCKS)))  # the counts' own AccessShareLocks
+                try:
+                    with connection.begin_nested():
+                        # The driver's own cursor, given what the migration's was given.
+                        connection.connection.driver_connection.cursor().execute(pause.statement, pause.parameters)
+                except Exception as error:  # the driver's error, with the database's SQLSTATE
+                    code = getattr(error, "sqlstate", None)
+                    if code is None:
+                        raise
+                    return StatementCost(statement, Replay.NOT_IN_A_TRANSACTION if code in NOT_IN_A_TRANSACTION
+                                         else Replay.FAILED)
+                after = {row.oid: row for row in connection.execute(sa.text(TABLES))}
+                locks = {}
+                for row in set(connection.execute(sa.text(LOCKS))) - counted:
+                    locks.setdefault(row.relation, []).append(row.mode)
+            finally:
+                transaction.rollback()
+        tables = tuple(_table_work(old, after.get(oid), rows[old.name], strongest(locks[oid]))
+                       for oid, old in before.items() if oid in locks)
+        return StatementCost(statement, Replay.MEASURED, tables)
+
+
+def _table_work(old, new, rows, lock):
+    """What a statement did to one table, from the table's state before and after it."""
+    if new is None:  # dropped
+        return TableWork(old.name, rows, lock)
+    read = new.seq_tup_read - old.seq_tup_read
+    changed = new.changed - old.changed
+    work = []
+    if rows:
+        if changed >= rows:
+            work.append(Work.UPDATE)
+        if set(new.indexes) - set(old.indexes):
+            work.append(Work.INDEX_BUILD)
+        if set(new.validated) - set(old.validated) and read >= rows:
+            work.append(Work.VALIDATION)
+        if new.relfilenode != old.relfilenode:
+            work.append(Work.REWRITE)
+        if read >= rows and not work:
+            work.append(Work.SCAN)
+    return TableWork(old.name, rows, lock, tuple(work))

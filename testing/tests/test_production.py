@@ -1,0 +1,92 @@
+"""Part 3 judged as production would meet it: each statement measured by the grader (statements.py),
+judged at a million rows (production.py), and what the old and new app meet between statements
+(gaps.py). These judge hand-built facts; test_traffic.py judges the recorded grades."""
+import pytest
+
+from testing.grader import production
+from testing.grader.facts import GapError, Replay, StatementCost, TableWork, Work
+
+ROWS = 20_003
+FILE = "migrations/versions/x.py"
+
+
+def cost(statement, lock, *work, rows=ROWS, table="employees"):
+    return StatementCost(statement, Replay.MEASURED, (TableWork(table, rows, lock, tuple(work)),))
+
+
+def refused(statement_cost):
+    return [production.messages.held_in_production(held, FILE, production.PRODUCTION_ROWS, production.BOUND)
+            for held in production.holding(statement_cost)]
+
+
+@pytest.mark.parametrize("statement_cost, told", [
+    (cost("ALTER TABLE employees ALTER COLUMN full_name SET NOT NULL", "AccessExclusiveLock", Work.SCAN),
+     ["holds AccessExclusiveLock on employees while it reads every row (20,003 here)",
+      "every read and write waits", "Instead: a CHECK (... IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL"]),
+    (cost("UPDATE employees SET full_name=name", "RowExclusiveLock", Work.UPDATE),
+     ["updates every row of employees (20,003 here) in one transaction",
+      "Instead: commit the schema change first, then backfill in batches"]),
+    (cost("CREATE INDEX ix_employees_manager_id ON employees (manager_id)", "ShareLock", Work.INDEX_BUILD),
+     ["holds ShareLock on employees while it builds an index from every row", "every write waits",
+      "Instead: CREATE INDEX CONCURRENTLY"]),
+    (cost("ALTER TABLE employees ADD CONSTRAINT fk FOREIGN KEY(manager_id) REFERENCES employees (id)",
+          "ShareRowExclusiveLock", Work.VALIDATION),
+     ["holds ShareRowExclusiveLock on employees while it checks every row against the new constraint",
+      "Instead: add the foreign key NOT VALID"]),
+    (cost("ALTER TABLE employees ALTER COLUMN salary TYPE bigint", "AccessExclusiveLock", Work.REWRITE),
+     ["while it rewrites every row", "Instead: a change that rewrites the table"]),
+])
+def test_work_that_grows_under_a_lock_that_blocks_is_refused(statement_cost, told):
+    found = refused(statement_cost)
+    assert len(found) == 1
+    for piece in told:
+        assert piece in found[0]
+    assert f"the statement\n    {statement_cost.statement}\n" in found[0]
+    assert "At 1,000,000 rows " in found[0]
+    assert "and longer on a busy one and with every row (the bound is 0.3 s)" in found[0]
+    assert "lock_timeout bounds the wait for a lock, not the time it is held" in found[0]
+
+
+@pytest.mark.parametrize("statement_cost", [
+    # VALIDATE CONSTRAINT reads every row under a lock that lets reads and writes go on.
+    cost("ALTER TABLE employees VALIDATE CONSTRAINT ck", "ShareUpdateExclusiveLock", Work.VALIDATION),
+    # NOT VALID: the strongest lock, and nothing read under it.
+    cost("ALTER TABLE employees ADD CONSTRAINT ck CHECK (full_name IS NOT NULL) NOT VALID", "AccessExclusiveLock"),
+    # A batch of a backfill: a thousand rows, not every row.
+    cost("UPDATE employees SET full_name = name WHERE id >= 1 AND id < 1001", "RowExclusiveLock"),
+    # A small table is not one that grows.
+    cost("ALTER TABLE departments ALTER COLUMN code SET NOT NULL", "AccessExclusiveLock", Work.SCAN, rows=3,
+         table="departments"),
+    # A scan under a lock that blocks nobody (a SELECT the migration reads its bounds with).
+    cost("SELECT min(id), max(id) FROM employees", "AccessShareLock", Work.SCAN),
+])
+def test_what_stays_short_or_lets_requests_through_passes(statement_cost):
+    assert refused(statement_cost) == []
+
+
+@pytest.mark.parametrize("error, advice", [
+    ('null value in column "name" of relation "employees" violates not-null constraint',
+     "make the old one nullable before the trigger that fills it goes"),
+    ('record "new" has no field "name"', "drop what reads a column (a trigger, its function) before the column"),
+])
+def test_a_request_that_fails_between_two_statements_is_told_where(error, advice):
+    gap = GapError(13, "insert", error, "DROP TRIGGER employees_sync_full_name ON employees",
+                   "ALTER TABLE employees ALTER COLUMN name DROP NOT NULL")
+    told = production.messages.gap_failed(gap, FILE)
+    assert ("Step 13's app\n    fails to insert after\n    DROP TRIGGER employees_sync_full_name ON employees\n"
+            "    and before\n    ALTER TABLE employees ALTER COLUMN name DROP NOT NULL:\n    " + error) in told
+    assert advice in told
+
+
+def test_a_window_over_several_gaps_is_told_once():
+    """The trigger dropped, then its function, then name made nullable: step 13's app cannot insert
+    from the first statement to the last, and that is one window."""
+    error = 'null value in column "name" of relation "employees" violates not-null constraint'
+    drop_trigger, drop_function, nullable = ("DROP TRIGGER employees_sync_full_name ON employees",
+                                             "DROP FUNCTION employees_sync_full_name()",
+                                             "ALTER TABLE employees ALTER COLUMN name DROP NOT NULL")
+    gaps = (GapError(13, "insert", error, drop_trigger, drop_function),
+            GapError(13, "update full_name", error, drop_trigger, drop_function),
+            GapError(13, "insert", error, drop_function, nullable))
+    windows = production._windows(gaps)
+    assert windows == [GapError(13, "insert", error, drop_trigger, nullable)]
