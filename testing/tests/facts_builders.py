@@ -8,7 +8,7 @@ import dataclasses
 
 from testing import course
 from testing.grader.facts import (AppFact, Chain, Climbed, ConstraintKind, Comparison, DanglingReference, Direction,
-                                  Evidence, Facts, FilledColumn, LockWait, Look, Loss, LossKind, MigrationError,
+                                  Evidence, Facts, FilledColumn, LockWait, Look, Loss, LossKind, MeasuredRun, MigrationError,
                                   Offline, OtherDatabase, Phase, Probe, RequestError, Revision, RoundTrip, SchemaItem,
                                   SchemaKind, SqlFinding, Squawk, SquawkConfig, SquawkFinding, TrafficRun,
                                   TrafficSummary, UnnamedConstraint, UpgradeFailure)
@@ -85,8 +85,10 @@ def course_walked(number: int = 16) -> Facts:
     if number >= 12:
         facts.elsewhere = {"postgresql": OtherDatabase(steps=12), "mysql": OtherDatabase(steps=12)}
     if number >= 13:
-        facts.traffic = [calm_traffic(index, step) for index, step in ((11, 13), (12, 14), (13, 15))
-                         if step <= number]
+        part3 = [(index, step) for index, step in ((11, 13), (12, 14), (13, 15)) if step <= number]
+        facts.traffic = [calm_traffic(index, step) for index, step in part3]
+        # Each Part 3 revision upgraded again statement by statement, nothing found.
+        facts.measured = [MeasuredRun(index, step - 1, step, 20_000) for index, step in part3]
     return facts
 
 
@@ -129,7 +131,8 @@ def with_upgrade_failing(facts: Facts, index: int, error: str) -> Facts:
     compared; the revisions before it go down and up again (Part 3: the app ran while it failed)."""
     return copy(facts, climbed=facts.climbed[:index], upgrade_failed=UpgradeFailure(index, error_in(index, error)),
                 round_trips=[trip for trip in facts.round_trips if trip.index < index], models_at_head=None,
-                traffic=[run for run in facts.traffic if run.index <= index])
+                traffic=[run for run in facts.traffic if run.index <= index],
+                measured=[run for run in facts.measured if run.index < index])
 
 
 def with_round_trip(facts: Facts, trip: RoundTrip) -> Facts:
