@@ -153,7 +153,8 @@ def _app_check(judging):
 def _chain_check(judging):
     """The chain loads with one base and no missing revision. Two heads do not stop the grading (a
     stand-in merge joins them): they fail the step whose work made them (_progress)."""
-    return passed(f"{len(judging.revisions)} migrations")
+    count = len(judging.revisions)
+    return passed(f"{count} migration{'' if count == 1 else 's'}")
 
 
 def _trailing(facts, progress, steps):
