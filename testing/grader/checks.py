@@ -63,10 +63,6 @@ class Outcome:
     status: Status
     message: str = ""
 
-    @property
-    def passed(self) -> bool:
-        return self.status in COUNTS_AS_PASSED
-
 
 def passed(message: str = "") -> Outcome:
     return Outcome(Status.PASSED, message)
