@@ -159,7 +159,7 @@ def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progre
     if database == graded_database(facts):  # the chain already ran there, Part 3 included
         # The chain's own checks there: what `lesson` saw of the learner's database is not one.
         return _other_database(verdict(dataclasses.replace(facts, evidence=None), every, steps))
-    key = cache.key(server_dir, database, steps, time_limit, None)
+    key = cache.key(server_dir, database, steps, time_limit, None, cut=cut)
     kept = cache.report(key)
     if kept is not None:
         return kept

@@ -27,12 +27,15 @@ class ReportCache:
     def __init__(self, folder):
         self.folder = Path(folder) if folder else None
 
-    def key(self, server_dir, database, steps, time_limit, learner_database):
+    def key(self, server_dir, database, steps, time_limit, learner_database, cut=()):
+        """`cut`: the migration files left out of the walk, whose models.py is then the course's: a
+        change to them, or to the learner's models.py, does not change what is walked."""
         if self.folder is None:
             return None
         digest = hashlib.sha256()
+        left_out = {*cut, "models.py"} if cut else set()
         parts = [_course_version(), database, time_limit, [(step.number, list(step.checks)) for step in steps],
-                 bool(os.environ.get("DATABASE_URL")), _files(Path(server_dir)),
+                 bool(os.environ.get("DATABASE_URL")), _files(Path(server_dir), left_out=left_out),
                  content_digest(learner_database) if learner_database else None]
         digest.update(json.dumps(parts, default=str).encode())
         return f"{database}-{digest.hexdigest()[:24]}"
@@ -92,13 +95,14 @@ def _course_version():
     return _files(REPO_ROOT, only=GRADE_DEPENDS_ON) + _files(LESSONS_DIR)
 
 
-def _files(folder, only=None):
+def _files(folder, only=None, left_out=frozenset()):
     """A hash of the files under `folder` that grading would copy, by name and contents; `only`:
-    the names at the top of `folder` to look at."""
+    the names at the top of `folder` to look at; `left_out`: relative paths not to look at."""
     digest = hashlib.sha256()
     for path in sorted(walk_files(folder, skip=LEFT_BEHIND)):
         relative = os.path.relpath(path, folder)
-        if path.endswith(LEFT_BEHIND_SUFFIXES) or (only is not None and relative.split(os.sep)[0] not in only):
+        if path.endswith(LEFT_BEHIND_SUFFIXES) or (only is not None and relative.split(os.sep)[0] not in only) \
+                or relative in left_out:
             continue
         digest.update(relative.encode() + b"\0" + content_digest(path).encode())
     return digest.hexdigest()

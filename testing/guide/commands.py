@@ -12,7 +12,7 @@ from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
 from ..grader import ReportCache, grade
 from ..grader.report import render_step
 from ..problems import UsageError
-from . import backups, branches, evidence, hints, progress, solution, workspace
+from . import backups, branches, evidence, hints, pg, progress, solution, workspace
 
 STATE_COLOURS = {progress.PASSED: GREEN, progress.FAILING: RED, progress.NOT_STARTED: DIM,
                  progress.NOT_CHECKED: YELLOW}
@@ -58,7 +58,7 @@ def current_map():
     """Grade every step once, on a scratch copy, and read the result as a course map. What the
     learner's own database looks like now is evidence for some steps, and is kept."""
     seen = evidence.for_grading(server_dir())
-    with Status() as status:
+    with Status() as status, pg.lent_to_grades():
         report = grade(server_dir(), progress=status, cache=KEPT_RESULTS, evidence=seen)
     course_map = progress.course_map(report)
     evidence.keep(server_dir(), seen.now)

@@ -10,10 +10,12 @@ import shutil
 import signal
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from .. import course
 from ..grader import postgres
+from ..grader.databases import POSTGRES_URL_VARIABLE
 from ..problems import UsageError
 
 # Where the running server is remembered; the course's tests keep their own.
@@ -46,6 +48,21 @@ def url():
     """The DATABASE_URL of the running server, or None."""
     state = _read()
     return state["url"] if state and _postmaster_pid(state["data"]) else None
+
+
+@contextmanager
+def lent_to_grades():
+    """While this server runs, a grade makes its scratch PostgreSQL databases on it (and drops them)
+    instead of starting a server of its own: seconds saved on every check of a Part 3 step."""
+    running = url()
+    if running is None or os.environ.get(POSTGRES_URL_VARIABLE):
+        yield
+        return
+    os.environ[POSTGRES_URL_VARIABLE] = running
+    try:
+        yield
+    finally:
+        os.environ.pop(POSTGRES_URL_VARIABLE, None)
 
 
 def stop():

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from testing import course
+from testing.build import build_state
 from testing.grader import judge, messages
 from testing.grader.cache import ReportCache
 from testing.grader.codec import FactsError
@@ -104,3 +105,25 @@ def test_every_kind_has_words_of_its_own():
     ]
     for sentences in told:
         assert len(set(sentences)) == len(sentences), sentences
+
+
+def test_a_result_without_part3_is_kept_while_part3_is_edited(tmp_path):
+    """On other databases Part 3's migrations are left out and models.py is the course's: editing
+    them, as a learner does between two checks of a Part 3 step, keeps that result; any other file
+    edited does not."""
+    server = build_state(13, tmp_path / "server")
+    part3 = tuple(str(path.relative_to(server)) for path in (server / "migrations" / "versions").glob("*full_name*"))
+    assert part3
+    cache = ReportCache(tmp_path / "kept")
+
+    def key():
+        return cache.key(server, "mysql", STEPS, 30, None, cut=part3)
+
+    before = key()
+    with open(server / part3[0], "a") as migration:
+        migration.write("# batch size tried at 500\n")
+    (server / "models.py").write_text((server / "models.py").read_text() + "\n# full_name is the name now\n")
+    assert key() == before
+    assert cache.key(server, "mysql", STEPS, 30, None) != cache.key(server, "mysql", STEPS, 30, None, cut=part3)
+    (server / "app.py").write_text((server / "app.py").read_text() + "\n# a comment\n")
+    assert key() != before

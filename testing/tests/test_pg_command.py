@@ -10,9 +10,21 @@ import sqlalchemy as sa
 
 from testing.build import build_state
 
-from .clones import course_command, scratch_clone
+from testing.grader.databases import POSTGRES_URL_VARIABLE
+
+from .clones import course_command, learner_environment, scratch_clone
 
 EXPORT = re.compile(r"export DATABASE_URL='([^']+)'")
+# What `lesson` does around a grade, in the clone: where the grade's scratch database is made.
+SCRATCH_DATABASE_OF_A_LESSON_GRADE = """
+import tempfile
+from pathlib import Path
+from testing.grader.databases import scratch_database
+from testing.guide import pg
+with tempfile.TemporaryDirectory() as folder, pg.lent_to_grades():
+    with scratch_database("postgresql", Path(folder)) as url:
+        print(url)
+"""
 
 
 @pytest.mark.slow
@@ -25,6 +37,14 @@ def test_pg_gives_a_database_the_app_migrates_and_stop_deletes_it(tmp_path):
         data = Path(started.stdout.split("(its data: ")[1].split(")")[0])
         again = course_command(clone, "pg")
         assert "already running" in again.stdout and EXPORT.search(again.stdout).group(1) == url
+
+        # While it runs, `lesson` grades make their scratch databases there: no server to start.
+        no_server_given = {k: v for k, v in learner_environment().items() if k != POSTGRES_URL_VARIABLE}
+        scratch = subprocess.run([sys.executable, "-c", SCRATCH_DATABASE_OF_A_LESSON_GRADE], cwd=clone,
+                                 env=no_server_given, capture_output=True, text=True, timeout=120)
+        assert scratch.returncode == 0, scratch.stderr
+        lent, mine = sa.make_url(scratch.stdout.strip()), sa.make_url(url)
+        assert lent.query["host"] == mine.query["host"] and lent.database != mine.database
 
         server = build_state(2, tmp_path / "server")
         env = {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore"}
