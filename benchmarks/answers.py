@@ -1,6 +1,7 @@
 """How fast a learner gets answers: a repeated `lesson status` with nothing changed, at step 12
 (where the course grades on SQLite, PostgreSQL and MariaDB) against step 03; how soon `lesson check
-12` shows something on a terminal; and a cold set-up plus CI run in a fresh clone."""
+12` shows something on a terminal; a Part 3 check as the learner works on step 13 with `pipenv run
+pg` running; and a cold set-up plus CI run in a fresh clone."""
 import os
 import pty
 import select
@@ -62,6 +63,41 @@ def first_output_of_check(step=12):
             first = first or time.perf_counter() - started
         os.waitpid(pid, 0)
         return first, time.perf_counter() - started
+
+
+def part3_check(runs):
+    """(seconds of the first `lesson check 13`, median seconds of `lesson check 13` after each edit of
+    step 13's migration, median seconds of the course map with DATABASE_URL set), in a clone at the
+    start of step 14 whose `pipenv run pg` runs and is upgraded, as lesson 13 has the learner do."""
+    with tempfile.TemporaryDirectory(prefix="bench-answers-") as holder:
+        clone = scratch_clone(Path(holder) / "course")
+        _lesson(clone, "start", "14")
+        env = {**learner_environment(), "COURSE_PG_STATE": str(Path(holder) / "pg.json")}
+        env.pop("COURSE_POSTGRES_URL", None)  # the learner's shell names no server of the course's
+        try:
+            _run(clone, env, CLI, "pg")
+            env["DATABASE_URL"] = _run(clone, env, CLI, "pg", "url").strip()
+            _run(clone / "server", env, "-m", "flask", "db", "upgrade")
+            check = [sys.executable, CLI, "lesson", "check", "13"]
+            first = timed(check, cwd=clone, env=env)[0]
+            migration = next((clone / "server" / "migrations" / "versions").glob("*full_name*"))
+            edited, mapped = [], []
+            for run in range(runs):
+                with open(migration, "a", encoding="utf-8") as file:
+                    file.write(f"# tried again ({run})\n")
+                edited.append(timed(check, cwd=clone, env=env)[0])
+                mapped.append(timed([sys.executable, CLI, "lesson"], cwd=clone, env=env)[0])
+        finally:
+            _run(clone, env, CLI, "pg", "stop")
+    return first, statistics.median(edited), statistics.median(mapped)
+
+
+def _run(where, env, *arguments):
+    done = subprocess.run([sys.executable, *arguments], cwd=where, env=env, capture_output=True, text=True,
+                          timeout=900)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(arguments)} failed: {done.stderr[-500:]}")
+    return done.stdout
 
 
 def fresh_clone_ci():

@@ -98,6 +98,18 @@ def floor_ratio(rows, revision):
     return largest["upgrade"] / largest["floor"]
 
 
+def part3_answers_table(first, edited, mapped, runs):
+    return "\n".join([
+        f"At the start of step 14 with `pipenv run pg` running and upgraded, DATABASE_URL set; medians of {runs} runs.",
+        "",
+        "| what | seconds |",
+        "|---|---|",
+        f"| the first `lesson check 13` (nothing kept yet) | {first:.2f} |",
+        f"| `lesson check 13` after an edit of step 13's migration | {edited:.2f} |",
+        f"| the course map (`pipenv run lesson`), results kept | {mapped:.2f} |",
+    ])
+
+
 def answers_table(twelve, three, ratio, first, whole, runs):
     return "\n".join([
         f"Medians of {runs} alternating runs, each `lesson status` run again with nothing changed "
