@@ -731,13 +731,16 @@ def _live_check(judging):
     broken = facts.upgrade_failed
     if broken and any(run.index == broken.index for run in runs):
         return not_checked(f"{revisions[broken.index].file} failed (see above).")
-    in_production, refused = production.judge(facts, step.number)
-    findings = ([refused] if not in_production else []) + [
+    in_production = production.judge(facts, step.number)
+    findings = [*in_production.refused] + [
         messages.traffic_trouble(run, revisions[run.index].file) for run in runs
         if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
+    unmeasured = [messages.not_checked(why) for why in in_production.unmeasured]
     advice = messages.squawk_advice([(revisions[run.index].file, run.squawk) for run in runs])
     if findings:
-        return failed("\n".join(findings + advice))
+        return failed("\n".join(findings + unmeasured + advice))
+    if unmeasured:  # nothing seen wrong, and not all of it seen: no verdict either way
+        return not_checked("\n".join(unmeasured + advice).removeprefix("Not checked: "))
     return passed("\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]),
                               production.passed(facts, step.number), *advice]))
 

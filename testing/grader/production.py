@@ -59,25 +59,29 @@ def holding(cost):
     return found
 
 
+@dataclass(frozen=True)
+class Judged:
+    """Step `step`'s migrations as production would meet them."""
+    refused: tuple[str, ...]  # what would block or break a live app, one message each
+    unmeasured: tuple[str, ...]  # migrations that could not be replayed statement by statement, and why
+
+
 def judge(facts, step):
-    """(passed, message) of step `step`'s migrations as production would meet them; message is
-    empty when they pass."""
     files = [revision.file for revision in facts.revisions]
     runs = [run for run in facts.measured if run.step == step]
     measured = {run.index for run in runs}
-    lines = [messages.not_checked(f"{files[run.index]} was not upgraded again statement by statement, since its "
-                                  "downgrade failed (see above).")
-             for run in facts.traffic if run.step == step and run.index not in measured]
+    unmeasured = [f"{files[run.index]} was not upgraded again statement by statement, since its downgrade "
+                  "failed (see above)." for run in facts.traffic if run.step == step and run.index not in measured]
+    refused = []
     for run in runs:
         file = files[run.index]
         if run.why_not:
-            lines.append(messages.not_checked(f"{file} could not be upgraded again statement by statement: "
-                                              f"{run.why_not}"))
+            unmeasured.append(f"{file} could not be upgraded again statement by statement: {run.why_not}")
             continue
-        lines += [messages.held_in_production(held, file, PRODUCTION_ROWS, BOUND)
-                  for cost in run.statements for held in holding(cost)]
-        lines += [messages.gap_failed(gap, file) for gap in _windows(run.gaps)]
-    return not lines, "\n".join(lines)
+        refused += [messages.held_in_production(held, file, PRODUCTION_ROWS, BOUND)
+                    for cost in run.statements for held in holding(cost)]
+        refused += [messages.gap_failed(gap, file) for gap in _windows(run.gaps)]
+    return Judged(tuple(refused), tuple(unmeasured))
 
 
 def _windows(gaps: tuple[GapError, ...]):
