@@ -1051,3 +1051,15 @@ IGNORE_WITH_SEMICOLON = (
 
 def lint_clean(files):
     return f"squawk finds nothing unanswered in {len(files)} Part 3 migration{'s' if len(files) > 1 else ''}"
+
+
+def database_file_put_back(before, after):
+    """The SQLite file's own counters went back during a command (sqlite_header.py)."""
+    if after is None:
+        now = "the file is gone"
+    elif after.schema_version < before.schema_version:
+        now = f"its schema version went back from {before.schema_version} to {after.schema_version}"
+    else:
+        now = f"its change counter went back from {before.changes} to {after.changes}"
+    return (f"the database file was replaced, not migrated: {now}. A migration changes the database through "
+            "Alembic's connection (op.* or op.execute), never by copying or deleting its file")

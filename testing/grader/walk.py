@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from .. import course
-from . import codec, gaps, lineage, schema, stalled, statements, traffic
+from . import codec, gaps, lineage, messages, schema, sqlite_header, stalled, statements, traffic
 from .facts import (Climbed, Comparison, Direction, LearnerDatabase, MigrationError, Probe, RoundTrip, SchemaItem,
                     SchemaKind, UpgradeFailure)
 from .protocol import Command, Op, Stopped
@@ -343,6 +343,7 @@ class ChainWalk:
         Success is the grader's to see: alembic_version must be where the command was asked to go."""
         details = {"revision": revision.id, "migration": revision.file, "direction": direction}
         op = Op.UPGRADE if direction == Direction.UPGRADE else Op.DOWNGRADE
+        counted_before = sqlite_header.counters(self.engine)
         try:
             reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after,
                                               pause_first=pause_first),
@@ -352,6 +353,10 @@ class ChainWalk:
                 # Still running: what it was doing and how far it got, before its process is stopped.
                 stopped.details.update(stalled.details(self.engine, self._schema_below(self.revisions.index(revision))))
             raise
+        counted_after = sqlite_header.counters(self.engine)
+        if counted_before and (counted_after is None or counted_after.went_back_from(counted_before)):
+            return MigrationError(**details, error=messages.database_file_put_back(counted_before, counted_after),
+                                  file=revision.file), NO_WRITES
         if not reply.ok:
             error = reply.error
             return MigrationError(**details, error=error.error, file=error.file, line=error.line), _writes(reply)

@@ -266,3 +266,34 @@ def test_a_pause_the_grader_did_not_ask_for_stops_the_grade(tmp_path):
     report, _ = graded(server)
     assert not report.passed
     assert "(a pause the grader did not ask for)" in first_failure(report).message
+
+
+def test_a_downgrade_that_puts_back_a_copy_of_the_database_file_fails(tmp_path):
+    # Step 04's upgrade keeps a copy of the file; its downgrade puts the copy back instead of renaming
+    # the column back, then sets alembic_version so that Alembic's own bookkeeping finds its row.
+    server = build_state(5, tmp_path / "server")
+    migration = next((server / "migrations" / "versions").glob("*rename_address_to_location.py"))
+    text = migration.read_text()
+    text = text.replace("def upgrade():\n", textwrap.dedent("""\
+        def _file():
+            return op.get_bind().engine.url.database
+
+
+        def upgrade():
+            import shutil
+            shutil.copyfile(_file(), _file() + ".before")
+        """), 1)
+    text = text[:text.index("def downgrade():")] + textwrap.dedent("""\
+        def downgrade():
+            import shutil, sqlite3
+            shutil.copyfile(_file() + ".before", _file())
+            put_back = sqlite3.connect(_file())
+            put_back.execute("UPDATE alembic_version SET version_num = '%s'")
+            put_back.commit()
+            put_back.close()
+        """ % text.split("revision = '")[1].split("'")[0])
+    migration.write_text(text)
+    report, _ = graded(server)
+    assert not report.steps[4].passed
+    assert "the database file was replaced, not migrated: its schema version went back" \
+        in first_failure(report).message
