@@ -25,6 +25,8 @@ class Evidence(StrEnum):
     LEARNER_DATABASE = "the learner's own database, as `lesson` saw it"
     OTHER_DATABASES = "the submitted files, walked on PostgreSQL and MySQL/MariaDB"
     LIVE_TRAFFIC = "the submitted files, upgraded on PostgreSQL under the previous step's running app"
+    # Only the learner's own process can load models.py: what it reports decides this check alone.
+    LEARNER_PROCESS = "models.py, compared by the learner's own app process"
 
 
 class Status(StrEnum):
@@ -88,7 +90,8 @@ FRESH_UPGRADE = Check("upgrade-from-an-empty-database", "upgrade from an empty d
 REACHED = Check("schema-reached", "schema reached", Applies.EVERY, Scope.STEP)
 ROWS = Check("rows-kept-on-upgrade", "rows kept on upgrade", Applies.WRITING, Scope.STEP)
 ROUND_TRIP = Check("downgrade-round-trip", "downgrade round trip", Applies.EVERY, Scope.STEP)
-MODELS = Check("models-py-matches-the-migrations", "models.py matches the migrations", Applies.EVERY, Scope.CHAIN)
+MODELS = Check("models-py-matches-the-migrations", "models.py matches the migrations", Applies.EVERY, Scope.CHAIN,
+               Evidence.LEARNER_PROCESS)
 DEFAULTS = Check("existing-rows-get-the-default", "existing rows get the default", Applies.ASKED, Scope.STEP)
 NAMED = Check("constraints-have-names", "constraints have names", Applies.ASKED, Scope.STEP)
 REFERENCES = Check("every-reference-points-at-a-row", "every reference points at a row", Applies.ASKED, Scope.STEP)

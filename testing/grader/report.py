@@ -27,7 +27,7 @@ class Check:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "passed": self.passed, "status": str(self.status),
-                "message": self.message}
+                "message": self.message, "evidence": str(self.check.evidence)}
 
 
 @dataclass

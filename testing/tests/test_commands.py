@@ -40,8 +40,13 @@ def test_json_report_for_a_passing_folder(reference):
     assert [step["step"] for step in report["steps"]] == [1, 2, 3, 4]
     assert set(report["steps"][0]) == {"step", "title", "passed", "started", "files", "checks"}
     assert report["steps"][2]["files"] == ["migrations/versions/d3e5f7a9b003_rename_department_to_departments.py"]
-    assert set(report["steps"][0]["checks"][0]) == {"id", "name", "passed", "status", "message"}
+    assert set(report["steps"][0]["checks"][0]) == {"id", "name", "passed", "status", "message", "evidence"}
     assert report["steps"][0]["checks"][0]["id"] == "app-loads" and report["stuck"] is None
+    # What each verdict rests on: the grader's own reading, but for models.py, which only the
+    # learner's process can load.
+    evidence = {check["id"]: check["evidence"] for step in report["steps"] for check in step["checks"]}
+    assert evidence["models-py-matches-the-migrations"] == "models.py, compared by the learner's own app process"
+    assert {evidence["app-loads"], evidence["downgrade-round-trip"]} == {"the submitted files, walked on a scratch database"}
 
 
 def test_a_failing_folder_exits_1_with_a_message_and_no_traceback(wrong):
