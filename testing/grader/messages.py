@@ -41,6 +41,9 @@ def with_lessons(text):
 
 def app_problem(details):
     problem = details.problem
+    if problem == AppProblem.IMPORT and details.error == "ModuleNotFoundError: No module named 'app'":
+        return ("There is no app.py in the server folder: grade the folder that holds app.py, models.py "
+                "and migrations/ (server/ in the course).")
     if problem == AppProblem.IMPORT:
         return with_known_fix(f"Python could not load your app: {where(details)}{details.error}\n"
                               "Fix that line; `flask db upgrade` fails the same way until you do.", details.error)

@@ -38,7 +38,10 @@ def sandbox(server_dir):
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         box = Sandbox(workdir, workdir / "server")
-        _copy(server_dir.resolve(), box)
+        if (server_dir / "app.py").is_file():
+            _copy(server_dir.resolve(), box)
+        else:  # not a server folder (a mistyped --server-dir, say): nothing to grade, so nothing copied
+            box.copy.mkdir()
         yield box
     finally:
         # The learner's processes are all ended by now (supervisor.py); whatever stays is not ours to fail on.

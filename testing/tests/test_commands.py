@@ -126,3 +126,13 @@ def test_codegrade_test_names_can_be_selected_with_k(tmp_path):
     names = [line.split("::")[1] for line in done.stdout.splitlines() if "::" in line]
     assert "test_check[step12-chain-runs-on-MySQL-MariaDB]" in names
     assert all(re.fullmatch(r"test_check\[step\d\d-[A-Za-z0-9-]+\]", name) for name in names)
+
+
+def test_a_folder_without_app_py_is_told_so_at_once(tmp_path):
+    # `grade --server-dir` pointed one folder too high: the course's own clone, say.
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "notes.txt").write_text("not a server folder\n")
+    done = course_command("grade", "--server-dir", tmp_path, "--step", 1)
+    assert done.returncode == 1
+    assert "There is no app.py in the server folder: grade the folder that holds app.py" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
