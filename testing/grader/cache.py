@@ -34,8 +34,8 @@ class ReportCache:
             return None
         digest = hashlib.sha256()
         left_out = {*cut, "models.py"} if cut else set()
-        parts = [_course_version(), database, time_limit, [(step.number, list(step.checks)) for step in steps],
-                 bool(os.environ.get("DATABASE_URL")), _files(Path(server_dir), left_out=left_out),
+        parts = [course_version(), database, time_limit, [(step.number, list(step.checks)) for step in steps],
+                 bool(os.environ.get("DATABASE_URL")), files_digest(Path(server_dir), left_out=left_out),
                  content_digest(learner_database) if learner_database else None]
         digest.update(json.dumps(parts, default=str).encode())
         return f"{database}-{digest.hexdigest()[:24]}"
@@ -50,17 +50,17 @@ class ReportCache:
                 or any(run.seen.troubled for run in facts.traffic):
             return  # a slow moment of the machine, a change to investigate, or what live requests happened
             # to meet (a verdict timing decided): grade again next time
-        self._write(key, "facts", facts.to_dict())
+        self.write(key, "facts", facts.to_dict())
 
     def report(self, key):
         """What grading on another database found (an OtherDatabase), or None."""
         return self._typed(key, "report", lambda data: codec.typed(OtherDatabase, data))
 
     def keep_report(self, key, found):
-        self._write(key, "report", codec.plain(found))
+        self.write(key, "report", codec.plain(found))
 
     def _typed(self, key, kind, decode):
-        data = self._read(key, kind)
+        data = self.read(key, kind)
         try:
             return decode(data) if data is not None else None
         except codec.FactsError:
@@ -69,7 +69,7 @@ class ReportCache:
     def _path(self, key, kind):
         return self.folder / f"{kind}-{key}.json"
 
-    def _read(self, key, kind):
+    def read(self, key, kind):
         if key is None:
             return None
         try:
@@ -77,7 +77,7 @@ class ReportCache:
         except (OSError, ValueError):
             return None
 
-    def _write(self, key, kind, data):
+    def write(self, key, kind, data):
         if key is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -90,12 +90,12 @@ class ReportCache:
 
 
 @functools.cache
-def _course_version():
+def course_version():
     """A hash of the course's own files: a course update makes every kept result stale."""
-    return _files(REPO_ROOT, only=GRADE_DEPENDS_ON) + _files(LESSONS_DIR)
+    return files_digest(REPO_ROOT, only=GRADE_DEPENDS_ON) + files_digest(LESSONS_DIR)
 
 
-def _files(folder, only=None, left_out=frozenset()):
+def files_digest(folder, only=None, left_out=frozenset()):
     """A hash of the files under `folder` that grading would copy, by name and contents; `only`:
     the names at the top of `folder` to look at; `left_out`: relative paths not to look at."""
     digest = hashlib.sha256()

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from .. import course
-from . import squawk_config
+from . import part3_kept, squawk_config
 from .bounded import bounded_engine
 from .facts import LockWait, Phase, RequestError, TrafficRun, TrafficSummary
 from .lessons import models_module
@@ -57,31 +57,46 @@ JOIN_LIMIT = 5  # seconds a thread gets to stop
 KEPT = 5  # distinct errors and waits reported
 
 
-def off(index, revision, reached):
+class Off:
     """No traffic: the walks that do not grade (faults, `lesson view`), and SQLite or MySQL."""
-    return contextlib.nullcontext()
+
+    def around(self, index, revision, reached):
+        return contextlib.nullcontext()
+
+    def recalled(self, index):
+        return None
+
+    def keep(self, index, measured):
+        pass
 
 
-def for_walk(engine, graded, facts, render, server_copy, seconds_left=None):
+OFF = Off()
+
+
+def for_walk(engine, graded, facts, render, server_copy, revisions, seconds_left=None):
     """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
     `render(revision)`: the revision's SQL, rendered by the learner's process, for squawk's advice;
-    squawk runs in `server_copy`, where the learner's .squawk.toml applies. `seconds_left()`: how long
-    any statement of the traffic may wait (a lock the learner's code left must not hold it for ever)."""
+    squawk runs in `server_copy`, where the learner's .squawk.toml applies. `revisions`: the chain, in
+    order. `seconds_left()`: how long any statement of the traffic may wait (a lock the learner's
+    code left must not hold it for ever)."""
     live = {number for number in graded if course.step(number).database == "postgresql"}
     if engine.dialect.name != "postgresql" or not live:
-        return off
+        return OFF
     facts.squawk_config = squawk_config.read(server_copy)
-    return Traffic(engine, live, facts, render, server_copy, seconds_left).around
+    return Traffic(engine, live, facts, render, server_copy, revisions, seconds_left)
 
 
 class Traffic:
-    def __init__(self, engine, live_steps, facts, render, server_copy, seconds_left=None):
+    def __init__(self, engine, live_steps, facts, render, server_copy, revisions, seconds_left=None):
         self.engine = engine
         self.seconds_left = seconds_left
         self.live_steps = live_steps
         self.facts = facts
         self.render = render
         self.server_copy = server_copy
+        self.revisions = revisions
+        self.keys = {}  # revision index -> the key its measurements are kept under (part3_kept.py)
+        self.recalled_runs = {}  # revision index -> its statement-by-statement measurement, kept from before
 
     @contextlib.contextmanager
     def around(self, index, revision, reached):
@@ -92,10 +107,29 @@ class Traffic:
         if following is None or following.number not in self.live_steps:
             yield
             return
+        self.keys[index] = part3_kept.key(self.server_copy, part3_kept.later_files(self.revisions, index), index,
+                                          FILLER_ROWS)
+        kept = part3_kept.recall(self.keys[index])
+        if kept and (kept[0].from_step, kept[0].step) == (reached, following.number):
+            yield  # measured before, with nothing it depends on changed since
+            traffic_run, self.recalled_runs[index] = kept
+            self.facts.traffic.append(dataclasses.replace(traffic_run, index=index))
+            return
         advice = lint_revision(self.render, revision, self.server_copy)
         with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, self.seconds_left) as seen:
             yield
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
+
+    def recalled(self, index):
+        """Revision `index`'s statement-by-statement measurement, kept from an earlier grade, or None."""
+        run = self.recalled_runs.get(index)
+        return dataclasses.replace(run, index=index) if run else None
+
+    def keep(self, index, measured):
+        """Keep revision `index`'s measurements for the next grade (when `lesson` keeps anything)."""
+        traffic_run = next((run for run in self.facts.traffic if run.index == index), None)
+        if traffic_run and index not in self.recalled_runs:
+            part3_kept.keep(self.keys.get(index), traffic_run, measured)
 
 
 @dataclasses.dataclass

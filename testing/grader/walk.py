@@ -67,11 +67,11 @@ class ChainWalk:
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # a _Record per climbed revision
-        self.traffic = traffic.off  # grading turns it on (run())
+        self.traffic = traffic.OFF  # grading turns it on (run())
 
     def run(self):
         self.traffic = traffic.for_walk(self.engine, self.graded, self.facts, self._rendered, self.server_copy,
-                                        self.learner.seconds_left)
+                                        self.revisions, self.learner.seconds_left)
         self._climb()
         if len(self.records) == len(self.revisions):
             self.facts.models_at_head = self._models()
@@ -138,7 +138,7 @@ class ChainWalk:
         before, reached = {}, None
         for index, revision in enumerate(self.revisions):
             # Part 3 on PostgreSQL: the last state's app keeps running while the revision upgrades.
-            with self.traffic(index, revision, reached):
+            with self.traffic.around(index, revision, reached):
                 error, written = self._migrate(Direction.UPGRADE, revision, revision.id, count_writes=True)
             if error:
                 self.facts.upgrade_failed = UpgradeFailure(index, error, self._left_by_failure(index))
@@ -234,6 +234,11 @@ class ChainWalk:
         run = next((run for run in self.facts.traffic if run.index == index), None)
         if run is None:
             return self._migrate(Direction.UPGRADE, revision, revision.id)[0]
+        recalled = self.traffic.recalled(index)
+        if recalled:  # measured by an earlier grade, nothing it depends on changed since (part3_kept.py)
+            error = self._migrate(Direction.UPGRADE, revision, revision.id)[0]
+            self.facts.measured.append(dataclasses.replace(recalled, why_not=error.error) if error else recalled)
+            return error
         running, deployed = course.step(run.from_step), course.step(run.step)
         witness = statements.Witness(self.engine, gaps.AppRequests(self.engine, (running.number, running.models_path),
                                                              (deployed.number, deployed.models_path)),
@@ -249,6 +254,8 @@ class ChainWalk:
             traffic.empty(self.engine)
         measured = witness.run(index)
         self.facts.measured.append(dataclasses.replace(measured, why_not=error.error) if error else measured)
+        if not error:
+            self.traffic.keep(index, measured)
         return error
 
     def _probe(self, index, after=1, fault=False):
