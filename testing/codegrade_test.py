@@ -7,7 +7,7 @@ named by its step and its stable id (testing/grader/checks.py).
 """
 import pytest
 
-from testing.grader import UsageError, grade
+from testing.grader import Unavailable, UsageError, grade
 
 
 def pytest_generate_tests(metafunc):
@@ -16,7 +16,7 @@ def pytest_generate_tests(metafunc):
     options = metafunc.config.option
     try:
         report = grade(options.server_dir, up_to_step=options.step, database=options.database)
-    except UsageError as exc:
+    except (UsageError, Unavailable) as exc:
         raise pytest.UsageError(str(exc)) from None
     cases = [(step, check) for step in report.steps for check in step.checks]
     metafunc.parametrize("check", [check for _, check in cases],

@@ -21,7 +21,7 @@ from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
 from .grader import bubblewrap
 from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from .grader.checks import servers_needed
-from .problems import UsageError
+from .problems import Unavailable, UsageError
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
 
@@ -109,7 +109,7 @@ def _grade_one(learner, options, steps, sender, hidden):
         bubblewrap.hide(folder)
     try:
         row = row_from_report(learner.learner, grade(learner.server_dir, **options))
-    except UsageError as problem:
+    except (UsageError, Unavailable) as problem:
         row = row_not_graded(learner.learner, steps, str(problem))
     except KeyboardInterrupt:  # Ctrl-C reaches every process of the terminal: the parent reports it
         return
@@ -169,7 +169,7 @@ def _start(start):
     manager = start()
     try:
         return manager, manager.__enter__()
-    except UsageError:
+    except Unavailable:
         return None
 
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .problems import UsageError
+from .problems import Unavailable, UsageError
 
 GREEN, RED, YELLOW, DIM = 32, 31, 33, 2
 
@@ -59,6 +59,8 @@ def run(group):
         code = group.main(prog_name="pipenv run", standalone_mode=False)
     except UsageError as exc:
         fail(str(exc))
+    except Unavailable as exc:
+        fail(str(exc), 1)
     except click.ClickException as exc:
         fail(exc.format_message(), exc.exit_code)
     except click.Abort:

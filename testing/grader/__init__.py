@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import course
 from . import messages, part3_kept
-from ..problems import UsageError
+from ..problems import Unavailable, UsageError
 from .cache import ReportCache
 from .databases import DATABASES, NAMES
 from .facts import ChainProblemKind, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
@@ -29,7 +29,7 @@ from .standin import stand_in_merge, without_stand_in
 
 DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
 
-__all__ = ["DATABASES", "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "Report", "ReportCache", "UsageError",
+__all__ = ["DATABASES", "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "Report", "ReportCache", "Unavailable", "UsageError",
            "climb", "collect", "grade", "graded_steps", "inject_faults", "judged",
            "render_text"]
 
@@ -100,7 +100,7 @@ def _walked(server_dir, steps, database, time_limit, progress, learner_database)
         try:
             facts = _joined(server_dir, steps, "postgresql", time_limit, progress)
             facts.part3_notes = (messages.part3_on_postgresql(database),)
-        except UsageError as problem:  # no PostgreSQL here: the grade on `database` stands
+        except Unavailable as problem:  # no PostgreSQL here: the grade on `database` stands
             facts.part3_notes = (messages.part3_needs_postgresql(str(problem)),)
             facts.machine_dependent = True
     facts.part3_files = part3  # what the other databases leave out
@@ -167,7 +167,7 @@ def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progre
     try:
         found = _other_database(verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut),
                                         every, steps))
-    except UsageError as problem:
+    except Unavailable as problem:
         return OtherDatabase(unavailable=str(problem))  # never kept: the server may be installed by the next run
     cache.keep_report(key, found)
     return found

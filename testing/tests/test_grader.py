@@ -257,3 +257,19 @@ def test_a_migration_sending_thousands_of_statements_is_graded(tmp_path):
                   "    pass")
     report = grade(server, up_to_step=2)
     assert report.passed, failures(report)
+
+
+def test_a_server_this_machine_lacks_is_exit_1_not_a_wrong_call(tmp_path, monkeypatch, capsys):
+    """`grade --database mysql` where MariaDB is not installed: called rightly, so exit 1 (2 means a
+    wrong call) with the one line that says what to install."""
+    from testing import cli, console
+
+    monkeypatch.delenv(MYSQL_URL_VARIABLE, raising=False)
+    monkeypatch.setattr(mariadb, "server_binary", lambda: None)
+    server = build_state(1, tmp_path / "server")
+    monkeypatch.setattr("sys.argv", ["grade", "grade", "--server-dir", str(server), "--database", "mysql"])
+    with pytest.raises(SystemExit) as exited:
+        console.run(cli.main)
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == ("Error: MariaDB is not installed: `apt install mariadb-server` (as root), "
+                                       "or set COURSE_MYSQL_URL to a server of your own\n")
