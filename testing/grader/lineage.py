@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from .facts import DanglingReference, FilledColumn, Loss, LossKind
 from .renames import kind_of
-from .schema import VERSION_TABLE, type_code
+from ..inside.described import type_code
+from .schema import VERSION_TABLE
 
 ROWS_PER_TABLE = 3
 

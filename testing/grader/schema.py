@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from ..inside import described
+from . import codec
 from .facts import ConstraintKind, SchemaItem, SchemaKind, UnnamedConstraint
 
 VERSION_TABLE = "alembic_version"
@@ -60,52 +62,29 @@ def name_differences(reflected, metadata):
     items = []
     for name in sorted(metadata.tables.keys() | reflected.tables.keys()):
         if name not in reflected.tables:
-            items.append(SchemaItem(SchemaKind.MISSING_TABLE, table=name, shape=_table_shape(metadata.tables[name])))
+            items.append(typed(described.table_item("missing", metadata.tables[name])))
         elif name not in metadata.tables:
-            items.append(SchemaItem(SchemaKind.EXTRA_TABLE, table=name, shape=_table_shape(reflected.tables[name])))
+            items.append(typed(described.table_item("extra", reflected.tables[name])))
         else:
             expected, found = metadata.tables[name].c, reflected.tables[name].c
-            items += [_column_item("missing", name, column) for column in expected if column.name not in found]
-            items += [_column_item("extra", name, column) for column in found if column.name not in expected]
+            items += [typed(described.column_item("missing", name, column)) for column in expected
+                      if column.name not in found]
+            items += [typed(described.column_item("extra", name, column)) for column in found
+                      if column.name not in expected]
     return items
-
-
-def _column_item(state, table, column):
-    return SchemaItem(SchemaKind(f"{state}_column"), table=table, column=column.name, type=type_code(column.type),
-                      nullable=column.nullable)
 
 
 def differences(connection, metadata):
     """What the database lacks or has in excess compared with `metadata`, as schema items."""
     context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
-    items = described(compare_metadata(context, metadata), metadata)
+    items = [typed(item) for item in described.items(compare_metadata(context, metadata), metadata)]
     items.extend(_primary_key_differences(connection, metadata))
     return items
 
 
-def described(diffs, metadata):
-    """Alembic's autogenerate differences (compare_metadata's list) as schema items."""
-    items = []
-    for diff in diffs:
-        # Changes to one column come grouped in a list; everything else is a single tuple.
-        for change in diff if isinstance(diff, list) else [diff]:
-            item = _describe(change, metadata)
-            if item is not None:
-                items.append(item)
-    return items
-
-
-def type_code(type_):
-    """A type as a migration writes it, e.g. sa.String(length=120), whatever the dialect reflected."""
-    try:
-        return f"sa.{type_.as_generic()!r}"
-    except NotImplementedError:  # a dialect-only type has no generic form
-        return f"sa.{type(type_).__name__}()"
-
-
-def _table_shape(table):
-    """The columns of a table, for telling a renamed table from a different one."""
-    return {column.name: type_code(column.type) for column in table.columns}
+def typed(item):
+    """A plain schema item (testing/inside/described.py) as the facts' SchemaItem."""
+    return codec.typed(SchemaItem, item, "a schema item")
 
 
 RENAMED_KINDS = (SchemaKind.MISSING_TABLE, SchemaKind.EXTRA_TABLE, SchemaKind.MISSING_COLUMN, SchemaKind.EXTRA_COLUMN)
@@ -125,64 +104,6 @@ def with_renames(items, renames):
                 explained |= {(new, before), (new, after)}
     return told + [item for item in items if item.kind not in RENAMED_KINDS
                    or (item.table, item.column) not in explained]
-
-
-def _describe(change, metadata):
-    kind = change[0]
-    if kind == "add_table":
-        return SchemaItem(SchemaKind.MISSING_TABLE, table=change[1].name, shape=_table_shape(change[1]))
-    if kind == "remove_table":
-        return SchemaItem(SchemaKind.EXTRA_TABLE, table=change[1].name, shape=_table_shape(change[1]))
-    if kind in ("add_column", "remove_column"):
-        _, _, table, column = change
-        return _column_item("missing" if kind == "add_column" else "extra", table, column)
-    if kind == "modify_nullable":
-        _, _, table, column, _, found, expected = change
-        # A primary key column is NOT NULL whatever the model says; SQLite may reflect it either way.
-        if metadata.tables[table].c[column].primary_key:
-            return None
-        return SchemaItem(SchemaKind.NULLABLE, table=table, column=column, nullable=expected,
-                          type=type_code(metadata.tables[table].c[column].type))
-    if kind == "modify_default":
-        _, _, table, column, _, found, expected = change
-        return SchemaItem(SchemaKind.SERVER_DEFAULT, table=table, column=column,
-                          expected=_default_text(expected), found=_default_text(found))
-    if kind == "modify_type":
-        _, _, table, column, _, found, expected = change
-        return SchemaItem(SchemaKind.TYPE, table=table, column=column,
-                          expected=_type_name(expected), found=_type_name(found))
-    if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk", "add_index", "remove_index"):
-        constraint = change[1]
-        state = "missing" if kind.startswith("add") else "extra"
-        what = {"fk": "foreign_key", "index": "index"}.get(kind.split("_", 1)[1], _constraint_kind(constraint))
-        return SchemaItem(SchemaKind(f"{state}_{what}"), table=constraint.table.name, name=constraint.name,
-                          columns=tuple(column.name for column in constraint.columns))
-    return SchemaItem(SchemaKind.OTHER, detail=kind)
-
-
-def _constraint_kind(constraint):
-    if isinstance(constraint, sa.UniqueConstraint):
-        return "unique"
-    if isinstance(constraint, sa.CheckConstraint):
-        return "check"
-    return "constraint"
-
-
-def _type_name(type_):
-    try:
-        return type_.compile()
-    except Exception:  # some types only compile for one dialect
-        return type(type_).__name__.upper()
-
-
-def _default_text(default):
-    """A server default as SQL text, e.g. 'Associate', or None for no default."""
-    if default is None:
-        return None
-    argument = getattr(default, "arg", default)
-    if isinstance(argument, str):
-        return "'" + argument.replace("'", "''") + "'"
-    return str(getattr(argument, "text", argument))
 
 
 QUOTED = re.compile(r"^'((?:[^']|'')*)'(::[\w ]+)?$")

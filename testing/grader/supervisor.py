@@ -42,7 +42,7 @@ class LearnerProcess:
         output_read, output_write = os.pipe()
         containment.hand_over(self.workdir, self.isolation)
         env = containment.environment(self.workdir, {"DATABASE_URL": self.database_url})
-        argv = [sys.executable, "-m", "testing.grader.inside.worker", str(commands_read), str(replies_write)]
+        argv = [sys.executable, "-m", "testing.inside.worker", str(commands_read), str(replies_write)]
         self.deadline = time.monotonic() + self.total_limit
         self.launcher = containment.launch(argv, self.copy, env, self.isolation, self.total_limit,
                                            pass_fds=(commands_read, replies_write, output_write),

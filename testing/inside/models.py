@@ -10,20 +10,19 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 
-from ..facts import SchemaItem
-from ..schema import described
+from . import described
 
 
-def check_differences(config: Config) -> list[SchemaItem]:
+def check_differences(config: Config) -> list[dict]:
     """What autogenerate finds between the learner's MetaData and the database, with the
     learner's env.py and its options. Unlike `alembic.command.check` it also answers below head
     (a learner may leave models.py one revision back), and it raises what env.py raises."""
     directory = ScriptDirectory.from_config(config)
-    found: list[SchemaItem] = []
+    found: list[dict] = []
 
     def compare(heads, context):
         metadata = context.opts.get("target_metadata")  # None: Alembic refuses, as flask db check does
-        found.extend(described(compare_metadata(context, metadata), metadata))
+        found.extend(described.items(compare_metadata(context, metadata), metadata))
         return []  # nothing to migrate: env.py's run_migrations() only asked what to run
 
     with EnvironmentContext(config, directory, fn=compare, as_sql=False):

@@ -1,7 +1,7 @@
-"""The learner's process: `python -m testing.grader.inside.worker COMMANDS_FD REPLIES_FD`.
+"""The learner's process: `python -m testing.inside.worker COMMANDS_FD REPLIES_FD`.
 
 It starts in the scratch copy of the server folder, with DATABASE_URL pointing at a scratch
-database, reads one command at a time and answers each with one reply (protocol.py). It runs
+database, reads one command at a time and answers each with one reply (wire.py). It runs
 the learner's code; it decides nothing.
 """
 import contextlib
@@ -11,9 +11,9 @@ import os
 import sys
 import warnings
 
-from ..imports import without_mako_highlighting
-from ..protocol import AppFacts, Command, LearnerError, Op, Pause, Reply, decode_command, encode
 from .failures import describe_exception
+from .startup import without_mako_highlighting
+from .wire import AppFacts, Command, LearnerError, Op, Pause, Reply, decode_command, encode
 
 # SQLite cannot render batch operations without a live database, so SQLite chains are rendered as
 # the SQL a PostgreSQL DBA would review. Making the engine needs only the driver, no server.

@@ -1,4 +1,4 @@
-"""Start-up time spared in both processes of a grade (the grader's and the learner's)."""
+"""Start-up time spared in both processes of a grade (the learner's, and the grader's, which imports this)."""
 import sys
 
 
