@@ -189,9 +189,10 @@ class Climb:
 
 
 def climb(server_dir, time_limit=DEFAULT_TIME_LIMIT):
-    from .session import CHANGES, run
+    from .modes import Mode
+    from .session import run
 
-    facts = run(server_dir, "sqlite", time_limit, mode=CHANGES)
+    facts = run(server_dir, "sqlite", time_limit, mode=Mode.CHANGES)
     blocked = blocker(facts)
     if blocked:
         return Climb(problem=blocked[1])
@@ -210,9 +211,10 @@ class FaultRun:
 
 
 def inject_faults(server_dir, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):
-    from .session import FAULTS, run
+    from .modes import Mode
+    from .session import run
 
-    facts = run(server_dir, database, time_limit, mode=FAULTS)
+    facts = run(server_dir, database, time_limit, mode=Mode.FAULTS)
     if facts.stopped or not facts.revisions:
         raise UsageError(f"the chain did not run: {facts.stopped or facts.chain}")
     return FaultRun(facts.revisions, {climbed.index: climbed.writes for climbed in facts.climbed}, facts.faults)

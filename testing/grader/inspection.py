@@ -13,7 +13,7 @@ from .bounded import bounded_engine
 from .chain import ChainProblem, read_chain
 from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Offline, Revision, StopReason
 from .protocol import Command, Op, Stopped
-from .session import CHANGES, FAULTS
+from .modes import Mode
 from .walk import ChainWalk
 
 
@@ -39,11 +39,11 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
         if revisions is None:
             return
         walk = ChainWalk(engine, learner, revisions, states, facts, probe_steps=probe_steps,
-                         describe_changes=mode == CHANGES, server_copy=box.copy,
+                         describe_changes=mode == Mode.CHANGES, server_copy=box.copy,
                          graded=graded if graded is not None else list(states))
-        if mode == FAULTS:
+        if mode == Mode.FAULTS:
             return walk.run_faults()
-        if mode == CHANGES:
+        if mode == Mode.CHANGES:
             return walk.run_changes()
         walk.run()
         if learner_database:

@@ -16,20 +16,20 @@ from .databases import scratch_database, server_socket, through_socket
 from . import codec
 from .facts import Facts, Stop
 from .fingerprint import course_and_packages
+from .modes import Mode
 from .paths import in_learner_terms
 from .protocol import Stopped
 from .sandbox import sandbox
 from .supervisor import LearnerProcess
 
-GRADE, FAULTS, CHANGES = "grade", "faults", "changes"
 TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limits, whatever happens
 
 
-def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRADE, learner_database=None,
+def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=Mode.GRADE, learner_database=None,
         progress=None, stand_in=None, cut=(), cut_models=None, graded=None):
     """Walk the chain in `server_dir` and return what was found. `states`: {step: MetaData} of the
     lessons to compare with (or a function that loads it); `graded`: the steps graded (all of `states` when None); `probe_steps`: steps whose migration is made to fail on purpose.
-    `mode` FAULTS: instead of grading, make every revision fail after each of its writes; CHANGES:
+    `mode` (modes.py) FAULTS: instead of grading, make every revision fail after each of its writes; CHANGES:
     only climb, saying what each revision changed. `learner_database`: the learner's own SQLite
     file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:
     (relative path, text) of a file the grader adds to the copy (standin.py); `cut`: migration files
