@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import course
-from . import messages, part3_kept
+from . import checks, messages, part3_kept
 from ..problems import Unavailable, UsageError
 from .cache import ReportCache
 from .databases import DATABASES, NAMES
@@ -36,6 +36,7 @@ __all__ = ["DATABASES", "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "Report", "Re
 
 def graded_steps(up_to_step=None):
     """Steps 1..up_to_step of the course (all of them when None)."""
+    checks.refuse_unknown(course.steps())
     if up_to_step is None:
         return list(course.steps())
     course.step(up_to_step)  # an unknown step, or 0 (nothing to grade there), is a usage error

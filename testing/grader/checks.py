@@ -119,6 +119,19 @@ ASKABLE = {check.title: check for check in ALL if check.applies == Applies.ASKED
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 
 
+def refuse_unknown(steps) -> None:
+    """A UsageError, in one line as the manifest's other mistakes are told (course.py), when a step
+    of `steps` asks for a check this registry does not have."""
+    from ..course import MANIFEST
+    from ..problems import UsageError
+
+    for step in steps:
+        unknown = [title for title in step.checks if title not in ASKABLE]
+        if unknown:
+            raise UsageError(f"{MANIFEST}: step {step.number}: unknown check {unknown[0]!r} "
+                             f"(the judge knows: {', '.join(ASKABLE)})")
+
+
 def of_step(step, first: bool) -> tuple[Check, ...]:
     """The checks `step` (a course.Step) carries, in the order the report shows them; `first`: it is
     the course's first step."""

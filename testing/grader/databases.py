@@ -9,9 +9,9 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..course import DATABASES
 from ..problems import UsageError
 
-DATABASES = ("sqlite", "postgresql", "mysql")
 POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
 MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"
 

@@ -61,17 +61,27 @@ def test_a_sound_manifest_gives_its_steps(tmp_path):
     (manifest(entry(1, "01-first"), entry(2, "02-absent")), "step 2: there is no folder"),
     (manifest(entry(1, "first")), "folder 'first' must be named NN-words-with-hyphens"),
     (manifest(entry(1, "01-first"), entry(2, "02-first")), "two folders have the key 'first'"),
-    (manifest(entry(1, "01-first", checks=["rows are kept"])), "step 1: unknown check 'rows are kept'"),
     (manifest(entry(1, "01-first", database="oracle")), "step 1: unknown database 'oracle'"),
     (manifest(entry(1, "01-first", given=["a1_teammate.py"])), "step 1: given file a1_teammate.py is not in"),
 ], ids=["course key", "step key", "unknown key", "number twice", "gap", "not from 1", "no folder",
-        "folder name", "key twice", "check", "database", "given"])
+        "folder name", "key twice", "database", "given"])
 def test_a_manifest_mistake_is_one_line(data, says, tmp_path):
     lessons = scratch_lessons(tmp_path, "01-first", "02-second")
     (lessons / "02-first").mkdir()
     for part in course.EVERY_FOLDER_HAS:
         (lessons / "02-first" / part).write_text("")
     assert says in refused(data, lessons)
+
+
+def test_a_check_the_grader_does_not_know_is_refused_in_one_line(tmp_path):
+    """The manifest reader knows nothing of the grader's checks: the grader refuses a title its
+    registry lacks, as soon as it is asked to grade."""
+    lessons = scratch_lessons(tmp_path, "01-first")
+    steps = course.validated(manifest(entry(1, "01-first", checks=["rows are kept"])), lessons)
+    with pytest.raises(UsageError) as raised:
+        checks.refuse_unknown(steps)
+    assert "step 1: unknown check 'rows are kept' (the judge knows: " in str(raised.value)
+    assert "\n" not in str(raised.value)
 
 
 def test_a_folder_without_its_hints_is_refused(tmp_path):

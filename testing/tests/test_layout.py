@@ -1,0 +1,67 @@
+"""The course's code as a newcomer reads it: no module needs, through its imports, a module that needs
+it back (imports inside functions count: they are the same dependency, only later)."""
+import ast
+
+from testing import course
+
+CODE = course.REPO_ROOT / "testing"
+
+
+def module_name(path):
+    parts = path.relative_to(course.REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path, modules):
+    """The course modules `path` imports, and the packages above them (Python runs those first)."""
+    name, package = module_name(path), path.name == "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = name.split(".")[:len(name.split(".")) - node.level + package] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            # `from package import name`: the module `name`, or else a name the package itself defines
+            found |= {f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target
+                      for alias in node.names} & modules
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names} & modules
+    parents = {".".join(target.split(".")[:end]) for target in found for end in range(1, target.count(".") + 1)}
+    return found | {parent for parent in parents & modules if not name.startswith(parent + ".") and parent != name}
+
+
+def cycles(graph):
+    """The groups of modules that import one another, directly or not (Tarjan's strongly connected components)."""
+    order, low, stack, groups = {}, {}, [], []
+
+    def visit(module):
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for needed in graph[module]:
+            if needed not in order:
+                visit(needed)
+                low[module] = min(low[module], low[needed])
+            elif needed in stack:
+                low[module] = min(low[module], order[needed])
+        if low[module] == order[module]:
+            group = []
+            while not group or group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for module in graph:
+        if module not in order:
+            visit(module)
+    return groups
+
+
+def test_no_module_imports_itself_back():
+    paths = [path for path in CODE.rglob("*.py") if "tests" not in path.relative_to(CODE).parts]
+    modules = {module_name(path) for path in paths}
+    graph = {module_name(path): imports_of(path, modules) for path in paths}
+    assert graph["testing.grader"] and graph["testing.course"] is not None  # the graph was read
+    assert cycles(graph) == []
+
+
+def test_a_cycle_is_found():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
