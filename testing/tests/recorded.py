@@ -36,8 +36,8 @@ RECORD_AGAIN = "pipenv run python -m testing.tests.recorded"
 COURSE = Path(__file__).resolve().parents[2]
 # What decides the facts a grade finds: the grader but its judging modules, the lessons, and how the
 # cases are built. A recording carries a digest of them, so a change there cannot go unnoticed.
-MEASURED_BY = ("testing/grader", "testing/build.py", "testing/author.py", "testing/tests/cases.py",
-               "testing/tests/corpus.py", "lessons")
+MEASURED_BY = ("testing/grader", "testing/inside", "testing/course.py", "testing/build.py", "testing/author.py",
+               "testing/tests/cases.py", "testing/tests/corpus.py", "lessons")
 JUDGING_ONLY = {"testing/grader/judge.py", "testing/grader/messages.py", "testing/grader/report.py",
                 "testing/grader/checks.py"}
 
