@@ -838,7 +838,7 @@ def traffic_trouble(run, file, set_local=False):
                                                         (error.after, "after it")) if count]
         lines.append(f"  - requests failed ({', '.join(counts)}): {error.statement}\n"
                      f"    {error.error}")
-        lines.append(f"    Safer: {safer_for_error(error.error)}")
+        lines.append(f"    Safer: {safer_for_gap(error.error)}")
     for wait in seen.waits:
         if wait.seconds <= seen.bound:
             continue
