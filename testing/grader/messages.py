@@ -185,6 +185,9 @@ KNOWN_FIXES = [
     ("FOREIGN KEY constraint failed", SUBQUERY_ADVICE),
     ("violates foreign key constraint", SUBQUERY_ADVICE),
     ("foreign key constraint fails", SUBQUERY_ADVICE),
+    ("cannot run inside a transaction block",
+     "It cannot run in Alembic's transaction: put it inside `with op.get_context().autocommit_block():`\n"
+     "({lesson:indexes-and-foreign-keys})."),
     ("null bytes", NOT_TEXT),
     ("codec can't decode", NOT_TEXT),
     ("batch mode with dialect sqlite requires a live database",

@@ -239,3 +239,12 @@ def test_lesson_15_shows_the_message_a_plain_index_gets():
     (shown,) = re.findall(r"```text\n(.*?)```", readme, re.S)
     report = part3_report(PART3_MISTAKES["an index built at once, retried under lock_timeout"])
     assert shown.strip() in report.check(PART3[2], judge.LIVE).message
+
+
+def test_concurrently_outside_the_autocommit_block_is_told_where_it_goes():
+    report = part3_report(PART3_MISTAKES["a concurrent index after the autocommit block"])
+    message = report.check(PART3[2], judge.REACHED).message
+    assert "CREATE INDEX CONCURRENTLY cannot run inside a transaction block\n" in message
+    assert ("It cannot run in Alembic's transaction: put it inside `with op.get_context().autocommit_block():`\n"
+            "(step 15).") in message
+    assert "The grader starts from an empty database each time" in message
