@@ -1,6 +1,7 @@
 """The app's tables, written as Python classes."""
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+from sqlalchemy.orm import unmapped_column
 
 # Every constraint gets a predictable name, the same on every database, so a later migration
 # can drop it by that name. SQLite cannot drop a constraint without one.
@@ -17,12 +18,11 @@ db = SQLAlchemy(metadata=metadata)
 
 class Employee(db.Model):
     __tablename__ = "employees"
-    # `name` is still in the table for the copies of the app that run the old code; this code no
-    # longer reads or writes it (a trigger fills it), and step 14 drops it.
-    __mapper_args__ = {"exclude_properties": ["name"]}
 
     id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.String(80), nullable=False)
+    # `name` is still in the table for the copies of the app that run the old code; this code no
+    # longer reads or writes it (a trigger fills it), and step 14 drops it.
+    name = unmapped_column(db.String(80), nullable=False)
     full_name = db.Column(db.String(80))
     salary = db.Column(db.Integer)
     title = db.Column(db.String(80), nullable=False, server_default="Associate")

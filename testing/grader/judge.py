@@ -10,6 +10,7 @@ verdict rests on that step's own work, whichever steps are graded. Check names n
 the outcome, so an instructor can give points per check.
 """
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from .. import course
@@ -733,8 +734,8 @@ def _live_check(judging):
         return not_checked(f"{revisions[broken.index].file} failed (see above).")
     in_production = production.judge(facts, step.number)
     findings = [*in_production.refused] + [
-        messages.traffic_trouble(run, revisions[run.index].file) for run in runs
-        if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
+        messages.traffic_trouble(run, revisions[run.index].file, _sets_local_lock_timeout(facts, run.index))
+        for run in runs if run.seen.errors or any(wait.seconds > run.seen.bound for wait in run.seen.waits)]
     unmeasured = [messages.not_checked(why) for why in in_production.unmeasured]
     advice = messages.squawk_advice([(revisions[run.index].file, run.squawk) for run in runs])
     if findings:
@@ -743,6 +744,15 @@ def _live_check(judging):
         return not_checked("\n".join(unmeasured + advice).removeprefix("Not checked: "))
     return passed("\n".join([messages.traffic_ok(runs, [revisions[run.index].file for run in runs]),
                               production.passed(facts, step.number), *advice]))
+
+
+SET_LOCAL_LOCK_TIMEOUT = re.compile(r"^\s*SET\s+LOCAL\s+lock_timeout\b", re.I)
+
+
+def _sets_local_lock_timeout(facts, index):
+    """The revision at `index` ran `SET LOCAL lock_timeout` (as the grader saw its statements)."""
+    return any(SET_LOCAL_LOCK_TIMEOUT.match(cost.statement)
+               for run in facts.measured if run.index == index for cost in run.statements)
 
 
 def _linted_check(judging):

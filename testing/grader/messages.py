@@ -116,14 +116,17 @@ def left_changed(items):
     """The lines after a failed upgrade that left the database half changed ("" if it did not)."""
     if not items:
         return ""
-    return ("\nIt failed halfway and left the database changed: it\n" + schema_items(items, "the revision before")
+    return ("\nIt failed halfway and left the grader's scratch database changed: it\n"
+            + schema_items(items, "the revision before")
             + "\nThis migration broke the database, not the ones that ran after it: `flask db upgrade` would run it\n"
-            f"again on top of those leftovers. Restore your backup ({lesson('look-before-you-leap')}) before you try it again.")
+            "again on top of those leftovers. The grader starts from an empty database each time; if it failed the\n"
+            "same way on your own database, restore your backup there "
+            f"({lesson('look-before-you-leap')}) before you run it again.")
 
 
 def with_known_fix(text, error):
     """`text`, followed by what to write instead when `error` is one the lessons teach about."""
-    fix = next((fix for known, fix in KNOWN_FIXES if known in error), None) or did_you_mean(error)
+    fix = next((with_lessons(fix) for known, fix in KNOWN_FIXES if known in error), None) or did_you_mean(error)
     return f"{text}\n{fix}" if fix else text
 
 
@@ -185,6 +188,9 @@ KNOWN_FIXES = [
     ("FOREIGN KEY constraint failed", SUBQUERY_ADVICE),
     ("violates foreign key constraint", SUBQUERY_ADVICE),
     ("foreign key constraint fails", SUBQUERY_ADVICE),
+    ("cannot run inside a transaction block",
+     "It cannot run in Alembic's transaction: put it inside `with op.get_context().autocommit_block():`\n"
+     "({lesson:indexes-and-foreign-keys})."),
     ("null bytes", NOT_TEXT),
     ("codec can't decode", NOT_TEXT),
     ("batch mode with dialect sqlite requires a live database",
@@ -192,7 +198,8 @@ KNOWN_FIXES = [
      "it is meant for: DATABASE_URL=postgresql+psycopg://localhost/hr flask db upgrade --sql"),
     ("'NoneType' object has no attribute",
      "With --sql nothing runs, so a query gives nothing back to read in Python. Let the database do the\n"
-     "work in one statement, e.g. an UPDATE with a subquery."),
+     "work in SQL, in op.execute(), and never read a value back into Python: the SQL itself looks up\n"
+     "what it needs ({lesson:a-foreign-key-on-existing-data}'s subquery, {lesson:rename-without-downtime}'s batches)."),
 ]
 
 
@@ -573,8 +580,8 @@ def parameters_ok(files):
 
 def offline_failed(offline):
     error = offline.error
-    text = (f"`flask db upgrade --sql` ({offline.dialect} SQL, as a DBA would review it) fails: "
-            f"{where(error)}{error.error}")
+    rendered = f"{offline.dialect} SQL" if offline.dialect else "the SQL"
+    text = f"`flask db upgrade --sql` ({rendered}, as a DBA would review it) fails: {where(error)}{error.error}"
     return with_known_fix(text, error.error)
 
 
@@ -828,7 +835,8 @@ def traffic_setting(run):
             f"and a request that writes to it and takes {run.seen.hold} s to commit")
 
 
-def traffic_trouble(run, file):
+def traffic_trouble(run, file, set_local=False):
+    """`set_local`: the migration ran `SET LOCAL lock_timeout`, and requests still waited past the bound."""
     lines = [f"While {file} upgraded, {traffic_setting(run)}:"]
     seen = run.seen
     for error in seen.errors:
@@ -836,7 +844,7 @@ def traffic_trouble(run, file):
                                                         (error.after, "after it")) if count]
         lines.append(f"  - requests failed ({', '.join(counts)}): {error.statement}\n"
                      f"    {error.error}")
-        lines.append(f"    Safer: {safer_for_error(error.error)}")
+        lines.append(f"    Safer: {safer_for_gap(error.error)}")
     for wait in seen.waits:
         if wait.seconds <= seen.bound:
             continue
@@ -844,6 +852,9 @@ def traffic_trouble(run, file):
                      f"{wait.seconds:.2f} s (the bound is {seen.bound} s) behind the migration's\n"
                      f"    {wait.statement}\n    {lock_told(wait)}")
         lines.append(f"    Safer: {safer_for_statement(wait.statement, wait.held is not None and not wait.granted)}")
+    waited = any(wait.seconds > seen.bound for wait in seen.waits)
+    if set_local and waited:
+        lines.append(with_lessons(SET_LOCAL_OUTSIDE_A_TRANSACTION))
     return "\n".join(lines)
 
 
@@ -869,7 +880,10 @@ def safer_for_error(error):
         return ("the running app still uses what the migration took away. Expand, then contract: add the new "
                 "column beside the old one and keep both in sync; drop the old one in a later step, once no "
                 f"code reads it ({lesson('rename-without-downtime')}).")
-    return f"a migration must leave a schema the running app can still use ({lesson('rename-without-downtime')})."
+    return ("a migration must leave a schema the running app can still use. The error above names what the app "
+            "met: keep what it reads and writes in place, and give it what it needs, until no running code uses "
+            "the old form; add before you drop, and drop in a later migration "
+            f"({lesson('rename-without-downtime')}, {lesson('drop-the-old-column')}).")
 
 
 # What to write instead, by the statement that made requests wait: the first pattern that matches.
@@ -882,12 +896,19 @@ SAFER_STATEMENTS = [
                     "in its own transaction ({lesson:indexes-and-foreign-keys})."),
     ("SET NOT NULL", "a CHECK (... IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL: no scan "
                      "under the lock ({lesson:drop-the-old-column})."),
-    ("UPDATE", "commit the schema change first, then backfill in batches of a few thousand rows, each "
-               "its own transaction (a DO loop with COMMIT, inside `op.get_context().autocommit_block()`, "
-               "{lesson:rename-without-downtime})."),
+    ("UPDATE", "backfill in batches of 1000 rows, each its own transaction: a DO loop that COMMITs after each "
+               "batch, inside `op.get_context().autocommit_block()` ({lesson:rename-without-downtime})."),
 ]
 LOCK_TIMEOUT_ADVICE = ("set lock_timeout (say '100ms') before a schema change, so it gives up instead of "
                        "holding every request in the queue behind it, and try again ({lesson:rename-without-downtime}).")
+
+
+# SET LOCAL lasts until the end of its transaction; in autocommit_block() that is the SET itself.
+SET_LOCAL_OUTSIDE_A_TRANSACTION = (
+    "  Your migration sets it with `SET LOCAL lock_timeout`, which lasts only to the end of its transaction:\n"
+    "  inside `autocommit_block()` each statement is a transaction of its own, so it does nothing there\n"
+    "  (PostgreSQL only warns: SET LOCAL can only be used in transaction blocks). Write `SET lock_timeout`,\n"
+    "  and `RESET lock_timeout` at the end of the block ({lesson:rename-without-downtime}).")
 
 
 def safer_for_statement(statement, queued):

@@ -375,6 +375,8 @@ def fill(engine, count, known):
     """`count` rows in the big table, ids as filler_id gives them, in one statement. Columns the app
     does not know yet (`known`: its model's) stay empty where they may."""
     with engine.begin() as connection:
+        # Filler rows an earlier run left (empty() gives up when the table stays locked): gone first.
+        connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
         table = sa.Table(BIG_TABLE, sa.MetaData(), autoload_with=connection)
         columns, values = [], []
         for column in table.columns:

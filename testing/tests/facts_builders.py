@@ -9,8 +9,8 @@ import dataclasses
 from testing import course
 from testing.grader.facts import (AppFact, Chain, Climbed, ConstraintKind, Comparison, DanglingReference, Direction,
                                   Evidence, Facts, FilledColumn, LockWait, Look, Loss, LossKind, MeasuredRun, MigrationError,
-                                  Offline, OtherDatabase, Phase, Probe, RequestError, Revision, RoundTrip, SchemaItem,
-                                  SchemaKind, SqlFinding, Squawk, SquawkConfig, SquawkFinding, TrafficRun,
+                                  Offline, OtherDatabase, Phase, Probe, Replay, RequestError, Revision, RoundTrip, SchemaItem,
+                                  SchemaKind, SqlFinding, Squawk, SquawkConfig, SquawkFinding, StatementCost, TrafficRun,
                                   TrafficSummary, UnnamedConstraint, UpgradeFailure)
 from testing.grader.protocol import LearnerError
 
@@ -196,7 +196,8 @@ def unnamed(table: str, columns: tuple[str, ...], expected: str) -> UnnamedConst
 
 
 def offline_failing(index: int, error: str) -> Offline:
-    return Offline("postgresql", LearnerError(error, file=file_of(index), line=30))
+    """Rendering failed: the grader then knows no dialect (inspection.py keeps it from a reply that worked)."""
+    return Offline(None, LearnerError(error, file=file_of(index), line=30))
 
 
 # -- a migration made to fail on purpose (step 11) -------------------------------------------------
@@ -250,6 +251,19 @@ def with_traffic(facts: Facts, step: int, seen: TrafficSummary | None = None, sq
 NOT_NULL_FINDING = SquawkFinding("adding-required-field",
                                  "Adding a NOT NULL field without a DEFAULT will fail for a populated table.", None,
                                  "ALTER TABLE employees ADD COLUMN manager_id INTEGER NOT NULL")
+
+
+def lock_timeout_set_locally(facts: Facts, step: int) -> Facts:
+    """Step `step`'s migration opens its autocommit block with `SET LOCAL lock_timeout`, which does nothing
+    there, and its ADD COLUMN then queues behind the request that has not committed."""
+    queued = LockWait(1.4, "UPDATE employees SET salary=$1 WHERE employees.id = $2", "RowExclusiveLock",
+                      "ALTER TABLE employees ADD COLUMN full_name VARCHAR(80)", Phase.DURING, "AccessExclusiveLock",
+                      False, "employees", count=25)
+    statements = (StatementCost("SET LOCAL lock_timeout = '100ms'", Replay.MEASURED),
+                  StatementCost("ALTER TABLE employees ADD COLUMN full_name VARCHAR(80)", Replay.MEASURED))
+    facts = with_traffic(facts, step, seen=traffic(waits=(queued,)))
+    return copy(facts, measured=[dataclasses.replace(run, statements=statements) if run.step == step else run
+                                 for run in facts.measured])
 
 
 def with_squawk_config(facts: Facts, silenced: tuple[str, ...], unexplained: tuple[str, ...] = ()) -> Facts:

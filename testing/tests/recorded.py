@@ -40,6 +40,8 @@ MEASURED_BY = ("testing/grader", "testing/inside", "testing/course.py", "testing
                "testing/tests/cases.py", "testing/tests/corpus.py", "lessons")
 JUDGING_ONLY = {"testing/grader/judge.py", "testing/grader/messages.py", "testing/grader/report.py",
                 "testing/grader/checks.py"}
+# A lesson's prose: a grade never reads it (a message names a README by its path only).
+LESSON_PROSE = {"README.md", "hints.md"}
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,15 @@ def groups():
 
 @cache
 def measured_by():
-    """A digest of the files that decide what a grade measures (MEASURED_BY, less JUDGING_ONLY)."""
+    """A digest of the files that decide what a grade measures (MEASURED_BY, less JUDGING_ONLY and the
+    lessons' prose)."""
     digest = hashlib.sha256()
     for root in MEASURED_BY:
         top = COURSE / root
         for path in sorted([top] if top.is_file() else top.rglob("*")):
             relative = path.relative_to(COURSE).as_posix()
-            if path.is_file() and "__pycache__" not in path.parts and relative not in JUDGING_ONLY:
+            prose = root == "lessons" and path.name in LESSON_PROSE
+            if path.is_file() and "__pycache__" not in path.parts and relative not in JUDGING_ONLY and not prose:
                 digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

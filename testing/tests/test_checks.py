@@ -15,11 +15,13 @@ from testing.grader import checks, judge
 from testing.grader.checks import Check, Status
 from testing.grader.report import Report
 from testing.grader.facts import (AppFact, AppProblem, Chain, ChainProblemKind, Facts, FailedCheck, FilledColumn, Loss,
-                                  LossKind, OtherDatabase, Probe, SchemaItem, SchemaKind, Squawk, SquawkFinding)
+                                  LossKind, OtherDatabase, Probe, SchemaItem, SchemaKind, Squawk, SquawkFinding,
+                                  UpgradeFailure)
 
 from .facts_builders import (NOT_NULL_FINDING, before_the_merge, column_gone, copy, course_walked,
-                             dangling, downgrade_failing, downgrade_losing, dropped_and_created, file_of,
-                             half_applied_probe, id_of, look, offline_failing, rename_wait, rows_lost, steps_up_to,
+                             dangling, downgrade_failing, downgrade_losing, dropped_and_created, error_in, file_of,
+                             half_applied_probe, id_of, lock_timeout_set_locally, look, offline_failing, rename_wait,
+                             rows_lost, steps_up_to,
                              traffic, unnamed, up_to, walked, with_climbed, with_formatted_sql, with_loss, with_looks,
                              with_models, with_round_trip, with_squawk_config, with_traffic, with_two_heads,
                              with_upgrade_failing, without_merge)
@@ -246,9 +248,17 @@ FAILING = [
     case("reads-a-result-offline", checks.OFFLINE, 8,
          lambda: copy(course_walked(8), offline=offline_failing(
              6, "AttributeError: 'NoneType' object has no attribute 'scalar'")), FAILED,
-         "`flask db upgrade --sql` (postgresql SQL, as a DBA would review it) fails: "
+         "`flask db upgrade --sql` (the SQL, as a DBA would review it) fails: "
          f"{file_of(6)} line 30: AttributeError: 'NoneType' object has no attribute 'scalar'\n"
-         "With --sql nothing runs, so a query gives nothing back to read in Python.", graded=8),
+         "With --sql nothing runs, so a query gives nothing back to read in Python. Let the database do the\n"
+         "work in SQL, in op.execute(), and never read a value back into Python: the SQL itself looks up\n"
+         "what it needs (step 08's subquery, step 13's batches).", graded=8),
+    case("half-applied-in-the-graders-database", checks.REACHED, 6,
+         lambda: copy(with_upgrade_failing(course_walked(6), 4, "sqlite3.OperationalError: duplicate column name"),
+                      upgrade_failed=UpgradeFailure(4, error_in(4, "sqlite3.OperationalError: duplicate column name"),
+                                                    left=(SchemaItem(SchemaKind.EXTRA_COLUMN, table="employees",
+                                                                     column="title"),))), FAILED,
+         "It failed halfway and left the grader's scratch database changed: it\n", graded=6),
     case("models-ahead-of-the-migrations", checks.CHECK_CLEAN, 9,
          lambda: with_models(course_walked(9), NULLABLE_DRIFT), FAILED,
          "models.py and the database your migrations build differ (what `flask db check` reports):", graded=9),
@@ -308,6 +318,10 @@ FAILING = [
          "    ALTER TABLE employees RENAME COLUMN name TO full_name\n"
          "    which holds AccessExclusiveLock on employees: every read and write on it waits until the migration "
          "commits."),
+    case("set-local-lock-timeout-in-the-autocommit-block", checks.LIVE, 13,
+         lambda: lock_timeout_set_locally(course_walked(), 13), FAILED,
+         "  Your migration sets it with `SET LOCAL lock_timeout`, which lasts only to the end of its transaction:\n"
+         "  inside `autocommit_block()` each statement is a transaction of its own, so it does nothing there"),
     case("a-finding-unanswered", checks.LINTED, 16, lint(NOT_NULL_FINDING), FAILED,
          f"squawk still has 1 finding on your Part 3 migrations:\n  - adding-required-field (1x), first in "
          f"{file_of(13)}: Adding a NOT NULL field"),

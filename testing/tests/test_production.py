@@ -25,7 +25,7 @@ def refused(statement_cost):
       "every read and write waits", "Instead: a CHECK (... IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL"]),
     (cost("UPDATE employees SET full_name=name", "RowExclusiveLock", Work.UPDATE),
      ["updates every row of employees (20,003 here) in one transaction",
-      "Instead: commit the schema change first, then backfill in batches"]),
+      "Instead: backfill in batches of 1000 rows, each its own transaction: a DO loop that COMMITs"]),
     (cost("CREATE INDEX ix_employees_manager_id ON employees (manager_id)", "ShareLock", Work.INDEX_BUILD),
      ["holds ShareLock on employees while it builds an index from every row", "every write waits",
       "Instead: CREATE INDEX CONCURRENTLY"]),
@@ -90,3 +90,17 @@ def test_a_window_over_several_gaps_is_told_once():
             GapError(13, "insert", error, drop_function, nullable))
     windows = production._windows(gaps)
     assert windows == [GapError(13, "insert", error, drop_trigger, nullable)]
+
+
+def test_a_backfill_in_one_update_is_not_told_to_commit_what_it_committed():
+    """The one UPDATE usually comes after the schema change, committed in the autocommit block."""
+    (told,) = refused(cost("UPDATE employees SET full_name = name", "RowExclusiveLock", Work.UPDATE))
+    assert "commit the schema change first" not in told
+
+
+def test_an_error_no_lesson_names_still_gets_a_next_step():
+    gap = GapError(14, "insert", 'new row for relation "employees" violates check constraint "ck_employees_title"',
+                   "ALTER TABLE employees ADD CONSTRAINT ck_employees_title CHECK (title <> 'Associate')", None)
+    told = production.messages.gap_failed(gap, FILE)
+    assert "the running app can still use. The error above names what the app met" in told
+    assert "add before you drop, and drop in a later migration (step 13, step 14)" in told

@@ -255,3 +255,43 @@ def test_a_new_step_made_of_a_folder_and_a_manifest_entry_is_graded(tmp_path):
     assert f"({lessons}/12-add-an-index/models.py)" in check["message"]
     # The grader watches the lessons it grades with for changes, as it does the course's own.
     assert str(lessons) in found["fingerprinted"]
+
+
+# -- each step's models.py, as the learner copies it ------------------------------------------
+
+# Every step's models.py loaded in one process, with SQLAlchemy's deprecations as errors: what the
+# course hands out must not warn in the learner's terminal, nor stop working in the next release.
+LOAD_EVERY_MODELS = """
+import importlib.util, sys, warnings
+import sqlalchemy.exc
+from sqlalchemy.orm import configure_mappers
+warnings.simplefilter("error", sqlalchemy.exc.SADeprecationWarning)
+for number, path in enumerate(sys.argv[1:]):
+    spec = importlib.util.spec_from_file_location(f"models_{number}", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    configure_mappers()
+"""
+
+
+def test_every_step_models_py_loads_without_a_sqlalchemy_deprecation():
+    paths = [str(step.models_path) for step in course.steps()]
+    done = subprocess.run([sys.executable, "-c", LOAD_EVERY_MODELS, *paths], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_step_13_keeps_name_in_the_table_and_out_of_the_mapping():
+    """`flask db check` compares the tables, so `name` stays in them; the new code never reads it."""
+    done = subprocess.run([sys.executable, "-c", """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("models", sys.argv[1])
+models = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(models)
+from sqlalchemy import select
+table = models.Employee.__table__
+print(table.c.name.nullable, sorted(models.Employee.__mapper__.attrs.keys()), str(select(models.Employee)))
+""", str(course.step_by_key("rename-without-downtime").models_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    nullable, attributes, query = done.stdout.split(" ", 2)
+    assert nullable == "False" and "'name'" not in attributes and "employees.name" not in query
+    assert "employees.full_name" in query

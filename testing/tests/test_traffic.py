@@ -12,7 +12,7 @@ import pytest
 from testing import author, course
 from testing.grader import judge, linter, messages, traffic
 from testing.grader.cache import ReportCache
-from testing.grader.facts import LockWait, Phase, Squawk, TrafficRun, TrafficSummary
+from testing.grader.facts import LockWait, Phase, RequestError, Squawk, TrafficRun, TrafficSummary
 
 from . import recorded
 from .cases import (BEFORE_PART3_WITH_ITS_FILES, LINT_START, PART3, PART3_MISTAKES, PART3_ON_SQLITE, PART3_REFERENCE,
@@ -121,6 +121,16 @@ def test_a_wait_is_told_with_its_lock_and_the_safer_pattern(wait, told):
     assert told in messages.traffic_trouble(run_with(wait), "migrations/versions/x.py")
 
 
+def test_a_request_that_failed_gets_the_advice_its_error_asks_for():
+    """The trigger dropped before `name` may be NULL: step 13's app cannot insert in between."""
+    failed = RequestError('null value in column "name" of relation "employees" violates not-null constraint',
+                          "INSERT INTO employees (id, full_name) VALUES (%(id)s, %(full_name)s)", 1, 0)
+    run = run_with(dataclasses.replace(WAIT, seconds=0.1))
+    run = dataclasses.replace(run, seen=dataclasses.replace(run.seen, errors=(failed,), error_count=1))
+    told = messages.traffic_trouble(run, "migrations/versions/x.py")
+    assert "Safer: a NOT NULL column the running code does not write must be filled for it" in told
+
+
 def test_a_wait_within_the_bound_is_not_a_finding():
     text = messages.traffic_trouble(run_with(dataclasses.replace(WAIT, seconds=0.2)), "migrations/versions/x.py")
     assert "waited" not in text
@@ -176,3 +186,65 @@ def test_step_13s_sync_is_checked_both_ways():
     assert "Instead: keep the two columns in sync both ways" in message
     reference = recorded.facts("part3", PART3_REFERENCE)
     assert reference.measured and not [gap for run in reference.measured for gap in run.gaps]
+
+
+# -- each hint of Part 3 opens with what the grader says at its step ----------------------------
+
+# A quotation in a hint: "..." or '...' (not an apostrophe), outside `code`.
+QUOTED = re.compile(r"""(?:^|(?<=[\s(]))(["'])(.+?)\1(?=[\s:,.)]|$)""", re.S)
+
+
+def quotations(hint):
+    return [found.group(2) for found in QUOTED.finditer(re.sub(r"`[^`]*`", "``", hint))]
+
+
+def spoken(text):
+    return " ".join(text.split())
+
+
+def said_at(step):
+    """What the failing checks of `step` say in the recorded grades of its wrong submissions and starts."""
+    cases = [PART3_MISTAKES[mistake.name] for mistake in PART3_SUBMISSIONS if mistake.step == step]
+    cases += [PART3_START, LINT_START, RANGE_WALK_STUCK]
+    return [spoken(check.message) for case in cases for graded in part3_report(case).steps if graded.step == step
+            for check in graded.checks if not check.passed]
+
+
+@pytest.mark.parametrize("step", PART3)
+def test_each_hint_quotes_what_the_grader_says_at_its_step(step):
+    """A hint is found by the message it quotes: the message must be one the grader gives at that step."""
+    said = said_at(step)
+    for number, hint in enumerate(course.step(step).hints(), 1):
+        quoted = quotations(hint)
+        assert quoted, f"hint {step}-{number} quotes nothing the grader says:\n{hint}"
+        for quote in quoted:
+            pattern = ".*?".join(re.escape(part) for part in spoken(quote).split("..."))
+            assert any(re.search(pattern, message) for message in said), (
+                f"hint {step}-{number} quotes {quote!r}, which no check of step {step} says")
+
+
+@pytest.mark.parametrize("hint, quoted", [
+    ('"a" in the check', ["a"]),
+    ("'record \"new\" has no field \"name\"' from the app: step 13's code", ['record "new" has no field "name"']),
+    ('Requests waited "behind the migration\'s UPDATE": one', ["behind the migration's UPDATE"]),
+    ("Write `op.execute(\"SET x\")` and it's done", []),
+])
+def test_a_quotation_is_told_from_an_apostrophe_and_from_code(hint, quoted):
+    assert quotations(hint) == quoted
+
+
+def test_lesson_15_shows_the_message_a_plain_index_gets():
+    """The message lesson 15 quotes is the one its mistake gets, word for word."""
+    readme = course.step(PART3[2]).readme.read_text(encoding="utf-8")
+    (shown,) = re.findall(r"```text\n(.*?)```", readme, re.S)
+    report = part3_report(PART3_MISTAKES["an index built at once, retried under lock_timeout"])
+    assert shown.strip() in report.check(PART3[2], judge.LIVE).message
+
+
+def test_concurrently_outside_the_autocommit_block_is_told_where_it_goes():
+    report = part3_report(PART3_MISTAKES["a concurrent index after the autocommit block"])
+    message = report.check(PART3[2], judge.REACHED).message
+    assert "CREATE INDEX CONCURRENTLY cannot run inside a transaction block\n" in message
+    assert ("It cannot run in Alembic's transaction: put it inside `with op.get_context().autocommit_block():`\n"
+            "(step 15).") in message
+    assert "The grader starts from an empty database each time" in message

@@ -38,7 +38,8 @@ def upgrade():
     with op.get_context().autocommit_block():
         op.execute(SET_LOCK_TIMEOUT)
         with_retries(lambda: op.add_column('employees', sa.Column('manager_id', sa.Integer(), nullable=True)))
-        # NOT VALID: only new rows are checked, so adding it reads nothing under its lock...
+        # NOT VALID: the rows already there are not read (each row inserted or updated from now on is
+        # checked), so adding it reads nothing under its lock...
         with_retries(lambda: op.create_foreign_key(FOREIGN_KEY, 'employees', 'employees', ['manager_id'], ['id'],
                                                    postgresql_not_valid=True))
         # ...and VALIDATE reads the rows that exist under a lock that lets reads and writes go on.
