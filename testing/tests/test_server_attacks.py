@@ -6,8 +6,11 @@ sessions and database, logs in as the administrator, or makes an account of its 
 must go on in the learner's words, and the server, the other grades and the machine stay as they
 were: every grade's code logs in as a role (user) of its own that owns its database and nothing else.
 """
+import json
 import os
 import signal
+import subprocess
+import sys
 import textwrap
 import time
 import uuid
@@ -15,11 +18,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from testing import author
+from testing import author, course
 from testing.build import build_state
 from testing.grader import grade, render_text
 from testing.grader.databases import scratch_database
 
+from .clones import learner_environment
 from .servers import start_servers_for_other_databases
 from .test_attacks import WALL_LIMIT, processes_with, steps_one_and_two_with
 
@@ -225,3 +229,46 @@ def test_a_lock_on_pg_locks_does_not_hide_a_lock_wait(tmp_path, request):
     check = report.check(mistake.step, mistake.check)
     assert not check.passed, text
     assert mistake.message in check.message
+
+
+# Every new database is a copy of template1: a table put there is in every later classmate's.
+SPOIL_LATER_GRADES = """
+    try:
+        with sqlalchemy.create_engine(mine.set(database="template1")).begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE employees (id INTEGER PRIMARY KEY)")
+    except sqlalchemy.exc.DBAPIError:
+        pass
+"""
+KEEP_EMPTYING_THE_CLASSMATES = """
+    import threading, time
+
+    def keep_emptying():
+        while True:
+            try:
+""" + textwrap.indent(textwrap.dedent(EMPTY_THE_CLASSMATES), " " * 16) + """
+            except sqlalchemy.exc.DBAPIError:
+                pass
+            time.sleep(0.05)
+
+    threading.Thread(target=keep_emptying, daemon=True).start()
+"""
+
+
+def test_a_class_on_one_server_gives_every_honest_learner_the_row_they_get_alone(tmp_path, postgres_server):
+    """`grade --cohort`: mallory's code runs while yan is graded on the same server (two at once),
+    and before zoe is."""
+    steps_one_and_two_with(tmp_path / "class" / "mallory", "".join(
+        textwrap.dedent(code) for code in (AS_MYSELF, SPOIL_LATER_GRADES, KEEP_EMPTYING_THE_CLASSMATES)))
+    for honest in ("yan", "zoe"):
+        build_state(2, tmp_path / "class" / honest / "server")
+    done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--cohort",
+                           str(tmp_path / "class"), "--step", "2", "--database", "postgresql", "--jobs", "2",
+                           "--csv", str(tmp_path / "class.csv"), "--json"],
+                          capture_output=True, text=True, timeout=600, env=learner_environment())
+    assert done.returncode == 0, done.stderr
+    rows = {row["learner"]: row for row in json.loads(done.stdout)["learners"]}
+    try:
+        assert rows["yan"]["steps_passed"] == rows["zoe"]["steps_passed"] == 2, rows
+    finally:
+        template = sa.make_url(postgres_server).set(database="template1").render_as_string(hide_password=False)
+        as_administrator(template, "DROP TABLE IF EXISTS employees")
