@@ -27,7 +27,7 @@ def database_of_its_own(server_url):
     name = f"grade_{uuid.uuid4().hex[:16]}"  # the login and its database
     password = secrets.token_urlsafe(24)
     admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    statements = _POSTGRES if admin.dialect.name == "postgresql" else _MARIADB
+    statements = _Postgres if admin.dialect.name == "postgresql" else _MariaDB
     try:
         with admin.connect() as connection:
             statements.create(connection, name, password)
@@ -41,7 +41,7 @@ def database_of_its_own(server_url):
         admin.dispose()
 
 
-class _POSTGRES:
+class _Postgres:
     @staticmethod
     def create(connection, name, password):
         quoted = connection.execute(sa.text("SELECT quote_literal(:password)"), {"password": password}).scalar()
@@ -70,7 +70,7 @@ def _role_exists(connection, name):
     return connection.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": name}).first()
 
 
-class _MARIADB:
+class _MariaDB:
     @staticmethod
     def create(connection, name, password):
         connection.execute(sa.text(f"CREATE USER `{name}`@localhost IDENTIFIED BY :password "
