@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from testing import author, course
 from testing.build import build_state
 from testing.grader import grade, render_text
-from testing.grader.databases import scratch_database
+from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE, scratch_database
 
 from .clones import learner_environment
 from .servers import start_servers_for_other_databases
@@ -47,12 +47,25 @@ def attacked(tmp_path, attack, database):
 
 
 def graded_on(database, server):
+    """The grade of steps 01-02 on the shared server, which keeps no login or database of it after."""
+    before = logins_and_databases(database)
     started = time.monotonic()
     report = grade(server, up_to_step=2, database=database, time_limit=TIME_LIMIT)
     assert time.monotonic() - started < WALL_LIMIT
     text = render_text(report)
     assert "Traceback" not in text
+    assert logins_and_databases(database) == before
     return report, text
+
+
+def logins_and_databases(database):
+    server_url = os.environ[POSTGRES_URL_VARIABLE if database == "postgresql" else MYSQL_URL_VARIABLE]
+    if database == "postgresql":
+        found = as_administrator(server_url, "SELECT rolname FROM pg_roles UNION ALL SELECT datname FROM pg_database")
+    else:
+        found = as_administrator(server_url, "SELECT user FROM mysql.user UNION ALL SELECT schema_name "
+                                             "FROM information_schema.schemata")
+    return sorted(name for (name,) in found)
 
 
 def as_administrator(server_url, statement, **parameters):
