@@ -154,6 +154,16 @@ def test_the_administrator_needs_a_password_the_learner_does_not_have(tmp_path, 
         as_administrator(postgres_server, f"DROP ROLE IF EXISTS {role}")
 
 
+def test_a_grade_stopped_at_its_time_limit_leaves_no_login_behind(tmp_path, postgres_server):
+    server = steps_one_and_two_with(tmp_path, textwrap.dedent(AS_MYSELF) + textwrap.dedent("""
+        with server.connect() as connection:
+            connection.exec_driver_sql("SELECT pg_sleep(1000)")
+    """))
+    report, _ = graded_on("postgresql", server)  # which checks that nothing is left on the server
+    assert report.check(1, "app loads").message.startswith(
+        f"importing app.py did not finish within {TIME_LIMIT} seconds")
+
+
 # -- MariaDB ---------------------------------------------------------------------------------------
 
 def test_a_global_setting_is_not_the_learners_to_change_on_mariadb(tmp_path, mysql_server):
