@@ -1,10 +1,12 @@
 """Attacks on the database servers that grades share (a class's, or the tests' own).
 
-Each test is what a learner could put in app.py, graded through `grade()` on the shared server: it
-changes a server setting, runs a program as the server's user, ends or empties a classmate's
-sessions and database, logs in as the administrator, or makes an account of its own. Each grade
-must go on in the learner's words, and the server, the other grades and the machine stay as they
-were: every grade's code logs in as a role (user) of its own that owns its database and nothing else.
+Each test is what a learner could put in app.py, graded through `grade()` on the shared server, or
+with a class through `grade --cohort`: it changes a server setting, runs a program as the server's
+user, ends a classmate's session or empties their database, writes template1 for later grades, locks
+pg_locks to hide a lock wait, logs in as the administrator, or makes an account of its own. Each
+worked on a grader that handed the learner's code the administrator's login. Each grade must go on
+in the learner's words, and the server, the other grades and the machine stay as they were: every
+grade's code logs in as a role (user) of its own that owns its database and nothing else.
 """
 import json
 import os
