@@ -379,10 +379,18 @@ def _filler_value(column):
     return None
 
 
+UNDEFINED_TABLE = "42P01"
+
+
 def empty(engine):
+    """The filler rows out again. A lock or statement timeout is raised (the grade stops with a
+    message): rows left behind would make the next fill fail on its own ids."""
     with engine.begin() as connection:
-        with contextlib.suppress(sa.exc.DBAPIError):  # a migration that dropped the table took them along
+        try:
             connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
+        except sa.exc.ProgrammingError as error:  # no table: a migration dropped it, rows and all
+            if getattr(error.orig, "sqlstate", None) != UNDEFINED_TABLE:
+                raise
 
 
 def number_attribute(mapper):
