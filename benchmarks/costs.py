@@ -30,7 +30,8 @@ def measure(database, sizes, naive_max_rows):
         naive = server / NAIVE_MIGRATIONS
         shutil.copytree(server / "migrations", naive)
         _write_naive(naive / "versions")
-        with scratch_database(database, Path(holder)) as url:
+        with scratch_database(database, Path(holder)) as scratch:
+            url = scratch.url
             env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(course.REPO_ROOT), "PYTHONWARNINGS": "ignore"}
             settings = json.dumps({"sizes": sizes, "naive_max_rows": naive_max_rows})
             done = subprocess.run([sys.executable, "-m", "benchmarks.costs", settings], cwd=server, env=env,

@@ -64,7 +64,8 @@ def measure(sizes):
 
 
 def _run(case, folder, size):
-    with scratch_database("postgresql", folder) as url:
+    with scratch_database("postgresql", folder) as scratch:
+        url = scratch.url
         env = {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore"}
         _flask(folder, env, "db", "upgrade", case.parent)
         subprocess.run([sys.executable, "seed.py"], cwd=folder, env=env, check=True, capture_output=True)

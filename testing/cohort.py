@@ -144,8 +144,9 @@ def _stop(process):
 @contextmanager
 def shared_servers(up_to_step, database):
     """One PostgreSQL and one MariaDB for the whole cohort when its steps need them, instead of one
-    per learner; each grade still makes a database of its own on them. A server that cannot start
-    here is left to each grade, which then reports it the way a single `grade` does."""
+    per learner; each grade still makes a database and a login of its own on them (grader/roles.py).
+    A server that cannot start here is left to each grade, which then reports it the way a single
+    `grade` does."""
     wanted = servers_needed(graded_steps(up_to_step), database)
     starters = {"postgresql": (POSTGRES_URL_VARIABLE, _postgres), "mysql": (MYSQL_URL_VARIABLE, _mariadb)}
     missing = [kind for kind in sorted(wanted) if not os.environ.get(starters[kind][0])]

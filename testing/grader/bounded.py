@@ -46,3 +46,14 @@ def bounded_engine(url: str | sa.URL, seconds: Callable[[], float], **options) -
                 except connection.Error:  # a DB-API connection names its driver's errors
                     cursor.execute(f"SET SESSION max_execution_time = {int(wait * 1000)}")  # MySQL
     return engine
+
+
+def observer_engine(url: str | sa.URL, seconds: Callable[[], float]) -> sa.Engine:
+    """A bounded engine as the server's administrator on a database a grade's login owns, for looking
+    at pg_locks and pg_stat_activity. That login may set the database's search_path (ALTER DATABASE)
+    to put its own `public` before pg_catalog, where a function of its own named like a catalog's
+    would run with the administrator's rights: each connection names its own path (pg_catalog
+    comes first unless a path names it)."""
+    options = {"connect_args": {"options": "-c search_path=public"}} if sa.make_url(url).get_backend_name() \
+        == "postgresql" else {}
+    return bounded_engine(url, seconds, poolclass=sa.pool.NullPool, **options)

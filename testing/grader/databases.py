@@ -1,12 +1,14 @@
-"""Scratch databases for one grading run: a SQLite file, or a fresh database on PostgreSQL or MySQL.
+"""Scratch databases for one grading run: a SQLite file, or a fresh database on PostgreSQL or MySQL,
+with a login of its own (roles.py).
 
 A server comes from COURSE_POSTGRES_URL / COURSE_MYSQL_URL when set (the tests share one server
-that way); otherwise one is started for this run in a temporary folder: embedded PostgreSQL, or
-the MariaDB installed on the machine.
+that way): its administrator's URL, which must be able to create roles (users) and databases.
+Otherwise one is started for this run in a temporary folder: embedded PostgreSQL, or the MariaDB
+installed on the machine.
 """
 import os
-import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..course import DATABASES
@@ -16,18 +18,27 @@ POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
 MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"
 
 
+@dataclass(frozen=True)
+class ScratchDatabase:
+    url: str  # as the grade's own login: for the learner's code and the grader's work on the data
+    observer_url: str  # as the administrator, on the same database: for pg_locks and pg_stat_activity
+
+
 @contextmanager
 def scratch_database(kind, workdir, progress=None):
-    """Yield the SQLAlchemy URL of an empty database that only this run uses."""
+    """Yield a ScratchDatabase: an empty database that only this run uses."""
     if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'scratch.db'}"
+        url = f"sqlite:///{workdir / 'scratch.db'}"
+        yield ScratchDatabase(url, url)
     elif kind in SERVERS:
-        variable, start, quote, drop_suffix = SERVERS[kind]
+        variable, start = SERVERS[kind]
         if progress and not os.environ.get(variable):
             progress(f"starting {NAMES[kind]} for this grade (a few seconds)...")
         with _server(variable, start) as server_url:
-            with _database_on(server_url, quote, drop_suffix) as url:
-                yield url
+            from .roles import database_of_its_own  # SQLAlchemy loads only here: a SQLite grade starts faster
+
+            with database_of_its_own(server_url) as scratch:
+                yield scratch
     else:
         raise UsageError(f"unknown database {kind!r}: choose one of {', '.join(DATABASES)}")
 
@@ -79,46 +90,10 @@ def _temporary_mariadb():
 
 
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}
-# kind: (variable naming a running server, how to start one, identifier quote, DROP DATABASE suffix)
+# kind: (variable naming a running server, how to start one)
 SERVERS = {
-    "postgresql": (POSTGRES_URL_VARIABLE, _embedded_postgres, '"', " WITH (FORCE)"),
-    "mysql": (MYSQL_URL_VARIABLE, _temporary_mariadb, "`", ""),
+    "postgresql": (POSTGRES_URL_VARIABLE, _embedded_postgres),
+    "mysql": (MYSQL_URL_VARIABLE, _temporary_mariadb),
 }
 
 
-ADMIN_WAIT = 30  # seconds the grader's own CREATE and DROP DATABASE may wait on a lock
-
-
-@contextmanager
-def _database_on(server_url, quote, drop_suffix):
-    import sqlalchemy as sa  # only here: a SQLite grade starts faster without it
-
-    from .bounded import bounded_engine
-
-    name = f"grade_{uuid.uuid4().hex[:16]}"
-    admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
-        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin.dispose()  # a connection kept idle for the whole grade may have been closed by its server
-        with admin.connect() as connection:
-            if admin.dialect.name in ("mysql", "mariadb"):
-                _end_connections_to(connection, name)
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{drop_suffix}")
-        admin.dispose()
-
-
-def _end_connections_to(connection, name):
-    """End the connections the learner's code left on database `name` (MariaDB's DROP DATABASE
-    would wait for their locks; PostgreSQL's WITH (FORCE) ends them itself)."""
-    import sqlalchemy as sa
-
-    left = connection.execute(sa.text("SELECT id FROM information_schema.processlist WHERE db = :name"),
-                              {"name": name}).scalars().all()
-    for number in left:
-        try:
-            connection.exec_driver_sql(f"KILL CONNECTION {int(number)}")
-        except sa.exc.DBAPIError:  # it ended on its own meanwhile
-            pass

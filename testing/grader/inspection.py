@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from . import codec
-from .bounded import bounded_engine
+from .bounded import bounded_engine, observer_engine
 from .chain import ChainProblem, read_chain
 from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Offline, Revision, StopReason
 from .protocol import Command, Op, Stopped
@@ -17,8 +17,9 @@ from .modes import Mode
 from .walk import ChainWalk
 
 
-def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner_database, graded):
-    """With the learner's app loaded in `learner`: its database, its chain, and the walk."""
+def inspect_learner(learner, facts, box, scratch, states, probe_steps, mode, learner_database, graded):
+    """With the learner's app loaded in `learner`: its database (`scratch`, a ScratchDatabase), its
+    chain, and the walk."""
     reply = learner.call(Command(Op.LOAD), "importing app.py")
     if reply.app is None:
         facts.app = AppFact(AppProblem.IMPORT, error=reply.error.error, file=reply.error.file, line=reply.error.line)
@@ -26,10 +27,11 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
     if reply.app.problem:
         facts.app = _app_problem(reply.app.problem)
         return
-    engine, problem = _graded_database(reply.app, url, box.workdir, box.copy, learner.seconds_left)
+    engine, problem = _graded_database(reply.app, scratch.url, box.workdir, box.copy, learner.seconds_left)
     if problem:
         facts.app = problem
         return
+    observer = observer_engine(scratch.observer_url, learner.seconds_left)
     try:
         if _has_tables(engine):
             facts.app = AppFact(AppProblem.CREATE_ALL)
@@ -38,7 +40,7 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
         revisions = _chain(learner, reply.app, box.copy, facts)
         if revisions is None:
             return
-        walk = ChainWalk(engine, learner, revisions, states, facts, probe_steps=probe_steps,
+        walk = ChainWalk(engine, observer, learner, revisions, states, facts, probe_steps=probe_steps,
                          describe_changes=mode == Mode.CHANGES, server_copy=box.copy,
                          graded=graded if graded is not None else list(states))
         if mode == Mode.FAULTS:
@@ -55,6 +57,7 @@ def inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner
         raise Stopped(StopReason.DATABASE_HELD, learner.last_action, {"why": why}) from None
     finally:
         engine.dispose()
+        observer.dispose()
 
 
 def _app_problem(problem):

@@ -1,9 +1,12 @@
 """A real MariaDB (or MySQL) server for one grading run or one test session, in a temporary folder.
 
 Debian's `mariadb-server` package provides the binaries; nothing is installed or configured
-outside the folder. The server listens only on a unix socket inside it.
+outside the folder. The server listens only on a unix socket inside it, and its one account, root,
+logs in with a random password that only the grading process knows (no unix_socket login, which
+would let any process running as root in): a learner's code gets a user of its own (roles.py).
 """
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -30,10 +33,11 @@ def server_binary():
     return None
 
 
-def url_for(socket):
+def url_for(socket, password=None):
+    account = f"root:{password}" if password else "root"
     # TLS over a Unix socket protects nothing, and PyMySQL's default (try TLS when the server offers
     # it) builds a certificate store on every connection: ~25 ms each, hundreds of them a grade.
-    return f"mysql+pymysql://root@localhost/?unix_socket={socket}&charset=utf8mb4&ssl_disabled=true"
+    return f"mysql+pymysql://{account}@localhost/?unix_socket={socket}&charset=utf8mb4&ssl_disabled=true"
 
 
 @contextmanager
@@ -55,7 +59,7 @@ def temporary_server():
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             _wait_until_it_answers(url_for(socket), server, holder)
-            yield url_for(socket)
+            yield url_for(socket, _root_password_only(url_for(socket)))
         finally:
             server.terminate()
             try:
@@ -65,6 +69,23 @@ def temporary_server():
                 server.wait()
     finally:
         shutil.rmtree(holder, ignore_errors=True)
+
+
+def _root_password_only(url):
+    """Leave root@localhost as the server's one account, with a new random password; return it.
+    mariadb-install-db also makes root accounts for the host's name and loopback addresses,
+    without a password (mariadb.sys stays: it owns system views and cannot log in)."""
+    password = secrets.token_urlsafe(24)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        others = connection.exec_driver_sql(
+            "SELECT user, host FROM mysql.global_priv WHERE NOT (user IN ('root', 'mariadb.sys') "
+            "AND host = 'localhost')").all()
+        for user, host in others:
+            connection.execute(sa.text("DROP USER :user@:host"), {"user": user, "host": host})
+        connection.execute(sa.text("ALTER USER root@localhost IDENTIFIED BY :password"), {"password": password})
+    engine.dispose()
+    return password
 
 
 def _install_db(binary):

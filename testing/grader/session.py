@@ -48,7 +48,8 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=Mode
         # learner's code: run as another user, that code cannot reach it.
         if learner_database:
             learner_database = shutil.copyfile(learner_database, Path(private) / "learner.db")
-        with scratch_database(database, box.workdir, progress) as url:
+        with scratch_database(database, box.workdir, progress) as scratch:
+            url = scratch.url
             learner_url, socket = url, server_socket(url)
             if socket:  # the sandbox has no network: the server's socket, linked into the scratch folder
                 linked = bubblewrap.socket_inside(socket, box.workdir)
@@ -66,7 +67,7 @@ def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=Mode
                     from .inspection import inspect_learner
 
                     states = states() if callable(states) else states or {}
-                    inspect_learner(learner, facts, box, url, states, probe_steps, mode, learner_database,
+                    inspect_learner(learner, facts, box, scratch, states, probe_steps, mode, learner_database,
                                     graded)
                 except Stopped as stopped:
                     facts.stopped = codec.typed(Stop, stopped.as_fact(), "stopped")

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from .linter import one_line
 from .traffic import TRAFFIC_NAME
 
-# The learner's connections: in this database, neither the grader's own nor the traffic's. The one
-# running a statement first, then the one that ran one last.
+# The learner's connections: in this database, neither the grader's observers (the administrator's,
+# as this query is) nor the traffic's. The one running a statement first, then the one that ran one last.
 RUNNING = """
 SELECT query FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-  AND application_name IS DISTINCT FROM :traffic AND query <> ''
+  AND usename <> current_user AND application_name IS DISTINCT FROM :traffic AND query <> ''
 ORDER BY state = 'active' DESC, state_change DESC
 LIMIT 1
 """

@@ -56,8 +56,9 @@ class Witness:
     """What one migration's statements did, measured at the pause before each (`pause`), and what
     the apps meet between them (`requests`: gaps.AppRequests). `run(index)` gives the MeasuredRun."""
 
-    def __init__(self, engine, requests, from_step, step, rows):
-        self.engine = engine
+    def __init__(self, engine, observer, requests, from_step, step, rows):
+        self.engine = engine  # as the grade's own role: a statement replayed has the learner's rights
+        self.observer = observer  # as the administrator: where the migration's backend stands
         self.requests = requests
         self.from_step, self.step, self.rows = from_step, step, rows
         self.statements = []
@@ -70,7 +71,7 @@ class Witness:
         if len(self.statements) >= MEASURED_STATEMENTS:
             self.cut_short = True
             return
-        with self.engine.connect() as connection:
+        with self.observer.connect() as connection:
             clean = connection.execute(sa.text(BACKEND), {"pid": pause.pid}).scalar()
             held = () if clean else tuple(sorted(f"{row.name} ({row.mode})" for row in
                                                  connection.execute(sa.text(HELD), {"pid": pause.pid})))

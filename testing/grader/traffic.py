@@ -73,8 +73,10 @@ class Off:
 OFF = Off()
 
 
-def for_walk(engine, graded, facts, render, server_copy, revisions, seconds_left=None):
+def for_walk(engine, observer, graded, facts, render, server_copy, revisions, seconds_left=None):
     """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
+    `engine` connects as the grade's own role, as the app would; `observer`, as the administrator,
+    looks at pg_locks and pg_stat_activity (roles.py).
     `render(revision)`: the revision's SQL, rendered by the learner's process, for squawk's advice;
     squawk runs in `server_copy`, where the learner's .squawk.toml applies. `revisions`: the chain, in
     order. `seconds_left()`: how long any statement of the traffic may wait (a lock the learner's
@@ -83,12 +85,13 @@ def for_walk(engine, graded, facts, render, server_copy, revisions, seconds_left
     if engine.dialect.name != "postgresql" or not live:
         return OFF
     facts.squawk_config = squawk_config.read(server_copy)
-    return Traffic(engine, live, facts, render, server_copy, revisions, seconds_left)
+    return Traffic(engine, observer, live, facts, render, server_copy, revisions, seconds_left)
 
 
 class Traffic:
-    def __init__(self, engine, live_steps, facts, render, server_copy, revisions, seconds_left=None):
+    def __init__(self, engine, observer, live_steps, facts, render, server_copy, revisions, seconds_left=None):
         self.engine = engine
+        self.observer = observer
         self.seconds_left = seconds_left
         self.live_steps = live_steps
         self.facts = facts
@@ -116,7 +119,8 @@ class Traffic:
             self.facts.traffic.append(dataclasses.replace(traffic_run, index=index))
             return
         advice = lint_revision(self.render, revision, self.server_copy)
-        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, self.seconds_left) as seen:
+        with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, self.seconds_left,
+                     self.observer) as seen:
             yield
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
 
@@ -139,14 +143,15 @@ class Seen:
 
 
 @contextlib.contextmanager
-def running(url, models_path, rows, seconds_left=None):
+def running(url, models_path, rows, seconds_left=None, observer=None):
     """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
     big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
-    whose summary is there after the block. `seconds_left()`, when given: how long a statement may wait."""
+    whose summary is there after the block. `seconds_left()`, when given: how long a statement may wait.
+    `observer`: the engine the lock monitor looks through (by default, one of the app's connections)."""
     # An engine of its own, its pool as large as the requests running at once.
     options = {"pool_size": READERS + WRITERS + 2, "connect_args": {"application_name": TRAFFIC_NAME}}
     engine = bounded_engine(url, seconds_left, **options) if seconds_left else sa.create_engine(url, **options)
-    run = _Run(engine, models_module(models_path).db.Model, rows)
+    run = _Run(engine, observer or engine, models_module(models_path).db.Model, rows)
     seen = Seen()
     try:
         run.start()
@@ -163,8 +168,9 @@ def running(url, models_path, rows, seconds_left=None):
 class _Run:
     """One migration's worth of traffic: filler rows, payroll job, request threads, monitor."""
 
-    def __init__(self, engine, models, rows):
+    def __init__(self, engine, observer, models, rows):
         self.engine = engine
+        self.observer = observer
         self.rows = rows
         self.migration_seconds = None
         self.table = models.metadata.tables[BIG_TABLE]
@@ -292,7 +298,7 @@ class _Run:
     # -- the monitor --------------------------------------------------------------------------
 
     def _monitor(self):
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with self.observer.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             self.ours.add(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
             while not self.stopping.is_set():
                 self._sample(connection)
@@ -409,10 +415,18 @@ def _filler_value(column):
     return None
 
 
+UNDEFINED_TABLE = "42P01"
+
+
 def empty(engine):
+    """The filler rows out again. A lock or statement timeout is raised (the grade stops with a
+    message): rows left behind would make the next fill fail on its own ids."""
     with engine.begin() as connection:
-        with contextlib.suppress(sa.exc.DBAPIError):  # a migration that dropped the table took them along
+        try:
             connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
+        except sa.exc.ProgrammingError as error:  # no table: a migration dropped it, rows and all
+            if getattr(error.orig, "sqlstate", None) != UNDEFINED_TABLE:
+                raise
 
 
 def number_attribute(mapper):

@@ -54,9 +54,10 @@ def _writes(reply):
 
 
 class ChainWalk:
-    def __init__(self, engine, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
+    def __init__(self, engine, observer, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
                  server_copy=None, graded=()):
-        self.engine = engine
+        self.engine = engine  # as the grade's own login (roles.py)
+        self.observer = observer  # as the administrator: for pg_locks and pg_stat_activity only
         self.learner = learner
         self.revisions = revisions
         self.states = states
@@ -70,8 +71,8 @@ class ChainWalk:
         self.traffic = traffic.OFF  # grading turns it on (run())
 
     def run(self):
-        self.traffic = traffic.for_walk(self.engine, self.graded, self.facts, self._rendered, self.server_copy,
-                                        self.revisions, self.learner.seconds_left)
+        self.traffic = traffic.for_walk(self.engine, self.observer, self.graded, self.facts, self._rendered,
+                                        self.server_copy, self.revisions, self.learner.seconds_left)
         self._climb()
         if len(self.records) == len(self.revisions):
             self.facts.models_at_head = self._models()
@@ -240,9 +241,10 @@ class ChainWalk:
             self.facts.measured.append(dataclasses.replace(recalled, why_not=error.error) if error else recalled)
             return error
         running, deployed = course.step(run.from_step), course.step(run.step)
-        witness = statements.Witness(self.engine, gaps.AppRequests(self.engine, (running.number, running.models_path),
-                                                             (deployed.number, deployed.models_path)),
-                                     run.from_step, run.step, traffic.FILLER_ROWS)
+        requests = gaps.AppRequests(self.engine, (running.number, running.models_path),
+                                    (deployed.number, deployed.models_path))
+        witness = statements.Witness(self.engine, self.observer, requests, run.from_step, run.step,
+                                     traffic.FILLER_ROWS)
         known = traffic.columns_of(running.models_path)
         traffic.fill(self.engine, traffic.FILLER_ROWS, known)
         try:
@@ -358,7 +360,7 @@ class ChainWalk:
         except Stopped as stopped:
             if stopped.reason == "time_limit" and direction == Direction.UPGRADE:
                 # Still running: what it was doing and how far it got, before its process is stopped.
-                stopped.details.update(stalled.details(self.engine, self._schema_below(self.revisions.index(revision))))
+                stopped.details.update(stalled.details(self.observer, self._schema_below(self.revisions.index(revision))))
             raise
         counted_after = sqlite_header.counters(self.engine)
         if counted_before and (counted_after is None or counted_after.went_back_from(counted_before)):

@@ -122,7 +122,8 @@ def test_a_database_without_alembic_version_is_explained(tmp_path):
 @pytest.mark.slow
 def test_a_postgresql_database_from_database_url(postgres_server, tmp_path):
     server = build_state(4, tmp_path / "server")
-    with scratch_database("postgresql", tmp_path) as address:  # on the tests' shared server
+    with scratch_database("postgresql", tmp_path) as scratch:  # on the tests' shared server
+        address = scratch.url
         env = {**learner_environment(), "DATABASE_URL": address, "PYTHONWARNINGS": "ignore"}
         for command in (["-m", "flask", "db", "upgrade"], ["seed.py"]):
             done = subprocess.run([sys.executable, *command], cwd=server, env=env, capture_output=True, text=True)

@@ -1,0 +1,92 @@
+"""A login of its own for each grade on a shared server: a role (PostgreSQL) or user (MariaDB) that
+owns its scratch database and nothing else.
+
+The learner's code, and the grader's own work on that database (sample rows, the app of the step
+before, each statement replayed), connect as that login: no superuser, no new roles or databases,
+no server settings, no program run by the server, no other session ended, no other grade's
+database reached, and a trigger or function the learner wrote runs with the learner's rights even
+when the grader's writes fire it. Only the grader's observers of locks and sessions connect as the
+administrator. Both the login and its database are dropped after the grade, however it ended.
+"""
+import secrets
+import uuid
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from .bounded import bounded_engine
+from .databases import ScratchDatabase
+
+ADMIN_WAIT = 30  # seconds the grader's own CREATE and DROP may wait on a lock
+CONNECTION_LIMIT = 64  # a learner's code that opens connections in a loop stops there, not at the server's
+
+
+@contextmanager
+def database_of_its_own(server_url):
+    """Yield a ScratchDatabase on the server at `server_url` (its administrator's URL); drop it after."""
+    name = f"grade_{uuid.uuid4().hex[:16]}"  # the login and its database
+    password = secrets.token_urlsafe(24)
+    admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    statements = _Postgres if admin.dialect.name == "postgresql" else _MariaDB
+    try:
+        with admin.connect() as connection:
+            statements.create(connection, name, password)
+        server = sa.make_url(server_url)
+        yield ScratchDatabase(
+            url=server.set(username=name, password=password, database=name).render_as_string(hide_password=False),
+            observer_url=server.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as connection:
+            statements.drop(connection, name)
+        admin.dispose()
+
+
+class _Postgres:
+    @staticmethod
+    def create(connection, name, password):
+        quoted = connection.execute(sa.text("SELECT quote_literal(:password)"), {"password": password}).scalar()
+        connection.exec_driver_sql(f'CREATE ROLE "{name}" LOGIN PASSWORD {quoted} NOSUPERUSER NOCREATEDB '
+                                   f'NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT {CONNECTION_LIMIT}')
+        # An administrator that is not a superuser may make a database for a role it can SET ROLE to.
+        if not connection.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar():
+            connection.exec_driver_sql(f'GRANT "{name}" TO current_user')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER "{name}"')
+        # Every role may connect to a new database: only this grade's may connect to this one.
+        connection.exec_driver_sql(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+
+    @staticmethod
+    def drop(connection, name):
+        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :name"),
+                           {"name": name})
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # What the role made in the administrator's database (a temporary table, an object where
+        # PUBLIC may create) would keep DROP ROLE from working.
+        if _role_exists(connection, name):
+            connection.exec_driver_sql(f'DROP OWNED BY "{name}"')
+        connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def _role_exists(connection, name):
+    return connection.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": name}).first()
+
+
+class _MariaDB:
+    @staticmethod
+    def create(connection, name, password):
+        connection.execute(sa.text(f"CREATE USER `{name}`@localhost IDENTIFIED BY :password "
+                                   f"WITH MAX_USER_CONNECTIONS {CONNECTION_LIMIT}"), {"password": password})
+        connection.exec_driver_sql(f"CREATE DATABASE `{name}`")
+        connection.exec_driver_sql(f"GRANT ALL PRIVILEGES ON `{name}`.* TO `{name}`@localhost")
+
+    @staticmethod
+    def drop(connection, name):
+        # DROP DATABASE would wait for the locks of connections the learner's code left open.
+        left = connection.execute(sa.text("SELECT id FROM information_schema.processlist WHERE user = :name"),
+                                  {"name": name}).scalars().all()
+        for number in left:
+            try:
+                connection.exec_driver_sql(f"KILL CONNECTION {int(number)}")
+            except sa.exc.DBAPIError:  # it ended on its own meanwhile
+                pass
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        connection.exec_driver_sql(f"DROP USER IF EXISTS `{name}`@localhost")
