@@ -58,7 +58,7 @@ def costs_plot(rows, database, path):
     for row in rows:
         by_revision[row["revision"]].append(row)
     figure, axes = plt.subplots(2, 2, figsize=(10, 8), sharex=True)
-    for axis, revision in zip(axes.flat, PLOTTED):
+    for axis, revision in zip(axes.flat, PLOTTED, strict=False):
         measured = sorted(by_revision[revision], key=lambda row: row["rows"])
         if not measured:
             continue
@@ -67,7 +67,7 @@ def costs_plot(rows, database, path):
         axis.plot(sizes, [row["floor"] for row in measured], "s--", label="raw SQL floor")
         naive = [(row["rows"], row["naive"]) for row in measured if row["naive"] is not None]
         if naive:
-            axis.plot(*zip(*naive), "^:", label="naive")
+            axis.plot(*zip(*naive, strict=True), "^:", label="naive")
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_title(measured[0]["file"].removesuffix(".py"), fontsize=9)

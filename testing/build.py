@@ -11,6 +11,7 @@ from pathlib import Path
 from . import course
 from .problems import UsageError
 
+
 def build_state(number, target):
     """Write the end state of step `number` (0: the starting point) into the new folder `target`."""
     target = Path(target)

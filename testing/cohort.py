@@ -17,10 +17,9 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from .gradebook import Row, row_from_report, row_not_graded
-from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
-from .grader import bubblewrap
-from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from .grader import DEFAULT_TIME_LIMIT, bubblewrap, grade, graded_steps
 from .grader.checks import servers_needed
+from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from .problems import UsageError
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed

@@ -201,8 +201,8 @@ def validated(data, lessons_dir):
 
 def _check_folder(step, name, wrong):
     # Imported here: the grader's modules import this one.
-    from .grader.databases import DATABASES
     from .grader.checks import ASKABLE
+    from .grader.databases import DATABASES
 
     if not re.fullmatch(r"\d+-[a-z0-9-]+", step.folder.name):
         raise wrong(f"{name}: folder {step.folder.name!r} must be named NN-words-with-hyphens")

@@ -97,7 +97,7 @@ def read_csv(path):
         if len(record) != len(header):
             raise UsageError(f"{path} line {len(rows) + 2} has {len(record)} columns, not {len(header)}")
         learner, *passed, _, first_failure, message = record
-        rows.append(Row(learner, {number: value == "1" for number, value in zip(numbers, passed)},
+        rows.append(Row(learner, {number: value == "1" for number, value in zip(numbers, passed, strict=True)},
                         first_failure, message))
     return header, rows
 
@@ -143,7 +143,7 @@ def plot_mistakes(rows, path):
     common = mistakes(rows)[:CHART_BARS]
     figure, axes = pyplot.subplots(figsize=(9, 1.6 + 0.4 * max(len(common), 1)))
     if common:
-        labels, counts = zip(*reversed(common))
+        labels, counts = zip(*reversed(common), strict=True)
         bars = axes.barh(labels, counts, color="#c0392b")
         axes.bar_label(bars, padding=3)
         axes.set_xlabel("learners whose first failing check it is")

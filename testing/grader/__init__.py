@@ -16,14 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import course
-from . import messages
 from ..problems import UsageError
+from . import messages
 from .cache import ReportCache
 from .databases import DATABASES, NAMES
 from .facts import ChainProblemKind, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
+from .judge import (
+    blocker,
+    climb_failure,
+    databases_to_try,
+    graded_database,
+    probed_steps,
+    verdict,
+    without_other_databases,
+)
 from .lessons import models_module
-from .judge import (blocker, climb_failure, databases_to_try, graded_database, probed_steps, verdict,
-                    without_other_databases)
 from .report import Report, render_text
 from .standin import stand_in_merge, without_stand_in
 

@@ -56,7 +56,7 @@ def typed(kind, data, where="facts"):
             if len(items) != len(arguments):
                 raise FactsError(f"{where}: {len(items)} values where {len(arguments)} were expected")
             return tuple(typed(argument, item, f"{where}[{number}]")
-                         for number, (argument, item) in enumerate(zip(arguments, items)))
+                         for number, (argument, item) in enumerate(zip(arguments, items, strict=True)))
         decoded = [typed(arguments[0], item, f"{where}[{number}]") for number, item in enumerate(items)]
         return tuple(decoded) if origin is tuple else decoded
     if origin is dict:

@@ -14,10 +14,39 @@ from dataclasses import dataclass, field
 
 from .. import course
 from . import messages, production
-from .checks import (APP, BACKUP_TRIED, BY_TITLE, CHAIN, CHECK_CLEAN, DEFAULTS, FRESH_UPGRADE, LINTED, LIVE, MERGED, MODELS,
-                     NAMED, OFFLINE, ON_MYSQL, ON_POSTGRESQL, OTHER_DATABASES, OWN_POSTGRESQL, PARAMETERS, REACHED,
-                     REFERENCES, ROLLED_BACK, ROUND_TRIP, ROWS, WENT_DOWN, Outcome, Status, failed,
-                     needs_learner_machine, not_checked, of_step, passed)
+from .checks import (
+    APP,
+    BACKUP_TRIED,
+    BY_TITLE,
+    CHAIN,
+    CHECK_CLEAN,
+    DEFAULTS,
+    FRESH_UPGRADE,
+    LINTED,
+    LIVE,
+    MERGED,
+    MODELS,
+    NAMED,
+    OFFLINE,
+    ON_MYSQL,
+    ON_POSTGRESQL,
+    OTHER_DATABASES,
+    OWN_POSTGRESQL,
+    PARAMETERS,
+    REACHED,
+    REFERENCES,
+    ROLLED_BACK,
+    ROUND_TRIP,
+    ROWS,
+    WENT_DOWN,
+    Outcome,
+    Status,
+    failed,
+    needs_learner_machine,
+    not_checked,
+    of_step,
+    passed,
+)
 from .facts import Chain, ChainProblemKind, Direction, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
@@ -74,7 +103,7 @@ def _judged(facts, steps):
         chain_checks = [APP, CHAIN]
         blocked_at = chain_checks.index(blocked_check)
         wait = not_checked(messages.fix_step_first(steps[0].label))
-        for step, result in zip(steps, report.steps):
+        for step, result in zip(steps, report.steps, strict=True):
             for check in of_step(step, step.number == first_number):
                 if check in chain_checks and chain_checks.index(check) < blocked_at:
                     result.add(check, passed())
@@ -90,7 +119,7 @@ def _judged(facts, steps):
     report.notes += messages.learner_database(facts.learner_database) + _rows_gone(facts, revisions)
     progress = _progress(facts, steps, revisions)
     trailing = _trailing(facts, progress, steps)
-    for step, result in zip(steps, report.steps):
+    for step, result in zip(steps, report.steps, strict=True):
         result.started = progress.started(step.number)
         result.files = [revisions[index].file for index in progress.owned.get(step.number, [])]
         # Revisions after the last state reached belong to the step being worked on.
@@ -486,8 +515,7 @@ def _parameters_check(judging):
 
 
 def _offline_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    offline = facts.offline
+    offline = judging.facts.offline
     if offline is None:
         return not_checked("the chain could not be rendered (see the checks above).")
     if offline.error:
@@ -511,7 +539,7 @@ def _later_step_of_file(judging, path):
 
 
 def _check_clean_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+    facts, step, progress = judging.facts, judging.step, judging.progress
     later = _compared_later(progress, step)
     if later is not None:
         return later
@@ -568,7 +596,7 @@ def _elsewhere_check(name):
     where = name.title.removeprefix("chain runs on ")
 
     def check(judging):
-        facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+        facts, step, progress = judging.facts, judging.step, judging.progress
         if step.number not in progress.reached_at:
             return NOT_REACHED
         found = facts.elsewhere.get(database)
@@ -722,7 +750,7 @@ def _own_postgresql(evidence, revisions, reached, step):
 
 def _live_check(judging):
     """Part 3: the previous step's app, running during and after the step's migrations (traffic.py)."""
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+    facts, revisions, step = judging.facts, judging.revisions, judging.step
     runs = [run for run in facts.traffic if run.step == step.number]
     if not runs:
         if graded_database(facts) not in LIVE.databases:

@@ -10,10 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import bubblewrap
+from . import bubblewrap, codec
 from .containment import choose_isolation
 from .databases import scratch_database, server_socket, through_socket
-from . import codec
 from .facts import Facts, Stop
 from .fingerprint import course_and_packages
 from .paths import in_learner_terms

@@ -54,7 +54,7 @@ def read(folder: Path) -> SquawkConfig | None:
     reasoned = _reasoned(lines, start) if start is not None else []
     if len(reasoned) != len(rules):  # strings the line reader did not pair with the rules: trust none
         reasoned = [False] * len(rules)
-    return SquawkConfig(tuple(rules), tuple(rule for rule, has in zip(rules, reasoned) if not has))
+    return SquawkConfig(tuple(rules), tuple(rule for rule, has in zip(rules, reasoned, strict=True) if not has))
 
 
 def _reasoned(lines: list[str], start: int) -> list[bool]:

@@ -22,8 +22,18 @@ import sqlalchemy as sa
 
 from .. import course
 from . import codec, gaps, lineage, schema, stalled, statements, traffic
-from .facts import (Climbed, Comparison, Direction, LearnerDatabase, MigrationError, Probe, RoundTrip, SchemaItem,
-                    SchemaKind, UpgradeFailure)
+from .facts import (
+    Climbed,
+    Comparison,
+    Direction,
+    LearnerDatabase,
+    MigrationError,
+    Probe,
+    RoundTrip,
+    SchemaItem,
+    SchemaKind,
+    UpgradeFailure,
+)
 from .protocol import Command, Op, Stopped
 
 
@@ -155,7 +165,8 @@ class ChainWalk:
                 dangling = lineage.dangling_references(connection, reflected)
             losses, renames = lineage.follow(before, after)
             filled = lineage.new_column_values(
-                before, after, renames, lambda table, column: schema.default_value(reflected.tables[table].c[column]))
+                before, after, renames,
+                lambda table, column: schema.default_value(reflected.tables[table].c[column]))  # noqa: B023 called at once
             if self.probe_index is None and any(not matches[step] for step in self.probe_steps):
                 self.probe_index = index
             moved_to = {new for new, _ in renames.values()}

@@ -50,7 +50,7 @@ def make_branches(server_dir, force=False):
                           "-m", f"Step {step.label}: {step.title} (the course's reference end state)", env=AUTHOR)
             commits.append(parent)
     # Branches are set only once every commit exists, so a failure leaves no half-made set.
-    for name, commit in zip(names, commits):
+    for name, commit in zip(names, commits, strict=True):
         _git(root, "branch", "--force", name, commit)
     return names
 

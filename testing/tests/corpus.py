@@ -5,8 +5,8 @@ A false failure of correct work counts exactly as much as a false pass. test_cor
 submission once per database and records the table (submission, expected, got).
 """
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from testing import course
 from testing.author import edit, migration_of, mistake, with_functions

@@ -7,11 +7,41 @@ thing changed, the way a learner's mistake changes what the grader finds.
 import dataclasses
 
 from testing import course
-from testing.grader.facts import (AppFact, Chain, Climbed, ConstraintKind, Comparison, DanglingReference, Direction,
-                                  Evidence, Facts, FilledColumn, LockWait, Look, Loss, LossKind, MeasuredRun, MigrationError,
-                                  Offline, OtherDatabase, Phase, Probe, RequestError, Revision, RoundTrip, SchemaItem,
-                                  SchemaKind, SqlFinding, Squawk, SquawkConfig, SquawkFinding, TrafficRun,
-                                  TrafficSummary, UnnamedConstraint, UpgradeFailure)
+from testing.grader.facts import (
+    AppFact,
+    Chain,
+    Climbed,
+    Comparison,
+    ConstraintKind,
+    DanglingReference,
+    Direction,
+    Evidence,
+    Facts,
+    FilledColumn,
+    LockWait,
+    Look,
+    Loss,
+    LossKind,
+    MeasuredRun,
+    MigrationError,
+    Offline,
+    OtherDatabase,
+    Phase,
+    Probe,
+    RequestError,
+    Revision,
+    RoundTrip,
+    SchemaItem,
+    SchemaKind,
+    SqlFinding,
+    Squawk,
+    SquawkConfig,
+    SquawkFinding,
+    TrafficRun,
+    TrafficSummary,
+    UnnamedConstraint,
+    UpgradeFailure,
+)
 from testing.grader.protocol import LearnerError
 
 SQLITE = "sqlite:////tmp/grade/instance/app.db"

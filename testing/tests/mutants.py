@@ -4,9 +4,9 @@ Each mutant changes a copy of step 04's reference end state; the grader must ans
 a verdict (exit 0 or 1), in the learner's words, within its time limit, and touch nothing.
 """
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from testing import author, course
 from testing.author import edit, migration_of

@@ -72,7 +72,7 @@ def problems(submission, report, database):
 def grade_corpus(database):
     rows, wrong = [], {}
     cases = [case for case in CORPUS_CASES if case.database == database]
-    for submission, case in zip(CORPUS, cases):
+    for submission, case in zip(CORPUS, cases, strict=True):
         report = recorded.report("corpus", case)
         found = problems(submission, report, database)
         verdict = "ok" if not found else "WRONG"

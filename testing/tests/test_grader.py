@@ -6,19 +6,39 @@ Each grade is judged from the facts recorded when it was graded end to end (reco
 one on each server database, and one on SQLite that checks which databases a grade walks."""
 import pytest
 
-from testing import author, course
-from testing import grader
+from testing import author, course, grader
 from testing.build import build_state
 from testing.grader import grade, judge, mariadb, messages
 from testing.grader.checks import Status
 from testing.grader.databases import MYSQL_URL_VARIABLE
 
 from . import recorded
+from .cases import (
+    BEFORE_OTHER_DATABASES,
+    BEGIN_LISTENER_ALONE,
+    BOTH_RENAMES_IN_ONE,
+    BRANCH_AND_MERGE,
+    ELSEWHERE,
+    GRADES_EVERY_DATABASE,
+    MISTAKES,
+    MODELS_ONE_BEHIND,
+    MODELS_ONE_BEHIND_EVERY_STEP,
+    NOTHING_DONE,
+    ON_SERVERS_TOO,
+    OTHER_WAY,
+    RENAME_MISTAKES,
+    SERVERS,
+    STARTING_STATES,
+    STEP_02_SKIPPED,
+    STEP_06,
+    STEPS,
+    STOP_AFTER_THE_DOWNGRADE,
+    THE_OTHER_WAY,
+    on_later_state,
+    reference,
+    with_mistake,
+)
 from .corpus import add_migration
-from .cases import (BEFORE_OTHER_DATABASES, BEGIN_LISTENER_ALONE, BOTH_RENAMES_IN_ONE, BRANCH_AND_MERGE, ELSEWHERE,
-                    GRADES_EVERY_DATABASE, MISTAKES, MODELS_ONE_BEHIND, MODELS_ONE_BEHIND_EVERY_STEP, NOTHING_DONE,
-                    ON_SERVERS_TOO, OTHER_WAY, RENAME_MISTAKES, SERVERS, STARTING_STATES, STEP_02_SKIPPED, STEP_06,
-                    STEPS, STOP_AFTER_THE_DOWNGRADE, THE_OTHER_WAY, on_later_state, reference, with_mistake)
 
 
 def judged(case):

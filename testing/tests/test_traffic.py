@@ -15,8 +15,18 @@ from testing.grader.cache import ReportCache
 from testing.grader.facts import LockWait, Phase, Squawk, TrafficRun, TrafficSummary
 
 from . import recorded
-from .cases import (BEFORE_PART3_WITH_ITS_FILES, LINT_START, PART3, PART3_MISTAKES, PART3_ON_SQLITE, PART3_REFERENCE,
-                    PART3_START, PART3_SUBMISSIONS, RANGE_WALK, RANGE_WALK_STUCK)
+from .cases import (
+    BEFORE_PART3_WITH_ITS_FILES,
+    LINT_START,
+    PART3,
+    PART3_MISTAKES,
+    PART3_ON_SQLITE,
+    PART3_REFERENCE,
+    PART3_START,
+    PART3_SUBMISSIONS,
+    RANGE_WALK,
+    RANGE_WALK_STUCK,
+)
 
 UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE.title in step.checks]
 
