@@ -39,9 +39,12 @@ def server_socket(url: str) -> Path | None:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "postgresql":
         folder = parsed.query.get("host") or ""
+        if not isinstance(folder, str):  # ?host=...&host=...: libpq tries each in turn, no one socket
+            return None
         return Path(folder) / f".s.PGSQL.{parsed.port or 5432}" if folder.startswith("/") else None
-    if parsed.get_backend_name() == "mysql" and parsed.query.get("unix_socket"):
-        return Path(parsed.query["unix_socket"])
+    socket = parsed.query.get("unix_socket") if parsed.get_backend_name() == "mysql" else None
+    if isinstance(socket, str) and socket:
+        return Path(socket)
     return None
 
 
