@@ -13,7 +13,8 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from .gradebook import Row, row_from_report, row_not_graded
@@ -76,7 +77,7 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
     # fork: a grading process starts in milliseconds, with the grader already imported.
     context = multiprocessing.get_context("fork")
     waiting = list(reversed(learners))
-    running = {}  # the pipe a grade answers on -> (submission, its process)
+    running: dict[Connection, tuple[Submission, BaseProcess]] = {}  # the pipe a grade answers on -> (submission, its process)
     rows = {}
     classes = sorted({learner.folder.resolve().parent for learner in learners})  # every learner's work is there
     bubblewrap.availability()  # tried once here, so that no grading process forked below tries it again
@@ -86,11 +87,12 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
                 while waiting and len(running) < jobs:
                     learner = waiting.pop()
                     receiver, sender = context.Pipe(duplex=False)
-                    process = context.Process(target=_grade_one, args=(learner, options, steps, sender, classes))
+                    process: BaseProcess = context.Process(target=_grade_one, args=(learner, options, steps, sender, classes))
                     process.start()
                     sender.close()  # the child holds the only sending end: its death reads as EOF
                     running[receiver] = (learner, process)
-                for receiver in wait(list(running)):
+                ready = set(wait(list(running)))
+                for receiver in [pipe for pipe in running if pipe in ready]:
                     learner, process = running.pop(receiver)
                     rows[learner.learner] = _answer(receiver, learner, process, steps)
                     if on_graded:
@@ -158,8 +160,9 @@ def shared_servers(up_to_step, database):
                 stack.push(manager)
                 stack.enter_context(_environment_variable(starters[kind][0], url))
         for _, future in started:
-            if future.exception() is not None:
-                raise future.exception()
+            error = future.exception()
+            if error is not None:
+                raise error
         yield
 
 

@@ -173,7 +173,7 @@ def validated(data, lessons_dir):
         raise wrong(f"missing {', '.join(missing)}")
     if not (lessons_dir / data["starter"]).is_dir():
         raise wrong(f"starter = {data['starter']!r}: there is no folder {lessons_dir / data['starter']}")
-    steps = []
+    steps: list[Step] = []
     for position, entry in enumerate(data["step"], 1):
         name = f"step {entry.get('number', f'#{position}')}"
         missing = sorted(STEP_KEYS - entry.keys())
@@ -245,7 +245,7 @@ def step_by_key(key):
     raise UsageError(f"the course has no step {key!r} (keys: {', '.join(each.key for each in steps())})")
 
 
-def steps_up_to(number):
+def steps_up_to(number: int) -> list[Step]:
     """Steps 1 to `number`; 0 gives none (the starting point)."""
     if number != 0:
         step(number)

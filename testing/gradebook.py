@@ -92,7 +92,7 @@ def read_csv(path):
             or any(not (name.startswith("step") and name[4:].isdigit()) for name in step_columns)):
         raise UsageError(f"{path} is not a gradebook written by `grade --cohort`")
     numbers = [int(name[4:]) for name in step_columns]
-    rows = []
+    rows: list[Row] = []
     for record in records[1:]:
         if len(record) != len(header):
             raise UsageError(f"{path} line {len(rows) + 2} has {len(record)} columns, not {len(header)}")
@@ -139,6 +139,7 @@ def plot_mistakes(rows, path):
         raise UsageError("the mistakes chart needs matplotlib: pipenv install --dev") from None
     matplotlib.use("Agg")  # no display: a file only
     from matplotlib import pyplot
+    from matplotlib.ticker import MaxNLocator
 
     common = mistakes(rows)[:CHART_BARS]
     figure, axes = pyplot.subplots(figsize=(9, 1.6 + 0.4 * max(len(common), 1)))
@@ -147,7 +148,7 @@ def plot_mistakes(rows, path):
         bars = axes.barh(labels, counts, color="#c0392b")
         axes.bar_label(bars, padding=3)
         axes.set_xlabel("learners whose first failing check it is")
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         axes.text(0.5, 0.5, "No mistakes: every step begun passes", ha="center", va="center")
         axes.set_axis_off()

@@ -63,27 +63,25 @@ class ReportCache:
         except codec.FactsError:
             return None
 
-    def _path(self, key, kind):
-        return self.folder / f"{kind}-{key}.json"
-
     def _read(self, key, kind):
-        if key is None:
+        if key is None or self.folder is None:
             return None
         try:
-            return json.loads(self._path(key, kind).read_text(encoding="utf-8"))
+            return json.loads((self.folder / f"{kind}-{key}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
 
     def _write(self, key, kind, data):
-        if key is None:
+        if key is None or self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         database = key.split("-", 1)[0]
         for old in self.folder.glob(f"{kind}-{database}-*.json"):  # only the newest result is kept
             old.unlink(missing_ok=True)
-        temporary = self._path(key, kind).with_suffix(".tmp")
+        path = self.folder / f"{kind}-{key}.json"
+        temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(data), encoding="utf-8")
-        temporary.replace(self._path(key, kind))  # whole or not at all, even if killed midway
+        temporary.replace(path)  # whole or not at all, even if killed midway
 
 
 @functools.cache

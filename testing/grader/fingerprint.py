@@ -81,7 +81,7 @@ def course_and_packages(roots=None):
     an earlier fingerprint, to compare the same files."""
     course = (*(REPO_ROOT / part for part in WATCHED_PARTS), LESSONS_DIR)
     roots = roots or (*course, Path(sys.prefix) / "bin", *_package_folders())
-    entries = {}
+    entries: dict[str, tuple[int, int, int] | str | None] = {}
     for root in roots:
         _stat_tree(root, entries, skip=NOT_THE_GRADER if root in course else CACHES)
     site_packages = Path(sysconfig.get_paths()["purelib"])

@@ -47,7 +47,7 @@ from .checks import (
     of_step,
     passed,
 )
-from .facts import Chain, ChainProblemKind, Direction, SchemaItem, SchemaKind
+from .facts import Chain, ChainProblemKind, Direction, Facts, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
 NOT_REACHED = not_checked("the step's schema is not reached.")
@@ -74,7 +74,7 @@ class Progress:
         return number in self.owned or number == self.unfinished
 
 
-def verdict(facts, steps, shown=None):
+def verdict(facts: Facts, steps: list[course.Step], shown: list[course.Step] | None = None) -> Report:
     """The Report of `shown` steps (all of `steps` when None). Every step of `steps` is judged, so
     that work on a later step is that later step's, whichever steps are shown."""
     shown = steps if shown is None else shown
@@ -93,7 +93,7 @@ def stuck_on(results):
     return own if own is not None else next((result.step for result in results if not result.passed), None)
 
 
-def _judged(facts, steps):
+def _judged(facts: Facts, steps: list[course.Step]) -> Report:
     report = Report([StepResult(step.number, step.title) for step in steps], notes=list(facts.not_copied),
                     isolation=facts.isolation)
     first_number = steps[0].number
@@ -123,7 +123,7 @@ def _judged(facts, steps):
         result.started = progress.started(step.number)
         result.files = [revisions[index].file for index in progress.owned.get(step.number, [])]
         # Revisions after the last state reached belong to the step being worked on.
-        extra = trailing if step.number == progress.unfinished else []
+        extra = trailing if step.number == progress.unfinished else ()
         judging = Judging(facts, revisions, step, progress, steps, extra)
         for check in of_step(step, step.number == first_number):
             result.add(check, JUDGES[check](judging))
@@ -142,8 +142,8 @@ class Judging:
     revisions: tuple
     step: course.Step
     progress: Progress
-    steps: tuple  # every step judged
-    extra: tuple = ()  # revisions climbed after the last state reached, when they are this step's
+    steps: list[course.Step]  # every step judged
+    extra: tuple[int, ...] = ()  # revisions climbed after the last state reached, when they are this step's
 
 
 def blocker(facts):
@@ -193,7 +193,7 @@ def _trailing(facts, progress, steps):
     numbers = {step.number for step in steps}
     later = [index for index, climbed in enumerate(facts.climbed)
              if any(not items for number, items in climbed.matches.items() if number not in numbers)]
-    return list(range(max(owned + later, default=-1) + 1, len(facts.climbed)))
+    return tuple(range(max(owned + later, default=-1) + 1, len(facts.climbed)))
 
 
 def _fresh_upgrade(judging):

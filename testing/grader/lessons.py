@@ -7,6 +7,8 @@ import importlib.util
 def models_module(path):
     """The module of `path`: its `db` holds the lesson state's metadata and model classes."""
     spec = importlib.util.spec_from_file_location(f"lesson_models_{abs(hash(str(path)))}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path} cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -188,7 +188,7 @@ def _follow_columns(name, table, other, allow_renames):
         if allow_renames or not holders:
             holders += new_columns
         held = {holder: sum(1 for row, found in matched if found.get(holder) == row[column]) for holder in holders}
-        best = max(held, key=held.get, default=None)
+        best = max(held, key=lambda holder: held[holder], default=None)
         lost = len(matched) - (held[best] if best else 0)
         if best is not None and held[best] > 0 and (best == column or allow_renames):
             column_map[column] = best
@@ -225,7 +225,7 @@ def new_column_values(before, after, renames, default_of):
         for column in after[new_name].columns:
             if column in kept or not matched:
                 continue
-            counts = {}
+            counts: dict[str | int | float | bool | None, int] = {}
             for _, row in matched:
                 counts[row[column]] = counts.get(row[column], 0) + 1
             filled.append(FilledColumn(new_name, column, tuple(counts.items()), default_of(new_name, column)))

@@ -68,13 +68,14 @@ def _findings(output: str, sql: str) -> tuple[SquawkFinding, ...] | None:
     """The findings of squawk's JSON reporter, or None when `output` is not that."""
     try:
         found = json.loads(output)
+        if not all(isinstance(item["rule_name"], str) and isinstance(item["message"], str) for item in found):
+            return None
         lines = sql.splitlines()
-        findings = tuple(SquawkFinding(item["rule_name"], item["message"], item.get("help"),
-                                       one_line(lines[item["line"]]) if 0 <= item["line"] < len(lines) else "")
-                         for item in found)
+        return tuple(SquawkFinding(item["rule_name"], item["message"], item.get("help"),
+                                   one_line(lines[item["line"]]) if 0 <= item["line"] < len(lines) else "")
+                     for item in found)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
-    return findings if all(isinstance(f.rule, str) and isinstance(f.message, str) for f in findings) else None
 
 
 def one_line(sql: str | None) -> str:

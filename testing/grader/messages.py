@@ -10,7 +10,7 @@ import re
 
 from .. import course
 from .databases import NAMES
-from .facts import AppProblem, ChainProblemKind, Direction, LossKind, SchemaKind, StopReason
+from .facts import AppProblem, ChainProblemKind, Direction, LossKind, SchemaKind, SquawkFinding, StopReason
 from .renames import paired
 
 
@@ -136,7 +136,7 @@ def did_you_mean(error):
         return None
     import sqlalchemy  # only for a misspelt name: most grades never need its list of names
 
-    names = {}
+    names: dict[str, str] = {}
     # Of names alike but for case, the one models are written with: Integer, not INTEGER or integer.
     for name in sorted(dir(sqlalchemy), key=lambda name: (name.isupper(), name.islower())):
         if not name.startswith("_"):
@@ -986,7 +986,7 @@ def squawk_advice(found):
         if result.unavailable:
             lines.append(f"squawk: not run on {file}: {result.unavailable}")
             continue
-        rules = {}
+        rules: dict[str, SquawkFinding] = {}
         for finding in result.findings:
             rules.setdefault(finding.rule, finding)
         for rule, finding in rules.items():
@@ -1028,7 +1028,7 @@ def reasons_missing(rules):
 
 def lint_unanswered(findings):
     """[(file, finding)] squawk still reports: by rule, with where it first appears."""
-    rules = {}
+    rules: dict[str, list[tuple[str, SquawkFinding]]] = {}
     for file, finding in findings:
         rules.setdefault(finding.rule, []).append((file, finding))
     lines = [f"squawk still has {len(findings)} finding{'s' if len(findings) > 1 else ''} on your Part 3 migrations:"]

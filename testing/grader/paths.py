@@ -27,7 +27,7 @@ def in_learner_terms(facts, folders):
             for old, new in replacements:
                 value = value.replace(old, new)
             return value
-        if dataclasses.is_dataclass(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return dataclasses.replace(value, **{item.name: clean(getattr(value, item.name))
                                                  for item in dataclasses.fields(value)})
         if isinstance(value, dict):

@@ -83,7 +83,7 @@ def judge(facts, step):
 def _windows(gaps: tuple[GapError, ...]):
     """One failure per window: the same request failing the same way in gaps one after another is
     one window, from the statement before the first to the statement after the last."""
-    windows = []
+    windows: list[GapError] = []
     for gap in gaps:
         last = windows[-1] if windows else None
         if last and (last.app_step, last.request, last.error) == (gap.app_step, gap.request, gap.error) \

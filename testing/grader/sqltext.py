@@ -25,7 +25,7 @@ def formatted_sql(path):
 
     # (function, name) -> every value given to the name there: upgrade() and downgrade() may both
     # use `sql`, one formatted and one not.
-    assigned = {}
+    assigned: dict[tuple[ast.AST, str], list[ast.expr]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             assigned.setdefault((function_of(node), node.targets[0].id), []).append(node.value)

@@ -61,7 +61,7 @@ def _reasoned(lines: list[str], start: int) -> list[bool]:
     """For each string of the array that begins on line `start`: whether it has its reason."""
     covered = start > 0 and _is_comment(lines[start - 1])
     found = []
-    first = lines[start][KEY.match(lines[start]).end():]
+    first = KEY.sub("", lines[start], count=1)
     for line in _array_lines([first, *lines[start + 1:]]):
         if line.strings:
             found += [covered or bool(line.comment)] * line.strings

@@ -119,7 +119,7 @@ class Witness:
                     return StatementCost(statement, Replay.NOT_IN_A_TRANSACTION if code in NOT_IN_A_TRANSACTION
                                          else Replay.FAILED)
                 after = {row.oid: row for row in connection.execute(sa.text(TABLES))}
-                locks = {}
+                locks: dict[int, list[str]] = {}
                 for row in set(connection.execute(sa.text(LOCKS))) - counted:
                     locks.setdefault(row.relation, []).append(row.mode)
             finally:

@@ -85,7 +85,7 @@ class LearnerProcess:
 
     def seconds_left(self) -> float:
         """How long the grader may wait on anything now: a command's time limit, within the grade's."""
-        return min(self.time_limit, self.deadline - time.monotonic())
+        return float(min(self.time_limit, self.deadline - time.monotonic()))
 
     def _read_reply(self, where, deadline):
         scanned = 0
@@ -145,7 +145,7 @@ class _OutputTail:
 
     def __init__(self, fd):
         self.fd = fd
-        self.chunks = deque()
+        self.chunks: deque[bytes] = deque()
         self.size = 0
         self.thread = threading.Thread(target=self._drain, daemon=True)
         self.thread.start()

@@ -291,7 +291,7 @@ class _Run:
 
     def summary(self):
         during = sorted(seconds for phase, seconds, _ in self.results if phase == Phase.DURING)
-        grouped = {}  # statement -> its longest wait, counting the requests that waited behind it
+        grouped: dict[str, LockWait] = {}  # statement -> its longest wait, counting the requests that waited behind it
         for wait in sorted(self.waits.values(), key=lambda wait: -wait.seconds):  # the longest first
             longest = grouped.get(wait.statement)
             grouped[wait.statement] = dataclasses.replace(longest, count=longest.count + 1) if longest else wait

@@ -145,7 +145,8 @@ class ChainWalk:
     # -- climbing -------------------------------------------------------------------------
 
     def _climb(self):
-        before, reached = {}, None
+        before: dict[str, lineage.TableRows] = {}
+        reached = None
         for index, revision in enumerate(self.revisions):
             # Part 3 on PostgreSQL: the last state's app keeps running while the revision upgrades.
             with self.traffic(index, revision, reached):

@@ -166,7 +166,7 @@ def watch_command(interval):
         raise UsageError(f"the package {missing.name} is not installed here yet: "
                          "run `pipenv install --dev`, then try again") from None
     colour = use_colour()
-    previous = []  # the step checked last time
+    previous: list[int] = []  # the step checked last time
 
     def recheck():
         course_map = current_map()

@@ -35,14 +35,14 @@ class StepState:
 
 @dataclass
 class CourseMap:
-    states: list
-    current: StepState  # the first step not passed; None when every step passes
-    notes: list = ()  # the grader's notes beyond the checks (the learner's own database)
+    states: list[StepState]
+    current: StepState | None  # the first step not passed; None when every step passes
+    notes: tuple[str, ...] | list[str] = ()  # the grader's notes beyond the checks (the learner's own database)
 
     @property
     def focus(self):
         """The step to look at: the current one, or the last one when every step passes."""
-        return self.current or self.states[-1]
+        return self.current if self.current is not None else self.states[-1]
 
     def state_of(self, number):
         return next(state for state in self.states if state.step.number == number)
@@ -60,17 +60,17 @@ class CourseMap:
     def next_command(self):
         """The next command to type: the next action, or after an edit, the lesson's first command."""
         action = self.next_action
-        if action is None or action.typed:
+        if action is None or action.typed or self.current is None:
             return action and action.text
         return self.current.step.first_command
 
     def to_dict(self):
-        current = self.current
+        current, action = self.current, self.next_action
         return {
             "steps": [state.to_dict() for state in self.states],
-            "current": current.step.number if current else None,
-            "next": {"action": self.next_action.text, "command": self.next_command,
-                     "readme": course.relative(current.step.readme)} if current else None,
+            "current": current.step.number if current is not None else None,
+            "next": {"action": action.text, "command": self.next_command,
+                     "readme": course.relative(current.step.readme)} if current is not None and action else None,
             "notes": list(self.notes),
         }
 

@@ -13,7 +13,7 @@ from flask import Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from ..grader import climb
-from ..grader.facts import Revision, SchemaKind
+from ..grader.facts import Facts, Revision, SchemaKind
 from ..grader.messages import code, schema_item
 from . import snapshot
 
@@ -49,7 +49,7 @@ def create_app(server_dir):
         if request.host.rsplit(":", 1)[0] not in ALLOWED_HOSTS:
             abort(400)
 
-    chains = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
+    chains: dict[str, Facts] = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
 
     def chain():
         key = snapshot.files_fingerprint(server_dir)
@@ -92,7 +92,9 @@ def _page(table):
 
 def layout(revisions, versions):
     """Nodes placed left to right, base to head; a branch gets a lane of its own below."""
-    lanes, taken, nodes = {}, {}, []
+    lanes: dict[str, int] = {}
+    taken: dict[str, int] = {}
+    nodes: list[Node] = []
     for index, revision in enumerate(revisions):
         parents = revision.parents
         if not parents:

@@ -137,8 +137,8 @@ def comparable(report_):
 
 def differences(today, kept):
     """What differs between two reports, as a diff of their comparable JSON ("" when nothing does)."""
-    lines = [json.dumps(comparable(report_), indent=1, ensure_ascii=False).splitlines() for report_ in (kept, today)]
-    return "\n".join(difflib.unified_diff(*lines, "recorded", "today", lineterm="", n=2))
+    before, after = (json.dumps(comparable(report_), indent=1, ensure_ascii=False).splitlines() for report_ in (kept, today))
+    return "\n".join(difflib.unified_diff(before, after, "recorded", "today", lineterm="", n=2))
 
 
 def live_facts(case, folder):

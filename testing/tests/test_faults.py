@@ -13,7 +13,7 @@ REFERENCE_MIGRATIONS = {path.name for step in course.steps() if step.database is
 
 
 def assert_every_write_is_tried(found):
-    by_migration = {}
+    by_migration: dict[str, list[faults.Fault]] = {}
     for fault in found:
         by_migration.setdefault(fault.migration, []).append(fault)
     # The merge revision writes nothing, so it has no fault; every other one has one per write.

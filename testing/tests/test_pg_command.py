@@ -21,10 +21,13 @@ def test_pg_gives_a_database_the_app_migrates_and_stop_deletes_it(tmp_path):
     started = course_command(clone, "pg")
     try:
         assert started.returncode == 0, started.stderr
-        url = EXPORT.search(started.stdout).group(1)
+        exported = EXPORT.search(started.stdout)
+        assert exported, started.stdout
+        url = exported.group(1)
         data = Path(started.stdout.split("(its data: ")[1].split(")")[0])
         again = course_command(clone, "pg")
-        assert "already running" in again.stdout and EXPORT.search(again.stdout).group(1) == url
+        exported = EXPORT.search(again.stdout)
+        assert "already running" in again.stdout and exported and exported.group(1) == url
 
         server = build_state(2, tmp_path / "server")
         env = {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore"}

@@ -23,7 +23,7 @@ class InjectedFailure(Exception):
 def fail_after_writes(engine, count):
     """Raise InjectedFailure once `count` write statements have run (None: never); yields the
     statements seen."""
-    written = []
+    written: list[str] = []
 
     def after_cursor_execute(connection, cursor, statement, parameters, context, executemany):
         if len(written) == count:  # already failed: what runs now is clean-up (batch mode drops its copy)
