@@ -30,7 +30,8 @@ def latency_table(rows, ratio, runs, sandbox_cost):
 
 def cohort_table(rows, size, right, time_limit):
     lines = ["| --jobs | wall time | learners per minute | peak memory (largest process) |", "|---|---|---|---|"]
-    lines += [f"| {jobs} | {seconds(wall)} | {per_minute:.1f} | {peak:.0f} MB |" for jobs, wall, per_minute, peak in rows]
+    lines += [f"| {jobs} | {seconds(wall)} | {per_minute:.1f} | {peak:.0f} MB |"
+              for jobs, wall, per_minute, peak in rows]
     lines.append("")
     lines.append(f"`grade --cohort` over {size} learners: the course's reference end states and its realistic "
                  f"wrong submissions in turn, every step graded (`--time-limit {time_limit}`), each run in a new "

@@ -77,7 +77,7 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
     # fork: a grading process starts in milliseconds, with the grader already imported.
     context = multiprocessing.get_context("fork")
     waiting = list(reversed(learners))
-    running: dict[Connection, tuple[Submission, BaseProcess]] = {}  # the pipe a grade answers on -> (submission, its process)
+    running: dict[Connection, tuple[Submission, BaseProcess]] = {}  # the pipe a grade answers on -> its grade
     rows = {}
     classes = sorted({learner.folder.resolve().parent for learner in learners})  # every learner's work is there
     bubblewrap.availability()  # tried once here, so that no grading process forked below tries it again
@@ -87,7 +87,8 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
                 while waiting and len(running) < jobs:
                     learner = waiting.pop()
                     receiver, sender = context.Pipe(duplex=False)
-                    process: BaseProcess = context.Process(target=_grade_one, args=(learner, options, steps, sender, classes))
+                    process: BaseProcess = context.Process(target=_grade_one,
+                                                           args=(learner, options, steps, sender, classes))
                     process.start()
                     sender.close()  # the child holds the only sending end: its death reads as EOF
                     running[receiver] = (learner, process)

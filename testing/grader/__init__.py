@@ -6,9 +6,9 @@
 Three entry points, each with a typed result: `grade` (a Report), `climb` (the chain and what
 each revision changed, for `lesson view`) and `inject_faults` (every reference migration made to
 fail, for `pipenv run faults`). `grade` is `judged(collect(...))`: the facts a grade finds can be
-kept and judged again without walking the chain (the course's own tests do). The learner's code runs in a separate, contained process on a
-temporary copy of the folder and a scratch database (session.py, supervisor.py, inside/); this
-process reads the database itself and judges.
+kept and judged again without walking the chain (the course's own tests do). The learner's code runs
+in a separate, contained process on a temporary copy of the folder and a scratch database (session.py,
+supervisor.py, inside/); this process reads the database itself and judges.
 """
 import dataclasses
 import os
@@ -149,7 +149,8 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say, stand_in=stand_in, cut=cut, cut_models=course.last_step_on_any_database().models_path if cut else None,
+               progress=say, stand_in=stand_in, cut=cut,
+               cut_models=course.last_step_on_any_database().models_path if cut else None,
                graded=[step.number for step in steps])
 
 

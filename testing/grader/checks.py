@@ -96,16 +96,22 @@ PARAMETERS = Check("SQL-uses-bound-parameters", "SQL uses bound parameters", App
 OFFLINE = Check("chain-renders-as-SQL", "chain renders as SQL", Applies.ASKED, Scope.CHAIN)
 CHECK_CLEAN = Check("flask-db-check-finds-nothing", "flask db check finds nothing", Applies.ASKED, Scope.CHAIN)
 MERGED = Check("branches-joined-by-a-merge", "branches joined by a merge", Applies.ASKED, Scope.STEP)
-ROLLED_BACK = Check("a-failed-migration-changes-nothing", "a failed migration changes nothing", Applies.ASKED, Scope.STEP)
-ON_POSTGRESQL = Check("chain-runs-on-PostgreSQL", "chain runs on PostgreSQL", Applies.ASKED, Scope.CHAIN, Evidence.OTHER_DATABASES)
-ON_MYSQL = Check("chain-runs-on-MySQL-MariaDB", "chain runs on MySQL/MariaDB", Applies.ASKED, Scope.CHAIN, Evidence.OTHER_DATABASES)
-WENT_DOWN = Check("your-database-went-one-revision-down", "your database went one revision down", Applies.ASKED, Scope.STEP, Evidence.LEARNER_DATABASE)
-BACKUP_TRIED = Check("your-backup-brought-your-database-back", "your backup brought your database back", Applies.ASKED, Scope.STEP,
-                     Evidence.LEARNER_DATABASE)
-OWN_POSTGRESQL = Check("your-PostgreSQL-ran-the-chain", "your PostgreSQL ran the chain", Applies.ASKED, Scope.CHAIN, Evidence.LEARNER_DATABASE,
-                       ("postgresql",))
-LIVE = Check("the-running-app-keeps-working", "the running app keeps working", Applies.ASKED, Scope.STEP, Evidence.LIVE_TRAFFIC, ("postgresql",))
-LINTED = Check("squawk-has-nothing-unanswered", "squawk has nothing unanswered", Applies.ASKED, Scope.CHAIN, Evidence.FILES, ("postgresql",))
+ROLLED_BACK = Check("a-failed-migration-changes-nothing", "a failed migration changes nothing", Applies.ASKED,
+                    Scope.STEP)
+ON_POSTGRESQL = Check("chain-runs-on-PostgreSQL", "chain runs on PostgreSQL", Applies.ASKED, Scope.CHAIN,
+                      Evidence.OTHER_DATABASES)
+ON_MYSQL = Check("chain-runs-on-MySQL-MariaDB", "chain runs on MySQL/MariaDB", Applies.ASKED, Scope.CHAIN,
+                 Evidence.OTHER_DATABASES)
+WENT_DOWN = Check("your-database-went-one-revision-down", "your database went one revision down", Applies.ASKED,
+                  Scope.STEP, Evidence.LEARNER_DATABASE)
+BACKUP_TRIED = Check("your-backup-brought-your-database-back", "your backup brought your database back", Applies.ASKED,
+                     Scope.STEP, Evidence.LEARNER_DATABASE)
+OWN_POSTGRESQL = Check("your-PostgreSQL-ran-the-chain", "your PostgreSQL ran the chain", Applies.ASKED, Scope.CHAIN,
+                       Evidence.LEARNER_DATABASE, ("postgresql",))
+LIVE = Check("the-running-app-keeps-working", "the running app keeps working", Applies.ASKED, Scope.STEP,
+             Evidence.LIVE_TRAFFIC, ("postgresql",))
+LINTED = Check("squawk-has-nothing-unanswered", "squawk has nothing unanswered", Applies.ASKED, Scope.CHAIN,
+               Evidence.FILES, ("postgresql",))
 
 ALL = (APP, CHAIN, FRESH_UPGRADE, REACHED, ROWS, ROUND_TRIP, MODELS, DEFAULTS, NAMED, REFERENCES, PARAMETERS,
        OFFLINE, CHECK_CLEAN, MERGED, ROLLED_BACK, ON_POSTGRESQL, ON_MYSQL, WENT_DOWN, BACKUP_TRIED, OWN_POSTGRESQL,

@@ -97,7 +97,8 @@ def _requests(mapper, some_id):
     """(name, send(session)) of the app's requests on the big table: read a row, insert one, and
     update each of its text and number columns on a row that exists."""
     model = mapper.class_
-    requests: list[tuple[str, Callable[[orm.Session], object]]] = [("read", lambda session: session.execute(sa.select(model).where(model.id == some_id)).first()),
+    requests: list[tuple[str, Callable[[orm.Session], object]]]
+    requests = [("read", lambda session: session.execute(sa.select(model).where(model.id == some_id)).first()),
                 ("insert", lambda session: _flushed(session, model(**new_row(session, mapper, PROBE_ID))))]
     number = number_attribute(mapper)
     texts = [key for key, column in mapper.columns.items() if isinstance(column.type, sa.String)]

@@ -663,7 +663,8 @@ def _database_behind(facts, steps, revisions, progress, step):
         seen = [look for look in evidence.looks if look.database == step.database]
         if any(_position(look, revisions) is not None and _position(look, revisions) >= target for look in seen):
             return None
-        return messages.server_database_behind(revisions[target].file, step.database, seen[-1].versions if seen else None)
+        return messages.server_database_behind(revisions[target].file, step.database,
+                                               seen[-1].versions if seen else None)
     now = evidence.now
     if not now:
         return None

@@ -115,7 +115,8 @@ def left_changed(items):
         return ""
     return ("\nIt failed halfway and left the database changed: it\n" + schema_items(items, "the revision before")
             + "\nThis migration broke the database, not the ones that ran after it: `flask db upgrade` would run it\n"
-            f"again on top of those leftovers. Restore your backup ({lesson('look-before-you-leap')}) before you try it again.")
+            f"again on top of those leftovers. Restore your backup ({lesson('look-before-you-leap')}) "
+            "before you try it again.")
 
 
 def with_known_fix(text, error):
@@ -323,7 +324,8 @@ def constraint_name_advice(item, file):
     """Why the name the course's naming convention gives matters, and where to write it."""
     return ("Migrations find a constraint by its name (a downgrade() drops it by name), so the course names\n"
             "every one with the naming convention of the lesson's models.py: the same name on every database,\n"
-            f"the one every later step expects. Use that convention in your models.py, and name it {code(item.expected)}\n"
+            "the one every later step expects. Use that convention in your models.py, and name it "
+            f"{code(item.expected)}\n"
             f"in upgrade() and downgrade() of {file}\n(`flask db downgrade` first if your database has run it).")
 
 
@@ -644,7 +646,8 @@ def half_changed(file, statement, lines):
             + "\n".join(lines) + "\n"
             "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
             "Python's sqlite3 opens no transaction before a CREATE, ALTER or DROP, so each commits at once\n"
-            f"unless SQLAlchemy has begun one: add {lesson('when-a-migration-fails-halfway')}'s two event listeners to app.py\n"
+            f"unless SQLAlchemy has begun one: add {lesson('when-a-migration-fails-halfway')}'s two event listeners "
+            "to app.py\n"
             f"({lesson_readme('when-a-migration-fails-halfway')}).")
 
 
@@ -680,7 +683,8 @@ def learner_database(found):
                 f"Put the missing file back, or see {lesson('branches-and-merges')} for `flask db stamp`."]
     return [f"Your database instance/app.db is not what your migrations build at {named} (its alembic_version):\n"
             + schema_items(found.items, "that revision") + "\n"
-            f"A migration failed halfway, or one was changed after it ran. Put your backup back ({lesson('look-before-you-leap')}),\n"
+            "A migration failed halfway, or one was changed after it ran. Put your backup back "
+            f"({lesson('look-before-you-leap')}),\n"
             "or `pipenv run lesson start N` for a fresh database at the start of step N."]
 
 
@@ -806,7 +810,8 @@ def postgresql_only():
 
 def part3_on_postgresql(database):
     return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, so it was graded on "
-            f"PostgreSQL instead of {database}. Steps {course.steps()[0].label}-{course.step_by_key('other-databases').label} "
+            f"PostgreSQL instead of {database}. "
+            f"Steps {course.steps()[0].label}-{course.step_by_key('other-databases').label} "
             f"on {database}: {lesson('other-databases')}'s checks run them there.")
 
 
@@ -884,7 +889,8 @@ SAFER_STATEMENTS = [
                "{lesson:rename-without-downtime})."),
 ]
 LOCK_TIMEOUT_ADVICE = ("set lock_timeout (say '100ms') before a schema change, so it gives up instead of "
-                       "holding every request in the queue behind it, and try again ({lesson:rename-without-downtime}).")
+                       "holding every request in the queue behind it, and try again "
+                       "({lesson:rename-without-downtime}).")
 
 
 def safer_for_statement(statement, queued):

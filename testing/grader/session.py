@@ -27,7 +27,8 @@ TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limit
 def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=GRADE, learner_database=None,
         progress=None, stand_in=None, cut=(), cut_models=None, graded=None):
     """Walk the chain in `server_dir` and return what was found. `states`: {step: MetaData} of the
-    lessons to compare with (or a function that loads it); `graded`: the steps graded (all of `states` when None); `probe_steps`: steps whose migration is made to fail on purpose.
+    lessons to compare with (or a function that loads it); `graded`: the steps graded (all of `states`
+    when None); `probe_steps`: steps whose migration is made to fail on purpose.
     `mode` FAULTS: instead of grading, make every revision fail after each of its writes; CHANGES:
     only climb, saying what each revision changed. `learner_database`: the learner's own SQLite
     file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:

@@ -171,7 +171,8 @@ def watch_command(interval):
     def recheck():
         course_map = current_map()
         state = course_map.focus
-        if previous and previous[-1] != state.step.number and course_map.state_of(previous[-1]).state == progress.PASSED:
+        if previous and previous[-1] != state.step.number \
+                and course_map.state_of(previous[-1]).state == progress.PASSED:
             click.echo(paint(f"Step {previous[-1]:02d} passes!", GREEN, colour))
         previous.append(state.step.number)
         click.echo(paint(f"-- step {state.step.label}, checked at {time.strftime('%H:%M:%S')} --", DIM, colour))
@@ -179,7 +180,8 @@ def watch_command(interval):
             click.echo(next_steps(course_map))
         else:
             click.echo(check_text(state, colour))
-        click.echo(paint("-- watching models.py, app.py, migrations/versions/ and instance/app.db (Ctrl-C stops) --", DIM, colour))
+        click.echo(paint("-- watching models.py, app.py, migrations/versions/ and instance/app.db (Ctrl-C stops) --",
+                         DIM, colour))
 
     try:
         watch.watch(server_dir(), recheck, interval)

@@ -60,8 +60,8 @@ def _prepare_start(number, new, say):
     """
     build_state(number - 1, new)
     if number > 1:
-        for command, doing in ((["-m", "flask", "db", "upgrade", _sqlite_target(number - 1)], "upgrading a new database"),
-                               (["seed.py"], "putting in the sample rows")):
+        upgrade = ["-m", "flask", "db", "upgrade", _sqlite_target(number - 1)]
+        for command, doing in ((upgrade, "upgrading a new database"), (["seed.py"], "putting in the sample rows")):
             say(f"lesson start {number}: {doing}...")
             _run_in(new, command)
     step = course.step(number)

@@ -137,7 +137,8 @@ def comparable(report_):
 
 def differences(today, kept):
     """What differs between two reports, as a diff of their comparable JSON ("" when nothing does)."""
-    before, after = (json.dumps(comparable(report_), indent=1, ensure_ascii=False).splitlines() for report_ in (kept, today))
+    before, after = (json.dumps(comparable(report_), indent=1, ensure_ascii=False).splitlines()
+                     for report_ in (kept, today))
     return "\n".join(difflib.unified_diff(before, after, "recorded", "today", lineterm="", n=2))
 
 
@@ -157,7 +158,8 @@ def record(group, cases, workers=2):
         return found
 
     with tempfile.TemporaryDirectory(prefix="record-") as holder, ThreadPoolExecutor(workers) as pool:
-        kept = {case.key: found.to_dict() for case, found in zip(cases, pool.map(graded, enumerate(cases)), strict=True)}
+        kept = {case.key: found.to_dict()
+                for case, found in zip(cases, pool.map(graded, enumerate(cases)), strict=True)}
     STORE.mkdir(exist_ok=True)
     # mtime=0: the same facts make the same bytes, so git sees a change only where grading changed.
     with gzip.GzipFile(STORE / f"{group}.json.gz", "wb", compresslevel=9, mtime=0) as file:

@@ -240,7 +240,8 @@ def test_sql_only_sqlite_knows_fails_step_12_on_postgresql():
     assert not check.passed
     assert check.message.startswith("On PostgreSQL, step 11 schema reached fails:\n"
                                     "  upgrade() of migrations/versions/f1a3b5c7d011_add_department_code.py "
-                                    "failed (line 27): ProgrammingError: function printf(unknown, integer) does not exist\n")
+                                    "failed (line 27): ProgrammingError: function printf(unknown, integer) "
+                                    "does not exist\n")
 
 
 @pytest.mark.slow
@@ -277,7 +278,8 @@ def test_a_migration_sending_thousands_of_statements_is_graded(tmp_path):
     filler = "x" * 400
     add_migration(server, "aa00bb11cc22_touch_every_row.py", "aa00bb11cc22", "c2d4e6f8a002",
                   "    for number in range(3000):\n"
-                  f"        op.execute(f\"UPDATE department SET address = address WHERE id = -{{number}} AND '{filler}' <> ''\")",
+                  "        op.execute(f\"UPDATE department SET address = address "
+                  f"WHERE id = -{{number}} AND '{filler}' <> ''\")",
                   "    pass")
     report = grade(server, up_to_step=2)
     assert report.passed, failures(report)

@@ -95,15 +95,18 @@ def test_status_follows_the_learner_through_a_step(at_step_3):
     # The lesson begins with an edit: the map says so before it names the command.
     assert course_map["next"]["action"] == 'edit `models.py`: `__tablename__ = "departments"` in `Department`'
     assert ('  do:     edit `models.py`: `__tablename__ = "departments"` in `Department`   (the lesson\'s first step)\n'
-            '  type:   flask db migrate -m "rename department to departments"   (then, in server/)') in lesson(at_step_3).stdout
+            '  type:   flask db migrate -m "rename department to departments"   (then, in server/)') \
+        in lesson(at_step_3).stdout
 
     # models.py edited, no migration yet: the map counts that against step 03, not step 01.
     shutil.copyfile(course.step(3).models_path, server / "models.py")
     course_map = status_of(at_step_3)
     assert course_map["current"] == 3
     assert states(course_map)[:3] == ["passed", "passed", "failing"]
-    assert course_map["steps"][2]["reason"].startswith("schema reached: Your migrations never reach the schema of step 03")
-    models = next(check for check in course_map["steps"][2]["checks"] if check["id"] == "models-py-matches-the-migrations")
+    assert course_map["steps"][2]["reason"].startswith(
+        "schema reached: Your migrations never reach the schema of step 03")
+    models = next(check for check in course_map["steps"][2]["checks"]
+                  if check["id"] == "models-py-matches-the-migrations")
     assert not models["passed"]
 
     write_rename_as_create_drop(server)

@@ -13,7 +13,8 @@ def describe_exception(exc, server_dir):
     server_dir = os.path.realpath(server_dir)
     frames = traceback.extract_tb(exc.__traceback__)
     learner_frames = [frame for frame in frames if _inside(frame.filename, server_dir)]
-    description: dict[str, str | int | None] = {"error": f"{type(exc).__name__}: {first_line(exc)}", "file": None, "line": None}
+    description: dict[str, str | int | None]
+    description = {"error": f"{type(exc).__name__}: {first_line(exc)}", "file": None, "line": None}
     if isinstance(exc, SyntaxError) and exc.filename and _inside(exc.filename, server_dir):
         description.update(file=os.path.relpath(exc.filename, server_dir), line=exc.lineno)
     elif learner_frames:

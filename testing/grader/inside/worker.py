@@ -70,9 +70,10 @@ class Session:
         self.migrate = app.extensions["migrate"]
         url = self.migrate.db.engine.url
         self.config = self.migrate.migrate.get_config()
+        migrations = self.config.get_main_option("script_location", "migrations")
         return Reply(ok=True, app=AppFacts(problem=None, backend=url.get_backend_name(), database=url.database,
                                            url=url.render_as_string(hide_password=True),
-                                           migrations=os.path.abspath(self.config.get_main_option("script_location", "migrations"))))
+                                           migrations=os.path.abspath(migrations)))
 
     def scripts(self, command: Command) -> Reply:
         """Import every migration file as Alembic does, one at a time, so that a file that fails is
@@ -90,7 +91,8 @@ class Session:
                     try:
                         script = Script._from_path(directory, path)
                     except BaseException as exc:  # migration files are Python: importing them runs them
-                        return Reply(ok=False, revisions=tuple(found), error_file=os.path.relpath(path, self.server_dir),
+                        return Reply(ok=False, revisions=tuple(found),
+                                     error_file=os.path.relpath(path, self.server_dir),
                                      error=LearnerError(**describe_exception(exc, self.server_dir)))
                     if script is not None:
                         found.append(str(script.revision))
