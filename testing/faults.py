@@ -23,7 +23,7 @@ class Fault:
     migration: str  # file name
     after: int  # the write it failed after
     writes: int  # how many writes the migration makes
-    statement: str
+    statement: str | None  # None: it stopped on its own before that write (an error, fewer writes this time)
     left_behind: str | None  # None: the database was exactly as before
 
     @property
@@ -51,7 +51,7 @@ def render(faults):
     row = f"{{:<{width}}}  {{:<5}} {{:<{STATEMENT_SHOWN}}}  {{}}"
     lines = [row.format("migration", "write", "fails right after", "the database then")]
     for fault in faults:
-        statement = " ".join(fault.statement.split())
+        statement = " ".join(fault.statement.split()) if fault.statement is not None else "(stopped before it)"
         if len(statement) > STATEMENT_SHOWN:
             statement = statement[:STATEMENT_SHOWN - 3] + "..."
         result = "exactly as before" if fault.clean else fault.left_behind

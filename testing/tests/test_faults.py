@@ -54,3 +54,12 @@ def test_the_command_prints_a_row_per_fault_and_the_count():
     assert rows[0].split() == ["migration", "write", "fails", "right", "after", "the", "database", "then"]
     assert re.fullmatch(r"0/(\d+) faults left the database exactly as before", last)
     assert len(rows) - 1 == int(last.split("/")[1].split()[0])
+
+
+def test_a_fault_that_never_met_its_write_is_a_row_too():
+    """A migration that stops on its own before the write it was to fail after (an error, or fewer
+    writes than when it was counted) has no statement to show: its row says so."""
+    shown = faults.render([faults.Fault("a1_add.py", 2, 2, None, "half applied: restore your backup"),
+                           faults.Fault("a1_add.py", 1, 2, "INSERT INTO employees (name) VALUES (?)", None)])
+    assert "(stopped before it)" in shown and "half applied: restore your backup" in shown
+    assert shown.endswith("1/2 faults left the database exactly as before")
