@@ -12,6 +12,7 @@ supervisor.py, inside/); this process reads the database itself and judges.
 """
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ..problems import UsageError
 from . import messages
 from .cache import ReportCache
 from .databases import DATABASES, NAMES
-from .facts import ChainProblemKind, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
+from .facts import ChainProblemKind, Evidence, Facts, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
 from .judge import (
     blocker,
     climb_failure,
@@ -41,7 +42,7 @@ __all__ = ["DATABASES", "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "Report", "Re
            "render_text"]
 
 
-def graded_steps(up_to_step=None):
+def graded_steps(up_to_step: int | None = None) -> list[course.Step]:
     """Steps 1..up_to_step of the course (all of them when None)."""
     if up_to_step is None:
         return list(course.steps())
@@ -49,8 +50,9 @@ def graded_steps(up_to_step=None):
     return course.steps_up_to(up_to_step)
 
 
-def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT,
-          progress=None, cache=None, evidence=None):
+def grade(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None = None, database: str = "sqlite",
+          time_limit: int = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
+          cache: ReportCache | None = None, evidence: Evidence | None = None) -> Report:
     """The Report of steps 1..up_to_step. `progress(text)` hears what is being done (for a
     terminal); `cache`, a ReportCache, keeps each database's result for unchanged files;
     `evidence`: a facts.Evidence of what `lesson` saw of the learner's own database
@@ -58,8 +60,9 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     return judged(collect(server_dir, up_to_step, database, time_limit, progress, cache, evidence), up_to_step)
 
 
-def collect(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT,
-            progress=None, cache=None, evidence=None):
+def collect(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None = None, database: str = "sqlite",
+            time_limit: int = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
+            cache: ReportCache | None = None, evidence: Evidence | None = None) -> Facts:
     """Everything `grade` finds, before it is judged: the Facts that `judged` turns into its Report.
     Apart so that facts found once can be judged many times (the course's own tests do)."""
     steps = graded_steps(up_to_step)
@@ -85,7 +88,7 @@ def collect(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", ti
     return facts
 
 
-def judged(facts, up_to_step=None):
+def judged(facts: Facts, up_to_step: int | None = None) -> Report:
     """The Report that `facts` (from `collect`) earn for steps 1..up_to_step. Every step of the
     course is judged, so a step's verdict does not depend on how many steps are shown."""
     report = verdict(facts, course.steps(), graded_steps(up_to_step))
@@ -195,7 +198,7 @@ class Climb:
     failure: str | None = None  # where the climb stopped, in the learner's words
 
 
-def climb(server_dir, time_limit=DEFAULT_TIME_LIMIT):
+def climb(server_dir: Path | str, time_limit: int = DEFAULT_TIME_LIMIT) -> Climb:
     from .session import CHANGES, run
 
     facts = run(server_dir, "sqlite", time_limit, mode=CHANGES)
@@ -216,7 +219,7 @@ class FaultRun:
     faults: list[Probe]
 
 
-def inject_faults(server_dir, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):
+def inject_faults(server_dir: Path | str, database: str = "sqlite", time_limit: int = DEFAULT_TIME_LIMIT) -> FaultRun:
     from .session import FAULTS, run
 
     facts = run(server_dir, database, time_limit, mode=FAULTS)

@@ -10,24 +10,28 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from ..course import LESSONS_DIR, REPO_ROOT
+from ..course import LESSONS_DIR, REPO_ROOT, Step
 from . import codec
 from .facts import Facts, OtherDatabase, StopReason
 from .fingerprint import content_digest, walk_files
 from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 
+T = TypeVar("T")
 GRADE_DEPENDS_ON = ("testing", "Pipfile.lock")  # and the lessons, wherever COURSE_LESSONS_DIR puts them
 
 
 class ReportCache:
     """ReportCache(folder); ReportCache(None) keeps nothing (the `grade` command, the tests)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder: Path | str | None) -> None:
         self.folder = Path(folder) if folder else None
 
-    def key(self, server_dir, database, steps, time_limit, learner_database):
+    def key(self, server_dir: Path | str, database: str, steps: list[Step], time_limit: int,
+            learner_database: Path | None) -> str | None:
         if self.folder is None:
             return None
         digest = hashlib.sha256()
@@ -37,11 +41,11 @@ class ReportCache:
         digest.update(json.dumps(parts, default=str).encode())
         return f"{database}-{digest.hexdigest()[:24]}"
 
-    def facts(self, key):
+    def facts(self, key: str | None) -> Facts | None:
         """The facts kept under `key`, or None: kept by an older grader, they may not decode (a miss)."""
         return self._typed(key, "facts", Facts.from_dict)
 
-    def keep_facts(self, key, facts):
+    def keep_facts(self, key: str | None, facts: Facts) -> None:
         if facts.stopped and facts.stopped.reason in (StopReason.TIME_LIMIT, StopReason.DATABASE_HELD) \
                 or facts.changed_outside or facts.machine_dependent \
                 or any(run.seen.troubled for run in facts.traffic):
@@ -49,14 +53,14 @@ class ReportCache:
             # to meet (a verdict timing decided): grade again next time
         self._write(key, "facts", facts.to_dict())
 
-    def report(self, key):
+    def report(self, key: str | None) -> OtherDatabase | None:
         """What grading on another database found (an OtherDatabase), or None."""
         return self._typed(key, "report", lambda data: codec.typed(OtherDatabase, data))
 
-    def keep_report(self, key, found):
+    def keep_report(self, key: str | None, found: OtherDatabase) -> None:
         self._write(key, "report", codec.plain(found))
 
-    def _typed(self, key, kind, decode):
+    def _typed(self, key: str | None, kind: str, decode: Callable[[object], T]) -> T | None:
         data = self._read(key, kind)
         try:
             return decode(data) if data is not None else None

@@ -6,6 +6,7 @@ the MariaDB installed on the machine.
 """
 import os
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +18,7 @@ MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"
 
 
 @contextmanager
-def scratch_database(kind, workdir, progress=None):
+def scratch_database(kind: str, workdir: Path, progress: Callable[[str], None] | None = None) -> Iterator[str]:
     """Yield the SQLAlchemy URL of an empty database that only this run uses."""
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'scratch.db'}"

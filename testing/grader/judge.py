@@ -39,6 +39,7 @@ from .checks import (
     ROUND_TRIP,
     ROWS,
     WENT_DOWN,
+    Check,
     Outcome,
     Status,
     failed,
@@ -47,7 +48,7 @@ from .checks import (
     of_step,
     passed,
 )
-from .facts import Chain, ChainProblemKind, Direction, Facts, SchemaItem, SchemaKind
+from .facts import Chain, ChainProblemKind, Direction, Facts, Revision, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
 NOT_REACHED = not_checked("the step's schema is not reached.")
@@ -56,20 +57,20 @@ NOT_REACHED = not_checked("the step's schema is not reached.")
 @dataclass
 class Progress:
     """Where each step's state is reached: revision indices owned by each step."""
-    owned: dict = field(default_factory=dict)  # step number -> [revision index]
-    reached_at: dict = field(default_factory=dict)  # step number -> revision index
-    outcomes: dict = field(default_factory=dict)  # step number -> the Outcome of REACHED
+    owned: dict[int, list[int]] = field(default_factory=dict)  # step number -> [revision index]
+    reached_at: dict[int, int] = field(default_factory=dict)  # step number -> revision index
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # step number -> the Outcome of REACHED
     unfinished: int | None = None  # the step that work not yet reaching a state belongs to
     # The steps whose work the chain's head, and so models.py, is: the step being worked on, or every
     # step whose state the head reaches (the downgrade step shares the state of the step before).
-    at_head: tuple = ()
+    at_head: tuple[int, ...] = ()
 
     @property
-    def head(self):
+    def head(self) -> int | None:
         """The first step whose work the chain's head is, or None."""
         return self.at_head[0] if self.at_head else None
 
-    def started(self, number):
+    def started(self, number: int) -> bool:
         """Whether the learner's work shows on this step."""
         return number in self.owned or number == self.unfinished
 
@@ -85,7 +86,7 @@ def verdict(facts: Facts, steps: list[course.Step], shown: list[course.Step] | N
     return report
 
 
-def stuck_on(results):
+def stuck_on(results: list[StepResult]) -> int | None:
     """The step where the learner is stuck: the first that fails a check of its own, else the first
     that does not pass (its checks wait for another step, or it has not begun)."""
     own = next((result.step for result in results
@@ -130,7 +131,7 @@ def _judged(facts: Facts, steps: list[course.Step]) -> Report:
         # Files all right: the learner's own database must have run them too (only `lesson` looks).
         behind = _database_behind(facts, steps, revisions, progress, step) if result.passed else None
         if behind:
-            reached = result.checks.index(result.get(REACHED))
+            reached = next(index for index, check in enumerate(result.checks) if check.check == REACHED)
             result.checks[reached] = dataclasses.replace(result.checks[reached], status=Status.FAILED, message=behind)
     return report
 
@@ -146,7 +147,7 @@ class Judging:
     extra: tuple[int, ...] = ()  # revisions climbed after the last state reached, when they are this step's
 
 
-def blocker(facts):
+def blocker(facts: Facts) -> tuple[Check, str] | None:
     """(check, message) for a problem that stops everything: the app or the chain, or a
     submission that changed what it must not while being graded."""
     if facts.changed_outside:
@@ -164,7 +165,7 @@ def blocker(facts):
     return None
 
 
-def climb_failure(facts, revisions):
+def climb_failure(facts: Facts, revisions: tuple[Revision, ...]) -> tuple[int, str] | None:
     """(revision index, message) for a climb that did not reach head, or None."""
     failed = facts.upgrade_failed
     if failed:
@@ -585,7 +586,7 @@ def _rolled_back_check(judging):
     return failed(messages.half_changed(file, probe.statement, left_behind))
 
 
-def graded_database(facts):
+def graded_database(facts: Facts) -> str:
     """The kind of database graded: sqlite, postgresql or mysql ("" if unknown)."""
     url = (facts.app.database if facts.app else None) or ""
     return url.split(":", 1)[0].split("+", 1)[0]  # "mysql+pymysql://…" -> mysql
@@ -610,7 +611,7 @@ def _elsewhere_check(name):
     return check
 
 
-def databases_to_try(facts, steps):
+def databases_to_try(facts: Facts, steps: list[course.Step]) -> list[str]:
     """The databases a step whose state is reached asks the whole chain to run on."""
     if blocker(facts):
         return []
@@ -619,13 +620,13 @@ def databases_to_try(facts, steps):
             for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
 
 
-def without_other_databases(step):
+def without_other_databases(step: course.Step) -> course.Step:
     """The step without its requests to run on other databases (so grading there does not recurse)."""
     return dataclasses.replace(step, checks=tuple(title for title in step.checks
                                                   if BY_TITLE[title] not in OTHER_DATABASES))
 
 
-def probed_steps(steps):
+def probed_steps(steps: list[course.Step]) -> list[int]:
     """The steps whose migration the worker must make fail on purpose."""
     return [step.number for step in steps if ROLLED_BACK.title in step.checks]
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +21,7 @@ SEARCHED = (None, "/usr/sbin", "/usr/local/sbin")
 START_TIME_LIMIT = 60  # seconds for the server to answer
 
 
-def server_binary():
+def server_binary() -> str | None:
     """The path of mariadbd (or mysqld), or None when neither is installed."""
     for folder in SEARCHED:
         for name in SERVER_NAMES:
@@ -30,12 +31,12 @@ def server_binary():
     return None
 
 
-def url_for(socket):
+def url_for(socket: Path | str) -> str:
     return f"mysql+pymysql://root@localhost/?unix_socket={socket}&charset=utf8mb4"
 
 
 @contextmanager
-def temporary_server():
+def temporary_server() -> Iterator[str]:
     """Start a server in a new temporary folder, yield its SQLAlchemy URL, stop it, delete the folder."""
     binary = server_binary()
     if binary is None:

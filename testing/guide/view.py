@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from ..grader import climb
-from ..grader.facts import Facts, Revision, SchemaKind
+from ..grader import Climb, climb
+from ..grader.facts import Revision, SchemaKind
 from ..grader.messages import code, schema_item
 from . import snapshot
 
@@ -49,7 +49,7 @@ def create_app(server_dir):
         if request.host.rsplit(":", 1)[0] not in ALLOWED_HOSTS:
             abort(400)
 
-    chains: dict[str, Facts] = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
+    chains: dict[str, Climb] = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
 
     def chain():
         key = snapshot.files_fingerprint(server_dir)

@@ -25,6 +25,7 @@ def launched(script, tmp_path, isolation, extra_env=None):
     launcher = containment.launch(["/bin/sh", "-c", script], tmp_path, env, isolation, cpu_seconds=30,
                                   pass_fds=(output_write,), output_fd=output_write)
     os.close(output_write)
+    assert launcher.stdin and launcher.stdout  # launch() pipes both
     code = int(launcher.stdout.readline())  # the launcher says when the learner's process ended
     printed = b""
     while select.select([output_read], [], [], 0.2)[0]:
