@@ -8,8 +8,13 @@ A check's id (`rows-kept-on-upgrade`) is what CodeGrade's and Classroom's test n
 titles the checks had when the course first gave points per check, with `-` for anything but a
 letter or digit.)
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # course.py reads this registry to check the manifest
+    from ..course import Step
 
 
 class Scope(StrEnum):
@@ -122,7 +127,7 @@ ASKABLE = {check.title: check for check in ALL if check.applies == Applies.ASKED
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 
 
-def of_step(step, first: bool) -> tuple[Check, ...]:
+def of_step(step: Step, first: bool) -> tuple[Check, ...]:
     """The checks `step` (a course.Step) carries, in the order the report shows them; `first`: it is
     the course's first step."""
     common = [check for check in ALL if check.applies == Applies.FIRST] if first else []
@@ -130,12 +135,12 @@ def of_step(step, first: bool) -> tuple[Check, ...]:
     return tuple(common) + tuple(BY_TITLE[title] for title in step.checks)
 
 
-def other_databases_of(step) -> list[str]:
+def other_databases_of(step: Step) -> list[str]:
     """The databases `step` asks the whole chain to run on, beyond the one graded."""
     return [OTHER_DATABASES[BY_TITLE[title]] for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
 
 
-def servers_needed(steps, database: str) -> set[str]:
+def servers_needed(steps: Iterable[Step], database: str) -> set[str]:
     """The database servers a grade of `steps` on `database` runs on: that one, the ones a step asks
     the chain to run on (step 12), and the one a step's migrations run on (Part 3's PostgreSQL)."""
     wanted = {database} | {other for step in steps for other in other_databases_of(step)}

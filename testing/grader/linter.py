@@ -11,9 +11,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from .facts import Squawk, SquawkFinding
+from .facts import Revision, Squawk, SquawkFinding
 
 TIME_LIMIT = 30  # seconds for one migration's SQL: squawk takes milliseconds
 CONFIG_FILE = ".squawk.toml"
@@ -26,7 +27,7 @@ def binary() -> str | None:
     return shutil.which("squawk") or shutil.which("squawk", path=os.path.dirname(sys.executable))
 
 
-def lint_revision(render, revision, folder: Path | None) -> Squawk:
+def lint_revision(render: Callable[[Revision], str], revision: Revision, folder: Path | None) -> Squawk:
     """squawk's findings on the SQL of `revision` as `flask db upgrade --sql` renders it
     (`render(revision)`: that SQL), or why there are none."""
     if len(revision.parents) != 1:

@@ -81,7 +81,7 @@ class Reply:
     pause: Pause | None = None  # not an answer: the command waits for RESUME (UPGRADE with pause_first)
 
 
-def encode(message):
+def encode(message: Command | Reply) -> bytes:
     """One JSON line for a Command or a Reply."""
     return (json.dumps(_plain(message), separators=(",", ":")) + "\n").encode()
 
@@ -96,7 +96,7 @@ def _plain(value):
     return value
 
 
-def decode_command(line):
+def decode_command(line: bytes) -> Command:
     data = _object(line)
     try:
         return Command(op=Op(data.pop("op")), **data)
@@ -104,7 +104,7 @@ def decode_command(line):
         raise ProtocolError(f"not a command: {exc}") from None
 
 
-def decode_reply(line):
+def decode_reply(line: bytes) -> Reply:
     """The Reply in `line`, checked field by field; ProtocolError for anything else."""
     data = _object(line)
     try:
@@ -200,7 +200,7 @@ class Stopped(Exception):
     """The learner's process did not answer as asked: it ran out of time, ended, or sent garbage."""
     reason: str  # "time_limit", "exited", "garbage", "changed_files", "database_held"
     action: str = "the grader"
-    details: dict = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
 
-    def as_fact(self):
+    def as_fact(self) -> dict[str, object]:
         return {"reason": self.reason, "action": self.action, **self.details}

@@ -6,12 +6,13 @@ Such SQL breaks on a name with a quote in it and is how SQL injection happens; b
 parameters (`sa.text("... :name").bindparams(name=...)`) do not.
 """
 import ast
+from pathlib import Path
 
 SQL_CALLS = {"execute", "exec_driver_sql", "text"}
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def formatted_sql(path):
+def formatted_sql(path: Path) -> list[dict[str, object]]:
     try:
         tree = ast.parse(path.read_bytes())
     except (SyntaxError, ValueError):

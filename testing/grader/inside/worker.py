@@ -12,17 +12,18 @@ import io
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ..imports import without_mako_highlighting
-from ..protocol import AppFacts, Command, LearnerError, Op, Pause, Reply, decode_command, encode
+from ..protocol import AppFacts, Command, Op, Pause, Reply, decode_command, encode
 from .failures import describe_exception
 
 if TYPE_CHECKING:  # imported when the app loads, not before: the learner's process starts with little
     from alembic.config import Config
     from flask import Flask
+    from sqlalchemy import Engine
 
 # SQLite cannot render batch operations without a live database, so SQLite chains are rendered as
 # the SQL a PostgreSQL DBA would review. Making the engine needs only the driver, no server.
@@ -52,7 +53,7 @@ class Session:
         try:
             return handler(command)
         except BaseException as exc:  # the learner's code may raise anything, SystemExit included
-            return Reply(ok=False, error=LearnerError(**describe_exception(exc, self.server_dir)))
+            return Reply(ok=False, error=describe_exception(exc, self.server_dir))
 
     def load(self, command: Command) -> Reply:
         from flask import Flask
@@ -93,7 +94,7 @@ class Session:
                     except BaseException as exc:  # migration files are Python: importing them runs them
                         return Reply(ok=False, revisions=tuple(found),
                                      error_file=os.path.relpath(path, self.server_dir),
-                                     error=LearnerError(**describe_exception(exc, self.server_dir)))
+                                     error=describe_exception(exc, self.server_dir))
                     if script is not None:
                         found.append(str(script.revision))
         return Reply(ok=True, revisions=tuple(found))
@@ -115,7 +116,7 @@ class Session:
                 return Reply(ok=True, **_writes(written))
             except BaseException as exc:
                 return Reply(ok=False, **_writes(written),
-                             error=LearnerError(**describe_exception(exc, self.server_dir)))
+                             error=describe_exception(exc, self.server_dir))
         return Reply(ok=True, **_writes(written))
 
     def downgrade(self, command: Command) -> Reply:
@@ -159,7 +160,7 @@ def _target(command: Command) -> str:
 
 
 @contextlib.contextmanager
-def pausing(engine, count, wait):
+def pausing(engine: Engine, count: int, wait: Callable[[Pause], None] | None) -> Iterator[None]:
     """Before each of the migration's first `count` statements, wait(Pause) (Alembic's own
     bookkeeping of alembic_version is not the migration's)."""
     if not count or wait is None:
@@ -203,7 +204,7 @@ def _writes(written):
     return {"write_count": len(written), "last_write": written[-1] if written else None}
 
 
-def main(commands_fd, replies_fd):
+def main(commands_fd: int, replies_fd: int) -> None:
     # The libraries every grade needs, imported while the grader loads the lesson states.
     without_mako_highlighting()
     import alembic.command  # noqa: F401
