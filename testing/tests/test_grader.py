@@ -283,3 +283,16 @@ def test_a_migration_sending_thousands_of_statements_is_graded(tmp_path):
                   "    pass")
     report = grade(server, up_to_step=2)
     assert report.passed, failures(report)
+
+
+def test_a_generated_column_added_to_a_table_with_rows_is_graded(tmp_path):
+    """A generated column has no server default for the rows already there to get: the grade names
+    the column the lesson does not have instead of stopping on it."""
+    server = build_state(2, tmp_path / "server")
+    add_migration(server, "aa00bb11cc33_name_length.py", "aa00bb11cc33", "c2d4e6f8a002",
+                  "    op.execute('ALTER TABLE employees ADD COLUMN name_length INTEGER "
+                  "GENERATED ALWAYS AS (length(name)) VIRTUAL')",
+                  "    op.drop_column('employees', 'name_length')")
+    report = grade(server, up_to_step=3)
+    reached = report.check(3, judge.REACHED)
+    assert "has column `employees.name_length`, which the lesson does not" in reached.message, reached.message
