@@ -127,7 +127,7 @@ ASKABLE = {check.title: check for check in ALL if check.applies == Applies.ASKED
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 
 
-def of_step(step: Step, first: bool) -> tuple[Check, ...]:
+def of_step(step: "Step", first: bool) -> tuple[Check, ...]:
     """The checks `step` (a course.Step) carries, in the order the report shows them; `first`: it is
     the course's first step."""
     common = [check for check in ALL if check.applies == Applies.FIRST] if first else []
@@ -135,12 +135,12 @@ def of_step(step: Step, first: bool) -> tuple[Check, ...]:
     return tuple(common) + tuple(BY_TITLE[title] for title in step.checks)
 
 
-def other_databases_of(step: Step) -> list[str]:
+def other_databases_of(step: "Step") -> list[str]:
     """The databases `step` asks the whole chain to run on, beyond the one graded."""
     return [OTHER_DATABASES[BY_TITLE[title]] for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
 
 
-def servers_needed(steps: Iterable[Step], database: str) -> set[str]:
+def servers_needed(steps: "Iterable[Step]", database: str) -> set[str]:
     """The database servers a grade of `steps` on `database` runs on: that one, the ones a step asks
     the chain to run on (step 12), and the one a step's migrations run on (Part 3's PostgreSQL)."""
     wanted = {database} | {other for step in steps for other in other_databases_of(step)}

@@ -113,8 +113,7 @@ class ChainWalk:
         engine = schema.read_only_sqlite(path)
         try:
             with engine.connect() as connection:
-                versions = schema.versions(connection)
-                versions = tuple(versions)
+                versions = tuple(schema.versions(connection))
                 ids = [revision.id for revision in self.revisions]
                 if any(version not in ids for version in versions):
                     return LearnerDatabase(versions, None)
