@@ -72,6 +72,7 @@ def _run(case, folder, size):
         with traffic.running(url, course.step(case.step - 1).models_path, size) as seen:
             upgraded = _flask(folder, env, "db", "upgrade", "head", check=False)
     summary = seen.summary
+    assert summary is not None  # running() sums up as its block ends
     return {"errors": summary.error_count, "p50": summary.p50, "p99": summary.p99, "slowest": summary.slowest,
             "longest_wait": max((wait.seconds for wait in summary.waits), default=0.0),
             "migration": summary.migration_seconds, "upgraded": upgraded}

@@ -360,7 +360,7 @@ class TrafficSummary:
     waits: tuple[LockWait, ...] = ()
 
     @property
-    def troubled(self):
+    def troubled(self) -> bool:
         """A request failed or waited past the bound: what the traffic happened to meet, which timing decides."""
         return bool(self.errors) or any(wait.seconds > self.bound for wait in self.waits)
 

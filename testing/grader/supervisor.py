@@ -13,11 +13,12 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import IO
 
 from . import containment
 from .fingerprint import submitted_files
-from .protocol import Command, Op, ProtocolError, Stopped, decode_reply, encode
+from .protocol import Command, Op, Pause, ProtocolError, Reply, Stopped, decode_reply, encode
 
 OUTPUT_KEPT = 4000  # characters of the learner's own output kept for a report
 MAX_REPLY = 1 << 20  # bytes one reply may take
@@ -55,7 +56,8 @@ class LearnerProcess:
         self.output = _OutputTail(output_read)
         return self
 
-    def call(self, command, action, on_pause=None, **details):
+    def call(self, command: Command, action: str, on_pause: Callable[[Pause], None] | None = None,
+             **details: object) -> Reply:
         """Send `command`; its Reply, or Stopped. `action` says what runs, for messages and progress.
         `on_pause(Pause)`: called for each Pause before the reply (UPGRADE with pause_first); the
         time it takes is not the learner's."""
@@ -90,7 +92,7 @@ class LearnerProcess:
         """How long the grader may wait on anything now: a command's time limit, within the grade's."""
         return float(min(self.time_limit, self.deadline - time.monotonic()))
 
-    def _read_reply(self, where, deadline):
+    def _read_reply(self, where, deadline: float) -> Reply:
         scanned = 0
         while True:
             end = self.pending.find(b"\n", scanned)

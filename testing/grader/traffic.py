@@ -25,6 +25,9 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -32,7 +35,7 @@ from sqlalchemy import orm
 from .. import course
 from . import squawk_config
 from .bounded import bounded_engine
-from .facts import LockWait, Phase, RequestError, TrafficRun, TrafficSummary
+from .facts import Facts, LockWait, Phase, RequestError, Revision, TrafficRun, TrafficSummary
 from .lessons import models_module
 from .linter import lint_revision, one_line
 
@@ -55,14 +58,17 @@ READERS, WRITERS = 2, 2
 SAMPLE_EVERY = 0.01  # seconds between two looks at pg_locks
 JOIN_LIMIT = 5  # seconds a thread gets to stop
 KEPT = 5  # distinct errors and waits reported
+# Traffic around the upgrade of revision `index` (a Revision), given the last lesson state reached.
+Around = Callable[[int, Revision, int | None], AbstractContextManager[None]]
 
 
-def off(index, revision, reached):
+def off(index: int, revision: Revision, reached: int | None) -> AbstractContextManager[None]:
     """No traffic: the walks that do not grade (faults, `lesson view`), and SQLite or MySQL."""
     return contextlib.nullcontext()
 
 
-def for_walk(engine, graded, facts, render, server_copy, seconds_left=None):
+def for_walk(engine: sa.Engine, graded: Iterable[int], facts: Facts, render: Callable[[Revision], str],
+             server_copy: Path, seconds_left: Callable[[], float] | None = None) -> Around:
     """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
     `render(revision)`: the revision's SQL, rendered by the learner's process, for squawk's advice;
     squawk runs in `server_copy`, where the learner's .squawk.toml applies. `seconds_left()`: how long
@@ -84,17 +90,18 @@ class Traffic:
         self.server_copy = server_copy
 
     @contextlib.contextmanager
-    def around(self, index, revision, reached):
+    def around(self, index: int, revision: Revision, reached: int | None) -> Iterator[None]:
         """Run the previous step's app around the upgrade of `revision`, if it leads to a Part 3 step.
 
         `reached`: the last lesson state the chain has reached so far (None before any)."""
         following = next((step for step in course.steps() if reached is not None and step.number > reached), None)
-        if following is None or following.number not in self.live_steps:
+        if reached is None or following is None or following.number not in self.live_steps:
             yield
             return
         advice = lint_revision(self.render, revision, self.server_copy)
         with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, self.seconds_left) as seen:
             yield
+        assert seen.summary is not None  # running() sums up as its block ends
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
 
 
@@ -105,7 +112,8 @@ class Seen:
 
 
 @contextlib.contextmanager
-def running(url, models_path, rows, seconds_left=None):
+def running(url: str | sa.URL, models_path: Path, rows: int,
+            seconds_left: Callable[[], float] | None = None) -> Iterator[Seen]:
     """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
     big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
     whose summary is there after the block. `seconds_left()`, when given: how long a statement may wait."""
@@ -327,17 +335,17 @@ LIMIT 1
 """
 
 
-def columns_of(models_path):
+def columns_of(models_path: Path) -> set[str]:
     """The columns of the big table the app of `models_path` knows."""
     return set(models_module(models_path).db.Model.metadata.tables[BIG_TABLE].columns.keys())
 
 
-def filler_id(number, count):
+def filler_id(number: int, count: int) -> int:
     """The id of the `number`th (from 0) of `count` filler rows."""
     return FILLER_FIRST_ID + number + (FILLER_GAP if number >= count // 2 else 0)
 
 
-def fill(engine, count, known):
+def fill(engine: sa.Engine, count: int, known: Collection[str]) -> None:
     """`count` rows in the big table, ids as filler_id gives them, in one statement. Columns the app
     does not know yet (`known`: its model's) stay empty where they may."""
     with engine.begin() as connection:
@@ -373,21 +381,21 @@ def _filler_value(column):
     return None
 
 
-def empty(engine):
+def empty(engine: sa.Engine) -> None:
     with engine.begin() as connection:
         with contextlib.suppress(sa.exc.DBAPIError):  # a migration that dropped the table took them along
             connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
 
 
-def number_attribute(mapper):
+def number_attribute(mapper: orm.Mapper[object]) -> str:
     """The attribute of a plain number column the app updates (salary)."""
     return next(key for key, column in mapper.columns.items()
                 if isinstance(column.type, sa.Integer) and not column.primary_key and not column.foreign_keys)
 
 
-def new_row(session, mapper, new_id):
+def new_row(session: orm.Session, mapper: orm.Mapper[object], new_id: int) -> dict[str, object]:
     """Values for a new row as the app would give them: every column it maps, references to a row that exists."""
-    values = {}
+    values: dict[str, object] = {}
     for key, column in mapper.columns.items():
         if column.primary_key:
             values[key] = new_id

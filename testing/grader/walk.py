@@ -17,6 +17,7 @@ what it means.
 """
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -29,6 +30,7 @@ from .facts import (
     LearnerDatabase,
     MigrationError,
     Probe,
+    Revision,
     RoundTrip,
     SchemaItem,
     SchemaKind,
@@ -77,9 +79,9 @@ class ChainWalk:
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # a _Record per climbed revision
-        self.traffic = traffic.off  # grading turns it on (run())
+        self.traffic: traffic.Around = traffic.off  # grading turns it on (run())
 
-    def run(self):
+    def run(self) -> None:
         self.traffic = traffic.for_walk(self.engine, self.graded, self.facts, self._rendered, self.server_copy,
                                         self.learner.seconds_left)
         self._climb()
@@ -107,7 +109,7 @@ class ChainWalk:
         except codec.FactsError as problem:
             return (SchemaItem(SchemaKind.NOT_COMPARED, detail=str(problem)),)
 
-    def compare_database(self, path):
+    def compare_database(self, path: Path) -> LearnerDatabase:
         """A SQLite file of the learner's against the schema the chain builds at the revision its
         alembic_version names (items None if there is no such revision here to compare with)."""
         engine = schema.read_only_sqlite(path)
@@ -125,11 +127,11 @@ class ChainWalk:
         finally:
             engine.dispose()
 
-    def run_changes(self):
+    def run_changes(self) -> None:
         """Only climb: what each revision changed is in its Climbed fact."""
         self._climb()
 
-    def run_faults(self):
+    def run_faults(self) -> None:
         """Make every revision fail after each of its writes in turn; report what each failure left."""
         self._climb()
         if not self._rebuild(0):
@@ -391,7 +393,7 @@ class ChainWalk:
         return applied
 
 
-def parent_target(revision):
+def parent_target(revision: Revision) -> str:
     """The Alembic target that downgrades this one revision and nothing else."""
     parents = revision.parents
     if not parents:
