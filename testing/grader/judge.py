@@ -10,6 +10,7 @@ verdict rests on that step's own work, whichever steps are graded. Check names n
 the outcome, so an instructor can give points per check.
 """
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import course
@@ -75,7 +76,7 @@ class Progress:
         return number in self.owned or number == self.unfinished
 
 
-def verdict(facts: Facts, steps: list[course.Step], shown: list[course.Step] | None = None) -> Report:
+def verdict(facts: Facts, steps: Sequence[course.Step], shown: Sequence[course.Step] | None = None) -> Report:
     """The Report of `shown` steps (all of `steps` when None). Every step of `steps` is judged, so
     that work on a later step is that later step's, whichever steps are shown."""
     shown = steps if shown is None else shown
@@ -94,7 +95,7 @@ def stuck_on(results: list[StepResult]) -> int | None:
     return own if own is not None else next((result.step for result in results if not result.passed), None)
 
 
-def _judged(facts: Facts, steps: list[course.Step]) -> Report:
+def _judged(facts: Facts, steps: Sequence[course.Step]) -> Report:
     report = Report([StepResult(step.number, step.title) for step in steps], notes=list(facts.not_copied),
                     isolation=facts.isolation)
     first_number = steps[0].number
@@ -143,7 +144,7 @@ class Judging:
     revisions: tuple
     step: course.Step
     progress: Progress
-    steps: list[course.Step]  # every step judged
+    steps: Sequence[course.Step]  # every step judged
     extra: tuple[int, ...] = ()  # revisions climbed after the last state reached, when they are this step's
 
 
