@@ -10,6 +10,7 @@ grader becomes a "not graded" row; neither stops or slows the others.
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -40,18 +41,18 @@ class Shard:
     count: int
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: str) -> "Shard":
         index, _, count = text.partition("/")
         if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
             raise UsageError(f"--shard {text}: write I/N with 1 <= I <= N, e.g. --shard 2/4")
         return cls(int(index), int(count))
 
-    def picks(self, position):
+    def picks(self, position: int) -> bool:
         """Whether the learner at `position` of the sorted names is in this share: every count-th one."""
         return position % self.count == self.index - 1
 
 
-def submissions(folder, shard=None):
+def submissions(folder: Path | str, shard: Shard | None = None) -> list[Submission]:
     """The learners of `folder`, sorted by name; a clone of the course is graded by its server/."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -63,12 +64,13 @@ def submissions(folder, shard=None):
             for position, path in enumerate(learners) if shard is None or shard.picks(position)]
 
 
-def default_jobs():
+def default_jobs() -> int:
     """One job per core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT, on_graded=None):
+def grade_all(learners: list[Submission], jobs: int, up_to_step: int | None = None, database: str = "sqlite",
+              time_limit: float = DEFAULT_TIME_LIMIT, on_graded: Callable[[Row], None] | None = None) -> list[Row]:
     """One Row per submission, in the order given; `on_graded(row)` is called as each one finishes."""
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
@@ -144,7 +146,7 @@ def _stop(process):
 
 
 @contextmanager
-def shared_servers(up_to_step, database):
+def shared_servers(up_to_step: int | None, database: str) -> Iterator[None]:
     """One PostgreSQL and one MariaDB for the whole cohort when its steps need them, instead of one
     per learner; each grade still makes a database of its own on them. A server that cannot start
     here is left to each grade, which then reports it the way a single `grade` does."""

@@ -27,11 +27,11 @@ class Fault:
     left_behind: str | None  # None: the database was exactly as before
 
     @property
-    def clean(self):
+    def clean(self) -> bool:
         return self.left_behind is None
 
 
-def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT):
+def inject(database: str = "sqlite", stock_sqlite: bool = False, time_limit: int = DEFAULT_TIME_LIMIT) -> list[Fault]:
     """Every fault of every reference migration, in chain order."""
     # Part 3's migrations commit piece by piece on purpose (autocommit_block): a failure midway
     # leaves what committed, and running them again finishes the work. Not what this measures.
@@ -46,7 +46,7 @@ def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT)
             for probe in run.faults]
 
 
-def render(faults):
+def render(faults: list[Fault]) -> str:
     width = max(len(fault.migration) for fault in faults)
     row = f"{{:<{width}}}  {{:<5}} {{:<{STATEMENT_SHOWN}}}  {{}}"
     lines = [row.format("migration", "write", "fails right after", "the database then")]

@@ -22,7 +22,7 @@ DATABASE = "hr"
 STOP_TIME_LIMIT = 30  # seconds for the server to shut down
 
 
-def start():
+def start() -> tuple[str, str, bool]:
     """Start the server (or find it running); return (DATABASE_URL, data folder, already running)."""
     import sqlalchemy as sa  # only here: every other course command starts faster without it
 
@@ -42,13 +42,13 @@ def start():
     return url, data, False
 
 
-def url():
+def url() -> str | None:
     """The DATABASE_URL of the running server, or None."""
     state = _read()
     return state["url"] if state and _postmaster_pid(state["data"]) else None
 
 
-def stop():
+def stop() -> bool:
     """Stop the server and delete its folder; False when none was running."""
     state = _read()
     if state is None:

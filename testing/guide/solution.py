@@ -1,6 +1,7 @@
 """A step's reference migrations as a unified diff against the learner's own migration files."""
 import difflib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from .. import course
@@ -9,7 +10,8 @@ NOTHING = "/dev/null"
 MERGE = re.compile(r"^down_revision\s*=\s*\(", re.M)  # a revision with several parents
 
 
-def solution_diff(step, server_dir, learner_files, chain_files=()):
+def solution_diff(step: course.Step, server_dir: Path, learner_files: Iterable[str],
+                  chain_files: Iterable[str] = ()) -> str:
     """The diff that turns the learner's migrations of `step` into the course's reference ones.
 
     `learner_files` (the step's) and `chain_files` (every migration of the chain) are paths inside

@@ -135,12 +135,14 @@ def test_a_look_reads_the_learners_database_without_changing_it(tmp_path, monkey
         assert code == 0, output
     before = fingerprint(server)
     look = evidence.look(server)
+    assert look is not None
     assert (look["database"], look["versions"], look["found"], look["missing"]) == ("sqlite", [STEP_04], 4, [])
     assert fingerprint(server) == before
     with sqlite3.connect(server / "instance" / "app.db") as connection:
         connection.execute("UPDATE departments SET location = NULL WHERE name = 'Payroll'")
     before = fingerprint(server)
-    assert evidence.look(server)["missing"] == ["departments: Payroll"]
+    look = evidence.look(server)
+    assert look is not None and look["missing"] == ["departments: Payroll"]
     assert fingerprint(server) == before
 
 
