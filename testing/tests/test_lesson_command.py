@@ -14,7 +14,7 @@ import pytest
 from testing import course
 from testing.build import build_state
 from testing.grader import grade
-from testing.guide import progress, solution
+from testing.guide import commands, progress, solution
 from testing.guide.branches import branch_name
 
 from .clones import fingerprint, git, learners_work, lesson, write_rename_as_create_drop
@@ -430,3 +430,13 @@ def test_a_step_done_in_files_but_never_upgraded_passes_neither_it_nor_the_downg
         checked = json.loads(done.stdout)
         assert checked["state"] == progress.FAILING and says in json.dumps(checked), checked
     assert status_of(clone)["current"] == 4
+
+
+def test_a_step_whose_readme_asks_for_nothing_first_is_still_shown(tmp_path):
+    """A lesson in the making may have no command to type first: `lesson` says what to read."""
+    (tmp_path / "01-first").mkdir()
+    (tmp_path / "01-first" / "README.md").write_text("# First\n\nRead about migrations.\n", encoding="utf-8")
+    step = course.Step(1, "First", tmp_path / "01-first")
+    state = progress.StepState(step, progress.NOT_STARTED, [], [])
+    shown = commands.next_steps(progress.CourseMap([state], state))
+    assert shown.splitlines() == ["You are on step 01, First.", f"  read:   {step.readme}"]
