@@ -31,7 +31,7 @@ class Fault:
         return self.left_behind is None
 
 
-def inject(database: str = "sqlite", stock_sqlite: bool = False, time_limit: int = DEFAULT_TIME_LIMIT) -> list[Fault]:
+def inject(database: str = "sqlite", stock_sqlite: bool = False, time_limit: float = DEFAULT_TIME_LIMIT) -> list[Fault]:
     """Every fault of every reference migration, in chain order."""
     # Part 3's migrations commit piece by piece on purpose (autocommit_block): a failure midway
     # leaves what committed, and running them again finishes the work. Not what this measures.

@@ -51,7 +51,7 @@ def graded_steps(up_to_step: int | None = None) -> list[course.Step]:
 
 
 def grade(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None = None, database: str = "sqlite",
-          time_limit: int = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
+          time_limit: float = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
           cache: ReportCache | None = None, evidence: Evidence | None = None) -> Report:
     """The Report of steps 1..up_to_step. `progress(text)` hears what is being done (for a
     terminal); `cache`, a ReportCache, keeps each database's result for unchanged files;
@@ -61,7 +61,7 @@ def grade(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None = N
 
 
 def collect(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None = None, database: str = "sqlite",
-            time_limit: int = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
+            time_limit: float = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
             cache: ReportCache | None = None, evidence: Evidence | None = None) -> Facts:
     """Everything `grade` finds, before it is judged: the Facts that `judged` turns into its Report.
     Apart so that facts found once can be judged many times (the course's own tests do)."""
@@ -198,7 +198,7 @@ class Climb:
     failure: str | None = None  # where the climb stopped, in the learner's words
 
 
-def climb(server_dir: Path | str, time_limit: int = DEFAULT_TIME_LIMIT) -> Climb:
+def climb(server_dir: Path | str, time_limit: float = DEFAULT_TIME_LIMIT) -> Climb:
     from .session import CHANGES, run
 
     facts = run(server_dir, "sqlite", time_limit, mode=CHANGES)
@@ -219,7 +219,7 @@ class FaultRun:
     faults: list[Probe]
 
 
-def inject_faults(server_dir: Path | str, database: str = "sqlite", time_limit: int = DEFAULT_TIME_LIMIT) -> FaultRun:
+def inject_faults(server_dir: Path | str, database: str = "sqlite", time_limit: float = DEFAULT_TIME_LIMIT) -> FaultRun:
     from .session import FAULTS, run
 
     facts = run(server_dir, database, time_limit, mode=FAULTS)

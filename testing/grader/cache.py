@@ -30,7 +30,7 @@ class ReportCache:
     def __init__(self, folder: Path | str | None) -> None:
         self.folder = Path(folder) if folder else None
 
-    def key(self, server_dir: Path | str, database: str, steps: list[Step], time_limit: int,
+    def key(self, server_dir: Path | str, database: str, steps: list[Step], time_limit: float,
             learner_database: Path | None) -> str | None:
         if self.folder is None:
             return None

@@ -31,7 +31,7 @@ GRADE, FAULTS, CHANGES = "grade", "faults", "changes"
 TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limits, whatever happens
 
 
-def run(server_dir: Path | str, database: str, time_limit: int,
+def run(server_dir: Path | str, database: str, time_limit: float,
         states: dict[int, sa.MetaData] | Callable[[], dict[int, sa.MetaData]] | None = None,
         probe_steps: Collection[int] = (), mode: str = GRADE, learner_database: Path | None = None,
         progress: Callable[[str], None] | None = None, stand_in: tuple[str, str] | None = None,
