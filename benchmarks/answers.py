@@ -28,7 +28,7 @@ def repeated_status(runs):
         for step, clone in clones.items():
             _lesson(clone, "start", str(step))
             _lesson(clone, "status")  # the first one grades; the ones measured find its results kept
-        samples = {step: [] for step in clones}
+        samples: dict[int, list[float]] = {step: [] for step in clones}
         for _ in range(runs):
             for step, clone in clones.items():
                 seconds, _, code = timed([sys.executable, CLI, "lesson", "status"], cwd=clone,

@@ -1,9 +1,11 @@
 """Cohort throughput: `grade --cohort` over a synthetic class made of the course's reference end
 states and its realistic wrong submissions, with --jobs 1 and --jobs 2, each in a new process."""
 import csv
+import functools
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from testing import author, course
@@ -21,7 +23,8 @@ TIME_LIMIT = 5
 def learner_kinds():
     """(name, how to build, the steps it must pass, how its first failing check must begin) for
     every kind of learner: one per reference end state, one per realistic mistake (at its step)."""
-    kinds = [(f"reference-{number:02d}", lambda folder, number=number: build_state(number, folder),
+    kinds: list[tuple[str, Callable[[Path], object], set[int], str | None]]
+    kinds = [(f"reference-{number:02d}", functools.partial(build_state, number),
               set(range(1, number + 1)), None) for number in range(1, len(course.steps()) + 1)]
     kinds += [(f"mistake-{index:02d}", submission.build, set(), f"step {submission.step:02d}: ")
               for index, submission in enumerate(author.all_mistakes("sqlite"), 1)]

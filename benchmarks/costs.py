@@ -53,16 +53,16 @@ def _write_naive(versions):
                         + text[text.index("def downgrade():"):])
 
 
-def _seconds(action):
+def _seconds(action, *arguments):
     started = time.perf_counter()
-    action()
+    action(*arguments)
     return time.perf_counter() - started
 
 
 def _run(settings):
     from alembic import command
-
     from app import app
+
     from testing.grader.chain import read_chain
     from testing.grader.codec import typed
     from testing.grader.facts import Revision
@@ -102,14 +102,14 @@ def _run(settings):
             for rows in settings["sizes"]:
                 start_at(parents, rows)
                 result = {"revision": target, "file": Path(revision.file).name, "rows": rows,
-                          "upgrade": _seconds(lambda: command.upgrade(config, target)),
-                          "downgrade": _seconds(lambda: command.downgrade(config, below)), "naive": None}
+                          "upgrade": _seconds(command.upgrade, config, target),
+                          "downgrade": _seconds(command.downgrade, config, below), "naive": None}
                 start_at(parents, rows)  # a fresh table: after an UPDATE, PostgreSQL's holds dead rows
-                result["floor"] = _seconds(lambda: floor(statements))
+                result["floor"] = _seconds(floor, statements)
                 row_by_row = alternatives[target].row_by_row
                 if has_naive and (not row_by_row or rows <= settings["naive_max_rows"]):
                     start_at(parents, rows)
-                    result["naive"] = _seconds(lambda: command.upgrade(naive_config, target))
+                    result["naive"] = _seconds(command.upgrade, naive_config, target)
                 print(json.dumps(result), flush=True)
 
 

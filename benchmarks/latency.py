@@ -68,7 +68,7 @@ def measure(runs):
             UNSANDBOXED: [sys.executable, "-c", WITHOUT_SANDBOX, "grade", "--step", str(STEP),
                           "--server-dir", str(server)],
         }
-        samples = {name: [] for name in commands}
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(runs):  # alternating, so a slower moment of the machine hits every command
             for name, command in commands.items():
                 scratch.unlink(missing_ok=True)

@@ -2,7 +2,7 @@
 import os
 import platform
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 
 
@@ -19,6 +19,6 @@ def _cpu():
 def description():
     libraries = ", ".join(f"{name} {version(name)}" for name in
                           ("flask", "flask-sqlalchemy", "flask-migrate", "alembic", "sqlalchemy", "pytest-alembic"))
-    return (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {_cpu()} ({os.cpu_count()} cores), "
+    return (f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_cpu()} ({os.cpu_count()} cores), "
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
             f"SQLite {sqlite3.sqlite_version}; {libraries}.")

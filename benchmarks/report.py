@@ -30,7 +30,8 @@ def latency_table(rows, ratio, runs, sandbox_cost):
 
 def cohort_table(rows, size, right, time_limit):
     lines = ["| --jobs | wall time | learners per minute | peak memory (largest process) |", "|---|---|---|---|"]
-    lines += [f"| {jobs} | {seconds(wall)} | {per_minute:.1f} | {peak:.0f} MB |" for jobs, wall, per_minute, peak in rows]
+    lines += [f"| {jobs} | {seconds(wall)} | {per_minute:.1f} | {peak:.0f} MB |"
+              for jobs, wall, per_minute, peak in rows]
     lines.append("")
     lines.append(f"`grade --cohort` over {size} learners: the course's reference end states and its realistic "
                  f"wrong submissions in turn, every step graded (`--time-limit {time_limit}`), each run in a new "
@@ -58,7 +59,7 @@ def costs_plot(rows, database, path):
     for row in rows:
         by_revision[row["revision"]].append(row)
     figure, axes = plt.subplots(2, 2, figsize=(10, 8), sharex=True)
-    for axis, revision in zip(axes.flat, PLOTTED):
+    for axis, revision in zip(axes.flat, PLOTTED, strict=False):
         measured = sorted(by_revision[revision], key=lambda row: row["rows"])
         if not measured:
             continue
@@ -67,7 +68,7 @@ def costs_plot(rows, database, path):
         axis.plot(sizes, [row["floor"] for row in measured], "s--", label="raw SQL floor")
         naive = [(row["rows"], row["naive"]) for row in measured if row["naive"] is not None]
         if naive:
-            axis.plot(*zip(*naive), "^:", label="naive")
+            axis.plot(*zip(*naive, strict=True), "^:", label="naive")
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_title(measured[0]["file"].removesuffix(".py"), fontsize=9)

@@ -71,7 +71,7 @@ def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_siz
     parts = parts or DEFAULT_PARTS
     results.mkdir(parents=True, exist_ok=True)
     about = machine.description()
-    verdicts = []
+    verdicts: list[tuple[str, float | None] | tuple[str, float | None, str]] = []
     if "latency" in parts:
         rows, ratio, sandbox_cost = latency.measure(runs)
         _write(results / "latency.md", "Grader latency", about, report.latency_table(rows, ratio, runs, sandbox_cost))

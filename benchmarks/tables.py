@@ -17,7 +17,8 @@ def fill(engine, employees):
     first_ids = {}  # the id before the first new row of each table: a migration may have added rows
     with engine.begin() as connection:
         for table in reflect(connection).sorted_tables:  # departments before the employees that refer to them
-            first_ids[table.name] = connection.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar()
+            first_ids[table.name] = connection.exec_driver_sql(
+                f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar()
             count = employees if table.name == "employees" else departments
             values = ", ".join(_value(column, first_ids, departments) for column in table.columns)
             select = SEQUENCE[engine.dialect.name].format(count=count, values=values)

@@ -22,7 +22,7 @@ def measure(runs, named=()):
     contains one of `named`, when given)."""
     cases = [case for case in GROUPS["part3"] if case.database == "postgresql"
              and (not named or any(name in case.name for name in named))]
-    counts = {}
+    counts: dict[tuple[str, int], Counter[bool]] = {}
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
         server = stack.enter_context(postgres.embedded_server())
         stack.enter_context(environment_variable(POSTGRES_URL_VARIABLE, server))

@@ -11,7 +11,8 @@ from pathlib import Path
 from . import course
 from .problems import UsageError
 
-def build_state(number, target):
+
+def build_state(number: int, target: Path | str) -> Path:
     """Write the end state of step `number` (0: the starting point) into the new folder `target`."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):

@@ -15,14 +15,14 @@ except ImportError:  # `pipenv run` makes an empty virtualenv when `pipenv insta
              "in the course's folder, then try again.")
 
 from testing import console, course  # noqa: E402
-from testing.problems import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
 from testing.guide.commands import lesson  # noqa: E402
+from testing.problems import UsageError  # noqa: E402
 
 
 @click.group()
-def main():
+def main() -> None:
     """Schema migrations with Flask-Migrate: the course's commands."""
 
 
@@ -43,7 +43,9 @@ def main():
 @click.option("--shard", help="With --cohort: grade only the I-th of N shares of the learners, e.g. 2/4.")
 @click.option("--merge", is_flag=True, help="Join the gradebooks FILES of several shards into one (--csv).")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def grade_command(server_dir, step, database, as_json, time_limit, cohort, jobs, csv_path, shard, merge, files):
+def grade_command(server_dir: Path, step: int | None, database: str, as_json: bool, time_limit: float,
+                  cohort: Path | None, jobs: int | None, csv_path: Path | None, shard: str | None, merge: bool,
+                  files: tuple[Path, ...]) -> None:
     """Grade the migrations in the server folder, on a scratch copy; or a whole cohort (--cohort)."""
     if cohort or merge:
         from testing import cohort_command  # matplotlib and the process pool: only for instructors
@@ -76,7 +78,7 @@ main.add_command(lesson)
               help="The scratch database to run the migrations on.")
 @click.option("--stock-sqlite", is_flag=True,
               help="Use the starter's app.py, without step 11's atomic SQLite setting.")
-def faults_command(database, stock_sqlite):
+def faults_command(database: str, stock_sqlite: bool) -> None:
     """Make every reference migration fail after each of its writes; was the database left as before?"""
     from testing import faults  # it builds the course's chain: Alembic only for this command
 
@@ -85,7 +87,7 @@ def faults_command(database, stock_sqlite):
 
 @main.group(name="pg", invoke_without_command=True)
 @click.pass_context
-def pg_command(context):
+def pg_command(context: click.Context) -> None:
     """Start a PostgreSQL of your own in the background and print its DATABASE_URL."""
     if context.invoked_subcommand is not None:
         return
@@ -100,7 +102,7 @@ def pg_command(context):
 
 
 @pg_command.command(name="url")
-def pg_url():
+def pg_url() -> None:
     """Print the DATABASE_URL of your PostgreSQL, starting it first if it is not running
     (for: export DATABASE_URL="$(pipenv run pg url)")."""
     url = pg.url()
@@ -113,7 +115,7 @@ def pg_url():
 
 
 @pg_command.command(name="stop")
-def pg_stop():
+def pg_stop() -> None:
     """Stop your PostgreSQL and delete its data."""
     if pg.stop():
         click.echo("PostgreSQL stopped; its data is deleted. Back to SQLite: unset DATABASE_URL")

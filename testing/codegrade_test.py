@@ -8,9 +8,10 @@ named by its step and its stable id (testing/grader/checks.py).
 import pytest
 
 from testing.grader import Unavailable, UsageError, grade
+from testing.grader.report import Check
 
 
-def pytest_generate_tests(metafunc):
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "check" not in metafunc.fixturenames:
         return
     options = metafunc.config.option
@@ -23,6 +24,6 @@ def pytest_generate_tests(metafunc):
                          ids=[f"step{step.step:02d}-{check.id}" for step, check in cases])
 
 
-def test_check(check):
+def test_check(check: Check) -> None:
     if not check.passed:
         pytest.fail(check.message, pytrace=False)

@@ -10,17 +10,18 @@ grader becomes a "not graded" row; neither stops or slows the others.
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from .gradebook import Row, row_from_report, row_not_graded
-from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
-from .grader import bubblewrap
-from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from .grader import DEFAULT_TIME_LIMIT, bubblewrap, grade, graded_steps
 from .grader.checks import servers_needed
+from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from .problems import Unavailable, UsageError
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
@@ -40,18 +41,18 @@ class Shard:
     count: int
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: str) -> "Shard":
         index, _, count = text.partition("/")
         if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
             raise UsageError(f"--shard {text}: write I/N with 1 <= I <= N, e.g. --shard 2/4")
         return cls(int(index), int(count))
 
-    def picks(self, position):
+    def picks(self, position: int) -> bool:
         """Whether the learner at `position` of the sorted names is in this share: every count-th one."""
         return position % self.count == self.index - 1
 
 
-def submissions(folder, shard=None):
+def submissions(folder: Path | str, shard: Shard | None = None) -> list[Submission]:
     """The learners of `folder`, sorted by name; a clone of the course is graded by its server/."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -63,12 +64,13 @@ def submissions(folder, shard=None):
             for position, path in enumerate(learners) if shard is None or shard.picks(position)]
 
 
-def default_jobs():
+def default_jobs() -> int:
     """One job per core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT, on_graded=None):
+def grade_all(learners: list[Submission], jobs: int, up_to_step: int | None = None, database: str = "sqlite",
+              time_limit: float = DEFAULT_TIME_LIMIT, on_graded: Callable[[Row], None] | None = None) -> list[Row]:
     """One Row per submission, in the order given; `on_graded(row)` is called as each one finishes."""
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
@@ -77,7 +79,7 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
     # fork: a grading process starts in milliseconds, with the grader already imported.
     context = multiprocessing.get_context("fork")
     waiting = list(reversed(learners))
-    running = {}  # the pipe a grade answers on -> (submission, its process)
+    running: dict[Connection, tuple[Submission, BaseProcess]] = {}  # the pipe a grade answers on -> its grade
     rows = {}
     classes = sorted({learner.folder.resolve().parent for learner in learners})  # every learner's work is there
     bubblewrap.availability()  # tried once here, so that no grading process forked below tries it again
@@ -87,11 +89,13 @@ def grade_all(learners, jobs, up_to_step=None, database="sqlite", time_limit=DEF
                 while waiting and len(running) < jobs:
                     learner = waiting.pop()
                     receiver, sender = context.Pipe(duplex=False)
-                    process = context.Process(target=_grade_one, args=(learner, options, steps, sender, classes))
+                    process: BaseProcess = context.Process(target=_grade_one,
+                                                           args=(learner, options, steps, sender, classes))
                     process.start()
                     sender.close()  # the child holds the only sending end: its death reads as EOF
                     running[receiver] = (learner, process)
-                for receiver in wait(list(running)):
+                ready = set(wait(list(running)))
+                for receiver in [pipe for pipe in running if pipe in ready]:
                     learner, process = running.pop(receiver)
                     rows[learner.learner] = _answer(receiver, learner, process, steps)
                     if on_graded:
@@ -142,7 +146,7 @@ def _stop(process):
 
 
 @contextmanager
-def shared_servers(up_to_step, database):
+def shared_servers(up_to_step: int | None, database: str) -> Iterator[None]:
     """One PostgreSQL and one MariaDB for the whole cohort when its steps need them, instead of one
     per learner; each grade still makes a database and a login of its own on them (grader/roles.py).
     A server that cannot start here is left to each grade, which then reports it the way a single
@@ -160,8 +164,9 @@ def shared_servers(up_to_step, database):
                 stack.push(manager)
                 stack.enter_context(_environment_variable(starters[kind][0], url))
         for _, future in started:
-            if future.exception() is not None:
-                raise future.exception()
+            error = future.exception()
+            if error is not None:
+                raise error
         yield
 
 

@@ -2,6 +2,7 @@
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,7 +14,9 @@ DEFAULT_CSV = Path("gradebook.csv")
 MISTAKES_SHOWN = 10
 
 
-def run(folder, merge, files, server_given, jobs, csv_path, shard, as_json, up_to_step, database, time_limit):
+def run(folder: Path | None, merge: bool, files: Sequence[Path], server_given: bool, jobs: int | None,
+        csv_path: Path | None, shard: str | None, as_json: bool, up_to_step: int | None, database: str,
+        time_limit: float) -> int:
     """Grade a cohort (or join shard gradebooks), write the gradebook and the chart; the exit code."""
     if folder and merge:
         raise UsageError("--cohort grades and --merge joins gradebooks: use one of them")

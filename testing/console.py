@@ -3,6 +3,7 @@ import gc
 import os
 import shutil
 import sys
+from typing import NoReturn, TextIO
 
 import click
 
@@ -11,11 +12,11 @@ from .problems import Unavailable, UsageError
 GREEN, RED, YELLOW, DIM = 32, 31, 33, 2
 
 
-def use_colour():
+def use_colour() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def paint(text, code, colour):
+def paint(text: str, code: int, colour: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if colour else text
 
 
@@ -28,19 +29,19 @@ class Status:
     (rich) would add three packages and a tenth of a second to every command's start.
     """
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.on = self.stream.isatty() and os.environ.get("TERM") != "dumb"
         self.shown = False
 
-    def __call__(self, text):
+    def __call__(self, text: str) -> None:
         if self.on:
             width = max(shutil.get_terminal_size().columns - 1, 20)
             self.stream.write(f"\r\033[K{text[:width]}")
             self.stream.flush()
             self.shown = True
 
-    def clear(self):
+    def clear(self) -> None:
         if self.shown:
             self.stream.write("\r\033[K")
             self.stream.flush()
@@ -53,7 +54,7 @@ class Status:
         self.clear()
 
 
-def run(group):
+def run(group: click.Command) -> NoReturn:
     """Run a click group; a wrong call prints one line `Error: ...` and exits with 2."""
     try:
         code = group.main(prog_name="pipenv run", standalone_mode=False)
@@ -72,6 +73,6 @@ def run(group):
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def fail(message, code=2):
+def fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)

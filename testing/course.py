@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .problems import UsageError
 
@@ -54,77 +55,77 @@ class Step:
     models_may_lag: bool = False
     # Titles of the step's own checks, beyond the common ones: the grader's registry knows them
     # (grader/checks.py, ASKABLE) and refuses a title it does not know when it grades.
-    checks: tuple = ()
-    given: tuple = ()  # names of the migrations in given/ the step starts with (`lesson start`)
+    checks: tuple[str, ...] = ()
+    given: tuple[str, ...] = ()  # names of the migrations in given/ the step starts with (`lesson start`)
     database: str | None = None  # the one database the step's migrations run on (Part 3: postgresql)
 
     @property
-    def label(self):
+    def label(self) -> str:
         return f"{self.number:02d}"
 
     @property
-    def key(self):
+    def key(self) -> str:
         """The step's stable name: its folder's name without the number ("rename-a-table").
         Messages name a lesson by it, so renumbering the course changes no sentence by hand."""
         return self.folder.name.split("-", 1)[1]
 
     @property
-    def models_path(self):
+    def models_path(self) -> Path:
         return self.folder / "models.py"
 
     @property
-    def versions_dir(self):
+    def versions_dir(self) -> Path:
         return self.folder / "versions"
 
     @property
-    def given_dir(self):
+    def given_dir(self) -> Path:
         return self.folder / "given"
 
     @property
-    def author_dir(self):
+    def author_dir(self) -> Path:
         return self.folder / "author"
 
     @property
-    def tries_dir(self):
+    def tries_dir(self) -> Path:
         """Files a README's tests put in place: the first tries a lesson shows (author/tries/)."""
         return self.author_dir / "tries"
 
     @property
-    def readme(self):
+    def readme(self) -> Path:
         return self.folder / "README.md"
 
     @property
-    def hints_path(self):
+    def hints_path(self) -> Path:
         return self.folder / "hints.md"
 
     @property
-    def given_files(self):
+    def given_files(self) -> list[Path]:
         return [self.given_dir / name for name in self.given]
 
     @property
-    def migration_files(self):
+    def migration_files(self) -> list[Path]:
         """Every migration of the step's reference chain: the given ones and the solution's."""
         written = sorted(self.versions_dir.glob("*.py")) if self.versions_dir.is_dir() else []
         return sorted(written + self.given_files, key=lambda path: path.name)
 
     @property
-    def server_files(self):
+    def server_files(self) -> list[Path]:
         """The end state's files this step's folder holds (models.py at least)."""
         return [self.folder / name for name in SERVER_FILES if (self.folder / name).is_file()]
 
     @property
-    def changes_files(self):
+    def changes_files(self) -> bool:
         """Whether the step's end state differs from its start in more than the learner's database."""
         return bool(self.migration_files) or any(path.name != "models.py" for path in self.server_files)
 
     @property
-    def first_command(self):
+    def first_command(self) -> str | None:
         """The first command the lesson's README asks the learner to type."""
         found = FIRST_COMMAND.search(self.readme.read_text(encoding="utf-8"))
         return found.group(1) if found else None
 
     @property
-    def first_action(self):
+    def first_action(self) -> Action | None:
         """The first thing the lesson asks for: its marked first action if it comes before the
         first command, else that command."""
         text = self.readme.read_text(encoding="utf-8")
@@ -133,14 +134,14 @@ class Step:
             return Action(marked.group(1), typed=False)
         return Action(command.group(1), typed=True) if command else None
 
-    def hints(self):
+    def hints(self) -> list[str]:
         """The step's hints, in order: the sections of hints.md, each under a '## ' heading."""
         text = self.hints_path.read_text(encoding="utf-8")
         return [part.strip() for part in re.split(r"^## .*$", text, flags=re.M)[1:] if part.strip()]
 
 
 @cache
-def manifest():
+def manifest() -> dict[str, Any]:
     try:
         text = MANIFEST.read_text(encoding="utf-8")
     except OSError as problem:
@@ -151,22 +152,22 @@ def manifest():
         raise UsageError(f"{MANIFEST} is not valid TOML: {problem}") from None
 
 
-def title():
-    return manifest()["title"]
+def title() -> str:
+    return str(manifest()["title"])
 
 
-def starter_dir():
+def starter_dir() -> Path:
     """The pristine server folder a learner starts from (server/ is the learner's copy of it)."""
-    return LESSONS_DIR / manifest()["starter"]
+    return LESSONS_DIR / str(manifest()["starter"])
 
 
 @cache
-def steps():
+def steps() -> tuple[Step, ...]:
     """The course's steps, in order; the manifest is checked first (a UsageError names its mistake)."""
     return validated(manifest(), LESSONS_DIR)
 
 
-def validated(data, lessons_dir):
+def validated(data: dict[str, Any], lessons_dir: Path) -> tuple[Step, ...]:
     """The steps a manifest's `data` describes, its folders under `lessons_dir`; UsageError with one
     line for the first thing wrong in it."""
     def wrong(text):
@@ -177,7 +178,7 @@ def validated(data, lessons_dir):
         raise wrong(f"missing {', '.join(missing)}")
     if not (lessons_dir / data["starter"]).is_dir():
         raise wrong(f"starter = {data['starter']!r}: there is no folder {lessons_dir / data['starter']}")
-    steps = []
+    steps: list[Step] = []
     for position, entry in enumerate(data["step"], 1):
         name = f"step {entry.get('number', f'#{position}')}"
         missing = sorted(STEP_KEYS - entry.keys())
@@ -221,20 +222,20 @@ def _check_folder(step, name, wrong):
         raise wrong(f"{name}: {step.given_dir / unlisted[0]} is not in its `given` list")
 
 
-def last_step_on_any_database():
+def last_step_on_any_database() -> Step:
     """The last step whose migrations run on any database: the one before Part 3's, which run on
     PostgreSQL only."""
     return [candidate for candidate in steps() if candidate.database is None][-1]
 
 
-def step(number):
+def step(number: int) -> Step:
     for candidate in steps():
         if candidate.number == number:
             return candidate
     raise UsageError(f"there is no step {number}: the course has steps 1 to {len(steps())}")
 
 
-def step_by_key(key):
+def step_by_key(key: str) -> Step:
     """The step whose folder is NN-`key` (messages name lessons this way, not by number)."""
     for candidate in steps():
         if candidate.key == key:
@@ -242,20 +243,20 @@ def step_by_key(key):
     raise UsageError(f"the course has no step {key!r} (keys: {', '.join(each.key for each in steps())})")
 
 
-def steps_up_to(number):
+def steps_up_to(number: int) -> list[Step]:
     """Steps 1 to `number`; 0 gives none (the starting point)."""
     if number != 0:
         step(number)
     return [candidate for candidate in steps() if candidate.number <= number]
 
 
-def relative(path):
+def relative(path: Path | str) -> str:
     """A course file's path as the learner types it from the course's folder."""
     path = Path(path)
     return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
 
 
-def lesson_table():
+def lesson_table() -> str:
     """The README's table of lessons, in Markdown."""
     rows = [f"| {step.label} | [{step.title}]({relative(step.readme)}) |" for step in steps()]
     return "\n".join(["| step | lesson |", "|---|---|", *rows])

@@ -23,15 +23,15 @@ class Fault:
     migration: str  # file name
     after: int  # the write it failed after
     writes: int  # how many writes the migration makes
-    statement: str
+    statement: str | None  # None: it stopped on its own before that write (an error, fewer writes this time)
     left_behind: str | None  # None: the database was exactly as before
 
     @property
-    def clean(self):
+    def clean(self) -> bool:
         return self.left_behind is None
 
 
-def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT):
+def inject(database: str = "sqlite", stock_sqlite: bool = False, time_limit: float = DEFAULT_TIME_LIMIT) -> list[Fault]:
     """Every fault of every reference migration, in chain order."""
     # Part 3's migrations commit piece by piece on purpose (autocommit_block): a failure midway
     # leaves what committed, and running them again finishes the work. Not what this measures.
@@ -46,12 +46,12 @@ def inject(database="sqlite", stock_sqlite=False, time_limit=DEFAULT_TIME_LIMIT)
             for probe in run.faults]
 
 
-def render(faults):
+def render(faults: list[Fault]) -> str:
     width = max(len(fault.migration) for fault in faults)
     row = f"{{:<{width}}}  {{:<5}} {{:<{STATEMENT_SHOWN}}}  {{}}"
     lines = [row.format("migration", "write", "fails right after", "the database then")]
     for fault in faults:
-        statement = " ".join(fault.statement.split())
+        statement = " ".join(fault.statement.split()) if fault.statement is not None else "(stopped before it)"
         if len(statement) > STATEMENT_SHOWN:
             statement = statement[:STATEMENT_SHOWN - 3] + "..."
         result = "exactly as before" if fault.clean else fault.left_behind

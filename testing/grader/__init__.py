@@ -6,24 +6,32 @@
 Three entry points, each with a typed result: `grade` (a Report), `climb` (the chain and what
 each revision changed, for `lesson view`) and `inject_faults` (every reference migration made to
 fail, for `pipenv run faults`). `grade` is `judged(collect(...))`: the facts a grade finds can be
-kept and judged again without walking the chain (the course's own tests do). The learner's code runs in a separate, contained process on a
-temporary copy of the folder and a scratch database (session.py, supervisor.py, inside/); this
-process reads the database itself and judges.
+kept and judged again without walking the chain (the course's own tests do). The learner's code runs
+in a separate, contained process on a temporary copy of the folder and a scratch database (session.py,
+supervisor.py, inside/); this process reads the database itself and judges.
 """
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import course
-from . import checks, messages, part3_kept
 from ..problems import Unavailable, UsageError
+from . import checks, messages, part3_kept
 from .cache import ReportCache
 from .databases import DATABASES, NAMES
-from .facts import ChainProblemKind, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
+from .facts import ChainProblemKind, Evidence, Facts, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
+from .judge import (
+    blocker,
+    climb_failure,
+    databases_to_try,
+    graded_database,
+    probed_steps,
+    verdict,
+    without_other_databases,
+)
 from .lessons import models_module
-from .judge import (blocker, climb_failure, databases_to_try, graded_database, probed_steps, verdict,
-                    without_other_databases)
 from .report import Report, render_text
 from .standin import stand_in_merge, without_stand_in
 
@@ -34,7 +42,7 @@ __all__ = ["DATABASES", "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "Report", "Re
            "render_text"]
 
 
-def graded_steps(up_to_step=None):
+def graded_steps(up_to_step: int | None = None) -> list[course.Step]:
     """Steps 1..up_to_step of the course (all of them when None)."""
     checks.refuse_unknown(course.steps())
     if up_to_step is None:
@@ -43,8 +51,9 @@ def graded_steps(up_to_step=None):
     return course.steps_up_to(up_to_step)
 
 
-def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT,
-          progress=None, cache=None, evidence=None):
+def grade(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None = None, database: str = "sqlite",
+          time_limit: float = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
+          cache: ReportCache | None = None, evidence: Evidence | None = None) -> Report:
     """The Report of steps 1..up_to_step. `progress(text)` hears what is being done (for a
     terminal); `cache`, a ReportCache, keeps each database's result for unchanged files;
     `evidence`: a facts.Evidence of what `lesson` saw of the learner's own database
@@ -52,8 +61,9 @@ def grade(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time
     return judged(collect(server_dir, up_to_step, database, time_limit, progress, cache, evidence), up_to_step)
 
 
-def collect(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", time_limit=DEFAULT_TIME_LIMIT,
-            progress=None, cache=None, evidence=None):
+def collect(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None = None, database: str = "sqlite",
+            time_limit: float = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
+            cache: ReportCache | None = None, evidence: Evidence | None = None) -> Facts:
     """Everything `grade` finds, before it is judged: the Facts that `judged` turns into its Report.
     Apart so that facts found once can be judged many times (the course's own tests do)."""
     steps = graded_steps(up_to_step)
@@ -80,7 +90,7 @@ def collect(server_dir=course.SERVER_DIR, up_to_step=None, database="sqlite", ti
     return facts
 
 
-def judged(facts, up_to_step=None):
+def judged(facts: Facts, up_to_step: int | None = None) -> Report:
     """The Report that `facts` (from `collect`) earn for steps 1..up_to_step. Every step of the
     course is judged, so a step's verdict does not depend on how many steps are shown."""
     report = verdict(facts, course.steps(), graded_steps(up_to_step))
@@ -144,7 +154,8 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     from .session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
     return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say, stand_in=stand_in, cut=cut, cut_models=course.last_step_on_any_database().models_path if cut else None,
+               progress=say, stand_in=stand_in, cut=cut,
+               cut_models=course.last_step_on_any_database().models_path if cut else None,
                graded=[step.number for step in steps])
 
 
@@ -189,7 +200,7 @@ class Climb:
     failure: str | None = None  # where the climb stopped, in the learner's words
 
 
-def climb(server_dir, time_limit=DEFAULT_TIME_LIMIT):
+def climb(server_dir: Path | str, time_limit: float = DEFAULT_TIME_LIMIT) -> Climb:
     from .modes import Mode
     from .session import run
 
@@ -211,7 +222,7 @@ class FaultRun:
     faults: list[Probe]
 
 
-def inject_faults(server_dir, database="sqlite", time_limit=DEFAULT_TIME_LIMIT):
+def inject_faults(server_dir: Path | str, database: str = "sqlite", time_limit: float = DEFAULT_TIME_LIMIT) -> FaultRun:
     from .modes import Mode
     from .session import run
 

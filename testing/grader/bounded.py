@@ -17,7 +17,7 @@ from sqlalchemy import event
 SHORTEST_WAIT = 1.0  # seconds: even at the deadline, a free database answers well within this
 
 
-def bounded_engine(url: str | sa.URL, seconds: Callable[[], float], **options) -> sa.Engine:
+def bounded_engine(url: str | sa.URL, seconds: Callable[[], float], **options: object) -> sa.Engine:
     """An engine whose every new connection waits at most `seconds()` (asked at each connect)."""
     engine = sa.create_engine(url, **options)
     backend = engine.dialect.name

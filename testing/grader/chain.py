@@ -45,7 +45,7 @@ class Written:
     message: str
 
 
-def read_chain(location, server_dir):
+def read_chain(location: Path | str, server_dir: Path | str) -> list[dict[str, object]]:
     """The revisions in upgrade order: [{"id", "file", "message", "parents", "formatted_sql"}, ...]."""
     location = Path(location)
     if not (location / "env.py").is_file():

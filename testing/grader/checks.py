@@ -8,8 +8,13 @@ A check's id (`rows-kept-on-upgrade`) is what CodeGrade's and Classroom's test n
 titles the checks had when the course first gave points per check, with `-` for anything but a
 letter or digit.)
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotations: the registry needs nothing of the course at run time
+    from ..course import Step
 
 
 class Scope(StrEnum):
@@ -99,16 +104,22 @@ PARAMETERS = Check("SQL-uses-bound-parameters", "SQL uses bound parameters", App
 OFFLINE = Check("chain-renders-as-SQL", "chain renders as SQL", Applies.ASKED, Scope.CHAIN)
 CHECK_CLEAN = Check("flask-db-check-finds-nothing", "flask db check finds nothing", Applies.ASKED, Scope.CHAIN)
 MERGED = Check("branches-joined-by-a-merge", "branches joined by a merge", Applies.ASKED, Scope.STEP)
-ROLLED_BACK = Check("a-failed-migration-changes-nothing", "a failed migration changes nothing", Applies.ASKED, Scope.STEP)
-ON_POSTGRESQL = Check("chain-runs-on-PostgreSQL", "chain runs on PostgreSQL", Applies.ASKED, Scope.CHAIN, Evidence.OTHER_DATABASES)
-ON_MYSQL = Check("chain-runs-on-MySQL-MariaDB", "chain runs on MySQL/MariaDB", Applies.ASKED, Scope.CHAIN, Evidence.OTHER_DATABASES)
-WENT_DOWN = Check("your-database-went-one-revision-down", "your database went one revision down", Applies.ASKED, Scope.STEP, Evidence.LEARNER_DATABASE)
-BACKUP_TRIED = Check("your-backup-brought-your-database-back", "your backup brought your database back", Applies.ASKED, Scope.STEP,
-                     Evidence.LEARNER_DATABASE)
-OWN_POSTGRESQL = Check("your-PostgreSQL-ran-the-chain", "your PostgreSQL ran the chain", Applies.ASKED, Scope.CHAIN, Evidence.LEARNER_DATABASE,
-                       ("postgresql",))
-LIVE = Check("the-running-app-keeps-working", "the running app keeps working", Applies.ASKED, Scope.STEP, Evidence.LIVE_TRAFFIC, ("postgresql",))
-LINTED = Check("squawk-has-nothing-unanswered", "squawk has nothing unanswered", Applies.ASKED, Scope.CHAIN, Evidence.FILES, ("postgresql",))
+ROLLED_BACK = Check("a-failed-migration-changes-nothing", "a failed migration changes nothing", Applies.ASKED,
+                    Scope.STEP)
+ON_POSTGRESQL = Check("chain-runs-on-PostgreSQL", "chain runs on PostgreSQL", Applies.ASKED, Scope.CHAIN,
+                      Evidence.OTHER_DATABASES)
+ON_MYSQL = Check("chain-runs-on-MySQL-MariaDB", "chain runs on MySQL/MariaDB", Applies.ASKED, Scope.CHAIN,
+                 Evidence.OTHER_DATABASES)
+WENT_DOWN = Check("your-database-went-one-revision-down", "your database went one revision down", Applies.ASKED,
+                  Scope.STEP, Evidence.LEARNER_DATABASE)
+BACKUP_TRIED = Check("your-backup-brought-your-database-back", "your backup brought your database back", Applies.ASKED,
+                     Scope.STEP, Evidence.LEARNER_DATABASE)
+OWN_POSTGRESQL = Check("your-PostgreSQL-ran-the-chain", "your PostgreSQL ran the chain", Applies.ASKED, Scope.CHAIN,
+                       Evidence.LEARNER_DATABASE, ("postgresql",))
+LIVE = Check("the-running-app-keeps-working", "the running app keeps working", Applies.ASKED, Scope.STEP,
+             Evidence.LIVE_TRAFFIC, ("postgresql",))
+LINTED = Check("squawk-has-nothing-unanswered", "squawk has nothing unanswered", Applies.ASKED, Scope.CHAIN,
+               Evidence.FILES, ("postgresql",))
 
 ALL = (APP, CHAIN, FRESH_UPGRADE, REACHED, ROWS, ROUND_TRIP, MODELS, DEFAULTS, NAMED, REFERENCES, PARAMETERS,
        OFFLINE, CHECK_CLEAN, MERGED, ROLLED_BACK, ON_POSTGRESQL, ON_MYSQL, WENT_DOWN, BACKUP_TRIED, OWN_POSTGRESQL,
@@ -119,7 +130,7 @@ ASKABLE = {check.title: check for check in ALL if check.applies == Applies.ASKED
 OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 
 
-def refuse_unknown(steps) -> None:
+def refuse_unknown(steps: "Iterable[Step]") -> None:
     """A UsageError, in one line as the manifest's other mistakes are told (course.py), when a step
     of `steps` asks for a check this registry does not have."""
     from ..course import MANIFEST
@@ -132,7 +143,7 @@ def refuse_unknown(steps) -> None:
                              f"(the judge knows: {', '.join(ASKABLE)})")
 
 
-def of_step(step, first: bool) -> tuple[Check, ...]:
+def of_step(step: "Step", first: bool) -> tuple[Check, ...]:
     """The checks `step` (a course.Step) carries, in the order the report shows them; `first`: it is
     the course's first step."""
     common = [check for check in ALL if check.applies == Applies.FIRST] if first else []
@@ -140,12 +151,12 @@ def of_step(step, first: bool) -> tuple[Check, ...]:
     return tuple(common) + tuple(BY_TITLE[title] for title in step.checks)
 
 
-def other_databases_of(step) -> list[str]:
+def other_databases_of(step: "Step") -> list[str]:
     """The databases `step` asks the whole chain to run on, beyond the one graded."""
     return [OTHER_DATABASES[BY_TITLE[title]] for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
 
 
-def servers_needed(steps, database: str) -> set[str]:
+def servers_needed(steps: "Iterable[Step]", database: str) -> set[str]:
     """The database servers a grade of `steps` on `database` runs on: that one, the ones a step asks
     the chain to run on (step 12), and the one a step's migrations run on (Part 3's PostgreSQL)."""
     wanted = {database} | {other for step in steps for other in other_databases_of(step)}

@@ -11,13 +11,16 @@ import enum
 import functools
 import types
 import typing
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class FactsError(ValueError):
     """Data that does not decode to the facts the grader records."""
 
 
-def plain(value):
+def plain(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # A field at its default is left out: `typed` puts it back, and a kept fact stays readable.
         return {item.name: plain(getattr(value, item.name)) for item in dataclasses.fields(value)
@@ -37,8 +40,14 @@ def _at_default(item, value):
     return item.default_factory is not dataclasses.MISSING and value == item.default_factory()
 
 
-def typed(kind, data, where="facts"):
+def typed(kind: type[T], data: object, where: str = "facts") -> T:
     """`data` as `kind`: a dataclass, an enum, tuple[X, ...], list[X], dict[K, V], X | None or a scalar."""
+    # The one cast of the facts: the kind is read at run time, where a checker cannot follow, and
+    # _decoded builds exactly that kind or raises.
+    return typing.cast(T, _decoded(kind, data, where))
+
+
+def _decoded(kind, data, where):
     origin, arguments = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
         return _union(arguments, data, where)
@@ -56,7 +65,7 @@ def typed(kind, data, where="facts"):
             if len(items) != len(arguments):
                 raise FactsError(f"{where}: {len(items)} values where {len(arguments)} were expected")
             return tuple(typed(argument, item, f"{where}[{number}]")
-                         for number, (argument, item) in enumerate(zip(arguments, items)))
+                         for number, (argument, item) in enumerate(zip(arguments, items, strict=True)))
         decoded = [typed(arguments[0], item, f"{where}[{number}]") for number, item in enumerate(items)]
         return tuple(decoded) if origin is tuple else decoded
     if origin is dict:

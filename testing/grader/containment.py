@@ -144,7 +144,7 @@ def _closed_to_others(paths):
     return None
 
 
-def hand_over(folder, isolation):
+def hand_over(folder: Path, isolation: Isolation) -> None:
     """Give the scratch folder to the user the learner's code runs as."""
     if isolation.user is None:
         return
@@ -153,7 +153,8 @@ def hand_over(folder, isolation):
         os.lchown(path, user.pw_uid, user.pw_gid)
 
 
-def launch(argv, cwd, env, isolation, cpu_seconds, pass_fds, output_fd, scratch: Path | None = None):
+def launch(argv: list[str], cwd: Path, env: dict[str, str], isolation: Isolation, cpu_seconds: float,
+           pass_fds: tuple[int, ...], output_fd: int, scratch: Path | None = None) -> subprocess.Popen[bytes]:
     """Start the learner's process under the launcher; returns the launcher's Popen. Its stdout
     gives the learner's exit code when that process ends; closing its stdin ends everything.
     `scratch` (default `cwd`): the folder the learner's code may write, in the sandbox."""
@@ -172,7 +173,7 @@ def launch(argv, cwd, env, isolation, cpu_seconds, pass_fds, output_fd, scratch:
                             pass_fds=pass_fds, start_new_session=True)
 
 
-def environment(workdir, extra):
+def environment(workdir: Path, extra: dict[str, str]) -> dict[str, str]:
     """The learner's whole environment: a few of the grader's variables, and `extra`."""
     passed = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
     return {**passed, "HOME": str(workdir), "TMPDIR": str(workdir), "PYTHONPATH": str(REPO_ROOT),

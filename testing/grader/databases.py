@@ -7,6 +7,7 @@ Otherwise one is started for this run in a temporary folder: embedded PostgreSQL
 installed on the machine.
 """
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ class ScratchDatabase:
 
 
 @contextmanager
-def scratch_database(kind, workdir, progress=None):
+def scratch_database(kind: str, workdir: Path, progress: Callable[[str], None] | None = None
+                     ) -> Iterator[ScratchDatabase]:
     """Yield a ScratchDatabase: an empty database that only this run uses."""
     if kind == "sqlite":
         url = f"sqlite:///{workdir / 'scratch.db'}"
@@ -50,9 +52,12 @@ def server_socket(url: str) -> Path | None:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "postgresql":
         folder = parsed.query.get("host") or ""
+        if not isinstance(folder, str):  # ?host=...&host=...: libpq tries each in turn, no one socket
+            return None
         return Path(folder) / f".s.PGSQL.{parsed.port or 5432}" if folder.startswith("/") else None
-    if parsed.get_backend_name() == "mysql" and parsed.query.get("unix_socket"):
-        return Path(parsed.query["unix_socket"])
+    socket = parsed.query.get("unix_socket") if parsed.get_backend_name() == "mysql" else None
+    if isinstance(socket, str) and socket:
+        return Path(socket)
     return None
 
 

@@ -360,7 +360,7 @@ class TrafficSummary:
     waits: tuple[LockWait, ...] = ()
 
     @property
-    def troubled(self):
+    def troubled(self) -> bool:
         """A request failed or waited past the bound: what the traffic happened to meet, which timing decides."""
         return bool(self.errors) or any(wait.seconds > self.bound for wait in self.waits)
 
@@ -525,15 +525,15 @@ class Facts:
     elsewhere: dict[str, OtherDatabase] = field(default_factory=dict)  # database -> the chain graded there
 
     @property
-    def revisions(self):
+    def revisions(self) -> tuple[Revision, ...]:
         """The chain's revisions from base to head; none when it could not be read."""
         return self.chain.revisions if self.chain else ()
 
-    def to_dict(self):
+    def to_dict(self) -> object:
         """JSON-ready data, fields at their defaults left out (json.dumps writes int step keys as strings)."""
         return codec.plain(self)
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: object) -> "Facts":
         """Facts as to_dict gave them, through JSON or not; codec.FactsError if they do not fit."""
         return codec.typed(cls, data)

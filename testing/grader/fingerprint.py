@@ -12,6 +12,7 @@ import os
 import stat
 import sys
 import sysconfig
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,19 +32,19 @@ CHANGES_SHOWN = 5
 
 @dataclass(frozen=True)
 class Fingerprint:
-    entries: dict  # path -> what identifies its contents
-    roots: tuple = ()  # what was looked at, to look at the same again
+    entries: dict[str, object]  # path -> what identifies its contents
+    roots: tuple[Path | str, ...] = ()  # what was looked at, to look at the same again
 
-    def changed_since(self, earlier):
+    def changed_since(self, earlier: "Fingerprint") -> list[str]:
         """Paths added, removed or changed since `earlier`, sorted, at most CHANGES_SHOWN of them."""
         paths = sorted(path for path in self.entries.keys() | earlier.entries.keys()
                        if self.entries.get(path) != earlier.entries.get(path))
         return paths[:CHANGES_SHOWN]
 
 
-def submitted_files(copy):
+def submitted_files(copy: Path) -> Fingerprint:
     """The submission's Python files and migrations folder, by content, relative to `copy`."""
-    entries = {}
+    entries: dict[str, object] = {}
     for path in walk_files(copy, skip={"instance", "__pycache__"}):
         relative = os.path.relpath(path, copy)
         if relative.endswith(".py") or relative.split(os.sep)[0] == "migrations":
@@ -51,7 +52,7 @@ def submitted_files(copy):
     return Fingerprint(entries)
 
 
-def walk_files(root, skip=()):
+def walk_files(root: Path | str, skip: Collection[str] = ()) -> Iterator[str]:
     """Every file under `root` (not following links to folders), however deep: os.walk of
     Python 3.11 recurses, and a folder nested a thousand deep would exhaust it."""
     pending = [str(root)]
@@ -65,7 +66,7 @@ def walk_files(root, skip=()):
                 yield entry.path
 
 
-def content_digest(path):
+def content_digest(path: Path | str) -> str:
     """A file's SHA-256, or what stands in for it: a FIFO is not read, nor a link followed."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would block, a link may lead anywhere
@@ -76,12 +77,12 @@ def content_digest(path):
         return f"unreadable: {exc.strerror}"
 
 
-def course_and_packages(roots=None):
+def course_and_packages(roots: tuple[Path | str, ...] | None = None) -> Fingerprint:
     """What the grader's own process runs, by inode change time, size and inode. `roots`: those of
     an earlier fingerprint, to compare the same files."""
     course = (*(REPO_ROOT / part for part in WATCHED_PARTS), LESSONS_DIR)
     roots = roots or (*course, Path(sys.prefix) / "bin", *_package_folders())
-    entries = {}
+    entries: dict[str, object] = {}
     for root in roots:
         _stat_tree(root, entries, skip=NOT_THE_GRADER if root in course else CACHES)
     site_packages = Path(sysconfig.get_paths()["purelib"])

@@ -5,6 +5,9 @@ before it (the step before's models) and the one deployed with it (the step's ow
 statements of the migration, these requests meet exactly what a request landing there in production
 would meet, every time.
 """
+import functools
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -94,13 +97,14 @@ def _requests(mapper, some_id):
     """(name, send(session)) of the app's requests on the big table: read a row, insert one, and
     update each of its text and number columns on a row that exists."""
     model = mapper.class_
+    requests: list[tuple[str, Callable[[orm.Session], object]]]
     requests = [("read", lambda session: session.execute(sa.select(model).where(model.id == some_id)).first()),
                 ("insert", lambda session: _flushed(session, model(**new_row(session, mapper, PROBE_ID))))]
     number = number_attribute(mapper)
     texts = [key for key, column in mapper.columns.items() if isinstance(column.type, sa.String)]
     for key in texts:
-        requests.append((f"update {key}", lambda session, key=key: _updated(session, model, some_id, key,
-                                                                            lambda value: f"Probe {some_id}")))
+        requests.append((f"update {key}", functools.partial(_updated, model=model, some_id=some_id, key=key,
+                                                            changed=lambda value: f"Probe {some_id}")))
     requests.append((f"update {number}", lambda session: _updated(session, model, some_id, number,
                                                                   lambda value: (value or 0) + 1)))
     return requests

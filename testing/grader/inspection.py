@@ -4,6 +4,7 @@ database it opened, read the chain from the files as written, and walk it (walk.
 Kept apart from session.py so that SQLAlchemy and Alembic load in the grader while the learner's
 process starts and loads its own.
 """
+from collections.abc import Collection
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,17 +12,24 @@ import sqlalchemy as sa
 from . import codec
 from .bounded import bounded_engine, observer_engine
 from .chain import ChainProblem, read_chain
-from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Offline, Revision, StopReason
-from .protocol import Command, Op, Stopped
+from .databases import ScratchDatabase
+from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Facts, Offline, Revision, StopReason
 from .modes import Mode
+from .protocol import Command, Op, Stopped
+from .sandbox import Sandbox
+from .supervisor import LearnerProcess
 from .walk import ChainWalk
 
 
-def inspect_learner(learner, facts, box, scratch, states, probe_steps, mode, learner_database, graded):
+def inspect_learner(learner: LearnerProcess, facts: Facts, box: Sandbox, scratch: ScratchDatabase,
+                    states: dict[int, sa.MetaData], probe_steps: Collection[int], mode: Mode,
+                    learner_database: Path | None, graded: list[int] | None) -> None:
     """With the learner's app loaded in `learner`: its database (`scratch`, a ScratchDatabase), its
     chain, and the walk."""
     reply = learner.call(Command(Op.LOAD), "importing app.py")
     if reply.app is None:
+        if reply.error is None:  # what the worker never sends: a line the learner's code wrote
+            raise Stopped(StopReason.GARBAGE, "importing app.py", {"why": "neither the app nor an error"})
         facts.app = AppFact(AppProblem.IMPORT, error=reply.error.error, file=reply.error.file, line=reply.error.line)
         return
     if reply.app.problem:
@@ -44,9 +52,11 @@ def inspect_learner(learner, facts, box, scratch, states, probe_steps, mode, lea
                          describe_changes=mode == Mode.CHANGES, server_copy=box.copy,
                          graded=graded if graded is not None else list(states))
         if mode == Mode.FAULTS:
-            return walk.run_faults()
+            walk.run_faults()
+            return
         if mode == Mode.CHANGES:
-            return walk.run_changes()
+            walk.run_changes()
+            return
         walk.run()
         if learner_database:
             facts.learner_database = walk.compare_database(learner_database)

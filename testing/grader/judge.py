@@ -11,15 +11,46 @@ the outcome, so an instructor can give points per check.
 """
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import course
 from . import messages, production
-from .checks import (APP, BACKUP_TRIED, BY_TITLE, CHAIN, CHECK_CLEAN, DEFAULTS, FRESH_UPGRADE, LINTED, LIVE, MERGED, MODELS,
-                     NAMED, OFFLINE, ON_MYSQL, ON_POSTGRESQL, OTHER_DATABASES, OWN_POSTGRESQL, PARAMETERS, REACHED,
-                     REFERENCES, ROLLED_BACK, ROUND_TRIP, ROWS, WENT_DOWN, Outcome, Status, failed,
-                     needs_learner_machine, not_checked, of_step, passed)
-from .facts import Chain, ChainProblemKind, Direction, SchemaItem, SchemaKind
+from .checks import (
+    APP,
+    BACKUP_TRIED,
+    BY_TITLE,
+    CHAIN,
+    CHECK_CLEAN,
+    DEFAULTS,
+    FRESH_UPGRADE,
+    LINTED,
+    LIVE,
+    MERGED,
+    MODELS,
+    NAMED,
+    OFFLINE,
+    ON_MYSQL,
+    ON_POSTGRESQL,
+    OTHER_DATABASES,
+    OWN_POSTGRESQL,
+    PARAMETERS,
+    REACHED,
+    REFERENCES,
+    ROLLED_BACK,
+    ROUND_TRIP,
+    ROWS,
+    WENT_DOWN,
+    Check,
+    Outcome,
+    Status,
+    failed,
+    needs_learner_machine,
+    not_checked,
+    of_step,
+    passed,
+)
+from .facts import Chain, ChainProblemKind, Direction, Facts, Revision, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
 NOT_REACHED = not_checked("the step's schema is not reached.")
@@ -28,25 +59,25 @@ NOT_REACHED = not_checked("the step's schema is not reached.")
 @dataclass
 class Progress:
     """Where each step's state is reached: revision indices owned by each step."""
-    owned: dict = field(default_factory=dict)  # step number -> [revision index]
-    reached_at: dict = field(default_factory=dict)  # step number -> revision index
-    outcomes: dict = field(default_factory=dict)  # step number -> the Outcome of REACHED
+    owned: dict[int, list[int]] = field(default_factory=dict)  # step number -> [revision index]
+    reached_at: dict[int, int] = field(default_factory=dict)  # step number -> revision index
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # step number -> the Outcome of REACHED
     unfinished: int | None = None  # the step that work not yet reaching a state belongs to
     # The steps whose work the chain's head, and so models.py, is: the step being worked on, or every
     # step whose state the head reaches (the downgrade step shares the state of the step before).
-    at_head: tuple = ()
+    at_head: tuple[int, ...] = ()
 
     @property
-    def head(self):
+    def head(self) -> int | None:
         """The first step whose work the chain's head is, or None."""
         return self.at_head[0] if self.at_head else None
 
-    def started(self, number):
+    def started(self, number: int) -> bool:
         """Whether the learner's work shows on this step."""
         return number in self.owned or number == self.unfinished
 
 
-def verdict(facts, steps, shown=None):
+def verdict(facts: Facts, steps: Sequence[course.Step], shown: Sequence[course.Step] | None = None) -> Report:
     """The Report of `shown` steps (all of `steps` when None). Every step of `steps` is judged, so
     that work on a later step is that later step's, whichever steps are shown."""
     shown = steps if shown is None else shown
@@ -57,7 +88,7 @@ def verdict(facts, steps, shown=None):
     return report
 
 
-def stuck_on(results):
+def stuck_on(results: list[StepResult]) -> int | None:
     """The step where the learner is stuck: the first that fails a check of its own, else the first
     that does not pass (its checks wait for another step, or it has not begun)."""
     own = next((result.step for result in results
@@ -65,7 +96,7 @@ def stuck_on(results):
     return own if own is not None else next((result.step for result in results if not result.passed), None)
 
 
-def _judged(facts, steps):
+def _judged(facts: Facts, steps: Sequence[course.Step]) -> Report:
     report = Report([StepResult(step.number, step.title) for step in steps], notes=list(facts.not_copied),
                     isolation=facts.isolation)
     first_number = steps[0].number
@@ -75,7 +106,7 @@ def _judged(facts, steps):
         chain_checks = [APP, CHAIN]
         blocked_at = chain_checks.index(blocked_check)
         wait = not_checked(messages.fix_step_first(steps[0].label))
-        for step, result in zip(steps, report.steps):
+        for step, result in zip(steps, report.steps, strict=True):
             for check in of_step(step, step.number == first_number):
                 if check in chain_checks and chain_checks.index(check) < blocked_at:
                     result.add(check, passed())
@@ -91,18 +122,18 @@ def _judged(facts, steps):
     report.notes += messages.learner_database(facts.learner_database) + _rows_gone(facts, revisions)
     progress = _progress(facts, steps, revisions)
     trailing = _trailing(facts, progress, steps)
-    for step, result in zip(steps, report.steps):
+    for step, result in zip(steps, report.steps, strict=True):
         result.started = progress.started(step.number)
         result.files = [revisions[index].file for index in progress.owned.get(step.number, [])]
         # Revisions after the last state reached belong to the step being worked on.
-        extra = trailing if step.number == progress.unfinished else []
+        extra = trailing if step.number == progress.unfinished else ()
         judging = Judging(facts, revisions, step, progress, steps, extra)
         for check in of_step(step, step.number == first_number):
             result.add(check, JUDGES[check](judging))
         # Files all right: the learner's own database must have run them too (only `lesson` looks).
         behind = _database_behind(facts, steps, revisions, progress, step) if result.passed else None
         if behind:
-            reached = result.checks.index(result.get(REACHED))
+            reached = next(index for index, check in enumerate(result.checks) if check.check == REACHED)
             result.checks[reached] = dataclasses.replace(result.checks[reached], status=Status.FAILED, message=behind)
     return report
 
@@ -114,11 +145,11 @@ class Judging:
     revisions: tuple
     step: course.Step
     progress: Progress
-    steps: tuple  # every step judged
-    extra: tuple = ()  # revisions climbed after the last state reached, when they are this step's
+    steps: Sequence[course.Step]  # every step judged
+    extra: tuple[int, ...] = ()  # revisions climbed after the last state reached, when they are this step's
 
 
-def blocker(facts):
+def blocker(facts: Facts) -> tuple[Check, str] | None:
     """(check, message) for a problem that stops everything: the app or the chain, or a
     submission that changed what it must not while being graded."""
     if facts.changed_outside:
@@ -136,7 +167,7 @@ def blocker(facts):
     return None
 
 
-def climb_failure(facts, revisions):
+def climb_failure(facts: Facts, revisions: tuple[Revision, ...]) -> tuple[int, str] | None:
     """(revision index, message) for a climb that did not reach head, or None."""
     failed = facts.upgrade_failed
     if failed:
@@ -165,7 +196,7 @@ def _trailing(facts, progress, steps):
     numbers = {step.number for step in steps}
     later = [index for index, climbed in enumerate(facts.climbed)
              if any(not items for number, items in climbed.matches.items() if number not in numbers)]
-    return list(range(max(owned + later, default=-1) + 1, len(facts.climbed)))
+    return tuple(range(max(owned + later, default=-1) + 1, len(facts.climbed)))
 
 
 def _fresh_upgrade(judging):
@@ -487,8 +518,7 @@ def _parameters_check(judging):
 
 
 def _offline_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    offline = facts.offline
+    offline = judging.facts.offline
     if offline is None:
         return not_checked("the chain could not be rendered (see the checks above).")
     if offline.error:
@@ -512,7 +542,7 @@ def _later_step_of_file(judging, path):
 
 
 def _check_clean_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+    facts, step, progress = judging.facts, judging.step, judging.progress
     later = _compared_later(progress, step)
     if later is not None:
         return later
@@ -558,7 +588,7 @@ def _rolled_back_check(judging):
     return failed(messages.half_changed(file, probe.statement, left_behind))
 
 
-def graded_database(facts):
+def graded_database(facts: Facts) -> str:
     """The kind of database graded: sqlite, postgresql or mysql ("" if unknown)."""
     url = (facts.app.database if facts.app else None) or ""
     return url.split(":", 1)[0].split("+", 1)[0]  # "mysql+pymysql://…" -> mysql
@@ -569,7 +599,7 @@ def _elsewhere_check(name):
     where = name.title.removeprefix("chain runs on ")
 
     def check(judging):
-        facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+        facts, step, progress = judging.facts, judging.step, judging.progress
         if step.number not in progress.reached_at:
             return NOT_REACHED
         found = facts.elsewhere.get(database)
@@ -583,7 +613,7 @@ def _elsewhere_check(name):
     return check
 
 
-def databases_to_try(facts, steps):
+def databases_to_try(facts: Facts, steps: list[course.Step]) -> list[str]:
     """The databases a step whose state is reached asks the whole chain to run on."""
     if blocker(facts):
         return []
@@ -592,13 +622,13 @@ def databases_to_try(facts, steps):
             for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
 
 
-def without_other_databases(step):
+def without_other_databases(step: course.Step) -> course.Step:
     """The step without its requests to run on other databases (so grading there does not recurse)."""
     return dataclasses.replace(step, checks=tuple(title for title in step.checks
                                                   if BY_TITLE[title] not in OTHER_DATABASES))
 
 
-def probed_steps(steps):
+def probed_steps(steps: list[course.Step]) -> list[int]:
     """The steps whose migration the worker must make fail on purpose."""
     return [step.number for step in steps if ROLLED_BACK.title in step.checks]
 
@@ -636,7 +666,8 @@ def _database_behind(facts, steps, revisions, progress, step):
         seen = [look for look in evidence.looks if look.database == step.database]
         if any(_position(look, revisions) is not None and _position(look, revisions) >= target for look in seen):
             return None
-        return messages.server_database_behind(revisions[target].file, step.database, seen[-1].versions if seen else None)
+        return messages.server_database_behind(revisions[target].file, step.database,
+                                               seen[-1].versions if seen else None)
     now = evidence.now
     if not now:
         return None
@@ -723,7 +754,7 @@ def _own_postgresql(evidence, revisions, reached, step):
 
 def _live_check(judging):
     """Part 3: the previous step's app, running during and after the step's migrations (traffic.py)."""
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+    facts, revisions, step = judging.facts, judging.revisions, judging.step
     runs = [run for run in facts.traffic if run.step == step.number]
     if not runs:
         if graded_database(facts) not in LIVE.databases:

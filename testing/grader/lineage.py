@@ -7,29 +7,35 @@ Loss(LossKind.TABLE_LOST, "department", rows=2, replaced_by="departments").
 import dataclasses
 import datetime
 import decimal
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..inside.described import type_code
 from .facts import DanglingReference, FilledColumn, Loss, LossKind
 from .renames import kind_of
-from ..inside.described import type_code
 from .schema import VERSION_TABLE
 
 ROWS_PER_TABLE = 3
+Value = str | int | float | bool | None  # a cell as a snapshot keeps it (_plain)
 
 
 @dataclass(frozen=True)
 class TableRows:
     """One table as a snapshot holds it: the grader's working data, never a fact itself."""
-    key: list  # the primary key's columns (every column when it has none)
-    columns: list
-    rows: dict  # repr of a row's key values -> {column: value}
-    types: dict  # column -> its type as a migration writes it
-    nullable: dict  # column -> whether it allows NULL
+    key: list[str]  # the primary key's columns (every column when it has none)
+    columns: list[str]
+    rows: dict[str, dict[str, Value]]  # repr of a row's key values -> {column: value}
+    types: dict[str, str]  # column -> its type as a migration writes it
+    nullable: dict[str, bool | None]  # column -> whether it allows NULL
 
 
-def snapshot(connection):
+Snapshot = dict[str, TableRows]  # table name -> its rows
+Renames = dict[str, tuple[str, dict[str, str]]]  # old table -> (new table, {old column: new column})
+
+
+def snapshot(connection: sa.Connection) -> Snapshot:
     inspector = sa.inspect(connection)
     tables = sa.MetaData()
     tables.reflect(bind=connection)
@@ -57,7 +63,7 @@ def _plain(value):
     return value
 
 
-def seed(connection, table_names):
+def seed(connection: sa.Connection, table_names: Iterable[str]) -> dict[str, str]:
     """Insert ROWS_PER_TABLE rows of recognisable values into each of `table_names`.
 
     The values depend only on the table's shape, so seeding the same schema twice gives the
@@ -124,7 +130,7 @@ def _sample_value(table_name, column, number):
     return None
 
 
-def follow(before, after, allow_renames=True):
+def follow(before: Snapshot, after: Snapshot, allow_renames: bool = True) -> tuple[list[Loss], Renames]:
     """Where did the rows of `before` go in `after`?
 
     Returns (losses, renames): [Loss], and {old table: (new table, {old column: new column})}
@@ -189,7 +195,7 @@ def _follow_columns(name, table, other, allow_renames):
         if allow_renames or not holders:
             holders += new_columns
         held = {holder: sum(1 for row, found in matched if found.get(holder) == row[column]) for holder in holders}
-        best = max(held, key=held.get, default=None)
+        best = max(held, key=lambda holder: held[holder], default=None)
         lost = len(matched) - (held[best] if best else 0)
         if best is not None and held[best] > 0 and (best == column or allow_renames):
             column_map[column] = best
@@ -216,7 +222,8 @@ def _copied(column, table, other, matched):
     return any(all(found.get(name) == row[column] for row, found in matched) for name in kept)
 
 
-def new_column_values(before, after, renames, default_of):
+def new_column_values(before: Snapshot, after: Snapshot, renames: Renames,
+                      default_of: Callable[[str, str], str | None]) -> list[FilledColumn]:
     """The values that rows already there got in the columns a migration added to their table:
     a FilledColumn for every added column. `default_of(table, column)`: its server default."""
     filled = []
@@ -226,14 +233,14 @@ def new_column_values(before, after, renames, default_of):
         for column in after[new_name].columns:
             if column in kept or not matched:
                 continue
-            counts = {}
+            counts: dict[str | int | float | bool | None, int] = {}
             for _, row in matched:
                 counts[row[column]] = counts.get(row[column], 0) + 1
             filled.append(FilledColumn(new_name, column, tuple(counts.items()), default_of(new_name, column)))
     return filled
 
 
-def dangling_references(connection, tables):
+def dangling_references(connection: sa.Connection, tables: sa.MetaData) -> list[DanglingReference]:
     """Rows whose foreign key value points at no row: [DanglingReference].
 
     `tables` is the database's schema, reflected. SQLite does not enforce foreign keys by default,
@@ -254,7 +261,7 @@ def dangling_references(connection, tables):
     return items
 
 
-def only_carried(losses, carried):
+def only_carried(losses: Iterable[Loss], carried: dict[str, list[str]]) -> list[Loss]:
     """The losses that concern `carried` ({table: [columns]}), the data that existed earlier."""
     kept = []
     for item in losses:
@@ -266,7 +273,7 @@ def only_carried(losses, carried):
     return kept
 
 
-def restrict(snapshot, keys):
+def restrict(snapshot: Snapshot, keys: dict[str, set[str]]) -> Snapshot:
     """Only the tables and rows named in `keys` ({table: set of row keys})."""
     return {name: dataclasses.replace(table, rows={key: row for key, row in table.rows.items() if key in keys[name]})
             for name, table in snapshot.items() if name in keys}

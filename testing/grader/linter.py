@@ -11,9 +11,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from .facts import Squawk, SquawkFinding
+from .facts import Revision, Squawk, SquawkFinding
 
 TIME_LIMIT = 30  # seconds for one migration's SQL: squawk takes milliseconds
 CONFIG_FILE = ".squawk.toml"
@@ -26,7 +27,7 @@ def binary() -> str | None:
     return shutil.which("squawk") or shutil.which("squawk", path=os.path.dirname(sys.executable))
 
 
-def lint_revision(render, revision, folder: Path | None) -> Squawk:
+def lint_revision(render: Callable[[Revision], str], revision: Revision, folder: Path | None) -> Squawk:
     """squawk's findings on the SQL of `revision` as `flask db upgrade --sql` renders it
     (`render(revision)`: that SQL), or why there are none."""
     if len(revision.parents) != 1:
@@ -68,13 +69,14 @@ def _findings(output: str, sql: str) -> tuple[SquawkFinding, ...] | None:
     """The findings of squawk's JSON reporter, or None when `output` is not that."""
     try:
         found = json.loads(output)
+        if not all(isinstance(item["rule_name"], str) and isinstance(item["message"], str) for item in found):
+            return None
         lines = sql.splitlines()
-        findings = tuple(SquawkFinding(item["rule_name"], item["message"], item.get("help"),
-                                       one_line(lines[item["line"]]) if 0 <= item["line"] < len(lines) else "")
-                         for item in found)
+        return tuple(SquawkFinding(item["rule_name"], item["message"], item.get("help"),
+                                   one_line(lines[item["line"]]) if 0 <= item["line"] < len(lines) else "")
+                     for item in found)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
-    return findings if all(isinstance(f.rule, str) and isinstance(f.message, str) for f in findings) else None
 
 
 def one_line(sql: str | None) -> str:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +24,7 @@ SEARCHED = (None, "/usr/sbin", "/usr/local/sbin")
 START_TIME_LIMIT = 60  # seconds for the server to answer
 
 
-def server_binary():
+def server_binary() -> str | None:
     """The path of mariadbd (or mysqld), or None when neither is installed."""
     for folder in SEARCHED:
         for name in SERVER_NAMES:
@@ -33,7 +34,7 @@ def server_binary():
     return None
 
 
-def url_for(socket, password=None):
+def url_for(socket: Path | str, password: str | None = None) -> str:
     account = f"root:{password}" if password else "root"
     # TLS over a Unix socket protects nothing, and PyMySQL's default (try TLS when the server offers
     # it) builds a certificate store on every connection: ~25 ms each, hundreds of them a grade.
@@ -41,7 +42,7 @@ def url_for(socket, password=None):
 
 
 @contextmanager
-def temporary_server():
+def temporary_server() -> Iterator[str]:
     """Start a server in a new temporary folder, yield its SQLAlchemy URL, stop it, delete the folder."""
     binary = server_binary()
     if binary is None:

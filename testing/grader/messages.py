@@ -7,30 +7,70 @@ lessons/course.toml has it (`lesson("look-before-you-leap")` gives "step" and it
 """
 import difflib
 import re
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from .. import course
 from .databases import NAMES
-from .facts import AppProblem, ChainProblemKind, Direction, LossKind, SchemaKind, StopReason
+from .facts import (
+    AppFact,
+    AppProblem,
+    Chain,
+    ChainProblemKind,
+    DanglingReference,
+    Direction,
+    FailedCheck,
+    FilledColumn,
+    GapError,
+    LearnerDatabase,
+    LockWait,
+    Loss,
+    LossKind,
+    MigrationError,
+    Offline,
+    Probe,
+    Scalar,
+    SchemaItem,
+    SchemaKind,
+    SqlFinding,
+    Squawk,
+    SquawkFinding,
+    Stop,
+    StopReason,
+    TrafficRun,
+    UnnamedConstraint,
+)
 from .renames import paired
 
+if TYPE_CHECKING:  # production.py phrases its findings with this module
+    from .production import Held
 
-def code(text):
+
+class Placed(Protocol):
+    """What names a place in the learner's code: an error, an app problem, a chain problem."""
+    @property
+    def file(self) -> str | None: ...
+    @property
+    def line(self) -> int | None: ...
+
+
+def code(text: object) -> str:
     return f"`{text}`"
 
 
-def lesson(key):
+def lesson(key: str) -> str:
     """"step NN": the lesson whose folder is NN-`key`, numbered as the manifest has it now."""
     return f"step {course.step_by_key(key).label}"
 
 
-def lesson_readme(key):
+def lesson_readme(key: str) -> str:
     return course.relative(course.step_by_key(key).readme)
 
 
 LESSON_REFERENCE = re.compile(r"\{(lesson|readme):([a-z0-9-]+)\}")
 
 
-def with_lessons(text):
+def with_lessons(text: str) -> str:
     """`text` with each "{lesson:KEY}" and "{readme:KEY}" of a constant spoken as `lesson(KEY)` and
     `lesson_readme(KEY)` (a constant cannot ask the manifest while this module is imported)."""
     spoken = {"lesson": lesson, "readme": lesson_readme}
@@ -39,7 +79,7 @@ def with_lessons(text):
 
 # -- the app and the chain ---------------------------------------------------------------
 
-def app_problem(details):
+def app_problem(details: AppFact) -> str:
     problem = details.problem
     if problem == AppProblem.IMPORT and details.error == "ModuleNotFoundError: No module named 'app'":
         return ("There is no app.py in the server folder: grade the folder that holds app.py, models.py "
@@ -60,7 +100,7 @@ def app_problem(details):
             f"Change {setting} to read it: `os.environ.get(\"DATABASE_URL\", \"sqlite:///app.db\")`.")
 
 
-def chain_problem(details):
+def chain_problem(details: Chain) -> str:
     problem = details.problem
     if problem == ChainProblemKind.NO_MIGRATIONS:
         return (f"There is no migrations folder ({details.folder}) yet.\n"
@@ -95,7 +135,7 @@ def chain_problem(details):
             "revisions are present\". " + with_lessons(MERGE_COMMANDS))
 
 
-def where(details):
+def where(details: Placed) -> str:
     if details.file and details.line:
         return f"{details.file} line {details.line}: "
     if details.file:
@@ -103,7 +143,7 @@ def where(details):
     return ""
 
 
-def learner_code_failed(error):
+def learner_code_failed(error: MigrationError) -> str:
     function = f"{error.direction}()"
     place = f" (line {error.line})" if error.line and error.file == error.migration else ""
     text = f"{function} of {error.migration} failed{place}: {error.error}"
@@ -112,7 +152,7 @@ def learner_code_failed(error):
     return with_known_fix(text, error.error)
 
 
-def left_changed(items):
+def left_changed(items: tuple[SchemaItem, ...]) -> str:
     """The lines after a failed upgrade that left the database half changed ("" if it did not)."""
     if not items:
         return ""
@@ -124,8 +164,10 @@ def left_changed(items):
             f"({lesson('look-before-you-leap')}) before you run it again.")
 
 
-def with_known_fix(text, error):
+def with_known_fix(text: str, error: str | None) -> str:
     """`text`, followed by what to write instead when `error` is one the lessons teach about."""
+    if error is None:
+        return text
     fix = next((with_lessons(fix) for known, fix in KNOWN_FIXES if known in error), None) or did_you_mean(error)
     return f"{text}\n{fix}" if fix else text
 
@@ -135,14 +177,14 @@ def with_known_fix(text, error):
 MISSING_NAME = re.compile(r"^AttributeError: (?:module 'sqlalchemy' has no attribute '(\w+)'|(\w+))$")
 
 
-def did_you_mean(error):
+def did_you_mean(error: str) -> str | None:
     """"Did you mean `db.Integer`?" for a misspelt SQLAlchemy name, else None."""
     found = MISSING_NAME.match(error.strip())
     if not found:
         return None
     import sqlalchemy  # only for a misspelt name: most grades never need its list of names
 
-    names = {}
+    names: dict[str, str] = {}
     # Of names alike but for case, the one models are written with: Integer, not INTEGER or integer.
     for name in sorted(dir(sqlalchemy), key=lambda name: (name.isupper(), name.islower())):
         if not name.startswith("_"):
@@ -203,7 +245,7 @@ KNOWN_FIXES = [
 ]
 
 
-def stopped(details):
+def stopped(details: Stop) -> str:
     action = details.action
     reason = details.reason
     if reason == StopReason.TIME_LIMIT:
@@ -223,7 +265,7 @@ def stopped(details):
             "Your code must not call os._exit() or end the process.")
 
 
-def _stalled_at(details):
+def _stalled_at(details: Stop) -> str:
     """What the database showed of a migration stopped at the time limit, line by line."""
     lines = [f"Its last statement: {details.running}\n"] if details.running else []
     lines += [f"By then {code(f'{fill.table}.{fill.column}')} had a value in {fill.filled:,} of {fill.rows:,} rows.\n"
@@ -231,7 +273,7 @@ def _stalled_at(details):
     return "".join(lines)
 
 
-def changed_outside(paths):
+def changed_outside(paths: Iterable[str]) -> str:
     return ("While it was being graded, your code changed files outside its scratch copy:\n"
             + "\n".join(f"  {path}" for path in paths) + "\n"
             "A grade cannot stand on that. Put them back (`git checkout` the course's files, or reinstall "
@@ -240,32 +282,32 @@ def changed_outside(paths):
 
 # -- schemas ------------------------------------------------------------------------------
 
-def schema_item(item, expected_name):
+def schema_item(item: SchemaItem, expected_name: str) -> str:
     kind = item.kind
     if kind == SchemaKind.RENAMED_TABLE:
         return (f"has table {code(item.found)} where {expected_name} has {code(item.expected)}, "
                 f"with the same columns: the rows are still in {code(item.found)}")
     if kind == SchemaKind.RENAMED_COLUMN:
-        return (f"has column {code(item.table + '.' + item.found)} where {expected_name} has "
+        return (f"has column {code(f'{item.table}.{item.found}')} where {expected_name} has "
                 f"{code(item.expected)}, of the same type: the values are still in {code(item.found)}")
     if kind == SchemaKind.MISSING_TABLE:
         return f"has no table {code(item.table)}"
     if kind == SchemaKind.EXTRA_TABLE:
         return f"has table {code(item.table)}, which {expected_name} does not"
     if kind == SchemaKind.MISSING_COLUMN:
-        return f"has no column {code(item.table + '.' + item.column)}"
+        return f"has no column {code(f'{item.table}.{item.column}')}"
     if kind == SchemaKind.EXTRA_COLUMN:
-        return f"has column {code(item.table + '.' + item.column)}, which {expected_name} does not"
+        return f"has column {code(f'{item.table}.{item.column}')}, which {expected_name} does not"
     if kind == SchemaKind.NULLABLE:
-        column = code(item.table + "." + item.column)
+        column = code(f"{item.table}.{item.column}")
         if item.nullable:
             return f"makes {column} NOT NULL; {expected_name} allows NULL"
         return f"allows NULL in {column}; {expected_name} says NOT NULL (nullable=False)"
     if kind == SchemaKind.TYPE:
-        return (f"stores {code(item.table + '.' + item.column)} as {item.found}; "
+        return (f"stores {code(f'{item.table}.{item.column}')} as {item.found}; "
                 f"{expected_name} says {item.expected}")
     if kind == SchemaKind.SERVER_DEFAULT:
-        column = code(item.table + "." + item.column)
+        column = code(f"{item.table}.{item.column}")
         found = f"server default {default_shown(item.found)}" if item.found else "no server default"
         expected = f"says {default_shown(item.expected)}" if item.expected else "has none"
         return f"gives {column} {found}; {expected_name} {expected}"
@@ -278,7 +320,7 @@ def schema_item(item, expected_name):
     if kind == SchemaKind.TABLE_RENAMED:
         return f"has table {code(item.found)}, renamed from {code(item.expected)}"
     if kind == SchemaKind.COLUMN_RENAMED:
-        return f"has column {code(item.table + '.' + item.found)}, renamed from {code(item.expected)}"
+        return f"has column {code(f'{item.table}.{item.found}')}, renamed from {code(item.expected)}"
     if kind == SchemaKind.OTHER:
         return f"differs in a way Alembic calls {item.detail!r}"
     if kind == SchemaKind.NOT_COMPARED:
@@ -292,27 +334,27 @@ def schema_item(item, expected_name):
 CAST_LITERAL = re.compile(r"^('(?:[^']|'')*')::[\w ]+$")
 
 
-def default_shown(text):
+def default_shown(text: str) -> str:
     """A server default as models.py writes it: PostgreSQL's 'Associate'::character varying is 'Associate'."""
     return CAST_LITERAL.sub(r"\1", text)
 
 
-def schema_items(items, expected_name):
+def schema_items(items: Iterable[SchemaItem], expected_name: str) -> str:
     return "\n".join(f"  - {schema_item(item, expected_name)}" for item in items)
 
 
-def state_reached(file):
+def state_reached(file: str) -> str:
     return f"reached by {file}"
 
 
-def state_reached_together(later_step, file):
+def state_reached_together(later_step: int, file: str) -> str:
     return f"reached together with step {later_step:02d} by {file} (several steps in one migration is fine)"
 
 
 NEVER_RENAMED = "No migration renames it yet. Write, in the migration of this step,"
 
 
-def state_not_reached(step, closest_file, items):
+def state_not_reached(step: course.Step, closest_file: str | None, items: Iterable[SchemaItem]) -> str:
     models = course.relative(step.models_path)
     text = f"Your migrations never reach the schema of step {step.label} ({models})."
     if closest_file:
@@ -329,26 +371,27 @@ def state_not_reached(step, closest_file, items):
     return text + f"\nFollow {course.relative(step.readme)}, then run `flask db upgrade`."
 
 
-def constraint_name_advice(item, file):
+def constraint_name_advice(item: SchemaItem, file: str) -> str:
     """Why the name the course's naming convention gives matters, and where to write it."""
     return ("Migrations find a constraint by its name (a downgrade() drops it by name), so the course names\n"
             "every one with the naming convention of the lesson's models.py: the same name on every database,\n"
-            f"the one every later step expects. Use that convention in your models.py, and name it {code(item.expected)}\n"
+            "the one every later step expects. Use that convention in your models.py, and name it "
+            f"{code(item.expected)}\n"
             f"in upgrade() and downgrade() of {file}\n(`flask db downgrade` first if your database has run it).")
 
 
 # -- rows ---------------------------------------------------------------------------------
 
-def rows(count):
+def rows(count: int) -> str:
     return f"{count} row" if count == 1 else f"{count} rows"
 
 
-def sample_rows(count):
+def sample_rows(count: int) -> str:
     """Rows the grader put in itself: a learner's own rows are never in its scratch database."""
     return f"the {rows(count)} the grader put in as samples" if count != 1 else "the row the grader put in as a sample"
 
 
-def loss(item, file, direction):
+def loss(item: Loss, file: str, direction: Direction) -> str:
     """One lost-data finding of `direction` ("upgrade" or "downgrade") in `file`."""
     doer = f"{direction}() of {file}"
     kind, table = item.kind, item.table
@@ -359,38 +402,40 @@ def loss(item, file, direction):
     if kind == LossKind.TABLE_LOST:
         return f"{doer} drops table {code(table)} and {sample_rows(item.rows)}."
     if kind == LossKind.COLUMN_LOST and item.replaced_by:
-        old, new = (item.column, item.replaced_by) if direction == Direction.UPGRADE \
+        old_column, new_column = (item.column, item.replaced_by) if direction == Direction.UPGRADE \
             else (item.replaced_by, item.column)
-        return (f"{doer} drops column {code(table + '.' + item.column)} and adds "
+        return (f"{doer} drops column {code(f'{table}.{item.column}')} and adds "
                 f"{code(item.replaced_by)} empty: the values of {sample_rows(item.rows)} are lost.\n"
-                + rename_column_advice(table, old, new, item.type, item.nullable))
+                + rename_column_advice(table, old_column, new_column, item.type, item.nullable))
     if kind == LossKind.COLUMN_LOST:
-        return (f"{doer} drops column {code(table + '.' + item.column)} and its values in "
+        return (f"{doer} drops column {code(f'{table}.{item.column}')} and its values in "
                 f"{sample_rows(item.rows)}.")
     if kind == LossKind.ROWS_LOST:
+        assert item.of is not None  # a ROWS_LOST loss says how many rows there were
         return f"{doer} loses {item.rows} of {sample_rows(item.of)} in {code(table)}."
     if kind == LossKind.VALUES_CHANGED:
-        return f"{doer} changes {code(table + '.' + item.column)} in {rows(item.rows)} of the grader's samples."
+        return f"{doer} changes {code(f'{table}.{item.column}')} in {rows(item.rows)} of the grader's samples."
     return f"after {doer}, {code(table)} has {rows(item.rows)} it did not have before."  # ROWS_ADDED
 
 
 AUTOGENERATE_BLIND = "Autogenerate cannot see a rename. Write"
 
 
-def rename_table_advice(old, new, lead=AUTOGENERATE_BLIND):
+def rename_table_advice(old: str | None, new: str | None, lead: str = AUTOGENERATE_BLIND) -> str:
     return (f"{lead}\n"
             f"    op.rename_table(\"{old}\", \"{new}\")         in upgrade()\n"
             f"    op.rename_table(\"{new}\", \"{old}\")         in downgrade()")
 
 
-def existing(type_code, nullable):
+def existing(type_code: str | None, nullable: bool | None) -> str:
     """The arguments that tell MySQL what a column is while it is renamed (the other-databases lesson)."""
     if not type_code:
         return ""
     return f", existing_type={type_code}, existing_nullable={nullable}"
 
 
-def rename_column_advice(table, old, new, type_code=None, nullable=True, lead=AUTOGENERATE_BLIND):
+def rename_column_advice(table: str | None, old: str | None, new: str | None, type_code: str | None = None,
+                         nullable: bool | None = True, lead: str = AUTOGENERATE_BLIND) -> str:
     keep = existing(type_code, nullable)
     return (f"{lead}\n"
             f"    op.alter_column(\"{table}\", \"{old}\", new_column_name=\"{new}\"{keep})    in upgrade()\n"
@@ -398,43 +443,44 @@ def rename_column_advice(table, old, new, type_code=None, nullable=True, lead=AU
             "(inside a batch block: batch_op.alter_column(...) with the same names).")
 
 
-def rows_kept(files):
+def rows_kept(files: list[str]) -> str:
     return f"every row survives {', '.join(files)}" if files else "no migration of this step to check"
 
 
-def seed_refused(table, reason):
+def seed_refused(table: str, reason: str) -> str:
     return f"(the grader could not put sample rows in {code(table)}: {reason})"
 
 
 # -- round trips --------------------------------------------------------------------------
 
-def downgrade_not_undone(file, items):
+def downgrade_not_undone(file: str, items: Iterable[SchemaItem]) -> str:
     return (f"downgrade() of {file} does not give back the schema from before its upgrade(); the database\n"
             f"{schema_items(items, 'the schema before')}\n"
             "downgrade() must undo exactly what upgrade() does, in reverse order.")
 
 
-def reupgrade_differs(file, items):
+def reupgrade_differs(file: str, items: Iterable[SchemaItem]) -> str:
     return (f"after a downgrade, upgrade() of {file} builds a different schema than the first time; the database\n"
             f"{schema_items(items, 'the first upgrade')}")
 
 
-def not_as_before(item, file, direction):
+def not_as_before(item: Loss, file: str, direction: Direction) -> str:
     """Rows that differ from the state before the migration ran: `item` is a Loss."""
     table = code(item.table)
     after = f"after {direction}() of {file},"
     if item.kind == LossKind.TABLE_LOST:
         return f"{after} table {table} is gone with its {rows(item.rows)}."
     if item.kind == LossKind.ROWS_LOST:
+        assert item.of is not None  # a ROWS_LOST loss says how many rows there were
         return f"{after} {table} has {item.of - item.rows} of its {rows(item.of)} from before."
     if item.kind == LossKind.ROWS_ADDED:
         return f"{after} {table} has {rows(item.rows)} it did not have before."
     if item.kind == LossKind.COLUMN_LOST:
-        return f"{after} column {code(item.table + '.' + item.column)} has lost its values in {rows(item.rows)}."
-    return f"{after} {code(item.table + '.' + item.column)} differs in {rows(item.rows)} from before."
+        return f"{after} column {code(f'{item.table}.{item.column}')} has lost its values in {rows(item.rows)}."
+    return f"{after} {code(f'{item.table}.{item.column}')} differs in {rows(item.rows)} from before."
 
 
-def round_trip_ok(files):
+def round_trip_ok(files: list[str]) -> str:
     if len(files) == 1:
         return f"{files[0]} downgrades and upgrades again with every row"
     return f"all {len(files)} migrations downgrade and upgrade again with every row"
@@ -442,16 +488,16 @@ def round_trip_ok(files):
 
 # -- models.py ----------------------------------------------------------------------------
 
-def models_match_head():
+def models_match_head() -> str:
     return "models.py matches the database your migrations build (`flask db check` agrees)"
 
 
-def models_match_before_head(file):
+def models_match_before_head(file: str) -> str:
     return (f"models.py matches the revision before {file}: you downgraded one step. That is fine for "
             "this step;\n`flask db upgrade` takes you to head again (then put models.py back too).")
 
 
-def models_differ(items):
+def models_differ(items: Iterable[SchemaItem]) -> str:
     items = paired(items)
     not_compared = next((item for item in items if item.kind == SchemaKind.NOT_COMPARED), None)
     if not_compared:
@@ -480,16 +526,16 @@ def models_differ(items):
     return "\n".join(lines)
 
 
-def models_not_compared(why):
+def models_not_compared(why: str | None) -> str:
     """The comparison itself failed in the learner's process: no command can tell what differs yet."""
     return (f"models.py could not be compared with your migrations: {why}\n"
             "Fix that first: `flask db check` stops with the same error.")
 
 
-def models_drift(item):
+def models_drift(item: SchemaItem) -> str:
     """A column that models.py and the migrations both have, differing only in nullability, type or
     server default."""
-    column = code(item.table + "." + item.column)
+    column = code(f"{item.table}.{item.column}")
     if item.kind == SchemaKind.NULLABLE:
         said, built = ("nullable", "NOT NULL") if item.nullable else ("NOT NULL", "nullable")
         return f"{column} is {said} in models.py but {built} in your migrations (only that differs)"
@@ -500,7 +546,7 @@ def models_drift(item):
     return f"{column} is {item.expected} in models.py but {item.found} in your migrations (only the type differs)"
 
 
-def models_rename(item):
+def models_rename(item: SchemaItem) -> str:
     """What to do when models.py and the migrations name one table or column differently."""
     if item.kind == SchemaKind.RENAMED_TABLE:
         what, models_name, built = "table", item.expected, item.found
@@ -510,7 +556,7 @@ def models_rename(item):
         what, models_name, built = "column", item.expected, item.found
         keep_migrations = f"in models.py, rename {code(models_name)} to {code(built)} (nothing else changes)"
         forward = rename_column_advice(item.table, built, models_name, item.type, item.nullable, lead="")[1:]
-        models_name, built = item.table + "." + models_name, item.table + "." + built
+        models_name, built = f"{item.table}.{models_name}", f"{item.table}.{built}"
     return (f"models.py calls the {what} {code(models_name)}; your migrations call it {code(built)}: "
             "one of them misses a rename.\n"
             "Do not run `flask db migrate` for this: autogenerate cannot see a rename, so its script would drop\n"
@@ -521,20 +567,20 @@ def models_rename(item):
 
 # -- the checks a step asks for --------------------------------------------------------------
 
-def no_server_default(files):
+def no_server_default(files: list[str]) -> str:
     return (f"No column added by {', '.join(files)} has a server default, so a row added later without a\n"
             "value gets nothing from the database. Write server_default='...' on the column, in models.py and\n"
             "in the migration (keep it there too when an UPDATE fills the rows already in the table).")
 
 
-def placeholder_values(item, file, empty):
+def placeholder_values(item: FilledColumn, file: str, empty: list[tuple[Scalar, int]]) -> str:
     found = ", ".join(f"{value!r} in {rows(count)}" for value, count in empty)
     return (f"after upgrade() of {file}, the rows already in {code(item.table)} hold {found} in "
             f"{code(item.column)}:\na value that says nothing. Leave those rows to the server default "
             f"{item.default!r}, or give each row its own value in the UPDATE.")
 
 
-def defaults_given(items):
+def defaults_given(items: Iterable[FilledColumn]) -> str:
     return "; ".join(_filled_with(item) for item in items)
 
 
@@ -545,7 +591,7 @@ def _filled_with(item):
     return f"existing rows got {item.table}.{item.column} = {shown}{default}"
 
 
-def unnamed_constraints(file, items):
+def unnamed_constraints(file: str, items: Sequence[UnnamedConstraint]) -> str:
     lines = [f"  - the {item.what.replace('_', ' ')} constraint on {item.table}({', '.join(item.columns)}) "
              f"should be called {code(item.expected)}" for item in items]
     return (f"after {file}, the database holds constraints without a name:\n" + "\n".join(lines) + "\n"
@@ -554,38 +600,39 @@ def unnamed_constraints(file, items):
             f"on SQLite) with the convention's name, e.g. batch_op.f('{items[0].expected}').")
 
 
-def constraints_named():
+def constraints_named() -> str:
     return "every constraint has the name the naming convention gives it"
 
 
-def dangling(item, file):
+def dangling(item: DanglingReference, file: str) -> str:
     values = ", ".join(map(str, item.values))
     return (f"after upgrade() of {file}, {rows(item.rows)} of {code(item.table)} have "
             f"{code(item.column)} = {values},\nbut {code(item.target)} has no such row. " + SUBQUERY_ADVICE)
 
 
-def references_ok(files):
+def references_ok(files: list[str]) -> str:
     return f"after {', '.join(files)}, every foreign key value points at an existing row"
 
 
-def formatted_sql(file, finding):
+def formatted_sql(file: str, finding: SqlFinding) -> str:
     return (f"{file} line {finding.line} builds SQL with {finding.how}. A value with a quote in it breaks\n"
             "such SQL (that is how SQL injection happens). Bind the value instead:\n"
             "    sa.text(\"... WHERE name = :name\").bindparams(name=\"Unassigned\")")
 
 
-def parameters_ok(files):
+def parameters_ok(files: list[str]) -> str:
     return f"{', '.join(files)} binds its values; no SQL is built from strings"
 
 
-def offline_failed(offline):
+def offline_failed(offline: Offline) -> str:
     error = offline.error
+    assert error is not None  # said of a chain that failed to render
     rendered = f"{offline.dialect} SQL" if offline.dialect else "the SQL"
     text = f"`flask db upgrade --sql` ({rendered}, as a DBA would review it) fails: {where(error)}{error.error}"
     return with_known_fix(text, error.error)
 
 
-def offline_ok(dialect):
+def offline_ok(dialect: str | None) -> str:
     return f"the whole chain renders as {dialect} SQL (`flask db upgrade --sql`)"
 
 
@@ -593,25 +640,25 @@ MERGE_COMMANDS = ("Join them with a merge revision: `flask db merge heads -m \"m
                   "`flask db upgrade`\n({lesson:branches-and-merges}, {readme:branches-and-merges}).")
 
 
-def merge_heads(files):
+def merge_heads(files: Iterable[str]) -> str:
     return f"{', '.join(files)} are two heads, not joined yet. " + with_lessons(MERGE_COMMANDS)
 
 
-def no_merge(files):
+def no_merge(files: list[str]) -> str:
     return (f"{', '.join(files)} follow one another: no merge revision joins two branches.\n"
             "If you changed your teammate's down_revision, put it back: never edit a migration others have\n"
             "applied. Then join the two heads with `flask db merge heads -m \"merge\"` and `flask db upgrade`.")
 
 
-def merged(files):
+def merged(files: list[str]) -> str:
     return f"{', '.join(files)} joins the branches; both are applied"
 
 
-def probe_not_run(file):
+def probe_not_run(file: str) -> str:
     return not_checked(f"the grader could not put the database back in the state before {file}.")
 
 
-def nothing_to_interrupt(file, error):
+def nothing_to_interrupt(file: str, error: MigrationError | None) -> str:
     if error:
         return not_checked(f"{file} failed on its own before changing anything: {error.error}")
     return not_checked(f"{file} changes nothing in the database, so there is nothing to interrupt.")
@@ -624,7 +671,7 @@ def _leftovers(probe, expected_name):
             + [f"holds other rows in {code(table)}" for table in probe.changed_tables if table not in named])
 
 
-def left_behind(probe):
+def left_behind(probe: Probe) -> list[str]:
     """What a migration stopped after its first change left in the database, as lines."""
     lines = [f"  - the database {leftover}" for leftover in _leftovers(probe, "the revision before")]
     if probe.versions_before != probe.versions_after:
@@ -633,7 +680,7 @@ def left_behind(probe):
     return lines
 
 
-def half_applied(probe):
+def half_applied(probe: Probe) -> str:
     """One line for a database a failed migration left half changed, and what to do."""
     found = "; ".join(_leftovers(probe, "that revision")) or "changed"
     return (f"half applied: the database {found}, but alembic_version says "
@@ -645,27 +692,28 @@ def _interrupted(file, statement):
     return f"The grader made {file} fail right after its first change ({first[:80]})"
 
 
-def rolled_back(file, statement):
+def rolled_back(file: str, statement: str) -> str:
     return f"{_interrupted(file, statement)}: schema, rows and alembic_version were exactly as before."
 
 
-def half_changed(file, statement, lines):
+def half_changed(file: str, statement: str, lines: Iterable[str]) -> str:
     return (f"{_interrupted(file, statement)}, and the failure left the database half changed:\n"
             + "\n".join(lines) + "\n"
             "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
             "Python's sqlite3 opens no transaction before a CREATE, ALTER or DROP, so each commits at once\n"
-            f"unless SQLAlchemy has begun one: add {lesson('when-a-migration-fails-halfway')}'s two event listeners to app.py\n"
+            f"unless SQLAlchemy has begun one: add {lesson('when-a-migration-fails-halfway')}'s two event listeners "
+            "to app.py\n"
             f"({lesson_readme('when-a-migration-fails-halfway')}).")
 
 
-def mysql_cannot_roll_back(file, statement, lines):
+def mysql_cannot_roll_back(file: str, statement: str, lines: Iterable[str]) -> str:
     return (f"{_interrupted(file, statement)}; on MySQL/MariaDB this stayed behind:\n"
             + "\n".join(lines) + "\n"
             "MySQL and MariaDB commit every CREATE, ALTER and DROP at once, and no setting changes that,\n"
             "so this is not held against you. There: keep migrations small and back up first.")
 
 
-def fails_elsewhere(where, database, failed):
+def fails_elsewhere(where: str, database: str, failed: tuple[FailedCheck, ...]) -> str:
     """The first check that fails on another database, in full; later ones mostly follow from it."""
     first = failed[0]
     lines = [f"On {where}, step {first.step:02d} {first.name} fails:"]
@@ -676,11 +724,11 @@ def fails_elsewhere(where, database, failed):
     return "\n".join(lines)
 
 
-def passes_elsewhere(where, count):
+def passes_elsewhere(where: str, count: int) -> str:
     return f"every check of steps {course.steps()[0].label}-{count:02d} passes on {where} too"
 
 
-def learner_database(found):
+def learner_database(found: LearnerDatabase | None) -> list[str]:
     """[a note] when the learner's own database is not what their migrations build, else []."""
     if not found or found.items == ():
         return []
@@ -690,26 +738,27 @@ def learner_database(found):
                 f"Put the missing file back, or see {lesson('branches-and-merges')} for `flask db stamp`."]
     return [f"Your database instance/app.db is not what your migrations build at {named} (its alembic_version):\n"
             + schema_items(found.items, "that revision") + "\n"
-            f"A migration failed halfway, or one was changed after it ran. Put your backup back ({lesson('look-before-you-leap')}),\n"
+            "A migration failed halfway, or one was changed after it ran. Put your backup back "
+            f"({lesson('look-before-you-leap')}),\n"
             "or `pipenv run lesson start N` for a fresh database at the start of step N."]
 
 
 # -- the learner's own database, as `lesson` saw it -------------------------------------------------
 
-def evidence_not_here(step):
+def evidence_not_here(step: course.Step) -> str:
     return (f"not seen by this grade: only `pipenv run lesson check {step.number}`, on the learner's machine, "
             "looks at their own database")
 
 
-def evidence_given(step):
+def evidence_given(step: course.Step) -> str:
     return f"done for you: `pipenv run lesson start` began a later step than {step.label}"
 
 
-def revision_names(versions):
+def revision_names(versions: Iterable[str]) -> str:
     return ", ".join(versions) if versions else "base (no revision)"
 
 
-def went_down(below, file, stopped):
+def went_down(below: Iterable[str], file: str, stopped: bool) -> str:
     text = (f"lesson saw your database at {revision_names(below)}, one revision below {file}, "
             "with every row seed.py put in")
     if stopped:
@@ -717,52 +766,52 @@ def went_down(below, file, stopped):
     return text
 
 
-def went_down_losing(below, missing):
+def went_down_losing(below: Iterable[str], missing: Iterable[str]) -> str:
     return (f"lesson saw your database at {revision_names(below)}, but without these rows of seed.py: "
             f"{', '.join(missing)}.\n"
             "A downgrade() that drops instead of renaming loses them. Fix it, `flask db upgrade`, `python seed.py`,\n"
             "then go down again.")
 
 
-def not_seen_down(below, step):
+def not_seen_down(below: Iterable[str], step: course.Step) -> str:
     return (f"Not seen yet: lesson looks at your own database. Run `flask db downgrade`, then, while your\n"
             f"database is at {revision_names(below)}, `pipenv run lesson check {step.number}`.")
 
 
-def not_seen_emptied(step):
+def not_seen_emptied(step: course.Step) -> str:
     return ("Not seen yet: back up instance/app.db, `flask db downgrade base`, then "
             f"`pipenv run lesson check {step.number}`\nwhile your database is empty "
             f"({course.relative(step.readme)}, \"Back up, and try the backup\").")
 
 
-def not_seen_restored(step):
+def not_seen_restored(step: course.Step) -> str:
     return ("lesson saw your database emptied by `flask db downgrade base`; put your backup back\n"
             f"(cp instance/app-before-upgrade.db instance/app.db), then `pipenv run lesson check {step.number}` again.")
 
 
-def backup_worked():
+def backup_worked() -> str:
     return "lesson saw your database emptied, then back at head with every row: your backup works"
 
 
-def postgresql_seen():
+def postgresql_seen() -> str:
     return "lesson saw your PostgreSQL at head with every row seed.py put in"
 
 
-def not_seen_on_postgresql(step, seen_behind):
+def not_seen_on_postgresql(step: course.Step, seen_behind: bool) -> str:
     text = ("lesson saw your PostgreSQL, but not at head with every row seed.py put in. " if seen_behind else
             "Not seen yet: lesson looks at the database DATABASE_URL names. ")
     return text + ("With your PostgreSQL running and DATABASE_URL exported,\n"
                    f"`flask db upgrade`, `python seed.py`, then `pipenv run lesson check {step.number}`.")
 
 
-def never_seen_up(file, versions):
+def never_seen_up(file: str, versions: tuple[str, ...] | None) -> str:
     where = f" (it is at {revision_names(versions)})" if versions is not None else ""
     return (f"lesson has not seen your own database at {file} yet, with every row seed.py put in{where}.\n"
             "Go up first: `flask db upgrade` (the step before this one), then `pipenv run lesson check`, "
             "then come down.")
 
 
-def server_database_behind(file, database, versions):
+def server_database_behind(file: str, database: str, versions: tuple[str, ...] | None) -> str:
     """The learner's own server database (Part 3's PostgreSQL) has not been seen at the step's state."""
     name = NAMES.get(database, database)
     where = (f"lesson last saw your {name} at {revision_names(versions)}" if versions is not None
@@ -773,26 +822,28 @@ def server_database_behind(file, database, versions):
             "while it runs.")
 
 
-def models_compared_later(label):
+def models_compared_later(label: str) -> str:
     return f"models.py is compared with the step your newest work is on: step {label}"
 
 
-def chain_stops_at(label):
+def chain_stops_at(label: str) -> str:
     return f"the chain stops before this step's schema, at step {label}'s migration (see there)."
 
 
-def offline_fails_later(offline, label):
+def offline_fails_later(offline: Offline, label: str) -> str:
     """The chain renders up to a later step's migration: that migration, not this step, is at fault."""
+    error = offline.error
+    assert error is not None  # said of a chain that failed to render
     return (f"your migrations up to this step render as {offline.dialect} SQL; a migration of step {label} "
-            f"does not, and `flask db upgrade --sql` stops there: {where(offline.error)}{offline.error.error}")
+            f"does not, and `flask db upgrade --sql` stops there: {where(error)}{error.error}")
 
 
-def database_behind(file, versions):
+def database_behind(file: str, versions: tuple[str, ...]) -> str:
     return (f"Your migrations reach this step's schema ({file}), but your own database is at "
             f"{revision_names(versions)}:\nit has not run them yet. Run `flask db upgrade`.")
 
 
-def rows_gone(missing, droppers):
+def rows_gone(missing: Iterable[str], droppers: list[str]) -> str:
     text = f"Your database has lost rows that seed.py put in: {', '.join(missing)}."
     if droppers:
         text += f"\n{', '.join(droppers)} loses rows of those tables (see the checks above): fix that first."
@@ -800,42 +851,43 @@ def rows_gone(missing, droppers):
                    "(it puts in the sample rows that are missing).")
 
 
-def not_checked(reason):
+def not_checked(reason: str) -> str:
     return f"Not checked: {reason}"
 
 
-def fix_step_first(label):
+def fix_step_first(label: str) -> str:
     return f"fix the problems shown under step {label} first."
 
 
 # -- Part 3: migrations under live traffic (traffic.py) ------------------------------------
 
-def postgresql_only():
+def postgresql_only() -> str:
     return "Part 3 runs on PostgreSQL: pipenv run grade --database postgresql"
 
 
-def part3_on_postgresql(database):
+def part3_on_postgresql(database: str) -> str:
     return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, so it was graded on "
-            f"PostgreSQL instead of {database}. Steps {course.steps()[0].label}-{course.step_by_key('other-databases').label} "
+            f"PostgreSQL instead of {database}. "
+            f"Steps {course.steps()[0].label}-{course.step_by_key('other-databases').label} "
             f"on {database}: {lesson('other-databases')}'s checks run them there.")
 
 
-def part3_left_out(database):
+def part3_left_out(database: str) -> str:
     return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only: graded on {database} "
             f"without them, up to {lesson('other-databases')}. Part 3 itself: pipenv run grade --database postgresql")
 
 
-def part3_needs_postgresql(problem):
+def part3_needs_postgresql(problem: str) -> str:
     return (f"Your chain goes on into Part 3, whose migrations run on PostgreSQL only, and PostgreSQL could "
             f"not be started: {problem}")
 
 
-def traffic_setting(run):
+def traffic_setting(run: TrafficRun) -> str:
     return (f"step {run.from_step:02d}'s app kept serving requests, with {run.seen.rows:,} rows in employees "
             f"and a request that writes to it and takes {run.seen.hold} s to commit")
 
 
-def traffic_trouble(run, file, set_local=False):
+def traffic_trouble(run: TrafficRun, file: str, set_local: bool = False) -> str:
     """`set_local`: the migration ran `SET LOCAL lock_timeout`, and requests still waited past the bound."""
     lines = [f"While {file} upgraded, {traffic_setting(run)}:"]
     seen = run.seen
@@ -863,7 +915,7 @@ BLOCKS = {"AccessExclusiveLock": "every read and write", "ExclusiveLock": "every
           "ShareRowExclusiveLock": "every write", "ShareLock": "every write"}
 
 
-def lock_told(wait):
+def lock_told(wait: LockWait) -> str:
     if wait.held is None:
         if wait.wanted.startswith("transactionid"):
             return "which has locked rows the requests update: they wait until the migration commits."
@@ -875,7 +927,7 @@ def lock_told(wait):
             f"    {blocked} on it queues behind the migration meanwhile.")
 
 
-def safer_for_error(error):
+def safer_for_error(error: str) -> str:
     if "does not exist" in error:
         return ("the running app still uses what the migration took away. Expand, then contract: add the new "
                 "column beside the old one and keep both in sync; drop the old one in a later step, once no "
@@ -900,7 +952,8 @@ SAFER_STATEMENTS = [
                "batch, inside `op.get_context().autocommit_block()` ({lesson:rename-without-downtime})."),
 ]
 LOCK_TIMEOUT_ADVICE = ("set lock_timeout (say '100ms') before a schema change, so it gives up instead of "
-                       "holding every request in the queue behind it, and try again ({lesson:rename-without-downtime}).")
+                       "holding every request in the queue behind it, and try again "
+                       "({lesson:rename-without-downtime}).")
 
 
 # SET LOCAL lasts until the end of its transaction; in autocommit_block() that is the SET itself.
@@ -911,7 +964,7 @@ SET_LOCAL_OUTSIDE_A_TRANSACTION = (
     "  and `RESET lock_timeout` at the end of the block ({lesson:rename-without-downtime}).")
 
 
-def safer_for_statement(statement, queued):
+def safer_for_statement(statement: str, queued: bool) -> str:
     """What to write instead; `queued`: the statement was waiting for its lock, not holding it."""
     upper = statement.upper()
     advice = next((advice for keyword, advice in SAFER_STATEMENTS if keyword in upper), None)
@@ -934,7 +987,7 @@ SAFER_WORK = {
 }
 
 
-def held_in_production(held, file, production_rows, bound):
+def held_in_production(held: "Held", file: str, production_rows: int, bound: float) -> str:
     """A statement production.py refuses: the statement, the lock, what grows, the safe way."""
     table = held.table
     if held.work.value == "update":
@@ -953,7 +1006,7 @@ def held_in_production(held, file, production_rows, bound):
             f"    Instead: {with_lessons(safer)}")
 
 
-def gap_failed(gap, file):
+def gap_failed(gap: GapError, file: str) -> str:
     """A request of an app that fails between two statements of a migration."""
     if gap.before is None:
         where = "once the migration is done"
@@ -967,7 +1020,7 @@ def gap_failed(gap, file):
             f"    Instead: {safer_for_gap(gap.error)}")
 
 
-def safer_for_gap(error):
+def safer_for_gap(error: str) -> str:
     if "violates not-null constraint" in error:
         return ("a NOT NULL column the running code does not write must be filled for it: keep the old and the "
                 "new column in sync both ways while both exist, and make the old one nullable before the trigger "
@@ -984,13 +1037,13 @@ def safer_for_gap(error):
     return safer_for_error(error)
 
 
-def production_ok(statements, ran, running, deployed):
+def production_ok(statements: int, ran: int, running: int, deployed: int) -> str:
     return (f"Each of its {statements} statements measured ({ran} run by the grader itself): none keeps requests "
             f"waiting while it works on every row; between statements step {running:02d}'s app works, and step "
             f"{deployed:02d}'s once it is done")
 
 
-def traffic_ok(runs, files):
+def traffic_ok(runs: list[TrafficRun], files: list[str]) -> str:
     longest = max((wait.seconds for run in runs for wait in run.seen.waits), default=0)
     requests = sum(run.seen.requests for run in runs)
     p99 = max((run.seen.p99 or 0) for run in runs)
@@ -998,7 +1051,7 @@ def traffic_ok(runs, files):
             f"the longest lock wait {longest:.2f} s, p99 {p99 * 1000:.0f} ms")
 
 
-def squawk_advice(found):
+def squawk_advice(found: Iterable[tuple[str, Squawk]]) -> list[str]:
     """squawk's findings as advice: [lines]. What the traffic saw decides pass or fail."""
     lines = []
     for file, result in found:
@@ -1010,7 +1063,7 @@ def squawk_advice(found):
         if result.unavailable:
             lines.append(f"squawk: not run on {file}: {result.unavailable}")
             continue
-        rules = {}
+        rules: dict[str, SquawkFinding] = {}
         for finding in result.findings:
             rules.setdefault(finding.rule, finding)
         for rule, finding in rules.items():
@@ -1018,7 +1071,7 @@ def squawk_advice(found):
     return lines
 
 
-def squawk_config_refused(words):
+def squawk_config_refused(words: str) -> str:
     """squawk refused server/.squawk.toml (`words`: what it said) and linted nothing."""
     refused = re.search(r"invalid rule name (\S+)", words)
     what = (f"`{refused.group(1)}` is not the name of one of its rules" if refused
@@ -1030,7 +1083,7 @@ def squawk_config_refused(words):
             f"{fix} ({lesson('lint-in-review')}).")
 
 
-def squawk_unavailable(file, reason):
+def squawk_unavailable(file: str, reason: str) -> str:
     return f"squawk did not run on {file}: {reason}. Without it this check cannot pass."
 
 
@@ -1042,7 +1095,7 @@ REASON_EXAMPLE = """    excluded_rules = [
     ]"""
 
 
-def reasons_missing(rules):
+def reasons_missing(rules: Collection[str]) -> str:
     """Rules server/.squawk.toml silences with no reason next to them."""
     named = ", ".join(rules)
     return (f"server/.squawk.toml silences {len(rules)} rule{'s' if len(rules) > 1 else ''} without a reason: "
@@ -1050,9 +1103,9 @@ def reasons_missing(rules):
             f"rules on the lines right under one comment share it ({lesson('lint-in-review')}):\n{REASON_EXAMPLE}")
 
 
-def lint_unanswered(findings):
+def lint_unanswered(findings: list[tuple[str, SquawkFinding]]) -> str:
     """[(file, finding)] squawk still reports: by rule, with where it first appears."""
-    rules = {}
+    rules: dict[str, list[tuple[str, SquawkFinding]]] = {}
     for file, finding in findings:
         rules.setdefault(finding.rule, []).append((file, finding))
     lines = [f"squawk still has {len(findings)} finding{'s' if len(findings) > 1 else ''} on your Part 3 migrations:"]
@@ -1073,7 +1126,7 @@ IGNORE_WITH_SEMICOLON = (
     "comment in the same op.execute() as the statement it answers ({lesson:lint-in-review}).")
 
 
-def lint_clean(files):
+def lint_clean(files: list[str]) -> str:
     return f"squawk finds nothing unanswered in {len(files)} Part 3 migration{'s' if len(files) > 1 else ''}"
 
 

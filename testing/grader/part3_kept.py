@@ -51,9 +51,11 @@ def recall(key_: str | None) -> tuple[TrafficRun, MeasuredRun] | None:
     if kept is None or key_ is None:
         return None
     data = kept.read(key_, KIND)
+    if not isinstance(data, dict):
+        return None
     try:
-        return (codec.typed(TrafficRun, data["traffic"]), codec.typed(MeasuredRun, data["measured"])) if data else None
-    except (codec.FactsError, KeyError, TypeError):
+        return codec.typed(TrafficRun, data["traffic"]), codec.typed(MeasuredRun, data["measured"])
+    except (codec.FactsError, KeyError):
         return None
 
 

@@ -3,11 +3,14 @@ say the learner's own paths instead, which are the ones they can open."""
 import dataclasses
 import enum
 import os
+from pathlib import Path
+
+from .facts import Facts
 
 SCRATCH = "the grader's scratch folder"
 
 
-def in_learner_terms(facts, folders):
+def in_learner_terms(facts: Facts, folders: dict[Path, Path | None]) -> Facts:
     """`facts` (facts.Facts) with each folder of `folders` ({scratch folder: learner's folder, or None}) replaced in
     every text: a file inside the copy by its path relative to the learner's folder."""
     replacements = []
@@ -27,7 +30,7 @@ def in_learner_terms(facts, folders):
             for old, new in replacements:
                 value = value.replace(old, new)
             return value
-        if dataclasses.is_dataclass(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return dataclasses.replace(value, **{item.name: clean(getattr(value, item.name))
                                                  for item in dataclasses.fields(value)})
         if isinstance(value, dict):
@@ -36,4 +39,6 @@ def in_learner_terms(facts, folders):
             return type(value)(clean(item) for item in value)
         return value
 
-    return clean(facts)
+    cleaned = clean(facts)
+    assert isinstance(cleaned, Facts)  # clean() rebuilds a dataclass as the same class
+    return cleaned

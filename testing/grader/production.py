@@ -10,7 +10,7 @@ or the new app fails there.
 from dataclasses import dataclass
 
 from . import messages
-from .facts import GapError, Replay, StatementCost, TableWork, Work
+from .facts import Facts, GapError, Replay, StatementCost, TableWork, Work
 
 PRODUCTION_ROWS = 1_000_000  # the size the lessons and the benchmarks call production
 BOUND = 0.3  # seconds a request may wait on the migration (traffic.WAIT_BOUND)
@@ -41,7 +41,7 @@ class Held:
     blocked: str  # what waits: "every write", "a write to any of its rows"...
 
 
-def holding(cost):
+def holding(cost: StatementCost) -> list[Held]:
     """The tables on which `cost`'s statement keeps requests waiting while it works on every row:
     the time grows with the table, whatever lock_timeout and retries make it look like at 20,000."""
     found = []
@@ -66,7 +66,7 @@ class Judged:
     unmeasured: tuple[str, ...]  # migrations that could not be replayed statement by statement, and why
 
 
-def judge(facts, step):
+def judge(facts: Facts, step: int) -> Judged:
     files = [revision.file for revision in facts.revisions]
     runs = [run for run in facts.measured if run.step == step]
     measured = {run.index for run in runs}
@@ -87,7 +87,7 @@ def judge(facts, step):
 def _windows(gaps: tuple[GapError, ...]):
     """One failure per window: the same request failing the same way in gaps one after another is
     one window, from the statement before the first to the statement after the last."""
-    windows = []
+    windows: list[GapError] = []
     for gap in gaps:
         last = windows[-1] if windows else None
         if last and (last.app_step, last.request, last.error) == (gap.app_step, gap.request, gap.error) \
@@ -98,7 +98,7 @@ def _windows(gaps: tuple[GapError, ...]):
     return windows
 
 
-def passed(facts, step):
+def passed(facts: Facts, step: int) -> str:
     """What passed, for the check's message."""
     runs = [run for run in facts.measured if run.step == step]
     statements = [cost for run in runs for cost in run.statements]

@@ -18,7 +18,7 @@ class ProtocolError(Exception):
     """A line from the learner's process that is not the reply the grader asked for."""
 
 
-def decode_reply(line):
+def decode_reply(line: bytes) -> Reply:
     """The Reply in `line`, checked field by field; ProtocolError for anything else."""
     try:
         data = json.loads(line)
@@ -40,7 +40,7 @@ class Stopped(Exception):
     """The learner's process did not answer as asked: it ran out of time, ended, or sent garbage."""
     reason: str  # "time_limit", "exited", "garbage", "changed_files", "database_held"
     action: str = "the grader"
-    details: dict = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
 
-    def as_fact(self):
+    def as_fact(self) -> dict[str, object]:
         return {"reason": self.reason, "action": self.action, **self.details}

@@ -7,15 +7,17 @@ it is plausible: a column of the same kind of type in the same table; a table wh
 the same, but for one renamed column at most; a unique constraint or an index on the same columns,
 named on both sides.
 """
+from collections.abc import Iterable
+
 from .facts import SchemaItem, SchemaKind
 
 
-def kind_of(type_code):
+def kind_of(type_code: str | None) -> str:
     """sa.String(length=120) -> sa.String: the kind of value, whatever the length."""
     return (type_code or "").split("(", 1)[0]
 
 
-def paired(items):
+def paired(items: Iterable[SchemaItem]) -> list[SchemaItem]:
     """`items` with each plausible rename as one item: RENAMED_TABLE (with the shape found),
     RENAMED_COLUMN (with the type and nullability found) or RENAMED_CONSTRAINT."""
     items = list(items)

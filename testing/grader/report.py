@@ -25,7 +25,7 @@ class Check:
     def passed(self) -> bool:
         return self.status in registry.COUNTS_AS_PASSED
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "name": self.name, "passed": self.passed, "status": str(self.status),
                 "message": self.message, "evidence": str(self.check.evidence)}
 
@@ -34,12 +34,12 @@ class Check:
 class StepResult:
     step: int
     title: str
-    checks: list = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     started: bool = False  # any trace of the learner's work on this step
-    files: list = field(default_factory=list)  # the learner's migrations that reached its state
+    files: list[str] = field(default_factory=list)  # the learner's migrations that reached its state
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return all(check.passed for check in self.checks)
 
     def add(self, check: registry.Check, outcome: Outcome) -> None:
@@ -51,22 +51,22 @@ class StepResult:
 
 @dataclass
 class Report:
-    steps: list
-    notes: list = field(default_factory=list)  # what the learner should know beyond the checks
+    steps: list[StepResult]
+    notes: list[str] = field(default_factory=list)  # what the learner should know beyond the checks
     isolation: str = ""  # who the learner's code ran as, for instructors
     blocked: bool = False  # the app or the chain stopped every check after it (not part of the JSON)
     stuck: int | None = None  # the step where the learner is stuck: the first that does not pass
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return all(step.passed for step in self.steps)
 
-    def check(self, step, check):
+    def check(self, step: int, check: registry.Check | str) -> Check:
         """Step number `step`'s check `check` (a registry.Check, or its title)."""
         wanted = registry.BY_TITLE[check] if isinstance(check, str) else check
         return next(each for each in self.steps[step - 1].checks if each.check == wanted)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {
             "passed": self.passed,
             "notes": self.notes,
@@ -80,7 +80,7 @@ class Report:
         }
 
 
-def render_text(report, colour=False):
+def render_text(report: Report, colour: bool = False) -> str:
     lines = []
     for step in report.steps:
         lines += render_step(step.step, step.title, step.checks, colour)
@@ -92,7 +92,7 @@ def render_text(report, colour=False):
     return "\n".join(lines)
 
 
-def render_step(number, title, checks, colour=False):
+def render_step(number: int, title: str, checks: list[Check], colour: bool = False) -> list[str]:
     """A step's verdict line, then each check with its message indented under it."""
     passed = all(check.passed for check in checks)
     lines = [f"{paint('PASS', GREEN, colour) if passed else paint('FAIL', RED, colour)} step {number:02d} {title}"]

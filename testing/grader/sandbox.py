@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +28,11 @@ MAX_DEPTH = 32  # folders inside folders; a real server folder has three or four
 class Sandbox:
     workdir: Path  # a new temporary folder, for the copy and the scratch database
     copy: Path  # the server folder's copy, inside workdir
-    notes: list = field(default_factory=list)  # what was not copied, and why
+    notes: list[str] = field(default_factory=list)  # what was not copied, and why
 
 
 @contextmanager
-def sandbox(server_dir):
+def sandbox(server_dir: Path | str) -> Iterator[Sandbox]:
     server_dir = Path(server_dir)
     if not server_dir.is_dir():
         raise UsageError(f"no such server folder: {server_dir}")

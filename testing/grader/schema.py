@@ -6,10 +6,13 @@ has it and the database does not; "extra" the other way round.
 """
 import re
 import urllib.parse
+from collections.abc import Iterable
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from ..inside import described
 from . import codec
@@ -18,28 +21,28 @@ from .facts import ConstraintKind, SchemaItem, SchemaKind, UnnamedConstraint
 VERSION_TABLE = "alembic_version"
 
 
-def versions(connection):
+def versions(connection: sa.Connection) -> list[str]:
     """The revision ids in alembic_version; none when there is no such table."""
     if not sa.inspect(connection).has_table(VERSION_TABLE):
         return []
     return sorted(connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
 
-def read_only_sqlite(path):
+def read_only_sqlite(path: Path | str) -> sa.Engine:
     """An engine on a SQLite file that can neither write it nor create it. The path is quoted
     into SQLite's URI, where `#`, `?` and `%` in a folder's name would otherwise end it."""
     uri = f"file:{urllib.parse.quote(str(path))}"
     return sa.create_engine(sa.URL.create("sqlite", database=uri, query={"mode": "ro", "uri": "true"}))
 
 
-def drop_everything(connection):
+def drop_everything(connection: sa.Connection) -> None:
     """Drop every table, alembic_version included: an empty database again."""
     tables = sa.MetaData()
     tables.reflect(bind=connection)
     tables.drop_all(bind=connection)
 
 
-def reflect(connection):
+def reflect(connection: sa.Connection) -> sa.MetaData:
     """The database's tables as a MetaData, so a later state can be compared with it."""
     metadata = sa.MetaData()
     metadata.reflect(bind=connection)
@@ -48,7 +51,8 @@ def reflect(connection):
     return metadata
 
 
-def differences_from_state(connection, reflected, metadata):
+def differences_from_state(connection: sa.Connection, reflected: sa.MetaData,
+                           metadata: sa.MetaData) -> list[SchemaItem]:
     """differences(), with a quick first look: when the tables and columns by name already differ,
     those name differences are the answer, and Alembic's full comparison (a reflection of its own
     each time) is spared. A chain is compared with every lesson state at every revision."""
@@ -56,7 +60,7 @@ def differences_from_state(connection, reflected, metadata):
     return by_name if by_name else differences(connection, metadata)
 
 
-def name_differences(reflected, metadata):
+def name_differences(reflected: sa.MetaData, metadata: sa.MetaData) -> list[SchemaItem]:
     """The tables and columns, by name, that `metadata` has and the `reflected` database lacks
     ("missing_…"), and the other way round ("extra_…")."""
     items = []
@@ -74,7 +78,7 @@ def name_differences(reflected, metadata):
     return items
 
 
-def differences(connection, metadata):
+def differences(connection: sa.Connection, metadata: sa.MetaData) -> list[SchemaItem]:
     """What the database lacks or has in excess compared with `metadata`, as schema items."""
     context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
     items = [typed(item) for item in described.items(compare_metadata(context, metadata), metadata)]
@@ -82,7 +86,7 @@ def differences(connection, metadata):
     return items
 
 
-def typed(item):
+def typed(item: dict[str, object]) -> SchemaItem:
     """A plain schema item (testing/inside/described.py) as the facts' SchemaItem."""
     return codec.typed(SchemaItem, item, "a schema item")
 
@@ -90,10 +94,11 @@ def typed(item):
 RENAMED_KINDS = (SchemaKind.MISSING_TABLE, SchemaKind.EXTRA_TABLE, SchemaKind.MISSING_COLUMN, SchemaKind.EXTRA_COLUMN)
 
 
-def with_renames(items, renames):
+def with_renames(items: Iterable[SchemaItem], renames: dict[str, tuple[str, dict[str, str]]]) -> list[SchemaItem]:
     """`items` (a database against the state before it) with each rename the rows revealed told as
     one change, instead of one table or column missing and another extra."""
-    told, explained = [], set()
+    told: list[SchemaItem] = []
+    explained: set[tuple[str | None, str | None]] = set()
     for old, (new, columns) in renames.items():
         if old != new:
             told.append(SchemaItem(SchemaKind.TABLE_RENAMED, expected=old, found=new))
@@ -109,16 +114,17 @@ def with_renames(items, renames):
 QUOTED = re.compile(r"^'((?:[^']|'')*)'(::[\w ]+)?$")
 
 
-def default_value(column):
+def default_value(column: sa.Column[object]) -> str | None:
     """A reflected column's server default as the text a row gets, e.g. Associate; None if it has none."""
-    if column.server_default is None:
+    default = column.server_default
+    if not isinstance(default, sa.DefaultClause):  # none, or a generated or identity column's
         return None
-    text = str(getattr(column.server_default.arg, "text", column.server_default.arg)).strip()
+    text = str(getattr(default.arg, "text", default.arg)).strip()
     quoted = QUOTED.match(text)
     return quoted.group(1).replace("''", "'") if quoted else text
 
 
-def unnamed_constraints(connection, metadata):
+def unnamed_constraints(connection: sa.Connection, metadata: sa.MetaData) -> list[UnnamedConstraint]:
     """Constraints that `metadata` names but the database holds without a name.
 
     Autogenerate matches an unnamed constraint to a named one by its columns, so it does not
@@ -139,7 +145,7 @@ def unnamed_constraints(connection, metadata):
         for constraint in table.constraints:
             what = {sa.UniqueConstraint: ConstraintKind.UNIQUE,
                     sa.ForeignKeyConstraint: ConstraintKind.FOREIGN_KEY}.get(type(constraint))
-            if what is None or not constraint.name:
+            if what is None or not constraint.name or not isinstance(constraint, ColumnCollectionConstraint):
                 continue
             columns = sorted(column.name for column in constraint.columns)
             if any(name is None and sorted(names) == columns for name, names in found[what]):

@@ -6,14 +6,17 @@ reads the chain from the files as written (chain.py: nothing imported) — the f
 after every command, proves they are the files that were submitted. Then the grader walks the chain
 (walk.py), reading the database itself after every command.
 """
+from __future__ import annotations
+
 import shutil
 import tempfile
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import bubblewrap
+from . import bubblewrap, codec
 from .containment import choose_isolation
 from .databases import scratch_database, server_socket, through_socket
-from . import codec
 from .facts import Facts, Stop
 from .fingerprint import course_and_packages
 from .modes import Mode
@@ -22,13 +25,20 @@ from .protocol import Stopped
 from .sandbox import sandbox
 from .supervisor import LearnerProcess
 
+if TYPE_CHECKING:  # SQLAlchemy loads while the learner's process starts (below)
+    import sqlalchemy as sa
+
 TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limits, whatever happens
 
 
-def run(server_dir, database, time_limit, states=None, probe_steps=(), mode=Mode.GRADE, learner_database=None,
-        progress=None, stand_in=None, cut=(), cut_models=None, graded=None):
+def run(server_dir: Path | str, database: str, time_limit: float,
+        states: dict[int, sa.MetaData] | Callable[[], dict[int, sa.MetaData]] | None = None,
+        probe_steps: Collection[int] = (), mode: Mode = Mode.GRADE, learner_database: Path | None = None,
+        progress: Callable[[str], None] | None = None, stand_in: tuple[str, str] | None = None,
+        cut: Collection[str] = (), cut_models: Path | None = None, graded: list[int] | None = None) -> Facts:
     """Walk the chain in `server_dir` and return what was found. `states`: {step: MetaData} of the
-    lessons to compare with (or a function that loads it); `graded`: the steps graded (all of `states` when None); `probe_steps`: steps whose migration is made to fail on purpose.
+    lessons to compare with (or a function that loads it); `graded`: the steps graded (all of `states`
+    when None); `probe_steps`: steps whose migration is made to fail on purpose.
     `mode` (modes.py) FAULTS: instead of grading, make every revision fail after each of its writes; CHANGES:
     only climb, saying what each revision changed. `learner_database`: the learner's own SQLite
     file, compared (as a copy) with what the chain builds at its alembic_version. `stand_in`:

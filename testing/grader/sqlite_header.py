@@ -32,5 +32,5 @@ def counters(engine: sa.Engine) -> Counters | None:
     if len(header) < CHANGE_COUNTER_OFFSET + 4:
         return None  # not a database yet: SQLite writes its header with the first table
     with engine.connect() as connection:
-        schema_version = connection.exec_driver_sql("PRAGMA schema_version").scalar()
+        schema_version = connection.exec_driver_sql("PRAGMA schema_version").scalar_one()
     return Counters(int(schema_version), int.from_bytes(header[CHANGE_COUNTER_OFFSET:], "big"))

@@ -6,12 +6,13 @@ Such SQL breaks on a name with a quote in it and is how SQL injection happens; b
 parameters (`sa.text("... :name").bindparams(name=...)`) do not.
 """
 import ast
+from pathlib import Path
 
 SQL_CALLS = {"execute", "exec_driver_sql", "text"}
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def formatted_sql(path):
+def formatted_sql(path: Path) -> list[dict[str, object]]:
     try:
         tree = ast.parse(path.read_bytes())
     except (SyntaxError, ValueError):
@@ -25,7 +26,7 @@ def formatted_sql(path):
 
     # (function, name) -> every value given to the name there: upgrade() and downgrade() may both
     # use `sql`, one formatted and one not.
-    assigned = {}
+    assigned: dict[tuple[ast.AST, str], list[ast.expr]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             assigned.setdefault((function_of(node), node.targets[0].id), []).append(node.value)

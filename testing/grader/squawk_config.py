@@ -54,14 +54,14 @@ def read(folder: Path) -> SquawkConfig | None:
     reasoned = _reasoned(lines, start) if start is not None else []
     if len(reasoned) != len(rules):  # strings the line reader did not pair with the rules: trust none
         reasoned = [False] * len(rules)
-    return SquawkConfig(tuple(rules), tuple(rule for rule, has in zip(rules, reasoned) if not has))
+    return SquawkConfig(tuple(rules), tuple(rule for rule, has in zip(rules, reasoned, strict=True) if not has))
 
 
 def _reasoned(lines: list[str], start: int) -> list[bool]:
     """For each string of the array that begins on line `start`: whether it has its reason."""
     covered = start > 0 and _is_comment(lines[start - 1])
     found = []
-    first = lines[start][KEY.match(lines[start]).end():]
+    first = KEY.sub("", lines[start], count=1)
     for line in _array_lines([first, *lines[start + 1:]]):
         if line.strings:
             found += [covered or bool(line.comment)] * line.strings

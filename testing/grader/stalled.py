@@ -21,12 +21,12 @@ LIMIT 1
 LOOK_LIMIT = "SET lock_timeout = '1s'"  # a migration holding its table locked leaves the count out
 
 
-def details(engine, below):
+def details(engine: sa.Engine, below: sa.MetaData) -> dict[str, object]:
     """{"running": statement, "filled": [ColumnFill as data]} for Stopped's details; `below`: the
     schema before the revision (MetaData). Empty when it cannot be read."""
     if engine.dialect.name != "postgresql":
         return {}
-    found = {}
+    found: dict[str, object] = {}
     try:
         with engine.connect() as connection:
             query = connection.execute(sa.text(RUNNING), {"traffic": TRAFFIC_NAME}).scalar()

@@ -6,7 +6,10 @@ a merge revision that joins the heads, walks the chain, then forgets that revisi
 is told about the two heads, and every other check is judged on their own migrations.
 """
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
+
+from .facts import Facts
 
 FILE_NAME = "zz_grader_stand_in_merge.py"
 REVISION = "gradermerge0"
@@ -26,7 +29,7 @@ def downgrade():
 '''
 
 
-def stand_in_merge(head_files, head_ids):
+def stand_in_merge(head_files: list[str], head_ids: list[str]) -> tuple[str, str] | None:
     """(relative path, text) of a merge joining the heads `head_ids` (in `head_files`), or None when
     they lie in different folders."""
     if len({Path(file).parent for file in head_files}) != 1:
@@ -34,13 +37,13 @@ def stand_in_merge(head_files, head_ids):
     return (Path(head_files[0]).parent / FILE_NAME).as_posix(), TEXT.format(revision=REVISION, parents=tuple(head_ids))
 
 
-def without_stand_in(facts, heads):
+def without_stand_in(facts: Facts, heads: Iterable[str]) -> Facts | None:
     """The facts of a walk with the stand-in merge as head, as if it had never been there."""
-    revisions = facts.revisions
-    if not revisions or revisions[-1].id != REVISION:
+    chain = facts.chain
+    if chain is None or not chain.revisions or chain.revisions[-1].id != REVISION:
         return None
-    last = len(revisions) - 1
-    facts.chain = dataclasses.replace(facts.chain, revisions=revisions[:last])
+    last = len(chain.revisions) - 1
+    facts.chain = dataclasses.replace(chain, revisions=chain.revisions[:last])
     facts.climbed = [climbed for climbed in facts.climbed if climbed.index != last]
     facts.round_trips = [trip for trip in facts.round_trips if trip.index != last]
     if facts.upgrade_failed and facts.upgrade_failed.index == last:

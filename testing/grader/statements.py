@@ -11,10 +11,13 @@ until the grader has looked. The grader, on its own connection:
    when one happens to land there.
 The database is the witness: what the learner's process says is only the statement to try.
 """
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from .facts import GapError, MeasuredRun, Replay, StatementCost, TableWork, Work
 from .linter import one_line
+from .protocol import Pause
 
 MEASURED_STATEMENTS = 300  # statements measured per migration; a row-by-row backfill runs on unmeasured
 REPLAY_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'"
@@ -48,7 +51,7 @@ WHERE l.pid = :pid AND l.locktype = 'relation' AND l.granted
 """
 
 
-def strongest(modes):
+def strongest(modes: Iterable[str]) -> str:
     return min(modes, key=lambda mode: MODES.index(mode) if mode in MODES else len(MODES))
 
 
@@ -66,7 +69,7 @@ class Witness:
         self.last = None  # the statement before the current gap
         self.cut_short = False
 
-    def pause(self, pause):
+    def pause(self, pause: Pause) -> None:
         """The learner's process is about to run `pause.statement` and waits until this returns."""
         if len(self.statements) >= MEASURED_STATEMENTS:
             self.cut_short = True
@@ -85,11 +88,11 @@ class Witness:
             self.statements.append(self._replay(pause))
         self.last = statement
 
-    def finished(self):
+    def finished(self) -> None:
         """The migration is over: what the apps meet now."""
         self._gap(None, done=True)
 
-    def run(self, index):
+    def run(self, index: int) -> MeasuredRun:
         return MeasuredRun(index, self.from_step, self.step, self.rows, tuple(self.statements), tuple(self.gaps),
                            cut_short=self.cut_short)
 
@@ -120,7 +123,7 @@ class Witness:
                     return StatementCost(statement, Replay.NOT_IN_A_TRANSACTION if code in NOT_IN_A_TRANSACTION
                                          else Replay.FAILED)
                 after = {row.oid: row for row in connection.execute(sa.text(TABLES))}
-                locks = {}
+                locks: dict[int, list[str]] = {}
                 for row in set(connection.execute(sa.text(LOCKS))) - counted:
                     locks.setdefault(row.relation, []).append(row.mode)
             finally:

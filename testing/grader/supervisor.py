@@ -13,10 +13,12 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import IO
 
 from . import containment
 from .fingerprint import submitted_files
-from .protocol import Command, Op, ProtocolError, Stopped, decode_reply, encode
+from .protocol import Command, Op, Pause, ProtocolError, Reply, Stopped, decode_reply, encode
 
 OUTPUT_KEPT = 4000  # characters of the learner's own output kept for a report
 MAX_REPLY = 1 << 20  # bytes one reply may take
@@ -47,12 +49,15 @@ class LearnerProcess:
         self.launcher = containment.launch(argv, self.copy, env, self.isolation, self.total_limit,
                                            pass_fds=(commands_read, replies_write, output_write),
                                            output_fd=output_write, scratch=self.workdir)
+        # Both piped by launch(): closing the one ends everything, the other tells the exit code.
+        self.to_launcher, self.from_launcher = _piped(self.launcher)
         for fd in (commands_read, replies_write, output_write):
             os.close(fd)
         self.output = _OutputTail(output_read)
         return self
 
-    def call(self, command, action, on_pause=None, **details):
+    def call(self, command: Command, action: str, on_pause: Callable[[Pause], None] | None = None,
+             **details: object) -> Reply:
         """Send `command`; its Reply, or Stopped. `action` says what runs, for messages and progress.
         `on_pause(Pause)`: called for each Pause before the reply (UPGRADE with pause_first); the
         time it takes is not the learner's."""
@@ -85,9 +90,9 @@ class LearnerProcess:
 
     def seconds_left(self) -> float:
         """How long the grader may wait on anything now: a command's time limit, within the grade's."""
-        return min(self.time_limit, self.deadline - time.monotonic())
+        return float(min(self.time_limit, self.deadline - time.monotonic()))
 
-    def _read_reply(self, where, deadline):
+    def _read_reply(self, where, deadline: float) -> Reply:
         scanned = 0
         while True:
             end = self.pending.find(b"\n", scanned)
@@ -104,7 +109,7 @@ class LearnerProcess:
             if scanned > MAX_REPLY or self.read_so_far > MAX_READ:
                 raise Stopped("garbage", where["action"], {**where, "why": "a reply too long"})
             remaining = deadline - time.monotonic()
-            ready = select.select([self.replies, self.launcher.stdout], [], [], max(remaining, 0))[0] \
+            ready = select.select([self.replies, self.from_launcher.fileno()], [], [], max(remaining, 0))[0] \
                 if remaining > 0 else []
             if not ready:
                 seconds = self.time_limit if deadline < self.deadline else self.total_limit
@@ -120,22 +125,22 @@ class LearnerProcess:
     def _exited(self, where):
         """Stopped: the learner's process ended (or closed its end) without answering."""
         try:
-            self.launcher.stdout.flush()
-            code = int(self.launcher.stdout.readline() or -1) if select.select(
-                [self.launcher.stdout], [], [], 1)[0] else None
+            self.from_launcher.flush()
+            code = int(self.from_launcher.readline() or -1) if select.select(
+                [self.from_launcher], [], [], 1)[0] else None
         except ValueError:
             code = None
         return Stopped("exited", where["action"], {**where, "code": code, "output": self.output.text()})
 
     def __exit__(self, *exc):
         os.close(self.commands)
-        self.launcher.stdin.close()  # the launcher kills everything the learner's code started
+        self.to_launcher.close()  # the launcher kills everything the learner's code started
         try:
             self.launcher.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.launcher.kill()
             self.launcher.wait()
-        self.launcher.stdout.close()
+        self.from_launcher.close()
         os.close(self.replies)
         self.output.close()
 
@@ -145,7 +150,7 @@ class _OutputTail:
 
     def __init__(self, fd):
         self.fd = fd
-        self.chunks = deque()
+        self.chunks: deque[bytes] = deque()
         self.size = 0
         self.thread = threading.Thread(target=self._drain, daemon=True)
         self.thread.start()
@@ -170,3 +175,9 @@ class _OutputTail:
             os.close(self.fd)
         except OSError:
             pass
+
+
+def _piped(launcher: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    if launcher.stdin is None or launcher.stdout is None:
+        raise ValueError("the launcher was started without its pipes")
+    return launcher.stdin, launcher.stdout

@@ -25,6 +25,9 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -32,7 +35,7 @@ from sqlalchemy import orm
 from .. import course
 from . import part3_kept, squawk_config
 from .bounded import bounded_engine
-from .facts import LockWait, Phase, RequestError, TrafficRun, TrafficSummary
+from .facts import Facts, LockWait, MeasuredRun, Phase, RequestError, Revision, TrafficRun, TrafficSummary
 from .lessons import models_module
 from .linter import lint_revision, one_line
 
@@ -55,25 +58,25 @@ READERS, WRITERS = 2, 2
 SAMPLE_EVERY = 0.01  # seconds between two looks at pg_locks
 JOIN_LIMIT = 5  # seconds a thread gets to stop
 KEPT = 5  # distinct errors and waits reported
-
-
 class Off:
     """No traffic: the walks that do not grade (faults, `lesson view`), and SQLite or MySQL."""
 
-    def around(self, index, revision, reached):
+    def around(self, index: int, revision: Revision, reached: int | None) -> AbstractContextManager[None]:
         return contextlib.nullcontext()
 
-    def recalled(self, index):
+    def recalled(self, index: int) -> MeasuredRun | None:
         return None
 
-    def keep(self, index, measured):
+    def keep(self, index: int, measured: MeasuredRun) -> None:
         pass
 
 
 OFF = Off()
 
 
-def for_walk(engine, observer, graded, facts, render, server_copy, revisions, seconds_left=None):
+def for_walk(engine: sa.Engine, observer: sa.Engine, graded: Iterable[int], facts: Facts,
+             render: Callable[[Revision], str], server_copy: Path, revisions: Sequence[Revision],
+             seconds_left: Callable[[], float] | None = None) -> "Traffic | Off":
     """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
     `engine` connects as the grade's own role, as the app would; `observer`, as the administrator,
     looks at pg_locks and pg_stat_activity (roles.py).
@@ -89,7 +92,9 @@ def for_walk(engine, observer, graded, facts, render, server_copy, revisions, se
 
 
 class Traffic:
-    def __init__(self, engine, observer, live_steps, facts, render, server_copy, revisions, seconds_left=None):
+    def __init__(self, engine: sa.Engine, observer: sa.Engine, live_steps: set[int], facts: Facts,
+                 render: Callable[[Revision], str], server_copy: Path, revisions: Sequence[Revision],
+                 seconds_left: Callable[[], float] | None = None) -> None:
         self.engine = engine
         self.observer = observer
         self.seconds_left = seconds_left
@@ -98,16 +103,17 @@ class Traffic:
         self.render = render
         self.server_copy = server_copy
         self.revisions = revisions
-        self.keys = {}  # revision index -> the key its measurements are kept under (part3_kept.py)
-        self.recalled_runs = {}  # revision index -> its statement-by-statement measurement, kept from before
+        # revision index -> the key its measurements are kept under (part3_kept.py)
+        self.keys: dict[int, str | None] = {}
+        self.recalled_runs: dict[int, MeasuredRun] = {}  # revision index -> its measurement, kept from before
 
     @contextlib.contextmanager
-    def around(self, index, revision, reached):
+    def around(self, index: int, revision: Revision, reached: int | None) -> Iterator[None]:
         """Run the previous step's app around the upgrade of `revision`, if it leads to a Part 3 step.
 
         `reached`: the last lesson state the chain has reached so far (None before any)."""
         following = next((step for step in course.steps() if reached is not None and step.number > reached), None)
-        if following is None or following.number not in self.live_steps:
+        if reached is None or following is None or following.number not in self.live_steps:
             yield
             return
         self.keys[index] = part3_kept.key(self.server_copy, part3_kept.later_files(self.revisions, index), index,
@@ -122,14 +128,15 @@ class Traffic:
         with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, self.seconds_left,
                      self.observer) as seen:
             yield
+        assert seen.summary is not None  # running() sums up as its block ends
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
 
-    def recalled(self, index):
+    def recalled(self, index: int) -> MeasuredRun | None:
         """Revision `index`'s statement-by-statement measurement, kept from an earlier grade, or None."""
         run = self.recalled_runs.get(index)
         return dataclasses.replace(run, index=index) if run else None
 
-    def keep(self, index, measured):
+    def keep(self, index: int, measured: MeasuredRun) -> None:
         """Keep revision `index`'s measurements for the next grade (when `lesson` keeps anything)."""
         traffic_run = next((run for run in self.facts.traffic if run.index == index), None)
         if traffic_run and index not in self.recalled_runs:
@@ -143,7 +150,8 @@ class Seen:
 
 
 @contextlib.contextmanager
-def running(url, models_path, rows, seconds_left=None, observer=None):
+def running(url: str | sa.URL, models_path: Path, rows: int, seconds_left: Callable[[], float] | None = None,
+            observer: sa.Engine | None = None) -> Iterator[Seen]:
     """The app of `models_path` serving requests on the database at `url`, with `rows` rows in the
     big table, around what the block runs (a migration), and AFTER seconds after it. Yields a Seen
     whose summary is there after the block. `seconds_left()`, when given: how long a statement may wait.
@@ -331,7 +339,7 @@ class _Run:
 
     def summary(self):
         during = sorted(seconds for phase, seconds, _ in self.results if phase == Phase.DURING)
-        grouped = {}  # statement -> its longest wait, counting the requests that waited behind it
+        grouped: dict[str, LockWait] = {}  # statement -> its longest wait, counting the requests that waited behind it
         for wait in sorted(self.waits.values(), key=lambda wait: -wait.seconds):  # the longest first
             longest = grouped.get(wait.statement)
             grouped[wait.statement] = dataclasses.replace(longest, count=longest.count + 1) if longest else wait
@@ -367,17 +375,17 @@ LIMIT 1
 """
 
 
-def columns_of(models_path):
+def columns_of(models_path: Path) -> set[str]:
     """The columns of the big table the app of `models_path` knows."""
     return set(models_module(models_path).db.Model.metadata.tables[BIG_TABLE].columns.keys())
 
 
-def filler_id(number, count):
+def filler_id(number: int, count: int) -> int:
     """The id of the `number`th (from 0) of `count` filler rows."""
     return FILLER_FIRST_ID + number + (FILLER_GAP if number >= count // 2 else 0)
 
 
-def fill(engine, count, known):
+def fill(engine: sa.Engine, count: int, known: Collection[str]) -> None:
     """`count` rows in the big table, ids as filler_id gives them, in one statement. Columns the app
     does not know yet (`known`: its model's) stay empty where they may."""
     with engine.begin() as connection:
@@ -418,7 +426,7 @@ def _filler_value(column):
 UNDEFINED_TABLE = "42P01"
 
 
-def empty(engine):
+def empty(engine: sa.Engine) -> None:
     """The filler rows out again. A lock or statement timeout is raised (the grade stops with a
     message): rows left behind would make the next fill fail on its own ids."""
     with engine.begin() as connection:
@@ -429,15 +437,15 @@ def empty(engine):
                 raise
 
 
-def number_attribute(mapper):
+def number_attribute(mapper: orm.Mapper[object]) -> str:
     """The attribute of a plain number column the app updates (salary)."""
     return next(key for key, column in mapper.columns.items()
                 if isinstance(column.type, sa.Integer) and not column.primary_key and not column.foreign_keys)
 
 
-def new_row(session, mapper, new_id):
+def new_row(session: orm.Session, mapper: orm.Mapper[object], new_id: int) -> dict[str, object]:
     """Values for a new row as the app would give them: every column it maps, references to a row that exists."""
-    values = {}
+    values: dict[str, object] = {}
     for key, column in mapper.columns.items():
         if column.primary_key:
             values[key] = new_id

@@ -17,13 +17,25 @@ what it means.
 """
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from .. import course
 from . import codec, gaps, lineage, messages, schema, sqlite_header, stalled, statements, traffic
-from .facts import (Climbed, Comparison, Direction, LearnerDatabase, MigrationError, Probe, RoundTrip, SchemaItem,
-                    SchemaKind, UpgradeFailure)
+from .facts import (
+    Climbed,
+    Comparison,
+    Direction,
+    LearnerDatabase,
+    MigrationError,
+    Probe,
+    Revision,
+    RoundTrip,
+    SchemaItem,
+    SchemaKind,
+    UpgradeFailure,
+)
 from .protocol import Command, Op, Stopped
 
 
@@ -68,9 +80,9 @@ class ChainWalk:
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # a _Record per climbed revision
-        self.traffic = traffic.OFF  # grading turns it on (run())
+        self.traffic: traffic.Traffic | traffic.Off = traffic.OFF  # grading turns it on (run())
 
-    def run(self):
+    def run(self) -> None:
         self.traffic = traffic.for_walk(self.engine, self.observer, self.graded, self.facts, self._rendered,
                                         self.server_copy, self.revisions, self.learner.seconds_left)
         self._climb()
@@ -98,14 +110,13 @@ class ChainWalk:
         except codec.FactsError as problem:
             return (SchemaItem(SchemaKind.NOT_COMPARED, detail=str(problem)),)
 
-    def compare_database(self, path):
+    def compare_database(self, path: Path) -> LearnerDatabase:
         """A SQLite file of the learner's against the schema the chain builds at the revision its
         alembic_version names (items None if there is no such revision here to compare with)."""
         engine = schema.read_only_sqlite(path)
         try:
             with engine.connect() as connection:
-                versions = schema.versions(connection)
-                versions = tuple(versions)
+                versions = tuple(schema.versions(connection))
                 ids = [revision.id for revision in self.revisions]
                 if any(version not in ids for version in versions):
                     return LearnerDatabase(versions, None)
@@ -117,11 +128,11 @@ class ChainWalk:
         finally:
             engine.dispose()
 
-    def run_changes(self):
+    def run_changes(self) -> None:
         """Only climb: what each revision changed is in its Climbed fact."""
         self._climb()
 
-    def run_faults(self):
+    def run_faults(self) -> None:
         """Make every revision fail after each of its writes in turn; report what each failure left."""
         self._climb()
         if not self._rebuild(0):
@@ -136,7 +147,8 @@ class ChainWalk:
     # -- climbing -------------------------------------------------------------------------
 
     def _climb(self):
-        before, reached = {}, None
+        before: dict[str, lineage.TableRows] = {}
+        reached = None
         for index, revision in enumerate(self.revisions):
             # Part 3 on PostgreSQL: the last state's app keeps running while the revision upgrades.
             with self.traffic.around(index, revision, reached):
@@ -156,7 +168,8 @@ class ChainWalk:
                 dangling = lineage.dangling_references(connection, reflected)
             losses, renames = lineage.follow(before, after)
             filled = lineage.new_column_values(
-                before, after, renames, lambda table, column: schema.default_value(reflected.tables[table].c[column]))
+                before, after, renames,
+                lambda table, column: schema.default_value(reflected.tables[table].c[column]))  # noqa: B023 called at once
             if self.probe_index is None and any(not matches[step] for step in self.probe_steps):
                 self.probe_index = index
             moved_to = {new for new, _ in renames.values()}
@@ -360,7 +373,8 @@ class ChainWalk:
         except Stopped as stopped:
             if stopped.reason == "time_limit" and direction == Direction.UPGRADE:
                 # Still running: what it was doing and how far it got, before its process is stopped.
-                stopped.details.update(stalled.details(self.observer, self._schema_below(self.revisions.index(revision))))
+                below = self._schema_below(self.revisions.index(revision))
+                stopped.details.update(stalled.details(self.observer, below))
             raise
         counted_after = sqlite_header.counters(self.engine)
         if counted_before and (counted_after is None or counted_after.went_back_from(counted_before)):
@@ -394,7 +408,7 @@ class ChainWalk:
         return applied
 
 
-def parent_target(revision):
+def parent_target(revision: Revision) -> str:
     """The Alembic target that downgrades this one revision and nothing else."""
     parents = revision.parents
     if not parents:

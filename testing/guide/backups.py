@@ -25,15 +25,15 @@ class Backup:
     server_dir: str
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self.path.name
 
     @property
-    def server_copy(self):
+    def server_copy(self) -> Path:
         return self.path / "server"
 
 
-def back_up(server_dir, reason):
+def back_up(server_dir: Path | str, reason: str) -> Backup | None:
     """Copy `server_dir` into a new backup; None when there is no such folder to save."""
     server_dir = Path(server_dir).resolve()
     if not server_dir.is_dir():
@@ -57,12 +57,12 @@ def _free_name(stem):
     return candidate
 
 
-def _read(path):
+def _read(path: Path) -> Backup:
     about = json.loads((path / ABOUT).read_text(encoding="utf-8"))
     return Backup(path, about["created"], about["reason"], about["server_dir"])
 
 
-def all_backups():
+def all_backups() -> list[Backup]:
     """Every complete backup, newest first."""
     if not BACKUPS_DIR.is_dir():
         return []
@@ -71,7 +71,7 @@ def all_backups():
     return sorted(found, key=lambda backup: (backup.created, backup.name), reverse=True)
 
 
-def find(name):
+def find(name: str) -> Backup:
     """The backup called `name`, or the newest one for "latest"."""
     backups = all_backups()
     if not backups:

@@ -18,12 +18,12 @@ AUTHOR = {"GIT_AUTHOR_NAME": "Flask-Migrate course", "GIT_AUTHOR_EMAIL": "course
           "GIT_COMMITTER_NAME": "Flask-Migrate course", "GIT_COMMITTER_EMAIL": "course@example.invalid"}
 
 
-def branch_name(step):
+def branch_name(step: course.Step) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", step.title.lower()).strip("-")
     return f"step-{step.label}-{slug}"
 
 
-def make_branches(server_dir, force=False):
+def make_branches(server_dir: Path | str, force: bool = False) -> list[str]:
     """Create (or with `force`, move) one branch per step; return their names."""
     server_dir = Path(server_dir).resolve()
     if not server_dir.is_dir():
@@ -50,7 +50,7 @@ def make_branches(server_dir, force=False):
                           "-m", f"Step {step.label}: {step.title} (the course's reference end state)", env=AUTHOR)
             commits.append(parent)
     # Branches are set only once every commit exists, so a failure leaves no half-made set.
-    for name, commit in zip(names, commits):
+    for name, commit in zip(names, commits, strict=True):
         _git(root, "branch", "--force", name, commit)
     return names
 

@@ -22,11 +22,11 @@ class StepNumber(click.ParamType):
     """A step of the course, typed as 3 or 03."""
     name = "step"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> course.Step:
         if isinstance(value, course.Step):
             return value
         try:
-            return course.step(int(value))
+            return course.step(int(str(value)))
         except ValueError:
             self.fail(f"{value!r} is not a step number", param, ctx)
 
@@ -39,22 +39,22 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 @click.option("--server-dir", type=click.Path(file_okay=False, path_type=Path), default=course.SERVER_DIR,
               show_default="server/", help="The server folder you work in.")
 @click.pass_context
-def lesson(context, server_dir):
+def lesson(context: click.Context, server_dir: Path) -> None:
     """Move through the course: where you are, hints, checks, solutions, backups."""
     context.obj = server_dir
     if context.invoked_subcommand is None:
         context.invoke(status)
 
 
-def server_dir():
-    return click.get_current_context().obj
+def server_dir() -> Path:
+    return Path(click.get_current_context().obj)
 
 
 # Each database's result, kept until the files it depends on change (`lesson` asks often).
 KEPT_RESULTS = ReportCache(course.REPO_ROOT / ".lesson" / "cache")
 
 
-def current_map():
+def current_map() -> progress.CourseMap:
     """Grade every step once, on a scratch copy, and read the result as a course map. What the
     learner's own database looks like now is evidence for some steps, and is kept."""
     seen = evidence.for_grading(server_dir())
@@ -67,7 +67,7 @@ def current_map():
 
 @lesson.command()
 @json_option
-def status(as_json):
+def status(as_json: bool) -> None:
     """The course map: every step, where you are, and what to type next."""
     course_map = current_map()
     if as_json:
@@ -86,33 +86,34 @@ def status(as_json):
     echo_notes(course_map)
 
 
-def echo_notes(course_map):
+def echo_notes(course_map: progress.CourseMap) -> None:
     for note in course_map.notes:
         click.echo(paint(f"\nNote: {note}", YELLOW, use_colour()))
 
 
-def next_steps(course_map):
+def next_steps(course_map: progress.CourseMap) -> str:
     current = course_map.current
     if current is None:
         return ("Every step passes: you have finished the course.\n"
                 "Compare your migrations with the course's: pipenv run lesson solution N")
     lines = [f"You are on step {current.step.label}, {current.step.title}.",
              f"  read:   {course.relative(current.step.readme)}"]
-    if current.state == progress.NOT_STARTED and not course_map.next_action.typed:
-        lines.append(f"  do:     {course_map.next_action.text}   (the lesson's first step)")
-        lines.append(f"  type:   {course_map.next_command}   (then, in server/)")
-    elif current.state == progress.NOT_STARTED:
-        lines.append(f"  type:   {course_map.next_command}   (the lesson's first command, in server/)")
-    else:
+    action = course_map.next_action  # None before a README that asks for nothing in particular first
+    if current.state != progress.NOT_STARTED:
         lines.append(f"  fix it, then type:   {course_map.next_command}")
         lines.append(f"  stuck?  pipenv run lesson hint {current.step.number}")
+    elif action is not None and not action.typed:
+        lines.append(f"  do:     {action.text}   (the lesson's first step)")
+        lines.append(f"  type:   {course_map.next_command}   (then, in server/)")
+    elif action is not None:
+        lines.append(f"  type:   {course_map.next_command}   (the lesson's first command, in server/)")
     return "\n".join(lines)
 
 
 @lesson.command()
 @click.argument("step", type=STEP, required=False)
 @json_option
-def check(step, as_json):
+def check(step: course.Step | None, as_json: bool) -> None:
     """Grade STEP (default: the step you are on) and say what to fix."""
     course_map = current_map()
     state = course_map.state_of(step.number) if step else course_map.focus
@@ -125,7 +126,7 @@ def check(step, as_json):
     sys.exit(0 if passed else 1)
 
 
-def check_text(state, colour):
+def check_text(state: progress.StepState, colour: bool) -> str:
     lines = render_step(state.step.number, state.step.title, state.checks, colour)
     lines.append("")
     if state.state == progress.PASSED:
@@ -140,7 +141,7 @@ def check_text(state, colour):
 
 @lesson.command()
 @click.argument("step", type=STEP, required=False)
-def hint(step):
+def hint(step: course.Step | None) -> None:
     """The next hint for STEP (default: the step you are on), one at a time."""
     if step is None:
         step = current_map().focus.step
@@ -158,7 +159,7 @@ def hint(step):
 @lesson.command(name="watch")
 @click.option("--interval", type=click.FloatRange(min=0.01), default=0.1, show_default=True,
               help="Seconds without a new write before the check runs (an editor may save in several writes).")
-def watch_command(interval):
+def watch_command(interval: float) -> None:
     """Check the step you are on again each time you save a file of yours or your database changes."""
     try:
         from . import watch  # watchfiles: only this command needs it
@@ -166,12 +167,13 @@ def watch_command(interval):
         raise UsageError(f"the package {missing.name} is not installed here yet: "
                          "run `pipenv install --dev`, then try again") from None
     colour = use_colour()
-    previous = []  # the step checked last time
+    previous: list[int] = []  # the step checked last time
 
     def recheck():
         course_map = current_map()
         state = course_map.focus
-        if previous and previous[-1] != state.step.number and course_map.state_of(previous[-1]).state == progress.PASSED:
+        if previous and previous[-1] != state.step.number \
+                and course_map.state_of(previous[-1]).state == progress.PASSED:
             click.echo(paint(f"Step {previous[-1]:02d} passes!", GREEN, colour))
         previous.append(state.step.number)
         click.echo(paint(f"-- step {state.step.label}, checked at {time.strftime('%H:%M:%S')} --", DIM, colour))
@@ -179,7 +181,8 @@ def watch_command(interval):
             click.echo(next_steps(course_map))
         else:
             click.echo(check_text(state, colour))
-        click.echo(paint("-- watching models.py, app.py, migrations/versions/ and instance/app.db (Ctrl-C stops) --", DIM, colour))
+        click.echo(paint("-- watching models.py, app.py, migrations/versions/ and instance/app.db (Ctrl-C stops) --",
+                         DIM, colour))
 
     try:
         watch.watch(server_dir(), recheck, interval)
@@ -189,7 +192,7 @@ def watch_command(interval):
 
 @lesson.command(name="view")
 @click.option("--port", default=0, show_default="a free one", help="The port on 127.0.0.1 to serve the page on.")
-def view_command(port):
+def view_command(port: int) -> None:
     """Your database in a browser: chain, tables, rows, and what the current revision's upgrade changed."""
     from . import view  # Flask's web server: only this command needs it
 
@@ -204,7 +207,7 @@ def view_command(port):
 @lesson.command(name="solution")
 @click.argument("step", type=STEP)
 @click.option("--force", is_flag=True, help="Show it even though the step does not pass yet.")
-def solution_command(step, force):
+def solution_command(step: course.Step, force: bool) -> None:
     """The course's migration(s) for STEP, as a diff against yours."""
     if not step.migration_files:
         click.echo(f"Step {step.label} writes no migration: its work is the commands in "
@@ -224,7 +227,7 @@ def solution_command(step, force):
     click.echo(paint_diff(diff, use_colour()), nl=False)
 
 
-def paint_diff(diff, colour):
+def paint_diff(diff: str, colour: bool) -> str:
     def line_colour(line):
         if line.startswith(("+++", "---")):
             return None
@@ -241,7 +244,7 @@ force_option = click.option("--force", is_flag=True,
 @lesson.command()
 @click.argument("step", type=STEP)
 @force_option
-def start(step, force):
+def start(step: course.Step, force: bool) -> None:
     """Put your server folder at the beginning of STEP (your work is backed up first)."""
     earlier = course.steps_up_to(step.number - 1)
     done = f"{describe_steps(earlier)} done, database upgraded and seeded" if earlier else "the very beginning"
@@ -254,7 +257,7 @@ def start(step, force):
     click.echo(f"Next: read {course.relative(step.readme)}")
 
 
-def describe_steps(steps):
+def describe_steps(steps: list[course.Step]) -> str:
     if len(steps) == 1:
         return f"step {steps[0].label}"
     if len(steps) == 2:
@@ -266,7 +269,7 @@ def describe_steps(steps):
 
 @lesson.command()
 @force_option
-def reset(force):
+def reset(force: bool) -> None:
     """Put your server folder back at the very beginning (your work is backed up first)."""
     replaced = workspace.reset(server_dir(), force=force)
     say_replaced(replaced, "the very beginning")
@@ -274,10 +277,11 @@ def reset(force):
                f"{course.relative(course.steps()[0].readme)}")
 
 
-def say_replaced(replaced, what):
+def say_replaced(replaced: workspace.Replaced, what: str) -> None:
     """Which of the learner's files gave way, and where they are kept."""
     if not replaced.anything:
-        return say_backup(replaced.backup)
+        say_backup(replaced.backup)
+        return
     versions = "migrations/versions/"
     lines = [f"Replaced by {what}:"]
     if replaced.changed:
@@ -296,7 +300,7 @@ def say_replaced(replaced, what):
     say_backup(replaced.backup)
 
 
-def say_backup(backup):
+def say_backup(backup: backups.Backup | None) -> None:
     if backup:
         click.echo(f"Saved your work in {backup.path} (pipenv run lesson restore {backup.name} brings it back).")
 
@@ -304,7 +308,7 @@ def say_backup(backup):
 @lesson.command(name="restore")
 @click.argument("name", required=False)
 @force_option
-def restore_command(name, force):
+def restore_command(name: str | None, force: bool) -> None:
     """List your backups, or restore the one called NAME ("latest" for the newest)."""
     if name is None:
         found = backups.all_backups()
@@ -324,7 +328,7 @@ def restore_command(name, force):
 
 @lesson.command(name="branches")
 @click.option("--force", is_flag=True, help="Move branches that already exist.")
-def branches_command(force):
+def branches_command(force: bool) -> None:
     """Create git branches step-01-… to step-NN-…, one per step, at the course's end states."""
     names = branches.make_branches(server_dir(), force=force)
     click.echo(f"Made {len(names)} branches, one commit each on top of your HEAD:")
@@ -337,7 +341,7 @@ def branches_command(force):
 @lesson.command()
 @click.argument("step", type=click.IntRange(min=0))
 @click.argument("directory", type=click.Path(path_type=Path))
-def build(step, directory):
+def build(step: int, directory: Path) -> None:
     """Write a server folder at the course's end state of STEP (0: the start) into the new DIRECTORY."""
     build_state(step, directory)
     click.echo(f"Wrote the end state of step {step:02d} to {directory}")

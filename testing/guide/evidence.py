@@ -15,8 +15,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .. import course
 from ..grader import codec
@@ -26,7 +28,7 @@ SEEN_DIR = course.REPO_ROOT / ".lesson" / "seen"
 KEPT_LOOKS = 100  # the newest looks kept per server folder
 
 
-def look(server_dir):
+def look(server_dir: Path | str) -> dict[str, Any] | None:
     """The learner's database as it is now: {"at", "database", "versions", "found", "missing"},
     or None when there is none to look at (not created yet, or its server does not answer)."""
     import sqlalchemy as sa  # only here: starting `lesson` stays fast
@@ -79,7 +81,7 @@ def _sample_rows(connection):
     return found, missing
 
 
-def seed_samples():
+def seed_samples() -> tuple[dict[str, list[dict[str, object]]], dict[str, str]]:
     """SAMPLE_ROWS and EARLIER_NAMES of the course's seed.py, read without running it (it imports the app)."""
     tree = ast.parse((course.starter_dir() / "seed.py").read_text(encoding="utf-8"))
     values = {target.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
@@ -92,7 +94,7 @@ def _record_path(server_dir):
     return SEEN_DIR / f"{key}.json"
 
 
-def kept(server_dir):
+def kept(server_dir: Path | str) -> dict[str, list[Any]]:
     """{"looks": [oldest first], "given": [steps `lesson start` did]} for this server folder."""
     try:
         record = json.loads(_record_path(server_dir).read_text(encoding="utf-8"))
@@ -101,21 +103,22 @@ def kept(server_dir):
     return {"looks": list(record.get("looks", [])), "given": list(record.get("given", []))}
 
 
-def keep(server_dir, seen):
+def keep(server_dir: Path | str, seen: Look | dict[str, Any] | None) -> None:
     """Add `seen` (a look, or a facts.Look) to what is kept, unless it says what the newest one kept
     already says."""
     if seen is None:
         return
-    seen = codec.plain(seen)
+    data = seen if isinstance(seen, dict) else codec.plain(seen)
+    assert isinstance(data, dict)  # a Look made plain is a dict, as a look is
     record = kept(server_dir)
     newest = record["looks"][-1] if record["looks"] else None
-    if newest and all(newest[key] == seen[key] for key in ("database", "versions", "found", "missing")):
+    if newest and all(newest[key] == data[key] for key in ("database", "versions", "found", "missing")):
         return
-    record["looks"] = (record["looks"] + [seen])[-KEPT_LOOKS:]
+    record["looks"] = (record["looks"] + [data])[-KEPT_LOOKS:]
     _write(server_dir, record)
 
 
-def give(server_dir, steps):
+def give(server_dir: Path | str, steps: Iterable[int]) -> None:
     """Record that `lesson start` did `steps` for the learner: a new folder, whose database is the
     first thing seen of it."""
     seen = look(server_dir)
@@ -131,7 +134,7 @@ def _write(server_dir, record):
     partial.replace(path)
 
 
-def for_grading(server_dir):
+def for_grading(server_dir: Path | str) -> Evidence:
     """What the grader's judge gets as evidence (a facts.Evidence): what is kept, and what was seen just now."""
     seen = look(server_dir)
     now = codec.typed(Look, seen, "the look just now") if seen else None

@@ -6,7 +6,7 @@ from .. import course
 SHOWN = course.REPO_ROOT / ".lesson" / "hints.json"
 
 
-def next_hint(step):
+def next_hint(step: course.Step) -> tuple[int, int, str]:
     """(number, total, text) of the next hint of `step`; after the last one, the last one again."""
     hints = step.hints()
     shown = _read()

@@ -10,6 +10,7 @@ import shutil
 import signal
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,7 +25,7 @@ DATABASE = "hr"
 STOP_TIME_LIMIT = 30  # seconds for the server to shut down
 
 
-def start():
+def start() -> tuple[str, str, bool]:
     """Start the server (or find it running); return (DATABASE_URL, data folder, already running)."""
     import sqlalchemy as sa  # only here: every other course command starts faster without it
 
@@ -44,14 +45,14 @@ def start():
     return url, data, False
 
 
-def url():
+def url() -> str | None:
     """The DATABASE_URL of the running server, or None."""
     state = _read()
     return state["url"] if state and _postmaster_pid(state["data"]) else None
 
 
 @contextmanager
-def lent_to_grades():
+def lent_to_grades() -> Iterator[None]:
     """While this server runs, a grade makes its scratch PostgreSQL databases on it (and drops them)
     instead of starting a server of its own: seconds saved on every check of a Part 3 step."""
     running = url()
@@ -65,7 +66,7 @@ def lent_to_grades():
         os.environ.pop(POSTGRES_URL_VARIABLE, None)
 
 
-def stop():
+def stop() -> bool:
     """Stop the server and delete its folder; False when none was running."""
     state = _read()
     if state is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .. import course
 from ..grader.checks import Status
+from ..grader.report import Check, Report
 
 PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
 
@@ -16,18 +17,18 @@ PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", 
 class StepState:
     step: course.Step
     state: str
-    checks: list  # the grader's checks of this step
-    files: list  # the learner's migrations that reached the step's state
+    checks: list[Check]  # the grader's checks of this step
+    files: list[str]  # the learner's migrations that reached the step's state
 
     @property
-    def reason(self):
+    def reason(self) -> str:
         """One line: why the step fails ("" when it passes or has not started)."""
         if self.state != FAILING:
             return ""
         check = next(check for check in self.checks if not check.passed)
         return f"{check.name}: {check.message.splitlines()[0] if check.message else 'fails'}"
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"step": self.step.number, "title": self.step.title, "state": self.state,
                 "reason": self.reason, "readme": course.relative(self.step.readme),
                 "checks": [check.to_dict() for check in self.checks]}
@@ -35,20 +36,20 @@ class StepState:
 
 @dataclass
 class CourseMap:
-    states: list
-    current: StepState  # the first step not passed; None when every step passes
-    notes: list = ()  # the grader's notes beyond the checks (the learner's own database)
+    states: list[StepState]
+    current: StepState | None  # the first step not passed; None when every step passes
+    notes: tuple[str, ...] | list[str] = ()  # the grader's notes beyond the checks (the learner's own database)
 
     @property
-    def focus(self):
+    def focus(self) -> StepState:
         """The step to look at: the current one, or the last one when every step passes."""
-        return self.current or self.states[-1]
+        return self.current if self.current is not None else self.states[-1]
 
-    def state_of(self, number):
+    def state_of(self, number: int) -> StepState:
         return next(state for state in self.states if state.step.number == number)
 
     @property
-    def next_action(self):
+    def next_action(self) -> course.Action | None:
         """What to do next: the current step's first action, or, once it has begun, to check it."""
         if self.current is None:
             return None
@@ -57,25 +58,25 @@ class CourseMap:
         return course.Action(f"pipenv run lesson check {self.current.step.number}", typed=True)
 
     @property
-    def next_command(self):
+    def next_command(self) -> str | None:
         """The next command to type: the next action, or after an edit, the lesson's first command."""
         action = self.next_action
-        if action is None or action.typed:
-            return action and action.text
+        if action is None or action.typed or self.current is None:
+            return action.text if action else None
         return self.current.step.first_command
 
-    def to_dict(self):
-        current = self.current
+    def to_dict(self) -> dict[str, object]:
+        current, action = self.current, self.next_action
         return {
             "steps": [state.to_dict() for state in self.states],
-            "current": current.step.number if current else None,
-            "next": {"action": self.next_action.text, "command": self.next_command,
-                     "readme": course.relative(current.step.readme)} if current else None,
+            "current": current.step.number if current is not None else None,
+            "next": {"action": action.text, "command": self.next_command,
+                     "readme": course.relative(current.step.readme)} if current is not None and action else None,
             "notes": list(self.notes),
         }
 
 
-def course_map(report):
+def course_map(report: Report) -> CourseMap:
     """Read a grading report of every step as a map of the course."""
     blocked = report.steps[0].started and report.blocked
     states = [StepState(course.step(result.step), _state(result, result.step == report.stuck, blocked),

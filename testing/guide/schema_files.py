@@ -8,7 +8,7 @@ PATTERNS = tuple(PurePath(pattern) for pattern in ("models.py", "app.py", "migra
 FOLDERS = {folder for pattern in PATTERNS for folder in pattern.parents if folder != PurePath(".")}
 
 
-def stamps(server_dir):
+def stamps(server_dir: Path | str) -> list[tuple[str, int, int]]:
     """[(path, modification time, size)] of every such file, in a stable order."""
     found = []
     for pattern in PATTERNS:
@@ -21,7 +21,7 @@ def stamps(server_dir):
     return found
 
 
-def is_schema_path(server_dir, path):
+def is_schema_path(server_dir: Path | str, path: Path | str) -> bool:
     """True for such a file, or a folder that holds them, at its place in `server_dir`."""
     try:
         relative = Path(path).relative_to(server_dir)

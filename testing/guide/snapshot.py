@@ -3,6 +3,7 @@ the grader's `climb` (their code never runs in the page's process)."""
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,16 +30,16 @@ class Table:
 class Database:
     url: str
     problem: str | None = None  # why there is nothing to show, in the learner's words
-    versions: list = field(default_factory=list)
-    tables: list = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
 
-    def fingerprint(self):
+    def fingerprint(self) -> str:
         """Changes whenever a migration runs or rows come and go."""
         shape = [self.problem, self.versions, [(t.name, t.columns, t.constraints, t.row_count) for t in self.tables]]
         return hashlib.sha256(json.dumps(shape, default=str).encode()).hexdigest()[:16]
 
 
-def database_url(server_dir):
+def database_url(server_dir: Path | str) -> sa.URL:
     """The learner's database: DATABASE_URL, or the app's SQLite file in instance/."""
     url = sa.make_url(os.environ.get("DATABASE_URL") or "sqlite:///app.db")
     if url.get_backend_name() == "sqlite" and url.database and not os.path.isabs(url.database):
@@ -46,7 +47,7 @@ def database_url(server_dir):
     return url
 
 
-def read_database(url, page_of=lambda table: 1):
+def read_database(url: sa.URL, page_of: Callable[[str], int] = lambda table: 1) -> Database:
     """Everything the page shows of the database, read in one connection; `page_of(table)` is the
     page of rows to show for each table."""
     shown = url.render_as_string(hide_password=True)
@@ -94,6 +95,6 @@ def _table(connection, table, page):
     return Table(table.name, columns, constraints, count, page, page_count, rows)
 
 
-def files_fingerprint(server_dir):
+def files_fingerprint(server_dir: Path | str) -> str:
     """Changes when models.py, app.py or a migration file is added, removed or saved."""
     return hashlib.sha256(json.dumps(schema_files.stamps(server_dir)).encode()).hexdigest()[:16]

@@ -1,6 +1,7 @@
 """A step's reference migrations as a unified diff against the learner's own migration files."""
 import difflib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from .. import course
@@ -9,7 +10,8 @@ NOTHING = "/dev/null"
 MERGE = re.compile(r"^down_revision\s*=\s*\(", re.M)  # a revision with several parents
 
 
-def solution_diff(step, server_dir, learner_files, chain_files=()):
+def solution_diff(step: course.Step, server_dir: Path, learner_files: Iterable[str],
+                  chain_files: Iterable[str] = ()) -> str:
     """The diff that turns the learner's migrations of `step` into the course's reference ones.
 
     `learner_files` (the step's) and `chain_files` (every migration of the chain) are paths inside
@@ -24,7 +26,7 @@ def solution_diff(step, server_dir, learner_files, chain_files=()):
     mine = {name: read(name) for name in learner_files}
     mine.update({name: text for name in chain_files if name not in mine and _is_merge(text := read(name))})
     references = {path: path.read_text(encoding="utf-8") for path in step.migration_files}
-    pieces = []
+    pieces: list[str] = []
     for name, reference in _pairs(mine, references):
         mine_text = mine[name] if name else ""
         reference_text = references[reference] if reference else ""
@@ -40,7 +42,7 @@ def _pairs(mine, references):
     likeness = sorted(((_likeness(mine[name], references[path]), name, path)
                        for name in mine for path in references
                        if _is_merge(mine[name]) == _is_merge(references[path])), key=lambda item: -item[0])
-    paired = {}
+    paired: dict[str, str] = {}
     for _, name, path in likeness:
         if name not in paired.values() and path not in paired:
             paired[path] = name

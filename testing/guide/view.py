@@ -6,14 +6,16 @@ database changes.
 """
 import logging
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
+from werkzeug.serving import BaseWSGIServer
 
-from ..grader import climb
-from ..grader.facts import Revision, SchemaKind
+from ..grader import Climb, climb
+from ..grader.facts import Revision, SchemaItem, SchemaKind
 from ..grader.messages import code, schema_item
 from . import snapshot
 
@@ -29,7 +31,7 @@ class Node:
     current: bool
 
 
-def create_app(server_dir):
+def create_app(server_dir: Path | str) -> Flask:
     app = Flask(__name__)
     server_dir = Path(server_dir)
 
@@ -49,7 +51,7 @@ def create_app(server_dir):
         if request.host.rsplit(":", 1)[0] not in ALLOWED_HOSTS:
             abort(400)
 
-    chains = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
+    chains: dict[str, Climb] = {}  # fingerprint of the learner's files -> Chain: climbed again only when they change
 
     def chain():
         key = snapshot.files_fingerprint(server_dir)
@@ -90,9 +92,11 @@ def _page(table):
     return max(request.args.get(f"page_{table}", 1, type=int), 1)
 
 
-def layout(revisions, versions):
+def layout(revisions: Sequence[Revision], versions: Collection[str]) -> tuple[list[Node], int, int]:
     """Nodes placed left to right, base to head; a branch gets a lane of its own below."""
-    lanes, taken, nodes = {}, {}, []
+    lanes: dict[str, int] = {}
+    taken: dict[str, int] = {}
+    nodes: list[Node] = []
     for index, revision in enumerate(revisions):
         parents = revision.parents
         if not parents:
@@ -110,30 +114,31 @@ def layout(revisions, versions):
     return nodes, width, height
 
 
-def edges(nodes):
+def edges(nodes: list[Node]) -> list[tuple[Node, Node]]:
     """(parent node, child node) pairs to draw."""
     by_id = {node.revision.id: node for node in nodes}
     return [(by_id[parent], node) for node in nodes for parent in node.revision.parents if parent in by_id]
 
 
-def describe(change):
+def describe(change: SchemaItem) -> str:
     """One change a revision made (a schema item against the revision before), in words."""
     kind = change.kind
     if kind == SchemaKind.TABLE_RENAMED:
         return f"table {code(change.expected)} renamed to {code(change.found)}"
     if kind == SchemaKind.COLUMN_RENAMED:
-        return f"column {code(change.table + '.' + change.expected)} renamed to {code(change.found)}"
+        return f"column {code(f'{change.table}.{change.expected}')} renamed to {code(change.found)}"
     state, _, what = kind.partition("_")
     done = {"extra": "added", "missing": "removed"}.get(state)
     if done and what in ("table", "column"):
-        return f"{what} {code(change.table + ('.' + change.column if what == 'column' else ''))} {done}"
+        shown = f"{change.table}.{change.column}" if what == "column" else change.table
+        return f"{what} {code(shown)} {done}"
     if done:  # a constraint or an index
         return (f"{what.replace('_', ' ')} {code(change.name or 'without a name')} on "
                 f"{change.table}({', '.join(change.columns)}) {done}")
     return "the database now " + schema_item(change, "the revision before")
 
 
-def make_server(server_dir, port):
+def make_server(server_dir: Path | str, port: int) -> BaseWSGIServer:
     """A web server for the page on 127.0.0.1 only (port 0: a free one); `serve_forever()` runs it."""
     from werkzeug.serving import make_server as werkzeug_server
 

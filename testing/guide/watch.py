@@ -4,6 +4,7 @@ database changes (a downgrade or an upgrade is work some steps wait for: evidenc
 watchfiles hears of each write from the system (inotify on Linux) instead of looking at file times
 over and over, and it sees folders made while watching: `flask db init` adds migrations/ later.
 """
+from collections.abc import Callable
 from pathlib import Path
 
 import watchfiles
@@ -18,7 +19,7 @@ LONGEST_BURST_MS = 2000  # check even if the writes never pause for this long
 QUIET_RETURN_MS = 200
 
 
-def watch(server_dir, on_change, settle=0.1):
+def watch(server_dir: Path | str, on_change: Callable[[], object], settle: float = 0.1) -> None:
     """Call `on_change()` now and after every save, until Ctrl-C (KeyboardInterrupt).
 
     An editor may save in several writes: the check waits until `settle` seconds pass without a new one.

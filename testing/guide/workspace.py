@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,16 +26,17 @@ NEW_SUFFIX = ".lesson-new"
 class Replaced:
     """What a command put in place of the learner's files, by path inside the server folder."""
     backup: "backups.Backup | None"
-    changed: tuple = ()  # the learner's files now holding other contents
-    removed: tuple = ()  # the learner's files that are gone (their own migrations, say)
-    added: tuple = ()  # files that were not there before (the course's migrations, say)
+    changed: tuple[str, ...] = ()  # the learner's files now holding other contents
+    removed: tuple[str, ...] = ()  # the learner's files that are gone (their own migrations, say)
+    added: tuple[str, ...] = ()  # files that were not there before (the course's migrations, say)
 
     @property
-    def anything(self):
+    def anything(self) -> bool:
         return bool(self.changed or self.removed)
 
 
-def start(number, server_dir, say=lambda text: None, force=False):
+def start(number: int, server_dir: Path, say: Callable[[str], None] = lambda text: None,
+          force: bool = False) -> Replaced:
     """Put `server_dir` at the beginning of step `number`; return what was replaced."""
     course.step(number)
     replaced = _replace(server_dir, f"lesson start {number}", lambda new: _prepare_start(number, new, say), force)
@@ -42,13 +44,13 @@ def start(number, server_dir, say=lambda text: None, force=False):
     return replaced
 
 
-def reset(server_dir, force=False):
+def reset(server_dir: Path, force: bool = False) -> Replaced:
     replaced = _replace(server_dir, "lesson reset", lambda new: build_state(0, new), force)
     evidence.give(server_dir, [])
     return replaced
 
 
-def restore(backup, server_dir, force=False):
+def restore(backup: backups.Backup, server_dir: Path, force: bool = False) -> Replaced:
     return _replace(server_dir, f"lesson restore {backup.name}",
                     lambda new: shutil.copytree(backup.server_copy, new, symlinks=True), force)
 
@@ -60,8 +62,8 @@ def _prepare_start(number, new, say):
     """
     build_state(number - 1, new)
     if number > 1:
-        for command, doing in ((["-m", "flask", "db", "upgrade", _sqlite_target(number - 1)], "upgrading a new database"),
-                               (["seed.py"], "putting in the sample rows")):
+        upgrade = ["-m", "flask", "db", "upgrade", _sqlite_target(number - 1)]
+        for command, doing in ((upgrade, "upgrading a new database"), (["seed.py"], "putting in the sample rows")):
             say(f"lesson start {number}: {doing}...")
             _run_in(new, command)
     step = course.step(number)
@@ -95,7 +97,7 @@ def _run_in(folder, arguments):
         raise UsageError(f"`python {' '.join(arguments)}` failed ({''.join(last)}); nothing was changed")
 
 
-def _replace(server_dir, reason, make_new, force=False):
+def _replace(server_dir, reason, make_new, force=False) -> Replaced:
     linked = Path(server_dir)
     server_dir = linked.resolve()
     if linked.is_symlink() and not server_dir.is_relative_to(course.REPO_ROOT) and not force:
@@ -137,7 +139,7 @@ def _files(folder):
             if (path.is_file() or path.is_symlink()) and not any(part in IGNORED for part in path.parts)}
 
 
-def _differences(old, new, backup):
+def _differences(old, new, backup) -> Replaced:
     before, after = _files(old), _files(new)
     changed = tuple(name for name in before if name in after
                     and not filecmp.cmp(before[name], after[name], shallow=False))

@@ -3,9 +3,11 @@ import os
 import traceback
 from pathlib import Path
 
+from .wire import LearnerError
 
-def describe_exception(exc, server_dir):
-    """{"error": "NameError: name 'Strng' is not defined", "file": "models.py", "line": 12}.
+
+def describe_exception(exc: BaseException, server_dir: str) -> LearnerError:
+    """LearnerError("NameError: name 'Strng' is not defined", file="models.py", line=12).
 
     The file and line are those of the innermost frame inside the learner's server folder,
     so the learner is sent to their own code, not to a library's.
@@ -13,16 +15,16 @@ def describe_exception(exc, server_dir):
     server_dir = os.path.realpath(server_dir)
     frames = traceback.extract_tb(exc.__traceback__)
     learner_frames = [frame for frame in frames if _inside(frame.filename, server_dir)]
-    description = {"error": f"{type(exc).__name__}: {first_line(exc)}", "file": None, "line": None}
+    error = f"{type(exc).__name__}: {first_line(exc)}"
     if isinstance(exc, SyntaxError) and exc.filename and _inside(exc.filename, server_dir):
-        description.update(file=os.path.relpath(exc.filename, server_dir), line=exc.lineno)
-    elif learner_frames:
+        return LearnerError(error, os.path.relpath(exc.filename, server_dir), exc.lineno)
+    if learner_frames:
         frame = learner_frames[-1]
-        description.update(file=os.path.relpath(frame.filename, server_dir), line=frame.lineno)
-    return description
+        return LearnerError(error, os.path.relpath(frame.filename, server_dir), frame.lineno)
+    return LearnerError(error)
 
 
-def first_line(exc):
+def first_line(exc: BaseException) -> str:
     """The useful part of an error's text: SQLAlchemy appends the SQL and a web link."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     if isinstance(exc, SystemExit):

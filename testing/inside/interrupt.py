@@ -6,9 +6,10 @@
 The grader uses it to see whether a failed migration leaves the database as it found it.
 """
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 # Statements that change a schema or rows; Alembic's own bookkeeping is not the migration's work.
 WRITE = re.compile(r"^\s*(CREATE|ALTER|DROP|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -20,10 +21,10 @@ class InjectedFailure(Exception):
 
 
 @contextmanager
-def fail_after_writes(engine, count):
+def fail_after_writes(engine: Engine, count: int | None) -> Iterator[list[str]]:
     """Raise InjectedFailure once `count` write statements have run (None: never); yields the
     statements seen."""
-    written = []
+    written: list[str] = []
 
     def after_cursor_execute(connection, cursor, statement, parameters, context, executemany):
         if len(written) == count:  # already failed: what runs now is clean-up (batch mode drops its copy)

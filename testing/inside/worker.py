@@ -4,16 +4,26 @@ It starts in the scratch copy of the server folder, with DATABASE_URL pointing a
 database, reads one command at a time and answers each with one reply (wire.py). It runs
 the learner's code; it decides nothing.
 """
+from __future__ import annotations
+
 import contextlib
 import importlib
 import io
 import os
 import sys
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 from .failures import describe_exception
 from .startup import without_mako_highlighting
-from .wire import AppFacts, Command, LearnerError, Op, Pause, Reply, decode_command, encode
+from .wire import AppFacts, Command, Op, Pause, Reply, decode_command, encode
+
+if TYPE_CHECKING:  # imported when the app loads, not before: the learner's process starts with little
+    from alembic.config import Config
+    from flask import Flask
+    from sqlalchemy import Engine
 
 # SQLite cannot render batch operations without a live database, so SQLite chains are rendered as
 # the SQL a PostgreSQL DBA would review. Making the engine needs only the driver, no server.
@@ -24,12 +34,18 @@ MAX_SQL = 200_000  # characters of one revision's SQL sent back (the grader read
 class Session:
     """The learner's app, loaded once, and the Alembic commands run on it."""
 
-    def __init__(self, server_dir, wait=None):
+    def __init__(self, server_dir: str, wait: Callable[[Pause], None] | None = None) -> None:
         self.server_dir = server_dir
         self.wait = wait  # wait(Pause): tell the grader a statement is about to run, and wait for RESUME
-        self.app = None
-        self.migrate = None
-        self.config = None
+        self.app: Flask | None = None
+        self.migrate: Any = None  # Flask-Migrate's Migrate, which has no type information
+        self.config: Config | None = None
+
+    def _loaded(self) -> tuple[Any, Config]:
+        """The app's Migrate and its Alembic Config: the grader sends LOAD before any other command."""
+        if self.config is None:
+            raise RuntimeError("a migration command came before the app was loaded")
+        return self.migrate, self.config
 
     def run(self, command: Command) -> Reply:
         handler = {Op.LOAD: self.load, Op.SCRIPTS: self.scripts, Op.UPGRADE: self.upgrade, Op.DOWNGRADE: self.downgrade,
@@ -37,9 +53,9 @@ class Session:
         try:
             return handler(command)
         except BaseException as exc:  # the learner's code may raise anything, SystemExit included
-            return Reply(ok=False, error=LearnerError(**describe_exception(exc, self.server_dir)))
+            return Reply(ok=False, error=describe_exception(exc, self.server_dir))
 
-    def load(self, command):
+    def load(self, command: Command) -> Reply:
         from flask import Flask
 
         module = importlib.import_module("app")
@@ -55,17 +71,18 @@ class Session:
         self.migrate = app.extensions["migrate"]
         url = self.migrate.db.engine.url
         self.config = self.migrate.migrate.get_config()
+        migrations = self.config.get_main_option("script_location", "migrations")
         return Reply(ok=True, app=AppFacts(problem=None, backend=url.get_backend_name(), database=url.database,
                                            url=url.render_as_string(hide_password=True),
-                                           migrations=os.path.abspath(self.config.get_main_option("script_location"))))
+                                           migrations=os.path.abspath(migrations)))
 
-    def scripts(self, command):
+    def scripts(self, command: Command) -> Reply:
         """Import every migration file as Alembic does, one at a time, so that a file that fails is
         named; the revision ids found."""
         from alembic.script import Script, ScriptDirectory
 
-        directory = ScriptDirectory.from_config(self.config)
-        found = []
+        directory = ScriptDirectory.from_config(self._loaded()[1])
+        found: list[str] = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for folder in directory._version_locations:
@@ -75,48 +92,52 @@ class Session:
                     try:
                         script = Script._from_path(directory, path)
                     except BaseException as exc:  # migration files are Python: importing them runs them
-                        return Reply(ok=False, revisions=tuple(found), error_file=os.path.relpath(path, self.server_dir),
-                                     error=LearnerError(**describe_exception(exc, self.server_dir)))
+                        return Reply(ok=False, revisions=tuple(found),
+                                     error_file=os.path.relpath(path, self.server_dir),
+                                     error=describe_exception(exc, self.server_dir))
                     if script is not None:
                         found.append(str(script.revision))
         return Reply(ok=True, revisions=tuple(found))
 
-    def upgrade(self, command):
+    def upgrade(self, command: Command) -> Reply:
         from alembic import command as alembic
 
         from .interrupt import InjectedFailure, fail_after_writes
 
+        migrate, config = self._loaded()
         counting = command.fail_after is not None or command.count_writes
-        engine = self.migrate.db.engine
-        with fail_after_writes(engine, command.fail_after) if counting else contextlib.nullcontext([]) as written, \
-                pausing(engine, command.pause_first, self.wait):
+        engine = migrate.db.engine
+        writes: AbstractContextManager[list[str]] = \
+            fail_after_writes(engine, command.fail_after) if counting else contextlib.nullcontext([])
+        with writes as written, pausing(engine, command.pause_first, self.wait):
             try:
-                alembic.upgrade(self.config, command.target)
+                alembic.upgrade(config, _target(command))
             except InjectedFailure:
                 return Reply(ok=True, **_writes(written))
             except BaseException as exc:
                 return Reply(ok=False, **_writes(written),
-                             error=LearnerError(**describe_exception(exc, self.server_dir)))
+                             error=describe_exception(exc, self.server_dir))
         return Reply(ok=True, **_writes(written))
 
-    def downgrade(self, command):
+    def downgrade(self, command: Command) -> Reply:
         from alembic import command as alembic
 
-        alembic.downgrade(self.config, command.target)
+        alembic.downgrade(self._loaded()[1], _target(command))
         return Reply(ok=True)
 
-    def models(self, command):
+    def models(self, command: Command) -> Reply:
         from .models import check_differences
 
-        return Reply(ok=True, models=tuple(check_differences(self.config)))
+        return Reply(ok=True, models=tuple(check_differences(self._loaded()[1])))
 
-    def offline(self, command):
+    def offline(self, command: Command) -> Reply:
         """Run the whole chain (or the range `command.target`, whose SQL is then sent) as
         `flask db upgrade --sql` does."""
         import sqlalchemy as sa
         from alembic import command as alembic
 
-        engines = self.migrate.db.engines  # Flask-Migrate's env.py asks Flask-SQLAlchemy for the URL
+        migrate, config = self._loaded()
+        engines = migrate.db.engines  # Flask-Migrate's env.py asks Flask-SQLAlchemy for the URL
         online = engines[None]
         url = OFFLINE_URL.get(online.dialect.name)
         offline = sa.create_engine(url) if url else online
@@ -124,15 +145,22 @@ class Session:
         rendered = io.StringIO()
         try:
             with contextlib.redirect_stdout(rendered):
-                alembic.upgrade(self.config, command.target or "head", sql=True)
+                alembic.upgrade(config, command.target or "head", sql=True)
         finally:
             engines[None] = online
         sql = rendered.getvalue()[:MAX_SQL] if command.target else None
         return Reply(ok=True, dialect=offline.dialect.name, sql=sql)
 
 
+def _target(command: Command) -> str:
+    """The revision an UPGRADE or DOWNGRADE goes to: the grader always names it."""
+    if command.target is None:
+        raise ValueError(f"{command.op.name} without a target revision")
+    return command.target
+
+
 @contextlib.contextmanager
-def pausing(engine, count, wait):
+def pausing(engine: Engine, count: int, wait: Callable[[Pause], None] | None) -> Iterator[None]:
     """Before each of the migration's first `count` statements, wait(Pause) (Alembic's own
     bookkeeping of alembic_version is not the migration's)."""
     if not count or wait is None:
@@ -142,7 +170,7 @@ def pausing(engine, count, wait):
 
     from .interrupt import BOOKKEEPING
 
-    paused = []
+    paused: list[str] = []
 
     def before_cursor_execute(connection, cursor, statement, parameters, context, executemany):
         if len(paused) >= count or BOOKKEEPING.search(statement) or executemany:
@@ -176,7 +204,7 @@ def _writes(written):
     return {"write_count": len(written), "last_write": written[-1] if written else None}
 
 
-def main(commands_fd, replies_fd):
+def main(commands_fd: int, replies_fd: int) -> None:
     # The libraries every grade needs, imported while the grader loads the lesson states.
     without_mako_highlighting()
     import alembic.command  # noqa: F401

@@ -167,7 +167,8 @@ def only_the_begin_listener(server):
 
 STOP_AFTER_THE_DOWNGRADE = edited("models.py of step 03 at step 05", 5, lambda server: models_of(server, 3), 5)
 MODELS_ONE_BEHIND = edited("models.py of step 03 at step 04", 4, lambda server: models_of(server, 3), 4)
-MODELS_ONE_BEHIND_EVERY_STEP = edited("models.py of step 02 at step 03, every step graded", 3, lambda server: models_of(server, 2))
+MODELS_ONE_BEHIND_EVERY_STEP = edited("models.py of step 02 at step 03, every step graded", 3,
+                                      lambda server: models_of(server, 2))
 BOTH_RENAMES_IN_ONE = edited("steps 03 and 04 in one migration", 4, both_renames_in_step_03s_migration, 4)
 STEP_02_SKIPPED = edited("departments created at once", 4, departments_created_at_once, 4)
 NOTHING_DONE = Case("the starter, nothing done", end_state(0), 1)

@@ -5,8 +5,8 @@ A false failure of correct work counts exactly as much as a false pass. test_cor
 submission once per database and records the table (submission, expected, got).
 """
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from testing import course
 from testing.author import edit, migration_of, mistake, with_functions
@@ -157,9 +157,11 @@ def stopped_after_the_downgrade(server):
 
 def models_with_extras(server):
     """Imports reordered, a helper property, columns in another order: the same tables."""
-    models_edit(server, "    id = db.Column(db.Integer, primary_key=True)\n    name = db.Column(db.String(80), nullable=False)\n"
+    models_edit(server, "    id = db.Column(db.Integer, primary_key=True)\n"
+                "    name = db.Column(db.String(80), nullable=False)\n"
                 "    salary = db.Column(db.Integer)\n",
-                "    salary = db.Column(db.Integer, nullable=True)\n    name = db.Column(db.String(80), nullable=False)\n"
+                "    salary = db.Column(db.Integer, nullable=True)\n"
+                "    name = db.Column(db.String(80), nullable=False)\n"
                 "    id = db.Column(db.Integer, primary_key=True)\n\n"
                 "    @property\n    def monthly(self):\n        return (self.salary or 0) / 12\n")
 
@@ -170,7 +172,8 @@ FIRST_MIGRATION_BY_HAND = functions(
     "    op.drop_table('employees')")
 
 TITLE_IN_THREE_MOVES = functions(
-    "    op.add_column('employees', sa.Column('title', sa.String(length=80), nullable=True, server_default='Associate'))\n"
+    "    op.add_column('employees', sa.Column('title', sa.String(length=80), nullable=True, "
+    "server_default='Associate'))\n"
     "    with op.batch_alter_table('employees') as batch_op:\n"
     "        batch_op.alter_column('title', existing_type=sa.String(length=80), nullable=False,\n"
     "                              existing_server_default='Associate')",
@@ -288,7 +291,8 @@ def typo_in_a_migration(server):
 
 def migration_imports_a_misspelt_model(server):
     """A data migration that imports from models.py, with a typo in the name: Python names the file."""
-    edit(migration_of(server, 3), "import sqlalchemy as sa\n", "import sqlalchemy as sa\nfrom models import Departmnet\n")
+    edit(migration_of(server, 3), "import sqlalchemy as sa\n",
+         "import sqlalchemy as sa\nfrom models import Departmnet\n")
 
 
 def column_dropped_by_mistake(server):
@@ -328,7 +332,8 @@ def own_naming_convention(server):
 
 
 TITLE_NEVER_MADE_NOT_NULL = functions(
-    "    op.add_column('employees', sa.Column('title', sa.String(length=40), nullable=True, server_default='Associate'))",
+    "    op.add_column('employees', sa.Column('title', sa.String(length=40), nullable=True, "
+    "server_default='Associate'))",
     "    with op.batch_alter_table('employees') as batch_op:\n        batch_op.drop_column('title')")
 
 
@@ -356,12 +361,14 @@ CORPUS = [
     Submission("models.py with a property and columns reordered", 4, models_with_extras, 4),
     Submission("first migration written by hand", 1, lambda s: with_functions(s, 1, FIRST_MIGRATION_BY_HAND), 1),
     Submission("title in three moves", 6, lambda s: with_functions(s, 6, TITLE_IN_THREE_MOVES), 6),
-    Submission("unique constraint with a literal name", 7, lambda s: with_functions(s, 7, UNIQUE_WITH_A_LITERAL_NAME), 7),
+    Submission("unique constraint with a literal name", 7,
+               lambda s: with_functions(s, 7, UNIQUE_WITH_A_LITERAL_NAME), 7),
     Submission("backfill with SQLAlchemy core", 8,
                lambda s: edit(migration_of(s, 8), STEP_08_BACKFILL, CORE_BACKFILL), 8),
     Submission("merge written by hand", 10, merge_written_by_hand, 10),
     Submission("rename column without existing_type (fine here)", 4,
-               lambda s: with_functions(s, 4, RENAME_COLUMN_IN_BATCH.replace(", existing_type=sa.String(length=120)", "")), 4),
+               lambda s: with_functions(s, 4, RENAME_COLUMN_IN_BATCH.replace(", existing_type=sa.String(length=120)",
+                                                                             "")), 4),
     Submission("an extra migration after the course's last", 4,
                lambda s: add_migration(s, "9f9f9f9f9f9f_index_nothing.py", "9f9f9f9f9f9f", "e4f6a8b0c004",
                                        "    op.execute('SELECT 1')", "    op.execute('SELECT 1')"), 4),
@@ -396,7 +403,8 @@ CORPUS = [
     # class 3: no implausible rename advice
     # Work after step 04's state (and so the downgrade step's) is the next step's, 06.
     Submission("title added, salary dropped", 4, title_instead_of_salary, 6,
-               expect=(Expect(4, judge.ROWS, True), Expect(6, judge.ROWS, False, "drops column `employees.salary` and its values in the 3 rows "
+               expect=(Expect(4, judge.ROWS, True),
+                       Expect(6, judge.ROWS, False, "drops column `employees.salary` and its values in the 3 rows "
                               "the grader put in as samples", ("new_column_name",)),)),
     Submission("a column dropped by mistake", 4, column_dropped_by_mistake, 4,
                expect=(Expect(4, judge.REACHED, False, "has no column `departments.location`"),)),
@@ -410,7 +418,8 @@ CORPUS = [
                        Expect(4, judge.ROUND_TRIP, True))),
     # class 5: rows followed through every revision
     Submission("a clean-up migration drops a table with rows", 4, clean_up_that_drops_a_table, 6,
-               expect=(Expect(4, judge.ROWS, True), Expect(6, judge.ROWS, False, "upgrade() of migrations/versions/c1ea11c1ea11_clean_up.py drops "
+               expect=(Expect(4, judge.ROWS, True),
+                       Expect(6, judge.ROWS, False, "upgrade() of migrations/versions/c1ea11c1ea11_clean_up.py drops "
                               "table `departments` and the 3 rows the grader put in as samples"),)),
     # class 6: a rename that never happened
     Submission("table rename never written", 3, table_rename_never_written, 3,
@@ -437,7 +446,8 @@ CORPUS = [
                expect=(Expect(10, judge.MERGED, False, 'flask db merge heads -m "merge"'),
                        Expect(1, judge.CHAIN, True), Expect(9, judge.REACHED, True), Expect(10, judge.REACHED, True))),
     Submission("two heads by accident at step 02", 2, mistake("two heads").apply, 2,
-               expect=(Expect(2, judge.REACHED, False, 'flask db merge heads -m "merge"', ("Make one follow the other",)),
+               expect=(Expect(2, judge.REACHED, False, 'flask db merge heads -m "merge"',
+                              ("Make one follow the other",)),
                        Expect(1, judge.CHAIN, True))),
     # class 8: the learner's paths and names
     Submission("db.interger in models.py", 1, typo_in_models("db.interger"), 1,
@@ -447,7 +457,8 @@ CORPUS = [
     Submission("sa.Interger in a migration", 1, typo_in_a_migration, 1,
                expect=(Expect(1, judge.FRESH_UPGRADE, False, "did you mean `sa.Integer`?", NO_TMP),)),
     Submission("a migration imports a misspelt model", 3, migration_imports_a_misspelt_model, 3,
-               expect=(Expect(1, judge.CHAIN, False, "cannot import name 'Departmnet' from 'models' (models.py)", NO_TMP),)),
+               expect=(Expect(1, judge.CHAIN, False, "cannot import name 'Departmnet' from 'models' (models.py)",
+                              NO_TMP),)),
     # the classic mistakes of each step
     Submission("table rename as autogenerate wrote it", 3, mistake("table rename as create + drop").apply, 3,
                expect=(Expect(3, judge.ROWS, False, "creates `departments` empty: the 3 rows the grader put in as "
@@ -460,14 +471,17 @@ CORPUS = [
                expect=(Expect(3, judge.ROUND_TRIP, False, "does not give back the schema from before its upgrade()"),)),
     Submission("downgrade that does not reverse the rename", 4,
                mistake("downgrade does not reverse the rename").apply, 4,
-               expect=(Expect(4, judge.ROUND_TRIP, False, "drops column `departments.location` and adds `address` empty"),)),
-    Submission("NOT NULL column without a server default", 6, mistake("a NOT NULL column without a server default").apply, 6,
+               expect=(Expect(4, judge.ROUND_TRIP, False,
+                              "drops column `departments.location` and adds `address` empty"),)),
+    Submission("NOT NULL column without a server default", 6,
+               mistake("a NOT NULL column without a server default").apply, 6,
                expect=(Expect(6, judge.REACHED, False, "The table already has rows"),)),
     Submission("unique constraint without a name", 7, mistake("a unique constraint without a name").apply, 7,
                expect=(Expect(7, judge.REACHED, False, "has no unique `uq_departments_name`", databases=("sqlite",)),)),
     Submission("backfill with a hard-coded id", 8,
                mistake("a backfill with a hard-coded id").apply, 8,
-               expect=(Expect(8, judge.REFERENCES, False, "but `departments.id` has no such row", databases=("sqlite",)),
+               expect=(Expect(8, judge.REFERENCES, False, "but `departments.id` has no such row",
+                              databases=("sqlite",)),
                        Expect(8, judge.REACHED, False, "foreign key", databases=("postgresql",)))),
     Submission("backfill with an f-string", 8, mistake("a backfill with an f-string").apply, 8,
                expect=(Expect(8, judge.PARAMETERS, False, "builds SQL with an f-string"),)),

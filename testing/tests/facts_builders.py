@@ -7,11 +7,43 @@ thing changed, the way a learner's mistake changes what the grader finds.
 import dataclasses
 
 from testing import course
-from testing.grader.facts import (AppFact, Chain, Climbed, ConstraintKind, Comparison, DanglingReference, Direction,
-                                  Evidence, Facts, FilledColumn, LockWait, Look, Loss, LossKind, MeasuredRun, MigrationError,
-                                  Offline, OtherDatabase, Phase, Probe, Replay, RequestError, Revision, RoundTrip, SchemaItem,
-                                  SchemaKind, SqlFinding, Squawk, SquawkConfig, SquawkFinding, StatementCost, TrafficRun,
-                                  TrafficSummary, UnnamedConstraint, UpgradeFailure)
+from testing.grader.facts import (
+    AppFact,
+    Chain,
+    Climbed,
+    Comparison,
+    ConstraintKind,
+    DanglingReference,
+    Direction,
+    Evidence,
+    Facts,
+    FilledColumn,
+    LockWait,
+    Look,
+    Loss,
+    LossKind,
+    MeasuredRun,
+    MigrationError,
+    Offline,
+    OtherDatabase,
+    Phase,
+    Probe,
+    Replay,
+    RequestError,
+    Revision,
+    RoundTrip,
+    SchemaItem,
+    SchemaKind,
+    SqlFinding,
+    Squawk,
+    SquawkConfig,
+    SquawkFinding,
+    StatementCost,
+    TrafficRun,
+    TrafficSummary,
+    UnnamedConstraint,
+    UpgradeFailure,
+)
 from testing.grader.protocol import LearnerError
 
 SQLITE = "sqlite:////tmp/grade/instance/app.db"
@@ -43,7 +75,8 @@ def revision(index: int, parents: tuple[str, ...] | None = None, **changes) -> R
 
 def climbed(index: int, reaches: tuple[int, ...], **changes) -> Climbed:
     """Revision `index` upgraded from the one before, at the states of `reaches` and no other step's."""
-    matches = {step.number: () if step.number in reaches else (NOT_THERE,) for step in course.steps()}
+    matches: dict[int, tuple[SchemaItem, ...]] = {step.number: () if step.number in reaches else (NOT_THERE,)
+                                                  for step in course.steps()}
     return Climbed(index, matches, **changes)
 
 
@@ -102,6 +135,12 @@ def copy(facts: Facts, **changes) -> Facts:
     return dataclasses.replace(facts, **changes)
 
 
+def chain_of(facts: Facts) -> Chain:
+    """The chain of facts that loaded one, as every builder's facts did."""
+    assert facts.chain is not None
+    return facts.chain
+
+
 def with_climbed(facts: Facts, index: int, **changes) -> Facts:
     """Revision `index`'s climb, with `changes` (losses, filled, dangling, unnamed...)."""
     climb = list(facts.climbed)
@@ -158,7 +197,7 @@ def with_two_heads(facts: Facts, first: int, second: int) -> Facts:
     did, for the grade)."""
     revisions = list(facts.revisions)
     revisions[second] = dataclasses.replace(revisions[second], parents=revisions[first].parents)
-    return copy(facts, chain=dataclasses.replace(facts.chain, revisions=tuple(revisions)),
+    return copy(facts, chain=dataclasses.replace(chain_of(facts), revisions=tuple(revisions)),
                 unmerged_heads=(file_of(first), file_of(second)))
 
 
@@ -168,7 +207,7 @@ def before_the_merge() -> Facts:
     facts = course_walked(10)
     climb = facts.climbed[:MERGE]
     climb[-1] = climbed(MERGE - 1, (10,))
-    return copy(facts, chain=dataclasses.replace(facts.chain, revisions=facts.revisions[:MERGE]), climbed=climb,
+    return copy(facts, chain=dataclasses.replace(chain_of(facts), revisions=facts.revisions[:MERGE]), climbed=climb,
                 round_trips=[trip for trip in facts.round_trips if trip.index < MERGE],
                 unmerged_heads=tuple(file_of(index) for index in BRANCHES))
 
@@ -178,13 +217,13 @@ def without_merge(facts: Facts) -> Facts:
     revisions = list(facts.revisions)
     revisions[BRANCHES[1]] = dataclasses.replace(revisions[BRANCHES[1]], parents=(id_of(BRANCHES[0]),))
     revisions[MERGE] = dataclasses.replace(revisions[MERGE], parents=(id_of(BRANCHES[1]),))
-    return copy(facts, chain=dataclasses.replace(facts.chain, revisions=tuple(revisions)))
+    return copy(facts, chain=dataclasses.replace(chain_of(facts), revisions=tuple(revisions)))
 
 
 def with_formatted_sql(facts: Facts, index: int, line: int, how: str) -> Facts:
     revisions = list(facts.revisions)
     revisions[index] = dataclasses.replace(revisions[index], formatted_sql=(SqlFinding(line, how),))
-    return copy(facts, chain=dataclasses.replace(facts.chain, revisions=tuple(revisions)))
+    return copy(facts, chain=dataclasses.replace(chain_of(facts), revisions=tuple(revisions)))
 
 
 def dangling(table: str, column: str, target: str, *values: int) -> DanglingReference:

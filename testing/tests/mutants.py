@@ -4,9 +4,9 @@ Each mutant changes a copy of step 04's reference end state; the grader must ans
 a verdict (exit 0 or 1), in the learner's words, within its time limit, and touch nothing.
 """
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from testing import author, course
 from testing.author import edit, migration_of
@@ -39,7 +39,8 @@ def swap_bodies(server):
 
 def in_upgrade(code):
     def mutate(server):
-        _replace_body(migration_of(server, 3), "upgrade", f"    {code}\n    op.rename_table('department', 'departments')")
+        _replace_body(migration_of(server, 3), "upgrade",
+                      f"    {code}\n    op.rename_table('department', 'departments')")
     return mutate
 
 
@@ -115,8 +116,10 @@ MUTANTS = {
     "infinite loop in upgrade()": Mutant(in_upgrade("while True: pass"),
                                          f"upgrade of {STEP_03} did not finish within 3.0 seconds"),
     "huge print in upgrade()": Mutant(in_upgrade("print('x' * 50_000_000)"), "4 of 4 steps pass."),
-    "KeyboardInterrupt in upgrade()": Mutant(in_upgrade("raise KeyboardInterrupt"), "failed (line 20): KeyboardInterrupt"),
-    "revision id not a string": Mutant(revision_not_a_string, f"{STEP_02}: `revision` and `down_revision` must be strings"),
+    "KeyboardInterrupt in upgrade()": Mutant(in_upgrade("raise KeyboardInterrupt"),
+                                             "failed (line 20): KeyboardInterrupt"),
+    "revision id not a string": Mutant(revision_not_a_string,
+                                       f"{STEP_02}: `revision` and `down_revision` must be strings"),
     "a cycle": Mutant(cycle, "These migrations point at each other in a circle"),
     "models.py raises SystemExit": Mutant(models_raise_at_import, "models.py line 30: SystemExit"),
     "app.py calls os._exit()": Mutant(app_exits_at_import, "importing app.py ended the grading process"),

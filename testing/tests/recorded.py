@@ -17,12 +17,12 @@ import json
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from testing.grader import checks, collect, graded_steps, judged, mariadb, postgres
 from testing.grader.checks import servers_needed
@@ -141,8 +141,9 @@ def comparable(report_):
 
 def differences(today, kept):
     """What differs between two reports, as a diff of their comparable JSON ("" when nothing does)."""
-    lines = [json.dumps(comparable(report_), indent=1, ensure_ascii=False).splitlines() for report_ in (kept, today)]
-    return "\n".join(difflib.unified_diff(*lines, "recorded", "today", lineterm="", n=2))
+    before, after = (json.dumps(comparable(report_), indent=1, ensure_ascii=False).splitlines()
+                     for report_ in (kept, today))
+    return "\n".join(difflib.unified_diff(before, after, "recorded", "today", lineterm="", n=2))
 
 
 def live_facts(case, folder):
@@ -161,7 +162,8 @@ def record(group, cases, workers=2):
         return found
 
     with tempfile.TemporaryDirectory(prefix="record-") as holder, ThreadPoolExecutor(workers) as pool:
-        kept = {case.key: found.to_dict() for case, found in zip(cases, pool.map(graded, enumerate(cases)))}
+        kept = {case.key: found.to_dict()
+                for case, found in zip(cases, pool.map(graded, enumerate(cases)), strict=True)}
     STORE.mkdir(exist_ok=True)
     # mtime=0: the same facts make the same bytes, so git sees a change only where grading changed.
     with gzip.GzipFile(STORE / f"{group}.json.gz", "wb", compresslevel=9, mtime=0) as file:

@@ -70,6 +70,16 @@ def test_replies_forged_on_the_grader_channel_are_not_facts(tmp_path):
     assert not report.passed
     assert "wrote to the grader's own channel (more than one reply)" in first_failure(report).message
 
+def test_one_forged_reply_that_names_no_app_stops_the_grade_with_a_message(tmp_path):
+    # A single well-formed line, then gone: a reply to LOAD with neither the app nor its error.
+    server = steps_one_and_two_with(tmp_path, """
+        import sys
+        os.write(int(sys.argv[2]), b'{"ok": true}\\n')
+        os._exit(0)
+    """)
+    report, _ = graded(server)
+    assert "wrote to the grader's own channel (neither the app nor an error)" in first_failure(report).message
+
 def test_garbage_on_the_channel_stops_the_grade_with_a_message(tmp_path):
     server = steps_one_and_two_with(tmp_path, 'import sys\nos.write(int(sys.argv[2]), b"not json at all\\n")\n')
     report, _ = graded(server)

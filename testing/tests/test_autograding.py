@@ -56,7 +56,7 @@ def test_classroom_grades_each_step_with_points_from_a_pristine_course_at_a_pinn
     workflow = YAML(typ="safe").load(CLASSROOM)
     steps, tests = classroom_tests()
     assert [test["id"] for test in tests] == [f"step-{step.number:02d}" for step in course.steps()]
-    for test, step in zip(tests, course.steps()):
+    for test, step in zip(tests, course.steps(), strict=True):
         assert test["with"]["command"] == f"course/testing/grade-step {step.number} submission/server"
         assert test["with"]["test-name"] == f"step {step.number:02d} {step.title}"
         assert test["with"]["timeout"] > 0 and test["with"]["max-score"] > 0

@@ -5,26 +5,70 @@ whole chain: a failure is laid on the step whose work causes it.
 
 Pure in-process: the facts are built by facts_builders.py, no database, no learner process.
 """
-from collections.abc import Callable
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from testing.grader import checks, judge
 from testing.grader.checks import Check, Status
+from testing.grader.facts import (
+    AppFact,
+    AppProblem,
+    Chain,
+    ChainProblemKind,
+    Facts,
+    FailedCheck,
+    FilledColumn,
+    Loss,
+    LossKind,
+    OtherDatabase,
+    Probe,
+    SchemaItem,
+    SchemaKind,
+    Squawk,
+    SquawkFinding,
+    UpgradeFailure,
+)
 from testing.grader.report import Report
-from testing.grader.facts import (AppFact, AppProblem, Chain, ChainProblemKind, Facts, FailedCheck, FilledColumn, Loss,
-                                  LossKind, OtherDatabase, Probe, SchemaItem, SchemaKind, Squawk, SquawkFinding,
-                                  UpgradeFailure)
 
-from .facts_builders import (NOT_NULL_FINDING, before_the_merge, column_gone, copy, course_walked,
-                             dangling, downgrade_failing, downgrade_losing, dropped_and_created, error_in, file_of,
-                             half_applied_probe, id_of, lock_timeout_set_locally, look, offline_failing, rename_wait,
-                             rows_lost, steps_up_to,
-                             traffic, unnamed, up_to, walked, with_climbed, with_formatted_sql, with_loss, with_looks,
-                             with_models, with_round_trip, with_squawk_config, with_traffic, with_two_heads,
-                             with_upgrade_failing, without_merge)
+from .facts_builders import (
+    NOT_NULL_FINDING,
+    before_the_merge,
+    column_gone,
+    copy,
+    course_walked,
+    dangling,
+    downgrade_failing,
+    downgrade_losing,
+    dropped_and_created,
+    error_in,
+    file_of,
+    half_applied_probe,
+    id_of,
+    lock_timeout_set_locally,
+    look,
+    offline_failing,
+    rename_wait,
+    rows_lost,
+    steps_up_to,
+    traffic,
+    unnamed,
+    up_to,
+    walked,
+    with_climbed,
+    with_formatted_sql,
+    with_looks,
+    with_loss,
+    with_models,
+    with_round_trip,
+    with_squawk_config,
+    with_traffic,
+    with_two_heads,
+    with_upgrade_failing,
+    without_merge,
+)
 
 PASSED, FAILED, NOT_CHECKED, NEEDS_MACHINE = (Status.PASSED, Status.FAILED, Status.NOT_CHECKED,
                                               Status.NEEDS_LEARNER_MACHINE)

@@ -84,8 +84,8 @@ def test_merged_gradebook_has_one_row_per_learner_with_steps_first_failure_and_t
     assert list(rows) == ["ada", "bo", "cy", "dee", "eli", "fay"]
     assert rows["ada"][:8] == ["1", "1", "1", "1", "1", "0", "5", "step 06: not started"]
     assert rows["bo"][:8] == ["1", "1", "0", "0", "0", "0", "2", "step 03: rows kept on upgrade"]
-    assert "drops table `department` and creates `departments` empty: the 3 rows the grader put in as samples are lost" \
-        in rows["bo"][8]
+    assert "drops table `department` and creates `departments` empty: the 3 rows the grader put in as samples " \
+        "are lost" in rows["bo"][8]
     assert rows["dee"][:8] == rows["bo"][:8]
     assert rows["cy"][:8] == ["1", "1", "1", "0", "0", "0", "3", "step 04: rows kept on upgrade"]
     # The migration that hangs is step 03's, and the row names step 03; the round trips of steps 01
@@ -180,11 +180,13 @@ def test_the_first_failing_check_is_where_the_learner_is_stuck():
     """The judge lays each failure on the step whose work causes it and says where the learner is
     stuck; the gradebook names that step's first failing check."""
     upgrade_fails = "upgrade() of migrations/versions/f5a7b9c1d006_add_employee_title.py failed (line 20)"
-    later_mistake = stuck_report(step(1, True), step(2, True), step(3, True), step(4, True, (judge.REACHED, upgrade_fails)),
+    later_mistake = stuck_report(step(1, True), step(2, True), step(3, True),
+                                 step(4, True, (judge.REACHED, upgrade_fails)),
                                  step(5, False, (judge.REACHED, "Not checked: the chain stops before")))
     row = gradebook.row_from_report("kai", later_mistake)
     assert (row.first_failure, row.message, row.total) == (f"step 04: {judge.REACHED.title}", upgrade_fails, 3)
-    only_models = stuck_report(step(1, True, (judge.MODELS, "models.py has a column `employees.phone`\nno migration adds")),
+    only_models = stuck_report(step(1, True, (judge.MODELS,
+                                              "models.py has a column `employees.phone`\nno migration adds")),
                                step(2, False, (judge.REACHED, "never")))
     row = gradebook.row_from_report("lin", only_models)
     assert (row.first_failure, row.message) == (f"step 01: {judge.MODELS.title}",

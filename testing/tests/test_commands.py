@@ -46,7 +46,8 @@ def test_json_report_for_a_passing_folder(reference):
     # learner's process can load.
     evidence = {check["id"]: check["evidence"] for step in report["steps"] for check in step["checks"]}
     assert evidence["models-py-matches-the-migrations"] == "models.py, compared by the learner's own app process"
-    assert {evidence["app-loads"], evidence["downgrade-round-trip"]} == {"the submitted files, walked on a scratch database"}
+    walked = {evidence["app-loads"], evidence["downgrade-round-trip"]}
+    assert walked == {"the submitted files, walked on a scratch database"}
 
 
 def test_a_failing_folder_exits_1_with_a_message_and_no_traceback(wrong):

@@ -1,8 +1,8 @@
 """The launcher that holds the learner's process: who it runs as, its limits, its environment, and
 the end of everything it starts. Driven with a shell instead of Python, so that the switch to
 another user is tested even where that user cannot run the course's Python."""
-import os
 import json
+import os
 import pwd
 import select
 import subprocess
@@ -28,6 +28,7 @@ def launched(script, tmp_path, isolation, extra_env=None):
     launcher = containment.launch(["/bin/sh", "-c", script], tmp_path, env, isolation, cpu_seconds=30,
                                   pass_fds=(output_write,), output_fd=output_write)
     os.close(output_write)
+    assert launcher.stdin and launcher.stdout  # launch() pipes both
     code = int(launcher.stdout.readline())  # the launcher says when the learner's process ended
     printed = b""
     while select.select([output_read], [], [], 0.2)[0]:

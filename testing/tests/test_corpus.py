@@ -50,7 +50,8 @@ def problems(submission, report, database):
     for check in checks.values():
         found += [f"{check.name} shows {text!r}" for text in NEVER_SHOWN if text in check.message]
     if submission.right:
-        failed = [f"step {step:02d} {name}: {check.message}" for (step, name), check in checks.items() if not check.passed]
+        failed = [f"step {step:02d} {name}: {check.message}"
+                  for (step, name), check in checks.items() if not check.passed]
         return found + [f"false failure: {line}" for line in failed]
     expects = [expect for expect in submission.expect if database in expect.databases]
     if any(not expect.passed for expect in expects) and report.passed:
@@ -61,7 +62,8 @@ def problems(submission, report, database):
             found.append(f"no check step {expect.step:02d} {expect.title}")
             continue
         if check.passed != expect.passed:
-            found.append(f"step {expect.step:02d} {expect.title} {'passes' if check.passed else 'fails'}: {check.message}")
+            verdict = "passes" if check.passed else "fails"
+            found.append(f"step {expect.step:02d} {expect.title} {verdict}: {check.message}")
         if expect.says not in check.message:
             found.append(f"step {expect.step:02d} {expect.title} does not say {expect.says!r}:\n{check.message}")
         found += [f"step {expect.step:02d} {expect.title} says {text!r}:\n{check.message}"
@@ -72,7 +74,7 @@ def problems(submission, report, database):
 def grade_corpus(database):
     rows, wrong = [], {}
     cases = [case for case in CORPUS_CASES if case.database == database]
-    for submission, case in zip(CORPUS, cases):
+    for submission, case in zip(CORPUS, cases, strict=True):
         report = recorded.report("corpus", case)
         found = problems(submission, report, database)
         verdict = "ok" if not found else "WRONG"
@@ -101,7 +103,7 @@ def test_two_heads_put_the_learner_on_the_step_that_merges(tmp_path):
     server = build_state(10, tmp_path / "server")
     step_10_two_heads(server)
     course_map = progress.course_map(grade(server))
-    assert course_map.current.step.number == 10
+    assert course_map.current and course_map.current.step.number == 10
     assert [state.state for state in course_map.states[:9]] == [progress.PASSED] * 9
     assert course_map.current.reason.startswith(f"{judge.MERGED.title}: ")
     assert "are two heads, not joined yet" in course_map.current.reason

@@ -56,12 +56,13 @@ def test_grade_without_lesson_says_in_one_line_that_it_cannot_see(facts):
 
 @pytest.mark.parametrize("looks, now, passed, says", [
     ([seen([HEAD])], None, False, "Not seen yet: lesson looks at your own database. Run `flask db downgrade`"),
-    ([seen([HEAD]), seen([STEP_03])], seen([HEAD]), True, "lesson saw your database at d3e5f7a9b003, one revision below"),
+    ([seen([HEAD]), seen([STEP_03])], seen([HEAD]), True,
+     "lesson saw your database at d3e5f7a9b003, one revision below"),
     ([seen([HEAD])], seen([STEP_03]), True, "Stopping here is fine for this step"),
     # One below, but never seen up: step 04's `flask db upgrade` was never run.
     ([], seen([STEP_03]), False, "Go up first: `flask db upgrade`"),
-    ([seen([HEAD]), seen([STEP_03], found=2, missing=["department: Payroll"])], None, False, "but without these rows of seed.py: "
-     "department: Payroll"),
+    ([seen([HEAD]), seen([STEP_03], found=2, missing=["department: Payroll"])], None, False,
+     "but without these rows of seed.py: department: Payroll"),
     ([seen([STEP_08])], None, False, "Not seen yet"),  # further down than one revision
 ])
 def test_step_05_waits_for_the_downgrade_on_the_learners_database(facts, looks, now, passed, says):
@@ -73,7 +74,8 @@ def test_step_05_waits_for_the_downgrade_on_the_learners_database(facts, looks, 
     ([seen([HEAD])], False, "Not seen yet: back up instance/app.db, `flask db downgrade base`"),
     ([seen([]), seen([HEAD])], False, "Not seen yet"),  # empty before the course began: no backup tried
     ([seen([HEAD]), seen([], found=0)], False, "put your backup back"),
-    ([seen([HEAD]), seen([], found=0), seen([HEAD], found=1, missing=["employees: Kai Uri"])], False, "put your backup"),
+    ([seen([HEAD]), seen([], found=0), seen([HEAD], found=1, missing=["employees: Kai Uri"])], False,
+     "put your backup"),
     ([seen([HEAD]), seen([], found=0), seen([HEAD])], True, "your backup works"),
 ])
 def test_step_09_waits_for_a_backup_put_back(facts, looks, passed, says):
@@ -133,12 +135,14 @@ def test_a_look_reads_the_learners_database_without_changing_it(tmp_path, monkey
         assert code == 0, output
     before = fingerprint(server)
     look = evidence.look(server)
+    assert look is not None
     assert (look["database"], look["versions"], look["found"], look["missing"]) == ("sqlite", [STEP_04], 4, [])
     assert fingerprint(server) == before
     with sqlite3.connect(server / "instance" / "app.db") as connection:
         connection.execute("UPDATE departments SET location = NULL WHERE name = 'Payroll'")
     before = fingerprint(server)
-    assert evidence.look(server)["missing"] == ["departments: Payroll"]
+    look = evidence.look(server)
+    assert look is not None and look["missing"] == ["departments: Payroll"]
     assert fingerprint(server) == before
 
 

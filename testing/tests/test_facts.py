@@ -10,8 +10,22 @@ from testing.build import build_state
 from testing.grader import judge, messages
 from testing.grader.cache import ReportCache
 from testing.grader.codec import FactsError
-from testing.grader.facts import (AppFact, AppProblem, Chain, ChainProblemKind, Climbed, Direction, Facts, Loss,
-                                  LossKind, RoundTrip, SchemaItem, SchemaKind, Stop, StopReason)
+from testing.grader.facts import (
+    AppFact,
+    AppProblem,
+    Chain,
+    ChainProblemKind,
+    Climbed,
+    Direction,
+    Facts,
+    Loss,
+    LossKind,
+    RoundTrip,
+    SchemaItem,
+    SchemaKind,
+    Stop,
+    StopReason,
+)
 
 from . import recorded
 from .cases import reference

@@ -6,19 +6,39 @@ Each grade is judged from the facts recorded when it was graded end to end (reco
 one on each server database, and one on SQLite that checks which databases a grade walks."""
 import pytest
 
-from testing import author, course
-from testing import grader
+from testing import author, course, grader
 from testing.build import build_state
 from testing.grader import grade, judge, mariadb, messages
 from testing.grader.checks import Status
 from testing.grader.databases import MYSQL_URL_VARIABLE
 
 from . import recorded
+from .cases import (
+    BEFORE_OTHER_DATABASES,
+    BEGIN_LISTENER_ALONE,
+    BOTH_RENAMES_IN_ONE,
+    BRANCH_AND_MERGE,
+    ELSEWHERE,
+    GRADES_EVERY_DATABASE,
+    MISTAKES,
+    MODELS_ONE_BEHIND,
+    MODELS_ONE_BEHIND_EVERY_STEP,
+    NOTHING_DONE,
+    ON_SERVERS_TOO,
+    OTHER_WAY,
+    RENAME_MISTAKES,
+    SERVERS,
+    STARTING_STATES,
+    STEP_02_SKIPPED,
+    STEP_06,
+    STEPS,
+    STOP_AFTER_THE_DOWNGRADE,
+    THE_OTHER_WAY,
+    on_later_state,
+    reference,
+    with_mistake,
+)
 from .corpus import add_migration
-from .cases import (BEFORE_OTHER_DATABASES, BEGIN_LISTENER_ALONE, BOTH_RENAMES_IN_ONE, BRANCH_AND_MERGE, ELSEWHERE,
-                    GRADES_EVERY_DATABASE, MISTAKES, MODELS_ONE_BEHIND, MODELS_ONE_BEHIND_EVERY_STEP, NOTHING_DONE,
-                    ON_SERVERS_TOO, OTHER_WAY, RENAME_MISTAKES, SERVERS, STARTING_STATES, STEP_02_SKIPPED, STEP_06,
-                    STEPS, STOP_AFTER_THE_DOWNGRADE, THE_OTHER_WAY, on_later_state, reference, with_mistake)
 
 
 def judged(case):
@@ -220,7 +240,8 @@ def test_sql_only_sqlite_knows_fails_step_12_on_postgresql():
     assert not check.passed
     assert check.message.startswith("On PostgreSQL, step 11 schema reached fails:\n"
                                     "  upgrade() of migrations/versions/f1a3b5c7d011_add_department_code.py "
-                                    "failed (line 27): ProgrammingError: function printf(unknown, integer) does not exist\n")
+                                    "failed (line 27): ProgrammingError: function printf(unknown, integer) "
+                                    "does not exist\n")
 
 
 @pytest.mark.slow
@@ -236,8 +257,12 @@ def test_without_mariadb_the_mysql_check_says_what_to_install(postgres_server, t
 def test_other_databases_are_not_tried_before_step_12_is_reached(tmp_path, monkeypatch):
     """Nor Part 3's PostgreSQL: a learner before those steps pays nothing for them."""
     walked_on, walk = [], grader._walk
-    monkeypatch.setattr(grader, "_walk", lambda server, steps, database, *rest, **options: (
-        walked_on.append(database) or walk(server, steps, database, *rest, **options)))
+
+    def noted_walk(server, steps, database, *rest, **options):
+        walked_on.append(database)
+        return walk(server, steps, database, *rest, **options)
+
+    monkeypatch.setattr(grader, "_walk", noted_walk)
     report = grade(build_state(STEP_12 - 2, tmp_path / "server"))
     assert walked_on == ["sqlite"]
     assert report.check(STEP_12, judge.ON_MYSQL).message == judge.NOT_REACHED.message
@@ -253,7 +278,8 @@ def test_a_migration_sending_thousands_of_statements_is_graded(tmp_path):
     filler = "x" * 400
     add_migration(server, "aa00bb11cc22_touch_every_row.py", "aa00bb11cc22", "c2d4e6f8a002",
                   "    for number in range(3000):\n"
-                  f"        op.execute(f\"UPDATE department SET address = address WHERE id = -{{number}} AND '{filler}' <> ''\")",
+                  "        op.execute(f\"UPDATE department SET address = address "
+                  f"WHERE id = -{{number}} AND '{filler}' <> ''\")",
                   "    pass")
     report = grade(server, up_to_step=2)
     assert report.passed, failures(report)
@@ -273,3 +299,16 @@ def test_a_server_this_machine_lacks_is_exit_1_not_a_wrong_call(tmp_path, monkey
     assert exited.value.code == 1
     assert capsys.readouterr().err == ("Error: MariaDB is not installed: `apt install mariadb-server` (as root), "
                                        "or set COURSE_MYSQL_URL to a server of your own\n")
+
+
+def test_a_generated_column_added_to_a_table_with_rows_is_graded(tmp_path):
+    """A generated column has no server default for the rows already there to get: the grade names
+    the column the lesson does not have instead of stopping on it."""
+    server = build_state(2, tmp_path / "server")
+    add_migration(server, "aa00bb11cc33_name_length.py", "aa00bb11cc33", "c2d4e6f8a002",
+                  "    op.execute('ALTER TABLE employees ADD COLUMN name_length INTEGER "
+                  "GENERATED ALWAYS AS (length(name)) VIRTUAL')",
+                  "    op.drop_column('employees', 'name_length')")
+    report = grade(server, up_to_step=3)
+    reached = report.check(3, judge.REACHED)
+    assert "has column `employees.name_length`, which the lesson does not" in reached.message, reached.message

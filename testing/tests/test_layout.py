@@ -31,7 +31,10 @@ def imports_of(path, modules):
 
 def cycles(graph):
     """The groups of modules that import one another, directly or not (Tarjan's strongly connected components)."""
-    order, low, stack, groups = {}, {}, [], []
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
 
     def visit(module):
         order[module] = low[module] = len(order)
@@ -43,7 +46,7 @@ def cycles(graph):
             elif needed in stack:
                 low[module] = min(low[module], order[needed])
         if low[module] == order[module]:
-            group = []
+            group: list[str] = []
             while not group or group[-1] != module:
                 group.append(stack.pop())
             if len(group) > 1:

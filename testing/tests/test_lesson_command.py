@@ -14,7 +14,7 @@ import pytest
 from testing import course
 from testing.build import build_state
 from testing.grader import grade
-from testing.guide import progress, solution
+from testing.guide import commands, progress, solution
 from testing.guide.branches import branch_name
 
 from .clones import fingerprint, git, learners_work, lesson, write_rename_as_create_drop
@@ -95,15 +95,18 @@ def test_status_follows_the_learner_through_a_step(at_step_3):
     # The lesson begins with an edit: the map says so before it names the command.
     assert course_map["next"]["action"] == 'edit `models.py`: `__tablename__ = "departments"` in `Department`'
     assert ('  do:     edit `models.py`: `__tablename__ = "departments"` in `Department`   (the lesson\'s first step)\n'
-            '  type:   flask db migrate -m "rename department to departments"   (then, in server/)') in lesson(at_step_3).stdout
+            '  type:   flask db migrate -m "rename department to departments"   (then, in server/)') \
+        in lesson(at_step_3).stdout
 
     # models.py edited, no migration yet: the map counts that against step 03, not step 01.
     shutil.copyfile(course.step(3).models_path, server / "models.py")
     course_map = status_of(at_step_3)
     assert course_map["current"] == 3
     assert states(course_map)[:3] == ["passed", "passed", "failing"]
-    assert course_map["steps"][2]["reason"].startswith("schema reached: Your migrations never reach the schema of step 03")
-    models = next(check for check in course_map["steps"][2]["checks"] if check["id"] == "models-py-matches-the-migrations")
+    assert course_map["steps"][2]["reason"].startswith(
+        "schema reached: Your migrations never reach the schema of step 03")
+    models = next(check for check in course_map["steps"][2]["checks"]
+                  if check["id"] == "models-py-matches-the-migrations")
     assert not models["passed"]
 
     write_rename_as_create_drop(server)
@@ -148,7 +151,7 @@ def test_check_and_grade_agree_on_a_step_whose_models_py_slipped(tmp_path):
     models.write_text(models.read_text().replace(', server_default="Associate"', ""))
     assert not grade(server, up_to_step=6).passed
     course_map = progress.course_map(grade(server))
-    assert course_map.current.step.number == 6
+    assert course_map.current and course_map.current.step.number == 6
     assert course_map.state_of(6).state == progress.FAILING
     assert course_map.state_of(6).reason.startswith("models.py matches the migrations: ")
     assert course_map.state_of(7).state == progress.NOT_STARTED
@@ -156,7 +159,7 @@ def test_check_and_grade_agree_on_a_step_whose_models_py_slipped(tmp_path):
     # models.py edited for step 07, not migrated yet: that is step 07's work, and step 06 still passes.
     shutil.copyfile(course.step(7).tries_dir / "models.py", models)
     course_map = progress.course_map(grade(server))
-    assert course_map.current.step.number == 7
+    assert course_map.current and course_map.current.step.number == 7
     assert [course_map.state_of(n).state for n in (6, 7)] == [progress.PASSED, progress.FAILING]
 
 
@@ -427,3 +430,13 @@ def test_a_step_done_in_files_but_never_upgraded_passes_neither_it_nor_the_downg
         checked = json.loads(done.stdout)
         assert checked["state"] == progress.FAILING and says in json.dumps(checked), checked
     assert status_of(clone)["current"] == 4
+
+
+def test_a_step_whose_readme_asks_for_nothing_first_is_still_shown(tmp_path):
+    """A lesson in the making may have no command to type first: `lesson` says what to read."""
+    (tmp_path / "01-first").mkdir()
+    (tmp_path / "01-first" / "README.md").write_text("# First\n\nRead about migrations.\n", encoding="utf-8")
+    step = course.Step(1, "First", tmp_path / "01-first")
+    state = progress.StepState(step, progress.NOT_STARTED, [], [])
+    shown = commands.next_steps(progress.CourseMap([state], state))
+    assert shown.splitlines() == ["You are on step 01, First.", f"  read:   {step.readme}"]

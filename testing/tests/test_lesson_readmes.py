@@ -2,10 +2,10 @@
 import pytest
 
 from testing import course
-from .servers import start_servers_for_other_databases
 from testing.guide.workspace import start
 
 from .lesson_commands import Command, Shell, apply_edit, matches, normalise, script
+from .servers import start_servers_for_other_databases
 
 
 @pytest.mark.slow

@@ -14,8 +14,12 @@ from testing.author import edit
 from testing.build import build_state
 from testing.grader import grade, judge
 
-from .corpus import (models_edit, models_without_the_server_default, server_defaults_compared_in_env_py,
-                     server_defaults_not_compared)
+from .corpus import (
+    models_edit,
+    models_without_the_server_default,
+    server_defaults_compared_in_env_py,
+    server_defaults_not_compared,
+)
 
 FLASK = Path(sys.executable).with_name("flask")
 STEP = 6  # a server default first matters here

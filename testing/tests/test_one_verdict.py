@@ -53,6 +53,7 @@ def test_the_step_where_a_learner_is_stuck_fails_on_its_own_and_no_step_before_i
         if not failing:
             assert report.stuck is None, case.key
             continue
+        assert report.stuck is not None, case.key
         stuck = report.steps[report.stuck - 1]
         assert not stuck.passed, case.key
         before = report.steps[:report.stuck - 1]

@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from testing.build import build_state
-
 from testing.grader.databases import POSTGRES_URL_VARIABLE
 
 from .clones import course_command, learner_environment, scratch_clone
@@ -33,10 +32,13 @@ def test_pg_gives_a_database_the_app_migrates_and_stop_deletes_it(tmp_path):
     started = course_command(clone, "pg")
     try:
         assert started.returncode == 0, started.stderr
-        url = EXPORT.search(started.stdout).group(1)
+        exported = EXPORT.search(started.stdout)
+        assert exported, started.stdout
+        url = exported.group(1)
         data = Path(started.stdout.split("(its data: ")[1].split(")")[0])
         again = course_command(clone, "pg")
-        assert "already running" in again.stdout and EXPORT.search(again.stdout).group(1) == url
+        exported = EXPORT.search(again.stdout)
+        assert "already running" in again.stdout and exported and exported.group(1) == url
 
         # While it runs, `lesson` grades make their scratch databases there: no server to start.
         no_server_given = {k: v for k, v in learner_environment().items() if k != POSTGRES_URL_VARIABLE}

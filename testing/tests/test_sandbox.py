@@ -22,6 +22,7 @@ import pytest
 from testing import course
 from testing.build import build_state
 from testing.grader import bubblewrap
+from testing.grader.databases import server_socket
 from testing.grader.fingerprint import CHANGES_ITSELF
 
 from .clones import course_command, fingerprint, learner_environment, scratch_clone
@@ -338,3 +339,12 @@ def test_a_connection_left_locking_alembic_version_on_postgresql_ends_within_the
     assert done.returncode == 1
     assert "the grader could not read the database" in done.stdout
     assert time.monotonic() - started < 8 * TIME_LIMIT + 15
+
+
+def test_the_socket_linked_into_the_sandbox_is_the_one_the_server_url_names():
+    """A COURSE_POSTGRES_URL with several hosts (libpq tries each) names no one socket: the grade
+    then reaches the server as it would over the network, instead of failing on the URL."""
+    assert server_socket("postgresql+psycopg://grader@/grade?host=/run/pg") == Path("/run/pg/.s.PGSQL.5432")
+    assert server_socket("postgresql+psycopg://grader@/grade?host=/run/a&host=/run/b") is None
+    assert server_socket("postgresql+psycopg://grader@localhost:5433/grade") is None
+    assert server_socket("mysql+pymysql://grader@/grade?unix_socket=/run/my.sock") == Path("/run/my.sock")

@@ -47,8 +47,10 @@ def refused(data, lessons):
 
 def test_a_sound_manifest_gives_its_steps(tmp_path):
     lessons = scratch_lessons(tmp_path, "01-first", "02-second")
-    steps = course.validated(manifest(entry(1, "01-first"), entry(2, "02-second", checks=[judge.OFFLINE.title])), lessons)
-    assert [(step.number, step.key, step.checks) for step in steps] == [(1, "first", ()), (2, "second", (judge.OFFLINE.title,))]
+    steps = course.validated(manifest(entry(1, "01-first"), entry(2, "02-second", checks=[judge.OFFLINE.title])),
+                             lessons)
+    assert [(step.number, step.key, step.checks) for step in steps] == [(1, "first", ()),
+                                                                        (2, "second", (judge.OFFLINE.title,))]
 
 
 @pytest.mark.parametrize("data, says", [
@@ -141,7 +143,8 @@ def test_every_benchmark_entry_is_a_reference_migration_of_its_step():
 
 # A lesson named by number or folder in the grader's words goes stale when the course changes.
 STEP_LITERAL = re.compile(r"[Ss]teps? \d\d|lessons/\d\d-")
-KEY_USE = re.compile(r"""(?:lesson|lesson_readme|step_by_key)\(["']([a-z0-9-]+)["']\)|\{(?:lesson|readme):([a-z0-9-]+)\}""")
+KEY_USE = re.compile(r"""(?:lesson|lesson_readme|step_by_key)\(["']([a-z0-9-]+)["']\)"""
+                     r"""|\{(?:lesson|readme):([a-z0-9-]+)\}""")
 
 
 def test_messages_name_lessons_by_key_only():

@@ -15,8 +15,18 @@ from testing.grader.cache import ReportCache
 from testing.grader.facts import LockWait, Phase, RequestError, Squawk, TrafficRun, TrafficSummary
 
 from . import recorded
-from .cases import (BEFORE_PART3_WITH_ITS_FILES, LINT_START, PART3, PART3_MISTAKES, PART3_ON_SQLITE, PART3_REFERENCE,
-                    PART3_START, PART3_SUBMISSIONS, RANGE_WALK, RANGE_WALK_STUCK)
+from .cases import (
+    BEFORE_PART3_WITH_ITS_FILES,
+    LINT_START,
+    PART3,
+    PART3_MISTAKES,
+    PART3_ON_SQLITE,
+    PART3_REFERENCE,
+    PART3_START,
+    PART3_SUBMISSIONS,
+    RANGE_WALK,
+    RANGE_WALK_STUCK,
+)
 
 UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE.title in step.checks]
 
@@ -59,7 +69,8 @@ def test_the_starting_state_of_each_part3_step_fails_it():
         starting = author.starting_state(course.step(number))
         if starting.check == judge.REACHED.title:
             assert starting.message in report.check(number, judge.REACHED).message
-        assert all(report.check(number, name).message == judge.NOT_REACHED.message for name in course.step(number).checks)
+        assert all(report.check(number, name).message == judge.NOT_REACHED.message
+                   for name in course.step(number).checks)
     assert not [failure for failure in failures(report) if failure[0] < PART3[0]]
 
 
@@ -114,8 +125,9 @@ def run_with(wait):
            "    Safer: CREATE INDEX CONCURRENTLY, inside `with op.get_context().autocommit_block():` (step 15). "
            "And set lock_timeout"),
     (dataclasses.replace(WAIT, statement="ALTER TABLE employees ADD COLUMN x INTEGER", held="AccessExclusiveLock",
-                         granted=True), "which holds AccessExclusiveLock on employees: every read and write on it waits until the "
-                        "migration commits.\n    Safer: Set lock_timeout (say '100ms')"),
+                         granted=True),
+     "which holds AccessExclusiveLock on employees: every read and write on it waits until the "
+     "migration commits.\n    Safer: Set lock_timeout (say '100ms')"),
 ])
 def test_a_wait_is_told_with_its_lock_and_the_safer_pattern(wait, told):
     assert told in messages.traffic_trouble(run_with(wait), "migrations/versions/x.py")
@@ -181,8 +193,8 @@ def test_step_13s_sync_is_checked_both_ways():
         gaps = next(run for run in facts.measured if run.step == PART3[0]).gaps
         assert {gap.request for gap in gaps if "app then reads" in gap.error} == directions, name
     message = part3_report(PART3_MISTAKES["no sync trigger"]).check(PART3[0], judge.LIVE).message
-    assert "Step 12's app\n    fails to update name once the migration is done:\n    step 13's app then reads full_name" \
-           in message
+    assert "Step 12's app\n    fails to update name once the migration is done:\n" \
+           "    step 13's app then reads full_name" in message
     assert "Instead: keep the two columns in sync both ways" in message
     reference = recorded.facts("part3", PART3_REFERENCE)
     assert reference.measured and not [gap for run in reference.measured for gap in run.gaps]

@@ -29,6 +29,7 @@ class View:
             env["DATABASE_URL"] = database_url
         self.process = subprocess.Popen([sys.executable, CLI, "lesson", "--server-dir", str(server), "view"],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert self.process.stdout and self.process.stderr  # both piped
         line = self.process.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:\d+/", line)
         if not found:

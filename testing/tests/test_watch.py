@@ -34,7 +34,8 @@ class Stop(Exception):
 
 def test_a_migration_in_a_folder_made_while_watching_starts_a_check(tmp_path):
     (tmp_path / "models.py").write_text("# the learner's models\n")
-    checks, stop, outcome = queue.Queue(), threading.Event(), []
+    checks: queue.Queue[str] = queue.Queue()
+    stop, outcome = threading.Event(), list[object]()
 
     def on_change():
         if stop.is_set():
