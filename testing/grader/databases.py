@@ -39,8 +39,8 @@ def scratch_database(kind: str, workdir: Path, progress: Callable[[str], None] |
         with _server(variable, start) as server_url:
             from .roles import database_of_its_own  # SQLAlchemy loads only here: a SQLite grade starts faster
 
-            with database_of_its_own(server_url) as scratch:
-                yield scratch
+            with database_of_its_own(server_url) as (url, observer_url):
+                yield ScratchDatabase(url, observer_url)
     else:
         raise UsageError(f"unknown database {kind!r}: choose one of {', '.join(DATABASES)}")
 

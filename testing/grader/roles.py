@@ -10,20 +10,21 @@ administrator. Both the login and its database are dropped after the grade, howe
 """
 import secrets
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 
 from .bounded import bounded_engine
-from .databases import ScratchDatabase
 
 ADMIN_WAIT = 30  # seconds the grader's own CREATE and DROP may wait on a lock
 CONNECTION_LIMIT = 64  # a learner's code that opens connections in a loop stops there, not at the server's
 
 
 @contextmanager
-def database_of_its_own(server_url):
-    """Yield a ScratchDatabase on the server at `server_url` (its administrator's URL); drop it after."""
+def database_of_its_own(server_url: str) -> Iterator[tuple[str, str]]:
+    """On the server at `server_url` (its administrator's URL), a new database and a login that owns
+    it: yield (the login's URL, the administrator's URL), both on that database; drop both after."""
     name = f"grade_{uuid.uuid4().hex[:16]}"  # the login and its database
     password = secrets.token_urlsafe(24)
     admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
@@ -32,9 +33,8 @@ def database_of_its_own(server_url):
         with admin.connect() as connection:
             statements.create(connection, name, password)
         server = sa.make_url(server_url)
-        yield ScratchDatabase(
-            url=server.set(username=name, password=password, database=name).render_as_string(hide_password=False),
-            observer_url=server.set(database=name).render_as_string(hide_password=False))
+        yield (server.set(username=name, password=password, database=name).render_as_string(hide_password=False),
+               server.set(database=name).render_as_string(hide_password=False))
     finally:
         with admin.connect() as connection:
             statements.drop(connection, name)

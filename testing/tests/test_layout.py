@@ -16,7 +16,12 @@ def imports_of(path, modules):
     """The course modules `path` imports, and the packages above them (Python runs those first)."""
     name, package = module_name(path), path.name == "__init__.py"
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    # What `if TYPE_CHECKING:` imports only names types for annotations: it never runs.
+    for block in [node for node in ast.walk(tree) if isinstance(node, ast.If)
+                  and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"]:
+        block.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             base = name.split(".")[:len(name.split(".")) - node.level + package] if node.level else []
             target = ".".join(base + ([node.module] if node.module else []))
