@@ -1,4 +1,5 @@
 """The cases whose grades are recorded (recorded.py), by group."""
+import shutil
 from pathlib import Path
 
 from testing import author, course
@@ -185,24 +186,121 @@ BEGIN_LISTENER_ALONE = edited("only the begin listener", 11, only_the_begin_list
 
 PART3_MISTAKES = {mistake.name: with_mistake(mistake) for mistake in PART3_SUBMISSIONS}
 
-# Step 13 as learners write it in other forms (their upgrade() and downgrade(): part3_forms/).
+# Part 3 as learners write it in other forms, right and wrong (part3_forms/): a form replaces the
+# upgrade() and downgrade() of its step's migration, and may add a migration after it or change
+# server/.squawk.toml.
 PART3_FORMS_DIR = Path(__file__).parent / "part3_forms"
 
 
-def step_13_with(form):
-    return lambda server: author.with_functions(server, PART3[0], (PART3_FORMS_DIR / form).read_text())
+def form_of(step, functions=None, revision=None, change=None):
+    """`change(server)` after the form's files: a learner's edits elsewhere."""
+    def build(server):
+        if functions:
+            author.with_functions(server, step, (PART3_FORMS_DIR / functions).read_text())
+        if revision:
+            shutil.copyfile(PART3_FORMS_DIR / revision, server / "migrations" / "versions" / revision)
+        if change:
+            change(server)
+    return build
 
 
-RANGE_WALK = edited("step 13 with a range-walk backfill", PART3[0], step_13_with("range_walk_backfill.py"),
-                    PART3[0], "postgresql")
-RANGE_WALK_STUCK = edited("step 13 with a range walk that never moves on", PART3[0],
-                          step_13_with("range_walk_that_never_moves.py"), PART3[0], "postgresql")
+def form(name, step, functions=None, revision=None, change=None):
+    return edited(name, step, form_of(step, functions, revision, change), step, "postgresql")
+
+
+def squawk_toml(name):
+    return lambda server: shutil.copyfile(PART3_FORMS_DIR / name, server / ".squawk.toml")
+
+
+# Each Part 3 migration answers its own findings with one ignore-file comment, its reason after "--".
+IGNORE_FILE = {
+    13: "require-statement-timeout, prefer-robust-stmts, prefer-text-field -- the expand phase: each change "
+        "commits alone under lock_timeout and is retried, and VARCHAR(80) is the app's own limit",
+    14: "require-statement-timeout, prefer-robust-stmts, ban-drop-constraint, ban-drop-not-null, ban-drop-function, "
+        "ban-drop-column -- the contract phase: it drops what no running code uses, each change retried",
+    15: "require-statement-timeout, prefer-robust-stmts, prefer-bigint-over-int -- manager_id matches the INTEGER id "
+        "it points at; each change commits alone and is retried",
+}
+
+
+def ignore_file_comments(server):
+    (server / ".squawk.toml").unlink()
+    for step, answer in IGNORE_FILE.items():
+        author.edit(author.migration_of(server, step), "def upgrade():\n",
+                    f'def upgrade():\n    op.execute("-- squawk-ignore-file {answer}")\n')
+
+
+def drops_answered_where_they_are(server):
+    """The general rules in .squawk.toml; each drop of step 14 answered by a comment just above it."""
+    squawk_toml("step16_general_rules_only.squawk.toml")(server)
+    contract = author.migration_of(server, 14)
+    reason = {"ban-drop-constraint": "the CHECK only stood in for the NOT NULL it proved",
+              "ban-drop-not-null": "step 13's app never writes name, so it must take NULL",
+              "ban-drop-function": "the trigger that called it is gone",
+              "ban-drop-column": "no running code reads name since step 13"}
+    author.edit(contract, '"ALTER TABLE employees DROP CONSTRAINT ck_employees_full_name_not_null"',
+                f'"-- squawk-ignore ban-drop-constraint -- {reason["ban-drop-constraint"]}\\n"\n'
+                '                  "ALTER TABLE employees DROP CONSTRAINT ck_employees_full_name_not_null"')
+    author.edit(contract,
+                "        with_retries(lambda: op.alter_column('employees', 'name', "
+                "existing_type=sa.String(length=80), nullable=True))\n"
+                "        with_retries(lambda: op.execute(\"DROP TRIGGER",
+                '        with_retries(lambda: op.execute("-- squawk-ignore ban-drop-not-null -- '
+                f'{reason["ban-drop-not-null"]}\\n"\n'
+                '                                        "ALTER TABLE employees ALTER COLUMN name DROP NOT NULL"))\n'
+                '        with_retries(lambda: op.execute("DROP TRIGGER')
+    author.edit(contract,
+                '        op.execute("DROP FUNCTION employees_sync_full_name()")\n'
+                '        with_retries(lambda: op.drop_column',
+                f'        op.execute("-- squawk-ignore ban-drop-function -- {reason["ban-drop-function"]}\\n"\n'
+                '                   "DROP FUNCTION employees_sync_full_name()")\n'
+                '        with_retries(lambda: op.drop_column')
+    author.edit(contract, "        with_retries(lambda: op.drop_column('employees', 'name'))",
+                '        with_retries(lambda: op.execute("-- squawk-ignore ban-drop-column -- '
+                f'{reason["ban-drop-column"]}\\n"\n'
+                '                                        "ALTER TABLE employees DROP COLUMN name"))')
+
+
+RANGE_WALK_STUCK = form("step 13 with a range walk that never moves on", 13, "step13_range_walk_that_never_moves.py")
+# Right: each passes every step it is graded on.
+PART3_RIGHT_FORMS = [
+    # The filler's ids are dense, with one gap, as a table's are: walking them from min(id) to max(id)
+    # 1000 at a time takes a few dozen batches, not a million empty ones.
+    form("step 13 with a range-walk backfill", 13, "step13_range_walk_backfill.py"),
+    form("step 13: keyset batches in Python", 13, "step13_keyset_in_python.py"),
+    form("step 13: a range walk of op.execute() with bound parameters", 13, "step13_range_walk_with_op_execute.py"),
+    form("step 13: batches until none is left", 13, "step13_until_none_left.py"),
+    form("step 13: the backfill as a procedure, CALLed", 13, "step13_procedure.py"),
+    form("step 13: a trigger for each direction", 13, "step13_two_triggers.py"),
+    form("step 13: four triggers with WHEN clauses", 13, "step13_triggers_with_when.py"),
+    form("step 13: raw SQL that can run again", 13, "step13_raw_sql.py"),
+    form("step 13: the column added in a batch_alter_table block", 13, "step13_batch_alter_table.py"),
+    form("step 13: a FOR loop over generate_series", 13, "step13_generate_series_loop.py"),
+    form("step 13: lock_timeout in a context manager", 13, "step13_lock_timeout_context.py"),
+    form("step 14: the CHECK with op.create_check_constraint", 14, "step14_op_helpers.py"),
+    form("step 14: NOT NULL NOT VALID, then VALIDATE (PostgreSQL 18)", 14, "step14_not_null_not_valid.py"),
+    form("step 14: raw SQL, the trigger dropped with its function", 14, "step14_raw_sql_function_cascade.py"),
+    form("step 14: name given a default instead of NULL", 14, "step14_name_gets_a_default.py"),
+    form("step 14: the column changes in batch_alter_table blocks", 14, "step14_batch_alter_table.py"),
+    form("step 14: name dropped in a migration of its own", 14, "step14_contract_in_two_revisions.py",
+         "step14_drop_name_revision.py"),
+    form("step 15: raw SQL with IF NOT EXISTS", 15, "step15_raw_sql.py"),
+    form("step 15: the index first, then the foreign key", 15, "step15_index_first.py"),
+    form("step 15: the foreign key in a migration of its own", 15, "step15_foreign_key_later.py",
+         "step15_foreign_key_revision.py"),
+    form("step 15: a leftover invalid index dropped first", 15, "step15_invalid_index_dropped_first.py"),
+    form("step 16: reasons at the end of each line", 16, change=squawk_toml("step16_reasons_at_line_end.squawk.toml")),
+    form("step 16: an ignore-file comment in each migration", 16, change=ignore_file_comments),
+    form("step 16: drops answered where they are", 16, change=drops_answered_where_they_are),
+]
+# Wrong in a form of the learner's own; the wrong forms worth a lesson are author/step.toml mistakes.
+PART3_WRONG_FORMS = [RANGE_WALK_STUCK]
 
 GROUPS = {
     "corpus": CORPUS_CASES,
     "evidence": [EVIDENCE_CASE],
     "part3": [PART3_REFERENCE, PART3_START, LINT_START, PART3_ON_SQLITE, BEFORE_PART3_WITH_ITS_FILES,
-              *PART3_MISTAKES.values(), RANGE_WALK, RANGE_WALK_STUCK],
+              *PART3_MISTAKES.values(), *PART3_RIGHT_FORMS, *PART3_WRONG_FORMS],
     "grader": [*REFERENCES, *STARTING_STATES, *MISTAKE_CASES, STOP_AFTER_THE_DOWNGRADE, MODELS_ONE_BEHIND,
                MODELS_ONE_BEHIND_EVERY_STEP, BOTH_RENAMES_IN_ONE, STEP_02_SKIPPED, NOTHING_DONE, BRANCH_AND_MERGE,
                *OTHER_WAY.values(), BEGIN_LISTENER_ALONE],
