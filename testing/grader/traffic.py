@@ -220,7 +220,7 @@ class _Run:
         deadline = time.monotonic() + JOIN_LIMIT
         for thread in self.threads:
             thread.join(max(deadline - time.monotonic(), 0))
-        empty(self.engine)
+        empty(self.engine, self.observer)
 
     def _thread(self, target, *args):
         thread = threading.Thread(target=self._guarded, args=(target, *args), daemon=True)
@@ -426,15 +426,30 @@ def _filler_value(column):
 UNDEFINED_TABLE = "42P01"
 
 
-def empty(engine: sa.Engine) -> None:
+def empty(engine: sa.Engine, observer: sa.Engine | None = None) -> None:
     """The filler rows out again. A lock or statement timeout is raised (the grade stops with a
-    message): rows left behind would make the next fill fail on its own ids."""
+    message): rows left behind would make the next fill fail on its own ids.
+
+    Nothing references a filler row, but each row deleted is still checked against every foreign
+    key that points at its table: with a self-reference and no index on it yet (step 15's manager_id,
+    its index added after), a scan of the table per row, minutes for 20,000. The `observer` (the
+    administrator) deletes them with those checks off, where the server lets it."""
+    if observer is not None and observer.dialect.name == "postgresql":
+        with observer.begin() as connection:
+            if connection.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar():
+                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                _delete_filler(connection)
+                return
     with engine.begin() as connection:
-        try:
-            connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
-        except sa.exc.ProgrammingError as error:  # no table: a migration dropped it, rows and all
-            if getattr(error.orig, "sqlstate", None) != UNDEFINED_TABLE:
-                raise
+        _delete_filler(connection)
+
+
+def _delete_filler(connection: sa.Connection) -> None:
+    try:
+        connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
+    except sa.exc.ProgrammingError as error:  # no table: a migration dropped it, rows and all
+        if getattr(error.orig, "sqlstate", None) != UNDEFINED_TABLE:
+            raise
 
 
 def number_attribute(mapper: orm.Mapper[object]) -> str:

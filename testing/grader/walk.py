@@ -266,7 +266,7 @@ class ChainWalk:
             if not error:
                 witness.finished()
         finally:
-            traffic.empty(self.engine)
+            traffic.empty(self.engine, self.observer)
         measured = witness.run(index)
         self.facts.measured.append(dataclasses.replace(measured, why_not=error.error) if error else measured)
         if not error:

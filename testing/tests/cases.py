@@ -289,6 +289,9 @@ PART3_RIGHT_FORMS = [
     form("step 15: the foreign key in a migration of its own", 15, "step15_foreign_key_later.py",
          "step15_foreign_key_revision.py"),
     form("step 15: a leftover invalid index dropped first", 15, "step15_invalid_index_dropped_first.py"),
+    # The foreign key before its index: deleting rows of employees checks manager_id by a scan each.
+    form("step 15: the foreign key NOT VALID first, validated and indexed in the next migration", 15,
+         "step15_foreign_key_not_valid_first.py", "step15_validated_and_indexed_next.py"),
     form("step 16: reasons at the end of each line", 16, change=squawk_toml("step16_reasons_at_line_end.squawk.toml")),
     form("step 16: an ignore-file comment in each migration", 16, change=ignore_file_comments),
     form("step 16: drops answered where they are", 16, change=drops_answered_where_they_are),

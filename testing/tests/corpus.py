@@ -410,7 +410,8 @@ CORPUS = [
                expect=(Expect(4, judge.REACHED, False, "has no column `departments.location`"),)),
     # class 4: blame the migration that broke the database
     Submission("a later migration half applied", 4, half_applied_later_migration, 6,
-               expect=(Expect(6, judge.REACHED, False, "It failed halfway and left the grader's scratch database changed",
+               expect=(Expect(6, judge.REACHED, False,
+                              "It failed halfway and left the grader's scratch database changed",
                               databases=("sqlite",)),
                        Expect(6, judge.REACHED, False, "Cannot add a NOT NULL column", databases=("sqlite",)),
                        Expect(6, judge.REACHED, False, 'column "title" of relation "employees" contains null values',
