@@ -21,8 +21,8 @@ from pathlib import Path
 from testing.grader.databases import scratch_database
 from testing.guide import pg
 with tempfile.TemporaryDirectory() as folder, pg.lent_to_grades():
-    with scratch_database("postgresql", Path(folder)) as url:
-        print(url)
+    with scratch_database("postgresql", Path(folder)) as scratch:
+        print(scratch.url)
 """
 
 
