@@ -16,7 +16,7 @@ from pathlib import Path
 
 from testing import author, course
 from testing.build import build_state
-from testing.grader.databases import scratch_database
+from testing.grader.servers.databases import scratch_database
 
 NAIVE_MIGRATIONS = "migrations-naive"
 
@@ -63,11 +63,11 @@ def _run(settings):
     from alembic import command
     from app import app
 
-    from testing.grader.chain import read_chain
     from testing.grader.codec import typed
     from testing.grader.facts import Revision
-    from testing.grader.schema import drop_everything
-    from testing.grader.walk import parent_target
+    from testing.grader.measure.chain import read_chain
+    from testing.grader.measure.schema import drop_everything
+    from testing.grader.measure.walk import parent_target
 
     from .tables import fill
 

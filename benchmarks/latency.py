@@ -13,7 +13,7 @@ from .processes import timed
 
 CLI = str(course.REPO_ROOT / "testing" / "cli.py")
 STEP = 5
-# The same `grade`, with the OS sandbox turned off (testing/grader/bubblewrap.py): what the sandbox costs.
+# The same `grade`, with the OS sandbox turned off (testing/grader/boundary/bubblewrap.py): what the sandbox costs.
 WITHOUT_SANDBOX = (f"import runpy, sys; sys.path.insert(0, {str(course.REPO_ROOT)!r}); "
                    "from testing.grader import bubblewrap; "
                    "bubblewrap.availability = lambda: bubblewrap.Availability(False, 'turned off to measure it'); "

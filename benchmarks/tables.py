@@ -1,7 +1,7 @@
 """Fill the tables a revision has with N employees (and N/10 departments), fast, in SQL."""
 import sqlalchemy as sa
 
-from testing.grader.schema import reflect
+from testing.grader.measure.schema import reflect
 
 EMPLOYEES_PER_DEPARTMENT = 10
 SEQUENCE = {  # n = 1..count, in each dialect

@@ -2,7 +2,7 @@
 steps 13-15, and each naive version of it, upgrades on PostgreSQL.
 
 For every case and size: the chain is upgraded to the migration's parent on a fresh database and
-seeded, then the grader's own traffic (testing/grader/traffic.py: the previous step's app, its
+seeded, then the grader's own traffic (testing/grader/measure/traffic.py: the previous step's app, its
 threads, the request that has not committed) runs around `flask db upgrade`, with the big table
 filled to the size. Measured: requests that failed, the latency of the requests sent during the
 migration (p50, p99), the longest lock wait the monitor saw, and how long the migration took.
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from testing import author, course
 from testing.build import build_state
-from testing.grader import traffic
-from testing.grader.databases import scratch_database
+from testing.grader.measure import traffic
+from testing.grader.servers.databases import scratch_database
 
 MIGRATION_TIME_LIMIT = 600  # seconds for one `flask db upgrade`
 

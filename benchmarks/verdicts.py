@@ -10,8 +10,9 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-from testing.grader import judged, postgres
-from testing.grader.databases import POSTGRES_URL_VARIABLE
+from testing.grader import judged
+from testing.grader.servers import postgres
+from testing.grader.servers.databases import POSTGRES_URL_VARIABLE
 from testing.tests import recorded
 from testing.tests.cases import GROUPS
 from testing.tests.servers import environment_variable

@@ -8,7 +8,7 @@ named by its step and its stable id (testing/grader/checks.py).
 import pytest
 
 from testing.grader import Unavailable, UsageError, grade
-from testing.grader.report import Check
+from testing.grader.judging.report import Check
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

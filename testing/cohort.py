@@ -19,9 +19,10 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from .gradebook import Row, row_from_report, row_not_graded
-from .grader import DEFAULT_TIME_LIMIT, bubblewrap, grade, graded_steps
+from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
+from .grader.boundary import bubblewrap
 from .grader.checks import servers_needed
-from .grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from .grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from .problems import Unavailable, UsageError
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
@@ -180,13 +181,13 @@ def _start(start):
 
 
 def _postgres():
-    from .grader import postgres
+    from .grader.servers import postgres
 
     return postgres.embedded_server()
 
 
 def _mariadb():
-    from .grader import mariadb
+    from .grader.servers import mariadb
 
     return mariadb.temporary_server()
 

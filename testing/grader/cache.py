@@ -16,9 +16,9 @@ from typing import TypeVar
 
 from ..course import LESSONS_DIR, REPO_ROOT, Step
 from . import codec
+from .boundary.fingerprint import content_digest, walk_files
+from .boundary.sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 from .facts import Facts, OtherDatabase, StopReason
-from .fingerprint import content_digest, walk_files
-from .sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 
 T = TypeVar("T")
 GRADE_DEPENDS_ON = ("testing", "Pipfile.lock")  # and the lessons, wherever COURSE_LESSONS_DIR puts them

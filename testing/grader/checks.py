@@ -80,7 +80,7 @@ def failed(message: str) -> Outcome:
 
 
 def not_checked(reason: str) -> Outcome:
-    from . import messages
+    from .judging import messages
 
     return Outcome(Status.NOT_CHECKED, messages.not_checked(reason))
 

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 
 from . import codec
-from .protocol import LearnerError
+from .boundary.protocol import LearnerError
 
 Scalar = str | int | float | bool | None  # a value a row holds, as lineage.snapshot reads it
 

@@ -10,7 +10,7 @@ from .. import course
 from ..build import build_state
 from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
 from ..grader import ReportCache, grade
-from ..grader.report import render_step
+from ..grader.judging.report import render_step
 from ..problems import UsageError
 from . import backups, branches, evidence, hints, pg, progress, solution, workspace
 

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .. import course
-from ..grader import postgres
-from ..grader.databases import POSTGRES_URL_VARIABLE
+from ..grader.servers import postgres
+from ..grader.servers.databases import POSTGRES_URL_VARIABLE
 from ..problems import UsageError
 
 # Where the running server is remembered; the course's tests keep their own.

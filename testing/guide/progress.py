@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .. import course
 from ..grader.checks import Status
-from ..grader.report import Check, Report
+from ..grader.judging.report import Check, Report
 
 PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..grader.schema import VERSION_TABLE, default_value, read_only_sqlite, reflect, versions
+from ..grader.measure.schema import VERSION_TABLE, default_value, read_only_sqlite, reflect, versions
 from . import schema_files
 
 ROWS_PER_PAGE = 25

@@ -16,7 +16,7 @@ from werkzeug.serving import BaseWSGIServer
 
 from ..grader import Climb, climb
 from ..grader.facts import Revision, SchemaItem, SchemaKind
-from ..grader.messages import code, schema_item
+from ..grader.judging.messages import code, schema_item
 from . import snapshot
 
 NODE_GAP, LANE_GAP, MARGIN = 170, 70, 40  # pixels in the drawing of the chain

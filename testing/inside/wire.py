@@ -2,7 +2,7 @@
 
 The grader sends one command at a time; the learner's process (worker.py) runs it and answers with
 one reply, each one JSON line. This side reads commands and writes replies with the standard
-library alone; the grader reads a reply strictly, field by field (testing/grader/protocol.py): a
+library alone; the grader reads a reply strictly, field by field (testing/grader/boundary/protocol.py): a
 line that is not exactly a Reply is reported as "stopped", never as a fact.
 
 Nothing in a reply decides a grade by itself: the grader measures the database after every command.

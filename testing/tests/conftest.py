@@ -3,8 +3,9 @@ import os
 
 import pytest
 
-from testing.grader import DATABASES, mariadb, postgres
-from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from testing.grader import DATABASES
+from testing.grader.servers import mariadb, postgres
+from testing.grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 
 from .clones import lesson, scratch_clone
 from .servers import SERVER_FIXTURES, environment_variable

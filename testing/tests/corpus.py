@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from testing import course
 from testing.author import edit, migration_of, mistake, with_functions
-from testing.grader import judge
+from testing.grader.judging import judge
 
 BOTH = ("sqlite", "postgresql")
 

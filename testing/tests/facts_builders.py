@@ -7,6 +7,7 @@ thing changed, the way a learner's mistake changes what the grader finds.
 import dataclasses
 
 from testing import course
+from testing.grader.boundary.protocol import LearnerError
 from testing.grader.facts import (
     AppFact,
     Chain,
@@ -44,7 +45,6 @@ from testing.grader.facts import (
     UnnamedConstraint,
     UpgradeFailure,
 )
-from testing.grader.protocol import LearnerError
 
 SQLITE = "sqlite:////tmp/grade/instance/app.db"
 POSTGRESQL = "postgresql+psycopg://grader@localhost:5432/grade"

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from testing.grader import checks, collect, graded_steps, judged, mariadb, postgres
+from testing.grader import checks, collect, graded_steps, judged
 from testing.grader.checks import servers_needed
-from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 from testing.grader.facts import Facts
+from testing.grader.servers import mariadb, postgres
+from testing.grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 
 from .servers import environment_variable
 
@@ -38,8 +39,8 @@ COURSE = Path(__file__).resolve().parents[2]
 # cases are built. A recording carries a digest of them, so a change there cannot go unnoticed.
 MEASURED_BY = ("testing/grader", "testing/inside", "testing/course.py", "testing/build.py", "testing/author.py",
                "testing/tests/cases.py", "testing/tests/corpus.py", "lessons")
-JUDGING_ONLY = {"testing/grader/judge.py", "testing/grader/messages.py", "testing/grader/report.py",
-                "testing/grader/checks.py"}
+# The judging room and the check registry: they decide verdicts from facts, never what is measured.
+JUDGING_ONLY = ("testing/grader/judging/", "testing/grader/checks.py")
 # A lesson's prose: a grade never reads it (a message names a README by its path only).
 LESSON_PROSE = {"README.md", "hints.md"}
 
@@ -79,8 +80,8 @@ def measured_by():
         top = COURSE / root
         for path in sorted([top] if top.is_file() else top.rglob("*")):
             relative = path.relative_to(COURSE).as_posix()
-            prose = root == "lessons" and path.name in LESSON_PROSE
-            if path.is_file() and "__pycache__" not in path.parts and relative not in JUDGING_ONLY and not prose:
+            skipped = relative.startswith(JUDGING_ONLY) or (root == "lessons" and path.name in LESSON_PROSE)
+            if path.is_file() and "__pycache__" not in path.parts and not skipped:
                 digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -95,7 +95,7 @@ def test_a_flood_without_newlines_is_cut_short(tmp_path):
 def test_a_worker_monkeypatched_to_answer_ok_without_migrating_fails(tmp_path):
     server = steps_one_and_two_with(tmp_path, """
         import sys
-        from testing.grader.protocol import Reply
+        from testing.grader.boundary.protocol import Reply
         worker = sys.modules["__main__"]  # the worker runs as `python -m`
         _real_upgrade = worker.Session.upgrade
         def _fake(self, command):

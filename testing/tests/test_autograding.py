@@ -14,7 +14,7 @@ from ruamel.yaml import YAML  # check-jsonschema's own YAML reader
 from testing import author, course
 from testing.build import build_state
 from testing.cohort import default_jobs
-from testing.grader import mariadb
+from testing.grader.servers import mariadb
 
 from .clones import scratch_clone
 

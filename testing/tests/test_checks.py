@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from testing.grader import checks, judge
+from testing.grader import checks
 from testing.grader.checks import Check, Status
 from testing.grader.facts import (
     AppFact,
@@ -31,7 +31,8 @@ from testing.grader.facts import (
     SquawkFinding,
     UpgradeFailure,
 )
-from testing.grader.report import Report
+from testing.grader.judging import judge
+from testing.grader.judging.report import Report
 
 from .facts_builders import (
     NOT_NULL_FINDING,

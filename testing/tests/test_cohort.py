@@ -11,9 +11,9 @@ import pytest
 
 from testing import author, cohort, course, gradebook
 from testing.build import build_state
-from testing.grader import judge
 from testing.grader.checks import failed
-from testing.grader.report import Report, StepResult
+from testing.grader.judging import judge
+from testing.grader.judging.report import Report, StepResult
 
 from .clones import learner_environment
 

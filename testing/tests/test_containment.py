@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from testing import course
-from testing.grader import bubblewrap, containment
+from testing.grader.boundary import bubblewrap, containment
 
 from .test_attacks import processes_with
 

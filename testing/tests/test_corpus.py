@@ -7,7 +7,8 @@ The grades are judged from the facts recorded when each submission was graded en
 import pytest
 
 from testing.build import build_state
-from testing.grader import grade, judge
+from testing.grader import grade
+from testing.grader.judging import judge
 from testing.guide import progress
 
 from . import recorded

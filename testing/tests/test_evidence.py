@@ -8,10 +8,11 @@ import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.grader import codec, judge
+from testing.grader import codec
 from testing.grader.checks import Status
 from testing.grader.facts import Evidence
-from testing.grader.judge import verdict
+from testing.grader.judging import judge
+from testing.grader.judging.judge import verdict
 from testing.guide import evidence
 
 from . import recorded

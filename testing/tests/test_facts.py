@@ -7,7 +7,6 @@ import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.grader import judge, messages
 from testing.grader.cache import ReportCache
 from testing.grader.codec import FactsError
 from testing.grader.facts import (
@@ -26,6 +25,7 @@ from testing.grader.facts import (
     Stop,
     StopReason,
 )
+from testing.grader.judging import judge, messages
 
 from . import recorded
 from .cases import reference

@@ -8,9 +8,11 @@ import pytest
 
 from testing import author, course, grader
 from testing.build import build_state
-from testing.grader import grade, judge, mariadb, messages
+from testing.grader import grade, plan
 from testing.grader.checks import Status
-from testing.grader.databases import MYSQL_URL_VARIABLE
+from testing.grader.judging import judge, messages
+from testing.grader.servers import mariadb
+from testing.grader.servers.databases import MYSQL_URL_VARIABLE
 
 from . import recorded
 from .cases import (
@@ -256,13 +258,13 @@ def test_without_mariadb_the_mysql_check_says_what_to_install(postgres_server, t
 
 def test_other_databases_are_not_tried_before_step_12_is_reached(tmp_path, monkeypatch):
     """Nor Part 3's PostgreSQL: a learner before those steps pays nothing for them."""
-    walked_on, walk = [], grader._walk
+    walked_on, walk = [], plan._walk
 
     def noted_walk(server, steps, database, *rest, **options):
         walked_on.append(database)
         return walk(server, steps, database, *rest, **options)
 
-    monkeypatch.setattr(grader, "_walk", noted_walk)
+    monkeypatch.setattr(plan, "_walk", noted_walk)
     report = grade(build_state(STEP_12 - 2, tmp_path / "server"))
     assert walked_on == ["sqlite"]
     assert report.check(STEP_12, judge.ON_MYSQL).message == judge.NOT_REACHED.message

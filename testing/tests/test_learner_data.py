@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from testing import course
 from testing.author import edit
 from testing.build import build_state
-from testing.grader import grade, judge, render_text
+from testing.grader import grade, render_text
+from testing.grader.judging import judge
 
 from .clones import fingerprint, learner_environment
 from .lesson_commands import run

@@ -12,7 +12,8 @@ import pytest
 
 from testing.author import edit
 from testing.build import build_state
-from testing.grader import grade, judge
+from testing.grader import grade
+from testing.grader.judging import judge
 
 from .corpus import (
     models_edit,

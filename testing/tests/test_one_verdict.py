@@ -64,7 +64,7 @@ def test_the_step_where_a_learner_is_stuck_fails_on_its_own_and_no_step_before_i
 
 
 def test_every_check_a_step_carries_is_declared_once_with_a_judge():
-    from testing.grader.judge import JUDGES
+    from testing.grader.judging.judge import JUDGES
 
     assert set(JUDGES) == set(checks.ALL)
     assert len({check.id for check in checks.ALL}) == len(checks.ALL)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from testing.build import build_state
-from testing.grader.databases import POSTGRES_URL_VARIABLE
+from testing.grader.servers.databases import POSTGRES_URL_VARIABLE
 
 from .clones import course_command, learner_environment, scratch_clone
 
@@ -18,7 +18,7 @@ EXPORT = re.compile(r"export DATABASE_URL='([^']+)'")
 SCRATCH_DATABASE_OF_A_LESSON_GRADE = """
 import tempfile
 from pathlib import Path
-from testing.grader.databases import scratch_database
+from testing.grader.servers.databases import scratch_database
 from testing.guide import pg
 with tempfile.TemporaryDirectory() as folder, pg.lent_to_grades():
     with scratch_database("postgresql", Path(folder)) as scratch:

@@ -3,8 +3,8 @@ judged at a million rows (production.py), and what the old and new app meet betw
 (gaps.py). These judge hand-built facts; test_traffic.py judges the recorded grades."""
 import pytest
 
-from testing.grader import production
 from testing.grader.facts import GapError, Replay, StatementCost, TableWork, Work
+from testing.grader.judging import production
 
 ROWS = 20_003
 FILE = "migrations/versions/x.py"

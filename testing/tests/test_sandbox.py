@@ -21,9 +21,9 @@ import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.grader import bubblewrap
-from testing.grader.databases import server_socket
-from testing.grader.fingerprint import CHANGES_ITSELF
+from testing.grader.boundary import bubblewrap
+from testing.grader.boundary.fingerprint import CHANGES_ITSELF
+from testing.grader.servers.databases import server_socket
 
 from .clones import course_command, fingerprint, learner_environment, scratch_clone
 from .test_attacks import TIME_LIMIT, WALL_LIMIT, first_failure, graded, steps_one_and_two_with
@@ -148,7 +148,7 @@ SITECUSTOMIZE = """
         os.makedirs(package, exist_ok=True)
         with open(os.path.join(package, "__init__.py"), "w") as planted:
             planted.write(f"import sys\\nsys.path.insert(0, {os.environ['PYTHONPATH']!r})\\n"
-                          "import testing.grader.report as report\\n"
+                          "import testing.grader.judging.report as report\\n"
                           "report.Report.passed = property(lambda self: True)\\n")
     except OSError:
         pass

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from testing import author, course
 from testing.build import build_state
 from testing.grader import grade, render_text
-from testing.grader.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE, scratch_database
+from testing.grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE, scratch_database
 
 from .clones import learner_environment
 from .servers import start_servers_for_other_databases

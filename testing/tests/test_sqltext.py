@@ -3,7 +3,7 @@ import pytest
 
 from testing import course
 from testing.grader import checks
-from testing.grader.sqltext import formatted_sql
+from testing.grader.measure.sqltext import formatted_sql
 
 
 @pytest.mark.parametrize("line, how", [

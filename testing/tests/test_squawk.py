@@ -14,8 +14,10 @@ import stat
 import pytest
 
 from testing import author, course
-from testing.grader import judge, judged, linter, squawk_config
+from testing.grader import judged
 from testing.grader.facts import Squawk
+from testing.grader.judging import judge
+from testing.grader.measure import linter, squawk_config
 
 from . import recorded
 from .cases import PART3, PART3_MISTAKES, PART3_REFERENCE, edited

@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from testing import author, course
-from testing.grader import checks, judge
+from testing.grader import checks
+from testing.grader.judging import judge
 from testing.problems import UsageError
 
 KNOWN_CHECKS = {check.title for check in checks.ALL}
@@ -149,7 +150,7 @@ KEY_USE = re.compile(r"""(?:lesson|lesson_readme|step_by_key)\(["']([a-z0-9-]+)[
 
 def test_messages_name_lessons_by_key_only():
     keys = set()
-    for module in ("messages.py", "judge.py", "walk.py"):
+    for module in ("judging/messages.py", "judging/judge.py", "measure/walk.py"):
         text = (course.REPO_ROOT / "testing" / "grader" / module).read_text(encoding="utf-8")
         assert not STEP_LITERAL.findall(text), module
         keys |= {a or b for a, b in KEY_USE.findall(text)}
@@ -203,7 +204,7 @@ from pathlib import Path
 from testing import author, course
 from testing.build import build_state
 from testing.grader import grade
-from testing.grader.fingerprint import course_and_packages
+from testing.grader.boundary.fingerprint import course_and_packages
 
 work, new = Path(sys.argv[1]), course.steps()[-1]
 print(json.dumps({

@@ -10,9 +10,10 @@ import re
 import pytest
 
 from testing import author, course
-from testing.grader import judge, linter, messages, traffic
 from testing.grader.cache import ReportCache
 from testing.grader.facts import LockWait, Phase, RequestError, Squawk, TrafficRun, TrafficSummary
+from testing.grader.judging import judge, messages
+from testing.grader.measure import linter, traffic
 
 from . import recorded
 from .cases import (

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from testing import course
 from testing.build import build_state
-from testing.grader.databases import scratch_database
+from testing.grader.servers.databases import scratch_database
 
 from .browser import chromium_binary, open_page
 from .clones import fingerprint, learner_environment

@@ -14,9 +14,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
-from ..inside import described
-from . import codec
-from .facts import ConstraintKind, SchemaItem, SchemaKind, UnnamedConstraint
+from ...inside import described
+from .. import codec
+from ..facts import ConstraintKind, SchemaItem, SchemaKind, UnnamedConstraint
 
 VERSION_TABLE = "alembic_version"
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..inside.startup import without_mako_highlighting
+from ...inside.startup import without_mako_highlighting
 
 without_mako_highlighting()
 from alembic.script.revision import CycleDetected, Revision, RevisionError, RevisionMap  # noqa: E402

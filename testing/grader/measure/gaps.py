@@ -11,7 +11,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from .lessons import models_module
+from .lesson_models import models_module
 from .traffic import BIG_TABLE, new_row, number_attribute
 
 PROBE_ID = 2_000_000_000  # the id of the row a probe inserts (rolled back), past every filler id

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import LESSONS_DIR, REPO_ROOT
+from ...course import LESSONS_DIR, REPO_ROOT
 
 # `nobody`'s numbers. Outside, the process is the grader's own user, without any of its privileges
 # (a user namespace's root has none outside it); the read-only mounts keep its files unwritable.

@@ -14,9 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .. import course
-from . import messages, production
-from .checks import (
+from ... import course
+from ..checks import (
     APP,
     BACKUP_TRIED,
     BY_TITLE,
@@ -50,7 +49,8 @@ from .checks import (
     of_step,
     passed,
 )
-from .facts import Chain, ChainProblemKind, Direction, Facts, Revision, SchemaItem, SchemaKind
+from ..facts import Chain, ChainProblemKind, Direction, Facts, Revision, SchemaItem, SchemaKind
+from . import messages, production
 from .report import Report, StepResult
 
 NOT_REACHED = not_checked("the step's schema is not reached.")

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from .facts import GapError, MeasuredRun, Replay, StatementCost, TableWork, Work
+from ..boundary.protocol import Pause
+from ..facts import GapError, MeasuredRun, Replay, StatementCost, TableWork, Work
 from .linter import one_line
-from .protocol import Pause
 
 MEASURED_STATEMENTS = 300  # statements measured per migration; a row-by-row backfill runs on unmeasured
 REPLAY_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'"

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .. import course
-from . import codec, gaps, lineage, messages, schema, sqlite_header, stalled, statements, traffic
-from .facts import (
+from ... import course
+from .. import codec
+from ..boundary.protocol import Command, Op, Stopped
+from ..facts import (
     Climbed,
     Comparison,
     Direction,
@@ -36,7 +37,8 @@ from .facts import (
     SchemaKind,
     UpgradeFailure,
 )
-from .protocol import Command, Op, Stopped
+from ..judging import messages
+from . import gaps, lineage, schema, sqlite_header, stalled, statements, traffic
 
 
 @dataclass(frozen=True)

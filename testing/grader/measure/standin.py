@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
-from .facts import Facts
+from ..facts import Facts
 
 FILE_NAME = "zz_grader_stand_in_merge.py"
 REVISION = "gradermerge0"

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .facts import Revision, Squawk, SquawkFinding
+from ..facts import Revision, Squawk, SquawkFinding
 
 TIME_LIMIT = 30  # seconds for one migration's SQL: squawk takes milliseconds
 CONFIG_FILE = ".squawk.toml"

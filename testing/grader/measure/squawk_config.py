@@ -23,7 +23,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .facts import SquawkConfig
+from ..facts import SquawkConfig
 from .linter import CONFIG_FILE
 
 KEY = re.compile(r"^\s*excluded_rules\s*=")

@@ -32,11 +32,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from .. import course
+from ... import course
+from ..facts import Facts, LockWait, MeasuredRun, Phase, RequestError, Revision, TrafficRun, TrafficSummary
+from ..servers.bounded import bounded_engine
 from . import part3_kept, squawk_config
-from .bounded import bounded_engine
-from .facts import Facts, LockWait, MeasuredRun, Phase, RequestError, Revision, TrafficRun, TrafficSummary
-from .lessons import models_module
+from .lesson_models import models_module
 from .linter import lint_revision, one_line
 
 BIG_TABLE = "employees"  # the HR app's table that grows in production

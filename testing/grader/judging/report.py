@@ -1,9 +1,9 @@
 """The result of grading: steps made of checks, as JSON or as text for a person."""
 from dataclasses import dataclass, field
 
-from ..console import GREEN, RED, paint
-from . import checks as registry
-from .checks import Outcome, Status
+from ...console import GREEN, RED, paint
+from .. import checks as registry
+from ..checks import Outcome, Status
 
 
 @dataclass

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import codec
-from .bounded import bounded_engine, observer_engine
-from .chain import ChainProblem, read_chain
-from .databases import ScratchDatabase
-from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Facts, Offline, Revision, StopReason
+from .. import codec
+from ..facts import AppFact, AppProblem, Chain, ChainProblemKind, Facts, Offline, Revision, StopReason
+from ..measure.chain import ChainProblem, read_chain
+from ..measure.walk import ChainWalk
+from ..servers.bounded import bounded_engine, observer_engine
+from ..servers.databases import ScratchDatabase
 from .modes import Mode
 from .protocol import Command, Op, Stopped
 from .sandbox import Sandbox
 from .supervisor import LearnerProcess
-from .walk import ChainWalk
 
 
 def inspect_learner(learner: LearnerProcess, facts: Facts, box: Sandbox, scratch: ScratchDatabase,

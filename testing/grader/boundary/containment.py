@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import REPO_ROOT
+from ...course import REPO_ROOT
 from . import bubblewrap
 
 UNPRIVILEGED_USER = "nobody"

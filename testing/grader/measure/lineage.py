@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..inside.described import type_code
-from .facts import DanglingReference, FilledColumn, Loss, LossKind
+from ...inside.described import type_code
+from ..facts import DanglingReference, FilledColumn, Loss, LossKind
 from .renames import kind_of
 from .schema import VERSION_TABLE
 

@@ -9,7 +9,7 @@ named on both sides.
 """
 from collections.abc import Iterable
 
-from .facts import SchemaItem, SchemaKind
+from ..facts import SchemaItem, SchemaKind
 
 
 def kind_of(type_code: str | None) -> str:

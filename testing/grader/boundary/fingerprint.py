@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import LESSONS_DIR, REPO_ROOT
+from ...course import LESSONS_DIR, REPO_ROOT
 
 # What of the course runs when it grades: the grader and the lessons (wherever COURSE_LESSONS_DIR
 # puts them), not its own tests.

@@ -14,10 +14,11 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import bubblewrap, codec
+from .. import codec
+from ..facts import Facts, Stop
+from ..servers.databases import scratch_database, server_socket, through_socket
+from . import bubblewrap
 from .containment import choose_isolation
-from .databases import scratch_database, server_socket, through_socket
-from .facts import Facts, Stop
 from .fingerprint import course_and_packages
 from .modes import Mode
 from .paths import in_learner_terms

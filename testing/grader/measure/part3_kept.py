@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from . import cache, codec
-from .facts import MeasuredRun, TrafficRun
+from .. import cache, codec
+from ..facts import MeasuredRun, TrafficRun
 
 KIND = "part3"
 _KEPT: ContextVar["cache.ReportCache | None"] = ContextVar("part3_kept", default=None)

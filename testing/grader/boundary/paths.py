@@ -5,7 +5,7 @@ import enum
 import os
 from pathlib import Path
 
-from .facts import Facts
+from ..facts import Facts
 
 SCRATCH = "the grader's scratch folder"
 

@@ -9,8 +9,8 @@ or the new app fails there.
 """
 from dataclasses import dataclass
 
+from ..facts import Facts, GapError, Replay, StatementCost, TableWork, Work
 from . import messages
-from .facts import Facts, GapError, Replay, StatementCost, TableWork, Work
 
 PRODUCTION_ROWS = 1_000_000  # the size the lessons and the benchmarks call production
 BOUND = 0.3  # seconds a request may wait on the migration (traffic.WAIT_BOUND)

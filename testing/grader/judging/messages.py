@@ -10,9 +10,8 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from .. import course
-from .databases import NAMES
-from .facts import (
+from ... import course
+from ..facts import (
     AppFact,
     AppProblem,
     Chain,
@@ -40,7 +39,8 @@ from .facts import (
     TrafficRun,
     UnnamedConstraint,
 )
-from .renames import paired
+from ..measure.renames import paired
+from ..servers.databases import NAMES
 
 if TYPE_CHECKING:  # production.py phrases its findings with this module
     from .production import Held

@@ -7,8 +7,8 @@ as a fact.
 import json
 from dataclasses import dataclass, field
 
-from ..inside.wire import AppFacts, Command, LearnerError, Op, Pause, Reply, encode
-from . import codec
+from ...inside.wire import AppFacts, Command, LearnerError, Op, Pause, Reply, encode
+from .. import codec
 
 __all__ = ["AppFacts", "Command", "LearnerError", "Op", "Pause", "ProtocolError", "Reply", "Stopped",
            "decode_reply", "encode"]
