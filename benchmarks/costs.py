@@ -63,11 +63,9 @@ def _run(settings):
     from alembic import command
     from app import app
 
+    from testing.grader import parent_target, read_chain, schema
     from testing.grader.codec import typed
     from testing.grader.facts import Revision
-    from testing.grader.measure.chain import read_chain
-    from testing.grader.measure.schema import drop_everything
-    from testing.grader.measure.walk import parent_target
 
     from .tables import fill
 
@@ -81,7 +79,7 @@ def _run(settings):
         def start_at(parents, rows):
             """An empty database upgraded to the one parent in `parents` (if any), with `rows` employees."""
             with engine.begin() as connection:
-                drop_everything(connection)
+                schema.drop_everything(connection)
             if parents:
                 command.upgrade(config, parents[0])
             fill(engine, rows)

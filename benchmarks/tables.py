@@ -1,7 +1,7 @@
 """Fill the tables a revision has with N employees (and N/10 departments), fast, in SQL."""
 import sqlalchemy as sa
 
-from testing.grader.measure.schema import reflect
+from testing.grader import schema
 
 EMPLOYEES_PER_DEPARTMENT = 10
 SEQUENCE = {  # n = 1..count, in each dialect
@@ -16,7 +16,7 @@ def fill(engine, employees):
     departments = max(employees // EMPLOYEES_PER_DEPARTMENT, 1)
     first_ids = {}  # the id before the first new row of each table: a migration may have added rows
     with engine.begin() as connection:
-        for table in reflect(connection).sorted_tables:  # departments before the employees that refer to them
+        for table in schema.reflect(connection).sorted_tables:  # departments before the employees that refer to them
             first_ids[table.name] = connection.exec_driver_sql(
                 f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar()
             count = employees if table.name == "employees" else departments

@@ -7,8 +7,7 @@ named by its step and its stable id (testing/grader/checks.py).
 """
 import pytest
 
-from testing.grader import Unavailable, UsageError, grade
-from testing.grader.judging.report import Check
+from testing.grader import CheckResult, Unavailable, UsageError, grade
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -24,6 +23,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                          ids=[f"step{step.step:02d}-{check.id}" for step, check in cases])
 
 
-def test_check(check: Check) -> None:
+def test_check(check: CheckResult) -> None:
     if not check.passed:
         pytest.fail(check.message, pytrace=False)

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from . import course
 from .build import build_state
-from .grader import DEFAULT_TIME_LIMIT, inject_faults
-from .grader.judging import messages
+from .grader import DEFAULT_TIME_LIMIT, inject_faults, messages
 
 STATEMENT_SHOWN = 48  # characters of the interrupted statement in a row
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .problems import UsageError
 
 if TYPE_CHECKING:  # the grader itself is imported only where a cohort is graded
-    from .grader.judging.report import Report
+    from .grader import Report
 
 LEARNER, TOTAL, FIRST_FAILURE, MESSAGE = "learner", "steps passed", "first failing check", "message"
 NOT_STARTED = "not started"

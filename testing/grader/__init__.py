@@ -12,10 +12,26 @@ supervisor.py, inside/); this process reads the database itself and judges.
 """
 from ..problems import Unavailable, UsageError
 from .cache import ReportCache
-from .judging.report import Report, render_text
+from .judging import messages
+from .judging.report import CheckResult, Report, StepResult, render_step, render_text
+from .measure import schema, traffic
+from .measure.chain import read_chain
+from .measure.walk import parent_target
 from .plan import DEFAULT_TIME_LIMIT, Climb, FaultRun, climb, collect, grade, graded_steps, inject_faults, judged
 from .servers.databases import DATABASES
 
-__all__ = ["DATABASES", "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "Report", "ReportCache", "Unavailable", "UsageError",
-           "climb", "collect", "grade", "graded_steps", "inject_faults", "judged",
-           "render_text"]
+# The engine's public face. Everything else under testing/grader/ is its own business: `lesson`, the
+# gradebook, cohort grading and the benchmarks use these names, the contract modules facts.py,
+# codec.py and checks.py, and nothing of the rooms (testing/tests/test_layout.py checks it).
+__all__ = [
+    # grading, and its results
+    "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "climb", "collect", "grade", "graded_steps", "inject_faults", "judged",
+    "CheckResult", "Report", "ReportCache", "StepResult", "render_step", "render_text",
+    "DATABASES", "Unavailable", "UsageError",
+    # the grader's sentences (`lesson view` phrases a revision's changes as a grade would)
+    "messages",
+    # reading a database as the grader does (`lesson`'s snapshot of the learner's database)
+    "schema",
+    # what the benchmarks time on their own: live traffic, reading a chain, a downgrade's target
+    "traffic", "read_chain", "parent_target",
+]

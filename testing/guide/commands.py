@@ -9,8 +9,7 @@ import click
 from .. import course
 from ..build import build_state
 from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
-from ..grader import ReportCache, grade
-from ..grader.judging.report import render_step
+from ..grader import ReportCache, grade, render_step
 from ..problems import UsageError
 from . import backups, branches, evidence, hints, pg, progress, solution, workspace
 

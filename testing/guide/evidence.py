@@ -33,7 +33,7 @@ def look(server_dir: Path | str) -> dict[str, Any] | None:
     or None when there is none to look at (not created yet, or its server does not answer)."""
     import sqlalchemy as sa  # only here: starting `lesson` stays fast
 
-    from ..grader.measure import schema
+    from ..grader import schema
 
     url = os.environ.get("DATABASE_URL")
     with tempfile.TemporaryDirectory(prefix="lesson-look-") as folder:

@@ -7,8 +7,8 @@ stuck (`Report.stuck`); the map shows the same, so `lesson check N` fails exactl
 from dataclasses import dataclass
 
 from .. import course
+from ..grader import CheckResult, Report
 from ..grader.checks import Status
-from ..grader.judging.report import Check, Report
 
 PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", "not checked"
 
@@ -17,7 +17,7 @@ PASSED, FAILING, NOT_STARTED, NOT_CHECKED = "passed", "failing", "not started", 
 class StepState:
     step: course.Step
     state: str
-    checks: list[Check]  # the grader's checks of this step
+    checks: list[CheckResult]  # the grader's checks of this step
     files: list[str]  # the learner's migrations that reached the step's state
 
     @property

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..grader.measure.schema import VERSION_TABLE, default_value, read_only_sqlite, reflect, versions
+from ..grader import schema
 from . import schema_files
 
 ROWS_PER_PAGE = 25
@@ -55,18 +55,18 @@ def read_database(url: sa.URL, page_of: Callable[[str], int] = lambda table: 1) 
         if not url.database or not Path(url.database).is_file():
             return Database(shown, problem=f"There is no database at {url.database} yet. In server/, "
                                            "`flask db upgrade` creates it.")
-        engine = read_only_sqlite(url.database)
+        engine = schema.read_only_sqlite(url.database)
     else:
         options = {"postgresql_readonly": True} if url.get_backend_name() == "postgresql" else {}
         engine = sa.create_engine(url, execution_options=options)
     try:
         with engine.connect() as connection:
-            if not sa.inspect(connection).has_table(VERSION_TABLE):
+            if not sa.inspect(connection).has_table(schema.VERSION_TABLE):
                 return Database(shown, problem="This database has no alembic_version table: no migration has "
                                                "run on it yet. In server/, `flask db upgrade` runs them.")
             tables = [_table(connection, table, page_of(table.name))
-                      for table in sorted(reflect(connection).tables.values(), key=lambda table: table.name)]
-            return Database(shown, versions=versions(connection), tables=tables)
+                      for table in sorted(schema.reflect(connection).tables.values(), key=lambda table: table.name)]
+            return Database(shown, versions=schema.versions(connection), tables=tables)
     except sa.exc.SQLAlchemyError as exc:  # changed under our feet by a migration, or unreachable
         return Database(shown, problem=f"The database cannot be read: {str(getattr(exc, 'orig', exc)).splitlines()[0]}")
     finally:
@@ -77,7 +77,7 @@ def _table(connection, table, page):
     key = {column.name for column in table.primary_key.columns}
     references = {fk.parent.name: f"→ {fk.target_fullname}" for fk in table.foreign_keys}
     columns = [{"name": column.name, "type": str(column.type), "nullable": column.nullable,
-                "default": default_value(column),
+                "default": schema.default_value(column),
                 "key": " ".join(filter(None, ["primary key" if column.name in key else "",
                                               references.get(column.name, "")]))}
                for column in table.columns]

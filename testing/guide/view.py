@@ -14,9 +14,8 @@ from flask import Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.serving import BaseWSGIServer
 
-from ..grader import Climb, climb
+from ..grader import Climb, climb, messages
 from ..grader.facts import Revision, SchemaItem, SchemaKind
-from ..grader.judging.messages import code, schema_item
 from . import snapshot
 
 NODE_GAP, LANE_GAP, MARGIN = 170, 70, 40  # pixels in the drawing of the chain
@@ -124,18 +123,18 @@ def describe(change: SchemaItem) -> str:
     """One change a revision made (a schema item against the revision before), in words."""
     kind = change.kind
     if kind == SchemaKind.TABLE_RENAMED:
-        return f"table {code(change.expected)} renamed to {code(change.found)}"
+        return f"table {messages.code(change.expected)} renamed to {messages.code(change.found)}"
     if kind == SchemaKind.COLUMN_RENAMED:
-        return f"column {code(f'{change.table}.{change.expected}')} renamed to {code(change.found)}"
+        return f"column {messages.code(f'{change.table}.{change.expected}')} renamed to {messages.code(change.found)}"
     state, _, what = kind.partition("_")
     done = {"extra": "added", "missing": "removed"}.get(state)
     if done and what in ("table", "column"):
         shown = f"{change.table}.{change.column}" if what == "column" else change.table
-        return f"{what} {code(shown)} {done}"
+        return f"{what} {messages.code(shown)} {done}"
     if done:  # a constraint or an index
-        return (f"{what.replace('_', ' ')} {code(change.name or 'without a name')} on "
+        return (f"{what.replace('_', ' ')} {messages.code(change.name or 'without a name')} on "
                 f"{change.table}({', '.join(change.columns)}) {done}")
-    return "the database now " + schema_item(change, "the revision before")
+    return "the database now " + messages.schema_item(change, "the revision before")
 
 
 def make_server(server_dir: Path | str, port: int) -> BaseWSGIServer:

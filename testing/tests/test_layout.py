@@ -73,3 +73,30 @@ def test_no_module_imports_itself_back():
 
 def test_a_cycle_is_found():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# The engine's public face: its package (the names testing/grader/__init__.py exports) and the
+# contract modules. Its rooms (boundary, measure, judging, servers) and plan.py are its own business.
+ENGINE = "testing.grader"
+PUBLIC = {ENGINE, f"{ENGINE}.facts", f"{ENGINE}.codec", f"{ENGINE}.checks"}
+
+
+def internal(imported):
+    """The engine's internals among `imported` module names."""
+    return {name for name in imported if name.startswith(ENGINE + ".") and name not in PUBLIC}
+
+
+def test_nothing_outside_the_engine_imports_its_internals():
+    engine_folder = course.REPO_ROOT / "testing" / "grader"
+    everything = [*CODE.rglob("*.py"), *(course.REPO_ROOT / "benchmarks").rglob("*.py")]
+    modules = {module_name(path) for path in everything}
+    outside = [path for path in everything if not path.is_relative_to(engine_folder)
+               and "tests" not in path.relative_to(course.REPO_ROOT).parts]
+    reaching_in = {module_name(path): sorted(internal(imports_of(path, modules))) for path in outside}
+    assert reaching_in["testing.guide.view"] == []  # the viewer was read, and imports the engine
+    assert {module: names for module, names in reaching_in.items() if names} == {}
+
+
+def test_an_import_of_a_room_is_found():
+    imported = {"testing.grader", "testing.grader.facts", "testing.grader.measure", "testing.grader.measure.walk"}
+    assert internal(imported) == {"testing.grader.measure", "testing.grader.measure.walk"}

@@ -7,7 +7,7 @@ from ..checks import Outcome, Status
 
 
 @dataclass
-class Check:
+class CheckResult:
     """One check of one step: which (checks.py's declaration) and what the judge found."""
     check: registry.Check
     status: Status
@@ -34,7 +34,7 @@ class Check:
 class StepResult:
     step: int
     title: str
-    checks: list[Check] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
     started: bool = False  # any trace of the learner's work on this step
     files: list[str] = field(default_factory=list)  # the learner's migrations that reached its state
 
@@ -43,9 +43,9 @@ class StepResult:
         return all(check.passed for check in self.checks)
 
     def add(self, check: registry.Check, outcome: Outcome) -> None:
-        self.checks.append(Check(check, outcome.status, outcome.message))
+        self.checks.append(CheckResult(check, outcome.status, outcome.message))
 
-    def get(self, check: registry.Check) -> "Check | None":
+    def get(self, check: registry.Check) -> "CheckResult | None":
         return next((each for each in self.checks if each.check == check), None)
 
 
@@ -61,7 +61,7 @@ class Report:
     def passed(self) -> bool:
         return all(step.passed for step in self.steps)
 
-    def check(self, step: int, check: registry.Check | str) -> Check:
+    def check(self, step: int, check: registry.Check | str) -> CheckResult:
         """Step number `step`'s check `check` (a registry.Check, or its title)."""
         wanted = registry.BY_TITLE[check] if isinstance(check, str) else check
         return next(each for each in self.steps[step - 1].checks if each.check == wanted)
@@ -92,7 +92,7 @@ def render_text(report: Report, colour: bool = False) -> str:
     return "\n".join(lines)
 
 
-def render_step(number: int, title: str, checks: list[Check], colour: bool = False) -> list[str]:
+def render_step(number: int, title: str, checks: list[CheckResult], colour: bool = False) -> list[str]:
     """A step's verdict line, then each check with its message indented under it."""
     passed = all(check.passed for check in checks)
     lines = [f"{paint('PASS', GREEN, colour) if passed else paint('FAIL', RED, colour)} step {number:02d} {title}"]
