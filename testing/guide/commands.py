@@ -11,10 +11,10 @@ from ..build import build_state
 from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
 from ..grader import ReportCache, grade, render_step
 from ..problems import UsageError
-from . import backups, branches, evidence, hints, pg, progress, solution, workspace
+from . import backups, branches, evidence, hints, pg, solution, standing, workspace
 
-STATE_COLOURS = {progress.PASSED: GREEN, progress.FAILING: RED, progress.NOT_STARTED: DIM,
-                 progress.NOT_CHECKED: YELLOW}
+STATE_COLOURS = {standing.PASSED: GREEN, standing.FAILING: RED, standing.NOT_STARTED: DIM,
+                 standing.NOT_CHECKED: YELLOW}
 
 
 class StepNumber(click.ParamType):
@@ -53,13 +53,13 @@ def server_dir() -> Path:
 KEPT_RESULTS = ReportCache(course.REPO_ROOT / ".lesson" / "cache")
 
 
-def current_map() -> progress.CourseMap:
+def current_map() -> standing.CourseMap:
     """Grade every step once, on a scratch copy, and read the result as a course map. What the
     learner's own database looks like now is evidence for some steps, and is kept."""
     seen = evidence.for_grading(server_dir())
     with Status() as status, pg.lent_to_grades():
         report = grade(server_dir(), progress=status, cache=KEPT_RESULTS, evidence=seen)
-    course_map = progress.course_map(report)
+    course_map = standing.course_map(report)
     evidence.keep(server_dir(), seen.now)
     return course_map
 
@@ -85,12 +85,12 @@ def status(as_json: bool) -> None:
     echo_notes(course_map)
 
 
-def echo_notes(course_map: progress.CourseMap) -> None:
+def echo_notes(course_map: standing.CourseMap) -> None:
     for note in course_map.notes:
         click.echo(paint(f"\nNote: {note}", YELLOW, use_colour()))
 
 
-def next_steps(course_map: progress.CourseMap) -> str:
+def next_steps(course_map: standing.CourseMap) -> str:
     current = course_map.current
     if current is None:
         return ("Every step passes: you have finished the course.\n"
@@ -98,7 +98,7 @@ def next_steps(course_map: progress.CourseMap) -> str:
     lines = [f"You are on step {current.step.label}, {current.step.title}.",
              f"  read:   {course.relative(current.step.readme)}"]
     action = course_map.next_action  # None before a README that asks for nothing in particular first
-    if current.state != progress.NOT_STARTED:
+    if current.state != standing.NOT_STARTED:
         lines.append(f"  fix it, then type:   {course_map.next_command}")
         lines.append(f"  stuck?  pipenv run lesson hint {current.step.number}")
     elif action is not None and not action.typed:
@@ -116,7 +116,7 @@ def check(step: course.Step | None, as_json: bool) -> None:
     """Grade STEP (default: the step you are on) and say what to fix."""
     course_map = current_map()
     state = course_map.state_of(step.number) if step else course_map.focus
-    passed = state.state == progress.PASSED
+    passed = state.state == standing.PASSED
     if as_json:
         click.echo(json.dumps(state.to_dict(), indent=2))
     else:
@@ -125,10 +125,10 @@ def check(step: course.Step | None, as_json: bool) -> None:
     sys.exit(0 if passed else 1)
 
 
-def check_text(state: progress.StepState, colour: bool) -> str:
+def check_text(state: standing.StepState, colour: bool) -> str:
     lines = render_step(state.step.number, state.step.title, state.checks, colour)
     lines.append("")
-    if state.state == progress.PASSED:
+    if state.state == standing.PASSED:
         following = next((later for later in course.steps() if later.number > state.step.number), None)
         lines.append(f"Step {state.step.label} passes." + (
             f" Next: step {following.label}, {course.relative(following.readme)}" if following else
@@ -172,11 +172,11 @@ def watch_command(interval: float) -> None:
         course_map = current_map()
         state = course_map.focus
         if previous and previous[-1] != state.step.number \
-                and course_map.state_of(previous[-1]).state == progress.PASSED:
+                and course_map.state_of(previous[-1]).state == standing.PASSED:
             click.echo(paint(f"Step {previous[-1]:02d} passes!", GREEN, colour))
         previous.append(state.step.number)
         click.echo(paint(f"-- step {state.step.label}, checked at {time.strftime('%H:%M:%S')} --", DIM, colour))
-        if state.state == progress.NOT_STARTED:
+        if state.state == standing.NOT_STARTED:
             click.echo(next_steps(course_map))
         else:
             click.echo(check_text(state, colour))
@@ -214,7 +214,7 @@ def solution_command(step: course.Step, force: bool) -> None:
         return
     course_map = current_map()
     state = course_map.state_of(step.number)
-    if state.state != progress.PASSED and not force:
+    if state.state != standing.PASSED and not force:
         click.echo(f"Step {step.label} does not pass yet, so its solution stays hidden.\n"
                    f"Try a hint first (pipenv run lesson hint {step.number}), "
                    f"or see it anyway: pipenv run lesson solution {step.number} --force")

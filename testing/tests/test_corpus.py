@@ -9,7 +9,7 @@ import pytest
 from testing.build import build_state
 from testing.grader import grade
 from testing.grader.judging import judge
-from testing.guide import progress
+from testing.guide import standing
 
 from . import recorded
 from .cases import CORPUS_CASES
@@ -103,9 +103,9 @@ def test_two_heads_put_the_learner_on_the_step_that_merges(tmp_path):
     """Before the merge, step 10 is the step being worked on: the map sends the learner there."""
     server = build_state(10, tmp_path / "server")
     step_10_two_heads(server)
-    course_map = progress.course_map(grade(server))
+    course_map = standing.course_map(grade(server))
     assert course_map.current and course_map.current.step.number == 10
-    assert [state.state for state in course_map.states[:9]] == [progress.PASSED] * 9
+    assert [state.state for state in course_map.states[:9]] == [standing.PASSED] * 9
     assert course_map.current.reason.startswith(f"{judge.MERGED.title}: ")
     assert "are two heads, not joined yet" in course_map.current.reason
     merged = next(check for check in course_map.current.checks if check.check == judge.MERGED)

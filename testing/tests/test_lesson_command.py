@@ -14,7 +14,7 @@ import pytest
 from testing import course
 from testing.build import build_state
 from testing.grader import grade
-from testing.guide import commands, progress, solution
+from testing.guide import commands, solution, standing
 from testing.guide.branches import branch_name
 
 from .clones import fingerprint, git, learners_work, lesson, write_rename_as_create_drop
@@ -150,17 +150,17 @@ def test_check_and_grade_agree_on_a_step_whose_models_py_slipped(tmp_path):
     models = server / "models.py"
     models.write_text(models.read_text().replace(', server_default="Associate"', ""))
     assert not grade(server, up_to_step=6).passed
-    course_map = progress.course_map(grade(server))
+    course_map = standing.course_map(grade(server))
     assert course_map.current and course_map.current.step.number == 6
-    assert course_map.state_of(6).state == progress.FAILING
+    assert course_map.state_of(6).state == standing.FAILING
     assert course_map.state_of(6).reason.startswith("models.py matches the migrations: ")
-    assert course_map.state_of(7).state == progress.NOT_STARTED
+    assert course_map.state_of(7).state == standing.NOT_STARTED
 
     # models.py edited for step 07, not migrated yet: that is step 07's work, and step 06 still passes.
     shutil.copyfile(course.step(7).tries_dir / "models.py", models)
-    course_map = progress.course_map(grade(server))
+    course_map = standing.course_map(grade(server))
     assert course_map.current and course_map.current.step.number == 7
-    assert [course_map.state_of(n).state for n in (6, 7)] == [progress.PASSED, progress.FAILING]
+    assert [course_map.state_of(n).state for n in (6, 7)] == [standing.PASSED, standing.FAILING]
 
 
 @pytest.mark.parametrize("args, says", [
@@ -225,7 +225,7 @@ def test_the_solution_of_the_courses_own_end_state_is_no_change(tmp_path):
     """Files pair by what they do: step 10's two branches and its merge (which the grader counts
     with step 11), step 11's migration, not whatever sits at the same position."""
     server = build_state(11, tmp_path / "server")
-    course_map = progress.course_map(grade(server))
+    course_map = standing.course_map(grade(server))
     chain_files = [name for state in course_map.states for name in state.files]
     for step in course.steps_up_to(11):
         diff = solution.solution_diff(step, server, course_map.state_of(step.number).files, chain_files)
@@ -428,7 +428,7 @@ def test_a_step_done_in_files_but_never_upgraded_passes_neither_it_nor_the_downg
         done = lesson(clone, "check", number, "--json")
         assert done.returncode == 1, done.stdout + done.stderr
         checked = json.loads(done.stdout)
-        assert checked["state"] == progress.FAILING and says in json.dumps(checked), checked
+        assert checked["state"] == standing.FAILING and says in json.dumps(checked), checked
     assert status_of(clone)["current"] == 4
 
 
@@ -437,6 +437,6 @@ def test_a_step_whose_readme_asks_for_nothing_first_is_still_shown(tmp_path):
     (tmp_path / "01-first").mkdir()
     (tmp_path / "01-first" / "README.md").write_text("# First\n\nRead about migrations.\n", encoding="utf-8")
     step = course.Step(1, "First", tmp_path / "01-first")
-    state = progress.StepState(step, progress.NOT_STARTED, [], [])
-    shown = commands.next_steps(progress.CourseMap([state], state))
+    state = standing.StepState(step, standing.NOT_STARTED, [], [])
+    shown = commands.next_steps(standing.CourseMap([state], state))
     assert shown.splitlines() == ["You are on step 01, First.", f"  read:   {step.readme}"]

@@ -15,7 +15,7 @@ from testing import course
 from testing.build import build_state
 from testing.grader import checks, grade, judged
 from testing.grader.facts import Evidence
-from testing.guide import progress
+from testing.guide import standing
 
 from . import recorded
 
@@ -33,14 +33,14 @@ def test_every_route_gives_every_step_of_every_recorded_case_one_verdict():
     for group, case in CASES:
         facts = recorded.facts(group, case)
         every = judged(facts)  # `grade`; `lesson` reads the same report as its map
-        course_map = progress.course_map(every)
+        course_map = standing.course_map(every)
         for number in range(1, (case.up_to or len(every.steps)) + 1):
             alone = judged(facts, number).steps[number - 1]  # grade --step N; grade-step N and CodeGrade
             in_every = every.steps[number - 1]
             state = course_map.state_of(number)
             seen = {"grade --step": (alone.passed, first_failure(alone)),
                     "grade": (in_every.passed, first_failure(in_every)),
-                    "lesson": (state.state == progress.PASSED, first_failure(state))}
+                    "lesson": (state.state == standing.PASSED, first_failure(state))}
             if len(set(seen.values())) > 1:
                 differing.append(f"{group}/{case.key} step {number:02d}: {seen}")
     assert not differing, "\n".join(differing)
@@ -106,7 +106,7 @@ def test_a_step_06_slip_in_models_py_fails_step_06_everywhere_and_step_01_nowher
     assert code == 1 and f"step06-{checks.MODELS.id}" in output
     assert grade_step(server, 1)[0] == 0
     checked = lesson_check(server, 6)
-    assert checked["state"] == progress.FAILING and checked["reason"].startswith(checks.MODELS.title)
+    assert checked["state"] == standing.FAILING and checked["reason"].startswith(checks.MODELS.title)
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""The course map: every step passed, failing or not started, the current step, what to do next.
+"""Where the learner stands, as the course map shows it: every step passed, failing or not started,
+the current step, what to do next.
 
 The grader lays every failure on the step whose work causes it and says where the learner is
 stuck (`Report.stuck`); the map shows the same, so `lesson check N` fails exactly when step N of
