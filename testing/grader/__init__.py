@@ -10,15 +10,34 @@ kept and judged again without walking the chain (the course's own tests do). The
 in a separate, contained process on a temporary copy of the folder and a scratch database (session.py,
 supervisor.py, inside/); this process reads the database itself and judges.
 """
+import importlib
+from typing import TYPE_CHECKING
+
 from ..problems import Unavailable, UsageError
 from .cache import ReportCache
-from .judging import messages
 from .judging.report import CheckResult, Report, StepResult, render_step, render_text
-from .measure import schema, traffic
-from .measure.chain import read_chain
-from .measure.walk import parent_target
 from .plan import DEFAULT_TIME_LIMIT, Climb, FaultRun, climb, collect, grade, graded_steps, inject_faults, judged
 from .servers.databases import DATABASES
+
+if TYPE_CHECKING:
+    from .judging import messages
+    from .measure import schema, traffic
+    from .measure.chain import read_chain
+    from .measure.walk import parent_target
+
+# Loaded when first used: they import SQLAlchemy and Alembic, half a second that `lesson status`
+# with its results kept, or `grade --help`, never needs.
+_ON_FIRST_USE = {"messages": (".judging.messages", None), "schema": (".measure.schema", None),
+                 "traffic": (".measure.traffic", None), "read_chain": (".measure.chain", "read_chain"),
+                 "parent_target": (".measure.walk", "parent_target")}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _ON_FIRST_USE[name]
+    module = importlib.import_module(module_name, __name__)
+    return getattr(module, attribute) if attribute else module
 
 # The engine's public face. Everything else under testing/grader/ is its own business: `lesson`, the
 # gradebook, cohort grading and the benchmarks use these names, the contract modules facts.py,

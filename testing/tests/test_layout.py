@@ -1,6 +1,8 @@
 """The course's code as a newcomer reads it: no module needs, through its imports, a module that needs
 it back (imports inside functions count: they are the same dependency, only later)."""
 import ast
+import subprocess
+import sys
 
 from testing import course
 
@@ -100,3 +102,11 @@ def test_nothing_outside_the_engine_imports_its_internals():
 def test_an_import_of_a_room_is_found():
     imported = {"testing.grader", "testing.grader.facts", "testing.grader.measure", "testing.grader.measure.walk"}
     assert internal(imported) == {"testing.grader.measure", "testing.grader.measure.walk"}
+
+
+def test_the_engine_loads_sqlalchemy_and_alembic_only_when_it_grades():
+    """Half a second of imports that `lesson status` with kept results, and `grade --help`, never need."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, testing.grader; "
+                             "print(sorted({'alembic', 'sqlalchemy'} & set(sys.modules)))"],
+                            capture_output=True, text=True, check=True, cwd=course.REPO_ROOT).stdout
+    assert loaded.strip() == "[]"
