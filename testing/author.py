@@ -22,7 +22,7 @@ from functools import cache
 
 from . import course
 from .build import build_state
-from .problems import UsageError
+from .command_errors import UsageError
 
 MISTAKE_KEYS = {"name", "check", "message", "check_step", "database", "remove", "put", "functions", "edit"}
 

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from . import course
-from .problems import UsageError
+from .command_errors import UsageError
 
 
 def build_state(number: int, target: Path | str) -> Path:

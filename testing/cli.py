@@ -15,10 +15,10 @@ except ImportError:  # `pipenv run` makes an empty virtualenv when `pipenv insta
              "in the course's folder, then try again.")
 
 from testing import console, course  # noqa: E402
+from testing.command_errors import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
 from testing.guide.commands import lesson  # noqa: E402
-from testing.problems import UsageError  # noqa: E402
 
 
 @click.group()

@@ -18,12 +18,12 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from .command_errors import Unavailable, UsageError
 from .gradebook import Row, row_from_report, row_not_graded
 from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
 from .grader.boundary import bubblewrap
 from .grader.checks import servers_needed
 from .grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
-from .problems import Unavailable, UsageError
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import cohort, gradebook
-from .problems import UsageError
+from .command_errors import UsageError
 
 DEFAULT_CSV = Path("gradebook.csv")
 MISTAKES_SHOWN = 10

@@ -7,7 +7,7 @@ from typing import NoReturn, TextIO
 
 import click
 
-from .problems import Unavailable, UsageError
+from .command_errors import Unavailable, UsageError
 
 GREEN, RED, YELLOW, DIM = 32, 31, 33, 2
 

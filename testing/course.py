@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .problems import UsageError
+from .command_errors import UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LESSONS_DIR = Path(os.environ.get("COURSE_LESSONS_DIR") or REPO_ROOT / "lessons").resolve()

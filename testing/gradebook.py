@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .problems import UsageError
+from .command_errors import UsageError
 
 if TYPE_CHECKING:  # the grader itself is imported only where a cohort is graded
     from .grader import Report

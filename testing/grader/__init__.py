@@ -13,7 +13,7 @@ supervisor.py, inside/); this process reads the database itself and judges.
 import importlib
 from typing import TYPE_CHECKING
 
-from ..problems import Unavailable, UsageError
+from ..command_errors import Unavailable, UsageError
 from .cache import ReportCache
 from .judging.report import CheckResult, Report, StepResult, render_step, render_text
 from .plan import DEFAULT_TIME_LIMIT, Climb, FaultRun, climb, collect, grade, graded_steps, inject_faults, judged

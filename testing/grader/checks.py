@@ -133,8 +133,8 @@ OTHER_DATABASES = {ON_POSTGRESQL: "postgresql", ON_MYSQL: "mysql"}
 def refuse_unknown(steps: "Iterable[Step]") -> None:
     """A UsageError, in one line as the manifest's other mistakes are told (course.py), when a step
     of `steps` asks for a check this registry does not have."""
+    from ..command_errors import UsageError
     from ..course import MANIFEST
-    from ..problems import UsageError
 
     for step in steps:
         unknown = [title for title in step.checks if title not in ASKABLE]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import course
-from ..problems import Unavailable, UsageError
+from ..command_errors import Unavailable, UsageError
 from . import checks
 from .cache import ReportCache
 from .facts import ChainProblemKind, Evidence, Facts, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import course
-from ..problems import UsageError
+from ..command_errors import UsageError
 
 BACKUPS_DIR = course.REPO_ROOT / ".lesson" / "backups"
 ABOUT = "about.json"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import course
 from ..build import build_state
-from ..problems import UsageError
+from ..command_errors import UsageError
 
 AUTHOR = {"GIT_AUTHOR_NAME": "Flask-Migrate course", "GIT_AUTHOR_EMAIL": "course@example.invalid",
           "GIT_COMMITTER_NAME": "Flask-Migrate course", "GIT_COMMITTER_EMAIL": "course@example.invalid"}

@@ -8,9 +8,9 @@ import click
 
 from .. import course
 from ..build import build_state
+from ..command_errors import UsageError
 from ..console import DIM, GREEN, RED, YELLOW, Status, paint, use_colour
 from ..grader import ReportCache, grade, render_step
-from ..problems import UsageError
 from . import backups, branches, evidence, hints, pg, solution, standing, workspace
 
 STATE_COLOURS = {standing.PASSED: GREEN, standing.FAILING: RED, standing.NOT_STARTED: DIM,

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .. import course
+from ..command_errors import UsageError
 from ..grader.servers import postgres
 from ..grader.servers.databases import POSTGRES_URL_VARIABLE
-from ..problems import UsageError
 
 # Where the running server is remembered; the course's tests keep their own.
 STATE = Path(os.environ.get("COURSE_PG_STATE") or course.REPO_ROOT / ".lesson" / "pg.json")

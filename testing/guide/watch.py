@@ -9,7 +9,7 @@ from pathlib import Path
 
 import watchfiles
 
-from ..problems import UsageError
+from ..command_errors import UsageError
 from .schema_files import is_schema_path
 
 DATABASE = Path("instance") / "app.db"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import course
 from ..build import build_state
-from ..problems import UsageError
+from ..command_errors import UsageError
 from . import backups, evidence
 
 PREPARE_TIME_LIMIT = 120  # seconds for `flask db upgrade` or seeding a new folder

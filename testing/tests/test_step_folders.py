@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from testing import author, course
+from testing.command_errors import UsageError
 from testing.grader import checks
 from testing.grader.judging import judge
-from testing.problems import UsageError
 
 KNOWN_CHECKS = {check.title for check in checks.ALL}
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...problems import UsageError
+from ...command_errors import UsageError
 
 # The learner's own database and byte-code stay behind: the copy starts with no database at all.
 LEFT_BEHIND = {"instance", "__pycache__", ".venv", ".git"}

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...command_errors import UsageError
 from ...course import DATABASES
-from ...problems import UsageError
 
 POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
 MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"

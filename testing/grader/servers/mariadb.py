@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ...problems import Unavailable
+from ...command_errors import Unavailable
 
 SERVER_NAMES = ("mariadbd", "mysqld")
 SEARCHED = (None, "/usr/sbin", "/usr/local/sbin")

