@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import course
 from ..command_errors import Unavailable, UsageError
 from . import checks
+from .boundary.request import Mode, Request
 from .cache import ReportCache
 from .facts import ChainProblemKind, Evidence, Facts, FailedCheck, OtherDatabase, Probe, Revision, SchemaItem
 from .judging import messages
@@ -145,10 +146,11 @@ def _walk(server_dir, steps, database, time_limit, progress=None, learner_databa
     say = (lambda text: progress(f"{where}: {text}")) if progress else None
     from .boundary.session import run  # SQLAlchemy and Alembic: only once there is something to walk
 
-    return run(server_dir, database, time_limit, states, probed_steps(steps), learner_database=learner_database,
-               progress=say, stand_in=stand_in, cut=cut,
-               cut_models=course.last_step_on_any_database().models_path if cut else None,
-               graded=[step.number for step in steps])
+    request = Request(Path(server_dir), database, time_limit, states=states,
+                      graded=tuple(step.number for step in steps), probe_steps=frozenset(probed_steps(steps)),
+                      learner_database=learner_database, stand_in=stand_in, cut=tuple(cut),
+                      cut_models=course.last_step_on_any_database().models_path if cut else None)
+    return run(request, say)
 
 
 def _learner_database(server_dir, database):
@@ -193,10 +195,9 @@ class Climb:
 
 
 def climb(server_dir: Path | str, time_limit: float = DEFAULT_TIME_LIMIT) -> Climb:
-    from .boundary.modes import Mode
     from .boundary.session import run
 
-    facts = run(server_dir, "sqlite", time_limit, mode=Mode.CHANGES)
+    facts = run(Request(Path(server_dir), "sqlite", time_limit, Mode.CHANGES))
     blocked = blocker(facts)
     if blocked:
         return Climb(problem=blocked[1])
@@ -215,10 +216,9 @@ class FaultRun:
 
 
 def inject_faults(server_dir: Path | str, database: str = "sqlite", time_limit: float = DEFAULT_TIME_LIMIT) -> FaultRun:
-    from .boundary.modes import Mode
     from .boundary.session import run
 
-    facts = run(server_dir, database, time_limit, mode=Mode.FAULTS)
+    facts = run(Request(Path(server_dir), database, time_limit, Mode.FAULTS))
     if facts.stopped or not facts.revisions:
         raise UsageError(f"the chain did not run: {facts.stopped or facts.chain}")
     return FaultRun(facts.revisions, {climbed.index: climbed.writes for climbed in facts.climbed}, facts.faults)

@@ -4,7 +4,6 @@ database it opened, read the chain from the files as written, and walk it (walk.
 Kept apart from session.py so that SQLAlchemy and Alembic load in the grader while the learner's
 process starts and loads its own.
 """
-from collections.abc import Collection
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,17 +14,17 @@ from ..measure.chain import ChainProblem, read_chain
 from ..measure.walk import ChainWalk
 from ..servers.bounded import bounded_engine, observer_engine
 from ..servers.databases import ScratchDatabase
-from .modes import Mode
 from .protocol import Command, Op, Stopped
+from .request import Mode, Request
 from .sandbox import Sandbox
 from .supervisor import LearnerProcess
 
 
 def inspect_learner(learner: LearnerProcess, facts: Facts, box: Sandbox, scratch: ScratchDatabase,
-                    states: dict[int, sa.MetaData], probe_steps: Collection[int], mode: Mode,
-                    learner_database: Path | None, graded: list[int] | None) -> None:
+                    request: Request, states: dict[int, sa.MetaData], learner_database: Path | None) -> None:
     """With the learner's app loaded in `learner`: its database (`scratch`, a ScratchDatabase), its
-    chain, and the walk."""
+    chain, and the walk that `request` asks for. `learner_database`: the copy of the learner's own."""
+    mode = request.mode
     reply = learner.call(Command(Op.LOAD), "importing app.py")
     if reply.app is None:
         if reply.error is None:  # what the worker never sends: a line the learner's code wrote
@@ -48,9 +47,9 @@ def inspect_learner(learner: LearnerProcess, facts: Facts, box: Sandbox, scratch
         revisions = _chain(learner, reply.app, box.copy, facts)
         if revisions is None:
             return
-        walk = ChainWalk(engine, observer, learner, revisions, states, facts, probe_steps=probe_steps,
+        walk = ChainWalk(engine, observer, learner, revisions, states, facts, probe_steps=request.probe_steps,
                          describe_changes=mode == Mode.CHANGES, server_copy=box.copy,
-                         graded=graded if graded is not None else list(states))
+                         graded=list(request.graded) if request.graded is not None else list(states))
         if mode == Mode.FAULTS:
             walk.run_faults()
             return
