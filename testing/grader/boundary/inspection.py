@@ -101,7 +101,7 @@ def _graded_database(app, url, workdir, copy, seconds_left):
                               poolclass=sa.pool.NullPool), None
     if app.database != expected.database:
         return None, found
-    return bounded_engine(url, seconds_left, poolclass=sa.pool.NullPool), None
+    return bounded_engine(url, seconds_left), None
 
 
 def _resolved(database):

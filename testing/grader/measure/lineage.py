@@ -36,14 +36,13 @@ Renames = dict[str, tuple[str, dict[str, str]]]  # old table -> (new table, {old
 
 
 def snapshot(connection: sa.Connection) -> Snapshot:
-    inspector = sa.inspect(connection)
     tables = sa.MetaData()
     tables.reflect(bind=connection)
     result = {}
     for table in tables.sorted_tables:
         if table.name == VERSION_TABLE:
             continue
-        key = inspector.get_pk_constraint(table.name).get("constrained_columns") or list(table.columns.keys())
+        key = [column.name for column in table.primary_key.columns] or list(table.columns.keys())
         rows = {}
         for row in connection.execute(sa.select(table)).mappings():
             values = {column: _plain(value) for column, value in row.items()}
