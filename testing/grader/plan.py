@@ -8,6 +8,7 @@ merge when the chain has two heads; and the whole chain on the other databases a
 import dataclasses
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,9 +78,11 @@ def collect(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None =
     wanted = databases_to_try(facts, steps)
     if wanted:
         plain = [without_other_databases(step) for step in steps if step.database is None]
-        facts.elsewhere = {other: _grade_elsewhere(server_dir, plain, other, time_limit, facts, facts.part3_files,
-                                                   progress, cache)
-                           for other in wanted}
+        # At the same time: each walk mostly waits, on its server or on the learner's process.
+        with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="elsewhere") as pool:
+            found = [pool.submit(_grade_elsewhere, server_dir, plain, other, time_limit, facts, facts.part3_files,
+                                 progress, cache) for other in wanted]
+            facts.elsewhere = {other: future.result() for other, future in zip(wanted, found, strict=True)}
     return facts
 
 
