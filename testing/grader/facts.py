@@ -9,8 +9,8 @@ report cache keeps it so), refusing anything not declared here.
 import enum
 from dataclasses import dataclass, field
 
+from ..inside.wire import LearnerError
 from . import codec
-from .boundary.protocol import LearnerError
 
 Scalar = str | int | float | bool | None  # a value a row holds, as lineage.snapshot reads it
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ..boundary.protocol import Pause
+from ...inside.wire import Pause
 from ..facts import GapError, MeasuredRun, Replay, StatementCost, TableWork, Work
 from .linter import one_line
 

@@ -22,8 +22,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ... import course
+from ...inside.wire import Command, Op
 from .. import codec
-from ..boundary.protocol import Command, Op, Stopped
+from ..boundary.protocol import Stopped
 from ..facts import (
     Climbed,
     Comparison,
