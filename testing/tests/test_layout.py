@@ -110,3 +110,50 @@ def test_the_engine_loads_sqlalchemy_and_alembic_only_when_it_grades():
                              "print(sorted({'alembic', 'sqlalchemy'} & set(sys.modules)))"],
                             capture_output=True, text=True, check=True, cwd=course.REPO_ROOT).stdout
     assert loaded.strip() == "[]"
+
+
+# The rooms in the order a grade flows through them; a room imports only those after it, and the
+# contract and the servers from anywhere. The ways back, each one named, and why:
+ROOMS = ("plan", "boundary", "measure", "judging")
+WAYS_BACK = {
+    ("measure.walk", "boundary.protocol"),  # Stopped: the walk adds what it was doing, then lets it go on up
+    ("judging.messages", "measure.renames"),  # a missing and an extra thing told as one rename
+    ("checks", "judging.messages"),  # a check's "not reached" message, phrased where every sentence is
+    ("cache", "boundary.fingerprint"),  # a kept result's key: the submission's files as the sandbox copies them
+    ("cache", "boundary.sandbox"),
+}
+
+
+def room_of(module):
+    """"measure" for testing.grader.measure.walk; "plan" for plan.py and the façade; None for the rest."""
+    inside = module.removeprefix(ENGINE).lstrip(".")
+    first = inside.split(".")[0]
+    return first if first in ROOMS else "plan" if first in ("", "plan") else None
+
+
+def ways_back(graph):
+    """The imports from a room to one before it, as (importer, imported) inside the engine."""
+    found = set()
+    for module, imported in graph.items():
+        for target in imported:
+            here, there = room_of(module), room_of(target)
+            if here and there and ROOMS.index(there) < ROOMS.index(here):
+                found.add((module.removeprefix(ENGINE + "."), target.removeprefix(ENGINE + ".")))
+            elif here is None and there and module.startswith(ENGINE + ".") and target != ENGINE:
+                found.add((module.removeprefix(ENGINE + "."), target.removeprefix(ENGINE + ".")))
+    return found
+
+
+def test_a_grade_flows_down_through_the_rooms():
+    paths = list((course.REPO_ROOT / "testing" / "grader").rglob("*.py"))
+    modules = {module_name(path) for path in paths}
+    graph = {module_name(path): {target for target in imports_of(path, modules)
+                                 if not target.endswith(("boundary", "measure", "judging", "servers"))}
+             for path in paths}
+    assert graph[f"{ENGINE}.measure.walk"]  # the graph was read
+    assert ways_back(graph) == WAYS_BACK  # no other, and each named one still needed
+
+
+def test_a_way_back_is_found():
+    graph = {f"{ENGINE}.judging.judge": {f"{ENGINE}.boundary.session"}, f"{ENGINE}.plan": {f"{ENGINE}.judging.judge"}}
+    assert ways_back(graph) == {("judging.judge", "boundary.session")}
