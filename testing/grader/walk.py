@@ -265,6 +265,7 @@ class ChainWalk:
                                      pause_first=statements.MEASURED_STATEMENTS + 1, on_pause=witness.pause)
             if not error:
                 witness.finished()
+                error = self._measure_transactions(revision, witness)
         finally:
             traffic.empty(self.engine, self.observer)
         measured = witness.run(index)
@@ -272,6 +273,18 @@ class ChainWalk:
         if not error:
             self.traffic.keep(index, measured)
         return error
+
+    def _measure_transactions(self, revision, witness):
+        """Statements the grader could not run while the migration's own transaction was open: down and
+        up once more, the grader running each such transaction itself from its first statement."""
+        transactions = witness.transactions()
+        if not transactions:
+            return None
+        error, _ = self._migrate(Direction.DOWNGRADE, revision, parent_target(revision))
+        if error:
+            return error
+        return self._migrate(Direction.UPGRADE, revision, revision.id,
+                             pause_first=max(each.stop for each in transactions), on_pause=witness.again)[0]
 
     def _probe(self, index, after=1, fault=False):
         """Make revision `index` fail after its `after`th write; report what that failure left behind

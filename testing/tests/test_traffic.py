@@ -27,6 +27,7 @@ from .cases import (
     PART3_SUBMISSIONS,
     PART3_WRONG_FORMS,
     RANGE_WALK_STUCK,
+    WRONG_FORM_MESSAGES,
 )
 
 UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE.title in step.checks]
@@ -79,6 +80,18 @@ def test_a_right_form_passes_every_step(case):
     report = part3_report(case)
     assert report.steps[-1].step == case.up_to
     assert not failures(report), failures(report)
+
+
+WRONG_WITH_MESSAGES = [case for case in PART3_WRONG_FORMS if case.name in WRONG_FORM_MESSAGES]
+
+
+@pytest.mark.parametrize("case", WRONG_WITH_MESSAGES, ids=[case.name for case in WRONG_WITH_MESSAGES])
+def test_a_wrong_form_fails_its_step_with_its_message(case):
+    report = part3_report(case)
+    check = report.check(case.up_to, judge.LIVE)
+    assert not check.passed
+    assert WRONG_FORM_MESSAGES[case.name] in check.message
+    assert all(report.steps[number - 1].passed for number in PART3 if number < case.up_to)
 
 
 def test_the_starting_state_of_each_part3_step_fails_it():
