@@ -242,6 +242,7 @@ class Climbed:
     filled: tuple[FilledColumn, ...] = ()
     dangling: tuple[DanglingReference, ...] = ()
     writes: int = 0  # statements its upgrade ran that write
+    backfilled: bool = False  # it changed rows that were there only by filling their empty (NULL) values
     unnamed: dict[int, tuple[UnnamedConstraint, ...]] = field(default_factory=dict)  # steps whose state it reaches
     changes: tuple[SchemaItem, ...] = ()  # what it changed (`lesson view` only)
 

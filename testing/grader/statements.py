@@ -175,9 +175,12 @@ class Witness:
                         if new is not None and new.changed > before[oid].changed:
                             updating.setdefault(oid, position)
                         lock = strongest(locks[oid])
-                        work = _table_work(before[oid], new, rows[old.name], lock)
+                        # Every row the table had in production: the filler's (rows of the grader's
+                        # samples a backfill filled before may be left out).
+                        every = min(rows[old.name], self.rows)
+                        work = _table_work(before[oid], new, rows[old.name], lock, every)
                         if not work.work and new is not None and updating.get(oid, position) != position \
-                                and _every_row_by_now(old, before[oid], new, rows[old.name]):
+                                and _every_row_by_now(old, before[oid], new, every):
                             work = dataclasses.replace(work, work=(Work.UPDATE,), updated_since=said[updating[oid]])
                         locked_by = taken[(oid, lock)]
                         tables.append(work if locked_by == position
@@ -189,10 +192,10 @@ class Witness:
         return costs
 
 
-def _every_row_by_now(first, before, after, rows):
+def _every_row_by_now(first, before, after, every):
     """Whether the statements of one transaction, from its first to this one, have by now updated or
-    deleted as many rows as the table had, and had not before this one."""
-    return bool(rows) and before.changed - first.changed < rows <= after.changed - first.changed
+    deleted `every` row, and had not before this one."""
+    return bool(every) and before.changed - first.changed < every <= after.changed - first.changed
 
 
 def _run(connection, pause):
@@ -209,15 +212,16 @@ def _run(connection, pause):
     return None
 
 
-def _table_work(old, new, rows, lock):
-    """What a statement did to one table, from the table's state before and after it."""
+def _table_work(old, new, rows, lock, every):
+    """What a statement did to one table of `rows` rows, from the table's state before and after it.
+    Updating `every` rows is updating every row."""
     if new is None:  # dropped
         return TableWork(old.name, rows, lock)
     read = new.seq_tup_read - old.seq_tup_read
     changed = new.changed - old.changed
     work = []
     if rows:
-        if changed >= rows:
+        if changed >= every:
             work.append(Work.UPDATE)
         if set(new.indexes) - set(old.indexes):
             work.append(Work.INDEX_BUILD)

@@ -16,6 +16,7 @@ from testing.grader.facts import LockWait, Phase, RequestError, Squawk, TrafficR
 
 from . import recorded
 from .cases import (
+    BACKFILL_REVISION,
     BEFORE_PART3_WITH_ITS_FILES,
     LINT_START,
     PART3,
@@ -92,6 +93,16 @@ def test_a_wrong_form_fails_its_step_with_its_message(case):
     assert not check.passed
     assert WRONG_FORM_MESSAGES[case.name] in check.message
     assert all(report.steps[number - 1].passed for number in PART3 if number < case.up_to)
+
+
+def test_a_backfill_in_a_migration_of_its_own_is_its_steps_work():
+    """Its revision changes no schema: step 13's, run and measured with step 13's other migration,
+    its own downgrade free to leave full_name filled, and models.py compared on step 13."""
+    report = part3_report(BACKFILL_REVISION)
+    backfill = "migrations/versions/step13_backfill_revision.py"
+    assert backfill in report.check(PART3[0], judge.ROUND_TRIP).message
+    assert backfill in report.check(PART3[0], judge.LIVE).message
+    assert report.check(PART3[0], judge.MODELS).passed
 
 
 def test_the_starting_state_of_each_part3_step_fails_it():
