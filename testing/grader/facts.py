@@ -242,6 +242,7 @@ class Climbed:
     filled: tuple[FilledColumn, ...] = ()
     dangling: tuple[DanglingReference, ...] = ()
     writes: int = 0  # statements its upgrade ran that write
+    backfilled: bool = False  # it changed rows that were there only by filling their empty (NULL) values
     unnamed: dict[int, tuple[UnnamedConstraint, ...]] = field(default_factory=dict)  # steps whose state it reaches
     changes: tuple[SchemaItem, ...] = ()  # what it changed (`lesson view` only)
 
@@ -412,7 +413,8 @@ class Work(enum.StrEnum):
 class Replay(enum.StrEnum):
     """Whether the grader could run the statement itself, in a transaction it rolled back."""
     MEASURED = "measured"
-    IN_TRANSACTION = "in a transaction"  # the migration's own transaction was open: its locks are read instead
+    # The migration's own transaction was open and could not be run again from its start: its locks are read instead.
+    IN_TRANSACTION = "in a transaction"
     NOT_IN_A_TRANSACTION = "not in a transaction"  # CONCURRENTLY, a DO block that commits...
     FAILED = "failed"  # it failed when the grader ran it (it may depend on the session's state)
     PARAMETERS = "parameters"  # its parameters are not plain values
@@ -423,8 +425,12 @@ class TableWork:
     """What one statement did to one table that existed before it."""
     table: str
     rows: int  # in the table, when measured
-    lock: str  # the strongest lock the statement held on it (pg_locks mode)
+    lock: str  # the strongest lock held on it while the statement ran (pg_locks mode)
     work: tuple[Work, ...] = ()  # what grows with the table
+    # The earlier statement of the same transaction that took `lock`, still held (None: this one took it).
+    locked_by: str | None = None
+    # UPDATE done by several statements of one transaction: the first of them (None: this one alone).
+    updated_since: str | None = None
 
 
 @dataclass(frozen=True)

@@ -262,6 +262,9 @@ def drops_answered_where_they_are(server):
 
 
 RANGE_WALK_STUCK = form("step 13 with a range walk that never moves on", 13, "step13_range_walk_that_never_moves.py")
+# A backfill in a migration of its own is the work of the step whose schema it keeps.
+BACKFILL_REVISION = form("step 13: the backfill in a migration of its own", 13, "step13_expand_without_backfill.py",
+                         "step13_backfill_revision.py")
 # Right: each passes every step it is graded on.
 PART3_RIGHT_FORMS = [
     # The filler's ids are dense, with one gap, as a table's are: walking them from min(id) to max(id)
@@ -277,6 +280,7 @@ PART3_RIGHT_FORMS = [
     form("step 13: the column added in a batch_alter_table block", 13, "step13_batch_alter_table.py"),
     form("step 13: a FOR loop over generate_series", 13, "step13_generate_series_loop.py"),
     form("step 13: lock_timeout in a context manager", 13, "step13_lock_timeout_context.py"),
+    BACKFILL_REVISION,
     form("step 14: the CHECK with op.create_check_constraint", 14, "step14_op_helpers.py"),
     form("step 14: NOT NULL NOT VALID, then VALIDATE (PostgreSQL 18)", 14, "step14_not_null_not_valid.py"),
     form("step 14: raw SQL, the trigger dropped with its function", 14, "step14_raw_sql_function_cascade.py"),
@@ -297,7 +301,36 @@ PART3_RIGHT_FORMS = [
     form("step 16: drops answered where they are", 16, change=drops_answered_where_they_are),
 ]
 # Wrong in a form of the learner's own; the wrong forms worth a lesson are author/step.toml mistakes.
-PART3_WRONG_FORMS = [RANGE_WALK_STUCK]
+# A lock taken early in Alembic's one transaction is held until it commits: through every statement after it.
+BATCHES_IN_ONE_TRANSACTION = form("step 13: batches from Python, all in Alembic's transaction", 13,
+                                  "step13_batches_in_one_transaction.py")
+VALIDATED_IN_THE_SAME_TRANSACTION = form("step 15: NOT VALID, then VALIDATE in the same transaction", 15,
+                                         "step15_validated_in_the_same_transaction.py")
+# A data migration is its step's work: graded up to that step, its backfill is judged too.
+BACKFILL_REVISION_IN_ONE_UPDATE = form("step 13: the backfill in a migration of its own, in one UPDATE", 13,
+                                       "step13_expand_without_backfill.py",
+                                       "step13_backfill_revision_in_one_update.py")
+PART3_WRONG_FORMS = [RANGE_WALK_STUCK, BATCHES_IN_ONE_TRANSACTION, VALIDATED_IN_THE_SAME_TRANSACTION,
+                     BACKFILL_REVISION_IN_ONE_UPDATE]
+# What each fails with at its step, in "the running app keeps working" (the range walk: test_traffic.py).
+WRONG_FORM_MESSAGES = {
+    BATCHES_IN_ONE_TRANSACTION.name:
+        "    runs while the AccessExclusiveLock on employees that\n"
+        "    ALTER TABLE employees ADD COLUMN full_name VARCHAR(80)\n"
+        "    took earlier in the same transaction is still held, and with the statements before it from\n"
+        "    UPDATE employees SET full_name = name WHERE id > %(last)s AND id <= %(end)s\n"
+        "    on, updates every row (20,003 here): a lock is held until the transaction commits.",
+    VALIDATED_IN_THE_SAME_TRANSACTION.name:
+        "    ALTER TABLE employees VALIDATE CONSTRAINT fk_employees_manager_id_employees\n"
+        "    runs while the ShareRowExclusiveLock on employees that\n"
+        "    ALTER TABLE employees ADD CONSTRAINT fk_employees_manager_id_employees FOREIGN KEY(manager_id) "
+        "REFERENCES employees (id) NOT VALID\n"
+        "    took earlier in the same transaction is still held, and checks every row against the new constraint",
+    BACKFILL_REVISION_IN_ONE_UPDATE.name:
+        "step13_backfill_revision_in_one_update.py: the statement\n"
+        "    UPDATE employees SET full_name = name WHERE full_name IS NULL\n"
+        "    updates every row of employees (20,003 here) in one transaction: each stays locked until it commits.",
+}
 
 GROUPS = {
     "corpus": CORPUS_CASES,

@@ -118,6 +118,8 @@ ROOMS = ("plan", "boundary", "measure", "judging")
 WAYS_BACK = {
     ("measure.walk", "boundary.protocol"),  # Stopped: the walk adds what it was doing, then lets it go on up
     ("judging.messages", "measure.renames"),  # a missing and an extra thing told as one rename
+    ("judging.judge", "measure.ownership"),  # which step a revision that only fills values belongs to: the
+    # walk measures it with that step's traffic, and the judge lays it on the same step
     ("checks", "judging.messages"),  # a check's "not reached" message, phrased where every sentence is
     ("cache", "boundary.fingerprint"),  # a kept result's key: the submission's files as the sandbox copies them
     ("cache", "boundary.sandbox"),

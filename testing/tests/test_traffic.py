@@ -17,6 +17,7 @@ from testing.grader.measure import linter, traffic
 
 from . import recorded
 from .cases import (
+    BACKFILL_REVISION,
     BEFORE_PART3_WITH_ITS_FILES,
     LINT_START,
     PART3,
@@ -28,6 +29,7 @@ from .cases import (
     PART3_SUBMISSIONS,
     PART3_WRONG_FORMS,
     RANGE_WALK_STUCK,
+    WRONG_FORM_MESSAGES,
 )
 
 UNDER_TRAFFIC = [step.number for step in course.steps() if judge.LIVE.title in step.checks]
@@ -80,6 +82,30 @@ def test_a_right_form_passes_every_step(case):
     report = part3_report(case)
     assert report.steps[-1].step == case.up_to
     assert not failures(report), failures(report)
+
+
+WRONG_WITH_MESSAGES = [case for case in PART3_WRONG_FORMS if case.name in WRONG_FORM_MESSAGES]
+
+
+@pytest.mark.parametrize("case", WRONG_WITH_MESSAGES, ids=[case.name for case in WRONG_WITH_MESSAGES])
+def test_a_wrong_form_fails_its_step_with_its_message(case):
+    report = part3_report(case)
+    check = report.check(case.up_to, judge.LIVE)
+    assert not check.passed
+    assert WRONG_FORM_MESSAGES[case.name] in check.message
+    assert all(report.steps[number - 1].passed for number in PART3 if number < case.up_to)
+
+
+def test_a_backfill_in_a_migration_of_its_own_is_its_steps_work():
+    """Its revision changes no schema: step 13's, run and measured with step 13's other migration,
+    its own downgrade free to leave full_name filled, and models.py compared on step 13."""
+    report = part3_report(BACKFILL_REVISION)
+    backfill = "migrations/versions/step13_backfill_revision.py"
+    assert backfill in report.steps[PART3[0] - 1].files
+    assert report.check(PART3[0], judge.ROUND_TRIP).message == ("all 2 migrations downgrade and upgrade again "
+                                                                "with every row")
+    assert backfill in report.check(PART3[0], judge.LIVE).message
+    assert report.check(PART3[0], judge.MODELS).passed
 
 
 def test_the_starting_state_of_each_part3_step_fails_it():

@@ -50,6 +50,7 @@ from ..checks import (
     passed,
 )
 from ..facts import Chain, ChainProblemKind, Direction, Facts, Revision, SchemaItem, SchemaKind
+from ..measure.ownership import keeps_state
 from . import messages, production
 from .report import Report, StepResult
 
@@ -254,10 +255,14 @@ def _progress(facts, steps, revisions):
     for position, step in enumerate(steps):
         found = next((i for i in range(max(last, 0), len(matches)) if not matches[i][step.number]), None)
         if found is not None:
-            progress.owned[step.number] = list(range(last + 1, found + 1))
+            kept = found  # and the backfills of their own after it, which leave its state as it is (ownership.py)
+            while kept + 1 < len(matches) and keeps_state(matches[kept], matches[kept + 1], revisions[kept + 1].parents,
+                                                          facts.climbed[kept + 1].backfilled):
+                kept += 1
+            progress.owned[step.number] = list(range(last + 1, kept + 1))
             progress.reached_at[step.number] = found
             progress.outcomes[step.number] = passed(messages.state_reached(revisions[found].file))
-            last = found
+            last = kept
             continue
         later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
         if later is not None:

@@ -987,22 +987,44 @@ SAFER_WORK = {
 }
 
 
-def held_in_production(held: "Held", file: str, production_rows: int, bound: float) -> str:
-    """A statement production.py refuses: the statement, the lock, what grows, the safe way."""
+# A lock is held until its transaction ends: work after the statement that took it is done under it.
+COMMIT_FIRST = ("commit the statement that takes the lock before the work begins: inside "
+                "`with op.get_context().autocommit_block():` each statement commits on its own "
+                "({lesson:rename-without-downtime})")
+VALIDATE_ALONE = ("; VALIDATE CONSTRAINT reads the rows under a lock that lets reads and writes go on only once "
+                  "the constraint added NOT VALID has committed ({lesson:indexes-and-foreign-keys})")
+
+
+def held_in_production(held: "Held", file: str, production_rows: int) -> str:
+    """A statement production.py refuses: the statement, the lock (and which statement took it), what
+    grows, what it would take at production size, the safe way."""
     table = held.table
-    if held.work.value == "update":
-        what = (f"updates every row of {table.table} ({table.rows:,} here) in one transaction: each stays locked "
-                "until it commits.")
+    work = WORK_TOLD[held.work.value]
+    if table.updated_since:
+        work = f"with the statements before it from\n    {table.updated_since}\n    on, updates every row"
+    if table.locked_by:
+        what = (f"runs while the {table.lock} on {table.table} that\n    {table.locked_by}\n    took earlier in "
+                f"the same transaction is still held, and {work.removesuffix(' in one statement')} "
+                f"({table.rows:,} here): a lock is held until the transaction commits.")
+    elif held.work.value == "update":
+        what = (f"{work.removesuffix(' in one statement')} of {table.table} ({table.rows:,} here) in one transaction:"
+                " each stays locked until it commits.")
     else:
-        what = f"holds {table.lock} on {table.table} while it {WORK_TOLD[held.work.value]} ({table.rows:,} here)."
-    safer = next((advice for keyword, advice in SAFER_STATEMENTS if keyword in held.statement.statement.upper()),
-                 SAFER_WORK.get(held.work.value, SAFER_STATEMENTS[-1][1] if held.work.value == "update"
-                                else SAFER_WORK["scan"]))
+        what = f"holds {table.lock} on {table.table} while it {work} ({table.rows:,} here)."
+    if table.locked_by or table.updated_since:
+        ways = [COMMIT_FIRST + (VALIDATE_ALONE if "VALIDATE" in held.statement.statement.upper() else "")
+                ] if table.locked_by else []
+        ways += [SAFER_STATEMENTS[-1][1].removesuffix(".")] if table.updated_since else []
+        safer = "; ".join(ways) + "."
+    else:
+        safer = next((advice for keyword, advice in SAFER_STATEMENTS if keyword in held.statement.statement.upper()),
+                     SAFER_WORK.get(held.work.value, SAFER_STATEMENTS[-1][1] if held.work.value == "update"
+                                    else SAFER_WORK["scan"]))
     return (f"{file}: the statement\n    {held.statement.statement}\n    {what}\n"
-            f"    At {production_rows:,} rows {held.blocked} waits about {held.seconds:.2g} s for it on an idle "
-            f"server, and longer on a busy one and with every row (the bound is {bound} s).\n"
-            "    lock_timeout and retries do not shorten it: lock_timeout bounds the wait for a lock, not the "
-            "time it is held.\n"
+            f"    That work grows with the table, and {held.blocked} waits for it: at {production_rows:,} rows "
+            f"about {held.seconds:.2g} s on an idle server, longer on a busy one, and more as the table grows.\n"
+            "    Work on every row under a lock that stops requests is refused at any size, and lock_timeout and "
+            "retries do not shorten it: lock_timeout bounds the wait for a lock, not the time it is held.\n"
             f"    Instead: {with_lessons(safer)}")
 
 

@@ -129,13 +129,16 @@ def _sample_value(table_name, column, number):
     return None
 
 
-def follow(before: Snapshot, after: Snapshot, allow_renames: bool = True) -> tuple[list[Loss], Renames]:
+def follow(before: Snapshot, after: Snapshot, allow_renames: bool = True,
+           nulls_filled_ok: bool = False) -> tuple[list[Loss], Renames]:
     """Where did the rows of `before` go in `after`?
 
     Returns (losses, renames): [Loss], and {old table: (new table, {old column: new column})}
     for every table whose rows were found again. With allow_renames=False (checking that a
     downgrade restored the old state) rows must be back under their old names, and rows
-    that were not there before count too.
+    that were not there before count too. With nulls_filled_ok, a value in `after` where
+    `before` had NULL is neither a loss nor a difference: a backfill fills them, and its
+    downgrade may leave them.
     """
     losses, renames = [], {}
     appeared = [name for name in after if name not in before]
@@ -151,7 +154,7 @@ def follow(before: Snapshot, after: Snapshot, allow_renames: bool = True) -> tup
             replaced_by = _look_alike(table, after, appeared)
             losses.append(Loss(LossKind.TABLE_LOST, name, rows=len(table.rows), replaced_by=replaced_by))
             continue
-        column_map, table_losses = _follow_columns(name, table, after[best], allow_renames)
+        column_map, table_losses = _follow_columns(name, table, after[best], allow_renames, nulls_filled_ok)
         renames[name] = (best, column_map)
         losses.extend(table_losses)
     if not allow_renames:
@@ -181,7 +184,7 @@ def _look_alike(table, after, appeared):
     return None
 
 
-def _follow_columns(name, table, other, allow_renames):
+def _follow_columns(name, table, other, allow_renames, nulls_filled_ok=False):
     matched = _matched_rows(table, other)
     losses = []
     missing_rows = len(table.rows) - len(matched)
@@ -196,6 +199,8 @@ def _follow_columns(name, table, other, allow_renames):
         held = {holder: sum(1 for row, found in matched if found.get(holder) == row[column]) for holder in holders}
         best = max(held, key=lambda holder: held[holder], default=None)
         lost = len(matched) - (held[best] if best else 0)
+        if nulls_filled_ok and best == column:
+            lost = sum(1 for row, found in matched if row[column] is not None and found.get(column) != row[column])
         if best is not None and held[best] > 0 and (best == column or allow_renames):
             column_map[column] = best
         if lost == 0 or not matched:

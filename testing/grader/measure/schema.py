@@ -35,11 +35,25 @@ def read_only_sqlite(path: Path | str) -> sa.Engine:
     return sa.create_engine(sa.URL.create("sqlite", database=uri, query={"mode": "ro", "uri": "true"}))
 
 
+# PostgreSQL's functions and procedures in the public schema but an extension's: a trigger's function
+# outlives the table it ran on, and a migration run again would meet it ("already exists").
+ROUTINES = """
+SELECT p.oid::regprocedure::text FROM pg_proc p
+WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                  AND d.deptype = 'e')
+"""
+
+
 def drop_everything(connection: sa.Connection) -> None:
-    """Drop every table, alembic_version included: an empty database again."""
+    """Drop every table, alembic_version included, and on PostgreSQL every routine a migration
+    made: an empty database again."""
     tables = sa.MetaData()
     tables.reflect(bind=connection)
     tables.drop_all(bind=connection)
+    if connection.dialect.name == "postgresql":
+        for routine in connection.execute(sa.text(ROUTINES)).scalars().all():
+            connection.exec_driver_sql(f"DROP ROUTINE IF EXISTS {routine} CASCADE")
 
 
 def reflect(connection: sa.Connection) -> sa.MetaData:

@@ -9,8 +9,15 @@ until the grader has looked. The grader, on its own connection:
 2. where the migration stands between two commits, sends the requests of the step's old and new
    app once each (gaps.py): what a request meets between two statements is seen every time, not
    when one happens to land there.
+A statement that runs after another in the migration's own open transaction cannot be run while
+that transaction holds its locks: the grader keeps the transaction's statements, upgrades the
+revision once more, and at the pause before the transaction's first statement runs them all, one
+after another, in one transaction it rolls back (`again`). So a lock taken early is seen held
+through the work of every statement after it, and batches that together update every row are seen
+as one transaction's work.
 The database is the witness: what the learner's process says is only the statement to try.
 """
+import dataclasses
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -57,7 +64,9 @@ def strongest(modes: Iterable[str]) -> str:
 
 class Witness:
     """What one migration's statements did, measured at the pause before each (`pause`), and what
-    the apps meet between them (`requests`: gaps.AppRequests). `run(index)` gives the MeasuredRun."""
+    the apps meet between them (`requests`: gaps.AppRequests). `run(index)` gives the MeasuredRun.
+    When `transactions()` is not empty, the revision is upgraded once more with `again` as its pause:
+    each of those transactions is then run by the grader from its first statement."""
 
     def __init__(self, engine, observer, requests, from_step, step, rows):
         self.engine = engine  # as the grade's own role: a statement replayed has the learner's rights
@@ -65,9 +74,12 @@ class Witness:
         self.requests = requests
         self.from_step, self.step, self.rows = from_step, step, rows
         self.statements = []
+        self.pauses: list[Pause] = []  # what each of self.statements was, as the learner's process sent it
+        self.opened: list[int] = []  # per statement: the index of the first statement of its open transaction
         self.gaps = []
         self.last = None  # the statement before the current gap
         self.cut_short = False
+        self.looked_again = 0  # pauses seen by `again`
 
     def pause(self, pause: Pause) -> None:
         """The learner's process is about to run `pause.statement` and waits until this returns."""
@@ -79,18 +91,43 @@ class Witness:
             held = () if clean else tuple(sorted(f"{row.name} ({row.mode})" for row in
                                                  connection.execute(sa.text(HELD), {"pid": pause.pid})))
         statement = one_line(pause.statement)
+        index = len(self.statements)
         if clean is None:  # not a connection of this database: nothing to measure it by
             self.statements.append(StatementCost(statement, Replay.FAILED))
         elif not clean:
             self.statements.append(StatementCost(statement, Replay.IN_TRANSACTION, held=held))
         else:
             self._gap(pause.statement, done=False)
-            self.statements.append(self._replay(pause))
+            self.statements.append(self._replay([pause])[0])
+        self.pauses.append(pause)
+        # A statement met in an open transaction belongs to the transaction of the statement before it;
+        # one met on a clean backend may open one.
+        self.opened.append(self.opened[-1] if not clean and clean is not None and self.opened else index)
         self.last = statement
 
     def finished(self) -> None:
         """The migration is over: what the apps meet now."""
         self._gap(None, done=True)
+
+    def transactions(self) -> list[range]:
+        """The statements (by index) of each transaction of the migration that has statements the grader
+        could not run while it was open, from its first statement."""
+        found: dict[int, int] = {}
+        for index, cost in enumerate(self.statements):
+            if cost.replay == Replay.IN_TRANSACTION:
+                found[self.opened[index]] = index
+        return [range(first, last + 1) for first, last in found.items()]
+
+    def again(self, pause: Pause) -> None:
+        """The pause of the revision's second upgrade: at the first statement of each transaction
+        found before, the grader runs that transaction's statements itself, from the database the
+        first one meets. A statement that differs from the first upgrade's is left as it was."""
+        index, self.looked_again = self.looked_again, self.looked_again + 1
+        group = next((each for each in self.transactions() if each.start == index), None)
+        if group is None or index >= len(self.pauses) or pause.statement != self.pauses[index].statement:
+            return
+        for position, cost in zip(group, self._replay([self.pauses[each] for each in group]), strict=False):
+            self.statements[position] = cost
 
     def run(self, index: int) -> MeasuredRun:
         return MeasuredRun(index, self.from_step, self.step, self.rows, tuple(self.statements), tuple(self.gaps),
@@ -100,48 +137,91 @@ class Witness:
         for app_step, request, error in self.requests(done):
             self.gaps.append(GapError(app_step, request, error, self.last, before and one_line(before)))
 
-    def _replay(self, pause):
-        statement = one_line(pause.statement)
-        if not pause.plain:
-            return StatementCost(statement, Replay.PARAMETERS)
+    def _replay(self, pauses: list[Pause]) -> list[StatementCost]:
+        """Run `pauses`' statements one after another in one transaction, rolled back, and measure each:
+        its own work, and the locks the transaction holds while it runs (an earlier statement's too).
+        Stops at the first that cannot be run so: the ones after it are left out."""
+        costs: list[StatementCost] = []
         with self.engine.connect() as connection:
             transaction = connection.begin()
             try:
                 connection.exec_driver_sql(REPLAY_LOCK_TIMEOUT)
                 rows = {row.name: connection.exec_driver_sql(f'SELECT count(*) FROM "{row.name}"').scalar()
                         for row in connection.execute(sa.text(TABLES))}
-                before = {row.oid: row for row in connection.execute(sa.text(TABLES))}
+                first = {row.oid: row for row in connection.execute(sa.text(TABLES))}
                 counted = set(connection.execute(sa.text(LOCKS)))  # the counts' own AccessShareLocks
-                try:
-                    with connection.begin_nested():
-                        # The driver's own cursor, given what the migration's was given.
-                        connection.connection.driver_connection.cursor().execute(pause.statement, pause.parameters)
-                except Exception as error:  # the driver's error, with the database's SQLSTATE
-                    code = getattr(error, "sqlstate", None)
-                    if code is None:
-                        raise
-                    return StatementCost(statement, Replay.NOT_IN_A_TRANSACTION if code in NOT_IN_A_TRANSACTION
-                                         else Replay.FAILED)
-                after = {row.oid: row for row in connection.execute(sa.text(TABLES))}
-                locks: dict[int, list[str]] = {}
-                for row in set(connection.execute(sa.text(LOCKS))) - counted:
-                    locks.setdefault(row.relation, []).append(row.mode)
+                taken: dict[tuple[int, str], int] = {}  # (table, mode) -> the position of the statement that took it
+                updating: dict[int, int] = {}  # table -> the position of the first statement that updated rows of it
+                before = first
+                said = [one_line(pause.statement) for pause in pauses]
+                for position, (pause, statement) in enumerate(zip(pauses, said, strict=True)):
+                    if not pause.plain:
+                        costs.append(StatementCost(statement, Replay.PARAMETERS))
+                        break
+                    failed = _run(connection, pause)
+                    if failed:
+                        costs.append(StatementCost(statement, failed))
+                        break
+                    after = {row.oid: row for row in connection.execute(sa.text(TABLES))}
+                    locks: dict[int, list[str]] = {}
+                    for row in set(connection.execute(sa.text(LOCKS))) - counted:
+                        locks.setdefault(row.relation, []).append(row.mode)
+                        taken.setdefault((row.relation, row.mode), position)
+                    tables = []
+                    for oid, old in first.items():
+                        if oid not in locks:
+                            continue
+                        new = after.get(oid)
+                        if new is not None and new.changed > before[oid].changed:
+                            updating.setdefault(oid, position)
+                        lock = strongest(locks[oid])
+                        # Every row the table had in production: the filler's (rows of the grader's
+                        # samples a backfill filled before may be left out).
+                        every = min(rows[old.name], self.rows)
+                        work = _table_work(before[oid], new, rows[old.name], lock, every)
+                        if not work.work and new is not None and updating.get(oid, position) != position \
+                                and _every_row_by_now(old, before[oid], new, every):
+                            work = dataclasses.replace(work, work=(Work.UPDATE,), updated_since=said[updating[oid]])
+                        locked_by = taken[(oid, lock)]
+                        tables.append(work if locked_by == position
+                                      else dataclasses.replace(work, locked_by=said[locked_by]))
+                    costs.append(StatementCost(statement, Replay.MEASURED, tuple(tables)))
+                    before = {oid: after.get(oid, row) for oid, row in before.items()}
             finally:
                 transaction.rollback()
-        tables = tuple(_table_work(old, after.get(oid), rows[old.name], strongest(locks[oid]))
-                       for oid, old in before.items() if oid in locks)
-        return StatementCost(statement, Replay.MEASURED, tables)
+        return costs
 
 
-def _table_work(old, new, rows, lock):
-    """What a statement did to one table, from the table's state before and after it."""
+def _every_row_by_now(first, before, after, every):
+    """Whether the statements of one transaction, from its first to this one, have by now updated or
+    deleted `every` row, and had not before this one."""
+    return bool(every) and before.changed - first.changed < every <= after.changed - first.changed
+
+
+def _run(connection, pause):
+    """Run the statement of `pause` in a savepoint: None, or how it could not be run (a Replay)."""
+    try:
+        with connection.begin_nested():
+            # The driver's own cursor, given what the migration's was given.
+            connection.connection.driver_connection.cursor().execute(pause.statement, pause.parameters)
+    except Exception as error:  # the driver's error, with the database's SQLSTATE
+        code = getattr(error, "sqlstate", None)
+        if code is None:
+            raise
+        return Replay.NOT_IN_A_TRANSACTION if code in NOT_IN_A_TRANSACTION else Replay.FAILED
+    return None
+
+
+def _table_work(old, new, rows, lock, every):
+    """What a statement did to one table of `rows` rows, from the table's state before and after it.
+    Updating `every` rows is updating every row."""
     if new is None:  # dropped
         return TableWork(old.name, rows, lock)
     read = new.seq_tup_read - old.seq_tup_read
     changed = new.changed - old.changed
     work = []
     if rows:
-        if changed >= rows:
+        if changed >= every:
             work.append(Work.UPDATE)
         if set(new.indexes) - set(old.indexes):
             work.append(Work.INDEX_BUILD)

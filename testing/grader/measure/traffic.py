@@ -70,6 +70,9 @@ class Off:
     def keep(self, index: int, measured: MeasuredRun) -> None:
         pass
 
+    def settle(self, index: int, kept: int | None) -> None:
+        pass
+
 
 OFF = Off()
 
@@ -109,17 +112,18 @@ class Traffic:
 
     @contextlib.contextmanager
     def around(self, index: int, revision: Revision, reached: int | None) -> Iterator[None]:
-        """Run the previous step's app around the upgrade of `revision`, if it leads to a Part 3 step.
+        """Run the app of the last state reached around the upgrade of `revision`, if it leads to a Part 3
+        step, or may be a backfill of one (`settle` says which, once it is climbed).
 
         `reached`: the last lesson state the chain has reached so far (None before any)."""
         following = next((step for step in course.steps() if reached is not None and step.number > reached), None)
-        if reached is None or following is None or following.number not in self.live_steps:
+        if reached is None or following is None or not {reached, following.number} & self.live_steps:
             yield
             return
         self.keys[index] = part3_kept.key(self.server_copy, part3_kept.later_files(self.revisions, index), index,
                                           FILLER_ROWS)
         kept = part3_kept.recall(self.keys[index])
-        if kept and (kept[0].from_step, kept[0].step) == (reached, following.number):
+        if kept and kept[0].from_step == reached and kept[0].step in (reached, following.number):
             yield  # measured before, with nothing it depends on changed since
             traffic_run, self.recalled_runs[index] = kept
             self.facts.traffic.append(dataclasses.replace(traffic_run, index=index))
@@ -135,6 +139,18 @@ class Traffic:
         """Revision `index`'s statement-by-statement measurement, kept from an earlier grade, or None."""
         run = self.recalled_runs.get(index)
         return dataclasses.replace(run, index=index) if run else None
+
+    def settle(self, index: int, kept: int | None) -> None:
+        """Revision `index` is climbed: when it was a backfill that kept step `kept`'s state
+        (ownership.py), its run is that step's; else the step it leads to, when that one is graded."""
+        run = next((run for run in self.facts.traffic if run.index == index), None)
+        if run is None:
+            return
+        self.facts.traffic.remove(run)
+        if kept is not None:
+            self.facts.traffic.append(dataclasses.replace(run, step=kept))
+        elif run.step in self.live_steps:
+            self.facts.traffic.append(run)
 
     def keep(self, index: int, measured: MeasuredRun) -> None:
         """Keep revision `index`'s measurements for the next grade (when `lesson` keeps anything)."""
@@ -385,26 +401,39 @@ def filler_id(number: int, count: int) -> int:
     return FILLER_FIRST_ID + number + (FILLER_GAP if number >= count // 2 else 0)
 
 
-def fill(engine: sa.Engine, count: int, known: Collection[str]) -> None:
+def fill(engine: sa.Engine, count: int, known: Collection[str], untriggered_by: sa.Engine | None = None) -> None:
     """`count` rows in the big table, ids as filler_id gives them, in one statement. Columns the app
-    does not know yet (`known`: its model's) stay empty where they may."""
+    does not know yet (`known`: its model's) stay empty where they may. `untriggered_by`: the
+    administrator, who inserts them with the table's triggers off where the server lets it, so that a
+    column a trigger would fill stays empty too: rows from before the step's migrations, the rows a
+    backfill of its own has to fill."""
+    if untriggered_by is not None and untriggered_by.dialect.name == "postgresql":
+        with untriggered_by.begin() as connection:
+            if connection.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar():
+                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                _fill(connection, count, known)
+                return
     with engine.begin() as connection:
-        # Filler rows an earlier run left (empty() gives up when the table stays locked): gone first.
-        connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
-        table = sa.Table(BIG_TABLE, sa.MetaData(), autoload_with=connection)
-        columns, values = [], []
-        for column in table.columns:
-            value = _filler_value(column) if column.name in known or not column.nullable else None
-            if value is not None:
-                columns.append(column.name)
-                values.append(value)
-        select = ", ".join(values)
-        names = ", ".join(f'"{name}"' for name in columns)
-        connection.exec_driver_sql(
-            f'INSERT INTO "{BIG_TABLE}" ({names}) SELECT {select} '
-            f"FROM (SELECT {FILLER_FIRST_ID} + n + CASE WHEN n >= {count // 2} THEN {FILLER_GAP} ELSE 0 END AS g "
-            f"FROM generate_series(0, {count - 1}) AS n) AS filler")
-        connection.exec_driver_sql(f'ANALYZE "{BIG_TABLE}"')
+        _fill(connection, count, known)
+
+
+def _fill(connection: sa.Connection, count: int, known: Collection[str]) -> None:
+    # Filler rows an earlier run left (empty() gives up when the table stays locked): gone first.
+    connection.exec_driver_sql(f'DELETE FROM "{BIG_TABLE}" WHERE id >= {FILLER_FIRST_ID}')
+    table = sa.Table(BIG_TABLE, sa.MetaData(), autoload_with=connection)
+    columns, values = [], []
+    for column in table.columns:
+        value = _filler_value(column) if column.name in known or not column.nullable else None
+        if value is not None:
+            columns.append(column.name)
+            values.append(value)
+    select = ", ".join(values)
+    names = ", ".join(f'"{name}"' for name in columns)
+    connection.exec_driver_sql(
+        f'INSERT INTO "{BIG_TABLE}" ({names}) SELECT {select} '
+        f"FROM (SELECT {FILLER_FIRST_ID} + n + CASE WHEN n >= {count // 2} THEN {FILLER_GAP} ELSE 0 END AS g "
+        f"FROM generate_series(0, {count - 1}) AS n) AS filler")
+    connection.exec_driver_sql(f'ANALYZE "{BIG_TABLE}"')
 
 
 def _filler_value(column):

@@ -40,6 +40,8 @@ from ..facts import (
 )
 from ..judging import messages
 from . import gaps, lineage, schema, sqlite_header, stalled, statements, traffic
+from .ownership import keeps_state
+from .ownership import reached as ownership_reached
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class _Record:
     new_tables: list
     carried: dict  # {table: [columns]} whose rows the upgrade brought from below
     carried_keys: dict  # {table: set of row keys} of those rows
+    keeps_state: bool  # a backfill that left the lesson state it found (ownership.py)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class ChainWalk:
     def _climb(self):
         before: dict[str, lineage.TableRows] = {}
         reached = None
+        matched_below: dict[int, tuple] = {}  # the matches of the revision below
         for index, revision in enumerate(self.revisions):
             # Part 3 on PostgreSQL: the last state's app keeps running while the revision upgrades.
             with self.traffic.around(index, revision, reached):
@@ -169,7 +173,12 @@ class ChainWalk:
                 unnamed = {step: tuple(schema.unnamed_constraints(connection, metadata))
                            for step, metadata in self.states.items() if not matches[step]}
                 dangling = lineage.dangling_references(connection, reflected)
-            losses, renames = lineage.follow(before, after)
+            changed_rows = any(table.rows != after[name].rows for name, table in before.items() if name in after)
+            backfilled = changed_rows and not lineage.follow(before, after, nulls_filled_ok=True)[0]
+            keeps = keeps_state(matched_below, matches, revision.parents, backfilled)
+            losses, renames = lineage.follow(before, after, nulls_filled_ok=keeps)
+            self.traffic.settle(index, ownership_reached(matched_below) if keeps else None)
+            matched_below = matches
             filled = lineage.new_column_values(
                 before, after, renames,
                 lambda table, column: schema.default_value(reflected.tables[table].c[column]))  # noqa: B023 called at once
@@ -183,12 +192,13 @@ class ChainWalk:
             carried = {new: list(columns.values()) for new, columns in renames.values()}
             carried_keys = {new: set(before[old].rows) & set(after[new].rows)
                             for old, (new, _) in renames.items()}
-            self.records.append(_Record(after, seeded, reflected, written.count, new_tables, carried, carried_keys))
+            self.records.append(_Record(after, seeded, reflected, written.count, new_tables, carried, carried_keys,
+                                        keeps))
             changes = self._changes(index, renames) if self.describe_changes else []
             self.facts.climbed.append(Climbed(
                 index, matches, losses=tuple(losses), refused_seed=refused, new_tables=tuple(new_tables),
                 filled=tuple(filled), dangling=tuple(dangling), writes=written.count, unnamed=unnamed,
-                changes=tuple(changes)))
+                changes=tuple(changes), backfilled=backfilled))
             before = seeded
 
     def _left_by_failure(self, index):
@@ -231,7 +241,8 @@ class ChainWalk:
                 # Only the rows the upgrade brought from below must survive; it may delete what it inserted.
                 carried_rows = lineage.restrict(top, record.carried_keys)
                 result = dataclasses.replace(result, after_downgrade=self._compare(
-                    carried_rows, below_schema, below_rows, carried=record.carried))
+                    carried_rows, below_schema, below_rows, carried=record.carried,
+                    nulls_filled_ok=record.keeps_state))
                 if index == len(self.revisions) - 1:
                     self.facts.models_before_head = self._models()
                 down = self._rows()
@@ -256,18 +267,23 @@ class ChainWalk:
             error = self._migrate(Direction.UPGRADE, revision, revision.id)[0]
             self.facts.measured.append(dataclasses.replace(recalled, why_not=error.error) if error else recalled)
             return error
-        running, deployed = course.step(run.from_step), course.step(run.step)
+        # The app deployed before the step runs throughout its migrations, a backfill's too.
+        deployed = course.step(run.step)
+        running = max((step for step in course.steps() if step.number < run.step), key=lambda step: step.number)
         requests = gaps.AppRequests(self.engine, (running.number, running.models_path),
                                     (deployed.number, deployed.models_path))
         witness = statements.Witness(self.engine, self.observer, requests, run.from_step, run.step,
                                      traffic.FILLER_ROWS)
         known = traffic.columns_of(running.models_path)
-        traffic.fill(self.engine, traffic.FILLER_ROWS, known)
+        # A backfill of its own (ownership.py) meets the rows as they were before its step began.
+        traffic.fill(self.engine, traffic.FILLER_ROWS, known,
+                     untriggered_by=self.observer if run.from_step == run.step else None)
         try:
             error, _ = self._migrate(Direction.UPGRADE, revision, revision.id,
                                      pause_first=statements.MEASURED_STATEMENTS + 1, on_pause=witness.pause)
             if not error:
                 witness.finished()
+                error = self._measure_transactions(revision, witness)
         finally:
             traffic.empty(self.engine, self.observer)
         measured = witness.run(index)
@@ -275,6 +291,18 @@ class ChainWalk:
         if not error:
             self.traffic.keep(index, measured)
         return error
+
+    def _measure_transactions(self, revision, witness):
+        """Statements the grader could not run while the migration's own transaction was open: down and
+        up once more, the grader running each such transaction itself from its first statement."""
+        transactions = witness.transactions()
+        if not transactions:
+            return None
+        error, _ = self._migrate(Direction.DOWNGRADE, revision, parent_target(revision))
+        if error:
+            return error
+        return self._migrate(Direction.UPGRADE, revision, revision.id,
+                             pause_first=max(each.stop for each in transactions), on_pause=witness.again)[0]
 
     def _probe(self, index, after=1, fault=False):
         """Make revision `index` fail after its `after`th write; report what that failure left behind
@@ -314,20 +342,23 @@ class ChainWalk:
         with self.engine.connect() as connection:
             return lineage.snapshot(connection)
 
-    def _compare(self, rows_before, expected_schema, expected_rows, carried=None, carried_keys=None):
+    def _compare(self, rows_before, expected_schema, expected_rows, carried=None, carried_keys=None,
+                 nulls_filled_ok=False):
         """Follow the rows across the migration just run, then compare with the expected state.
 
         `carried` names the tables and columns whose rows the upgrade brought from the state
         below: after a downgrade, only those must come back; what the upgrade created may go.
         After upgrading again, `carried_keys` limits the comparison to those rows: rows the
         migration itself inserts may get new ids the second time (PostgreSQL's sequences move on).
+        `nulls_filled_ok`: after the downgrade of a backfill, values it filled where the state
+        below had none may stay (a backfill's downgrade need not empty the column again).
         """
         now = self._rows()
         losses, _ = lineage.follow(rows_before, now)
         if carried is not None:
             losses = lineage.only_carried(losses, carried)
         if carried_keys is None:
-            differences, _ = lineage.follow(expected_rows, now, allow_renames=False)
+            differences, _ = lineage.follow(expected_rows, now, allow_renames=False, nulls_filled_ok=nulls_filled_ok)
         else:
             differences, _ = lineage.follow(lineage.restrict(expected_rows, carried_keys),
                                             lineage.restrict(now, carried_keys), allow_renames=False)
