@@ -58,7 +58,7 @@ NOT_REACHED = not_checked("the step's schema is not reached.")
 
 
 @dataclass
-class Progress:
+class Ownership:
     """Where each step's state is reached: revision indices owned by each step."""
     owned: dict[int, list[int]] = field(default_factory=dict)  # step number -> [revision index]
     reached_at: dict[int, int] = field(default_factory=dict)  # step number -> revision index
@@ -121,18 +121,18 @@ def _judged(facts: Facts, steps: Sequence[course.Step]) -> Report:
         return report
     revisions = facts.revisions
     report.notes += messages.learner_database(facts.learner_database) + _rows_gone(facts, revisions)
-    progress = _progress(facts, steps, revisions)
-    trailing = _trailing(facts, progress, steps)
+    ownership = _ownership(facts, steps, revisions)
+    trailing = _trailing(facts, ownership, steps)
     for step, result in zip(steps, report.steps, strict=True):
-        result.started = progress.started(step.number)
-        result.files = [revisions[index].file for index in progress.owned.get(step.number, [])]
+        result.started = ownership.started(step.number)
+        result.files = [revisions[index].file for index in ownership.owned.get(step.number, [])]
         # Revisions after the last state reached belong to the step being worked on.
-        extra = trailing if step.number == progress.unfinished else ()
-        judging = Judging(facts, revisions, step, progress, steps, extra)
+        extra = trailing if step.number == ownership.unfinished else ()
+        judging = Judging(facts, revisions, step, ownership, steps, extra)
         for check in of_step(step, step.number == first_number):
             result.add(check, JUDGES[check](judging))
         # Files all right: the learner's own database must have run them too (only `lesson` looks).
-        behind = _database_behind(facts, steps, revisions, progress, step) if result.passed else None
+        behind = _database_behind(facts, steps, revisions, ownership, step) if result.passed else None
         if behind:
             reached = next(index for index, check in enumerate(result.checks) if check.check == REACHED)
             result.checks[reached] = dataclasses.replace(result.checks[reached], status=Status.FAILED, message=behind)
@@ -145,7 +145,7 @@ class Judging:
     facts: object  # facts.Facts
     revisions: tuple
     step: course.Step
-    progress: Progress
+    ownership: Ownership
     steps: Sequence[course.Step]  # every step judged
     extra: tuple[int, ...] = ()  # revisions climbed after the last state reached, when they are this step's
 
@@ -185,15 +185,15 @@ def _app_check(judging):
 
 def _chain_check(judging):
     """The chain loads with one base and no missing revision. Two heads do not stop the grading (a
-    stand-in merge joins them): they fail the step whose work made them (_progress)."""
+    stand-in merge joins them): they fail the step whose work made them (_ownership)."""
     count = len(judging.revisions)
     return passed(f"{count} migration{'' if count == 1 else 's'}")
 
 
-def _trailing(facts, progress, steps):
+def _trailing(facts, ownership, steps):
     """The revisions climbed after the last one that any step owns, and after the last one
     reaching the state of a later step."""
-    owned = [index for indices in progress.owned.values() for index in indices]
+    owned = [index for indices in ownership.owned.values() for index in indices]
     numbers = {step.number for step in steps}
     later = [index for index, climbed in enumerate(facts.climbed)
              if any(not items for number, items in climbed.matches.items() if number not in numbers)]
@@ -203,9 +203,9 @@ def _trailing(facts, progress, steps):
 def _fresh_upgrade(judging):
     """The first step's own revisions, from an empty database; a later revision that fails is the
     later step's "schema reached"."""
-    facts, revisions, progress = judging.facts, judging.revisions, judging.progress
+    facts, revisions, ownership = judging.facts, judging.revisions, judging.ownership
     failure = climb_failure(facts, revisions)
-    own = progress.owned.get(judging.step.number, []) + list(judging.extra)
+    own = ownership.owned.get(judging.step.number, []) + list(judging.extra)
     if failure and (not own or failure[0] <= max(own)):
         return failed(failure[1])
     if not own:
@@ -216,8 +216,8 @@ def _fresh_upgrade(judging):
 def _models_check(judging):
     """models.py against the chain's head: the step the head belongs to decides; earlier steps say
     where it was compared."""
-    facts, revisions, progress, step = judging.facts, judging.revisions, judging.progress, judging.step
-    later = _compared_later(progress, step)
+    facts, revisions, ownership, step = judging.facts, judging.revisions, judging.ownership, judging.step
+    later = _compared_later(ownership, step)
     if later is not None:
         return later
     at_head = facts.models_at_head
@@ -226,25 +226,25 @@ def _models_check(judging):
     if not at_head:
         return passed(messages.models_match_head())
     # A step that allows it (the downgrade step), reached at head, lets models.py stay one revision back.
-    may_lag = any(each.models_may_lag and each.number in progress.at_head for each in judging.steps)
+    may_lag = any(each.models_may_lag and each.number in ownership.at_head for each in judging.steps)
     if may_lag and facts.models_before_head == ():
         return passed(messages.models_match_before_head(revisions[-1].file))
     return failed(messages.models_differ(at_head))
 
 
-def _compared_later(progress, step):
+def _compared_later(ownership, step):
     """For a check of models.py on a step the head is not: an Outcome saying where it is compared."""
-    if step.number in progress.at_head:
+    if step.number in ownership.at_head:
         return None
-    if progress.head is None or step.number > progress.head:
+    if ownership.head is None or step.number > ownership.head:
         return NOT_REACHED
-    return passed(messages.models_compared_later(course.step(progress.head).label))
+    return passed(messages.models_compared_later(course.step(ownership.head).label))
 
 
-def _progress(facts, steps, revisions):
+def _ownership(facts, steps, revisions):
     """Find, in step order, the revision where each step's state is first reached, and whose work
     the chain's head and a failed upgrade are."""
-    progress = Progress()
+    ownership = Ownership()
     # Every step's state is compared at every revision; a step missing there is one not reached.
     matches = [_MatchesOf(climbed.matches) for climbed in facts.climbed]
     failure = climb_failure(facts, revisions)
@@ -259,23 +259,23 @@ def _progress(facts, steps, revisions):
             while kept + 1 < len(matches) and keeps_state(matches[kept], matches[kept + 1], revisions[kept + 1].parents,
                                                           facts.climbed[kept + 1].backfilled):
                 kept += 1
-            progress.owned[step.number] = list(range(last + 1, kept + 1))
-            progress.reached_at[step.number] = found
-            progress.outcomes[step.number] = passed(messages.state_reached(revisions[found].file))
+            ownership.owned[step.number] = list(range(last + 1, kept + 1))
+            ownership.reached_at[step.number] = found
+            ownership.outcomes[step.number] = passed(messages.state_reached(revisions[found].file))
             last = kept
             continue
         later = _reached_in_one_jump(facts.climbed, matches, steps[position + 1:], last)
         if later is not None:
-            progress.owned[step.number] = [last + 1]
-            progress.outcomes[step.number] = passed(messages.state_reached_together(later, revisions[last + 1].file))
+            ownership.owned[step.number] = [last + 1]
+            ownership.outcomes[step.number] = passed(messages.state_reached_together(later, revisions[last + 1].file))
             continue
-        if progress.unfinished is None and (unfinished_work or last + 1 < len(revisions)):
-            progress.unfinished = step.number
+        if ownership.unfinished is None and (unfinished_work or last + 1 < len(revisions)):
+            ownership.unfinished = step.number
         if blamed is not None:
-            progress.outcomes[step.number] = not_checked(messages.chain_stops_at(course.step(blamed).label))
+            ownership.outcomes[step.number] = not_checked(messages.chain_stops_at(course.step(blamed).label))
             continue
         if failure and failure[0] >= last + 1:
-            progress.outcomes[step.number] = failed(failure[1])
+            ownership.outcomes[step.number] = failed(failure[1])
             blamed = step.number
             continue
         # The learner's own migrations for this step, after the previous step's state (that state
@@ -283,28 +283,28 @@ def _progress(facts, steps, revisions):
         first = last + 1 if last + 1 < len(matches) else max(last, 0)
         candidates = reversed(range(first, len(matches)))
         closest = min(candidates, key=lambda i: len(matches[i][step.number]), default=None)
-        progress.outcomes[step.number] = failed(messages.state_not_reached(
+        ownership.outcomes[step.number] = failed(messages.state_not_reached(
             step, revisions[closest].file if closest is not None else None,
             matches[closest][step.number] if closest is not None else ()))
-    progress.at_head = _head_steps(progress, steps, revisions, unfinished_work)
-    _lay_two_heads(facts, progress, steps, revisions)
-    return progress
+    ownership.at_head = _head_steps(ownership, steps, revisions, unfinished_work)
+    _lay_two_heads(facts, ownership, steps, revisions)
+    return ownership
 
 
-def _head_steps(progress, steps, revisions, unfinished_work):
+def _head_steps(ownership, steps, revisions, unfinished_work):
     """The steps whose work the chain's head is: the step being worked on when there is work beyond
     the last state reached (or models.py edited ahead), else the steps whose state the head reaches."""
-    if progress.unfinished is not None:
-        return (progress.unfinished,)
+    if ownership.unfinished is not None:
+        return (ownership.unfinished,)
     last = len(revisions) - 1
-    at_head = tuple(step.number for step in steps if progress.reached_at.get(step.number) == last)
+    at_head = tuple(step.number for step in steps if ownership.reached_at.get(step.number) == last)
     if at_head:
         return at_head
-    owning = [number for number, owned in progress.owned.items() if owned and owned[-1] == last]
+    owning = [number for number, owned in ownership.owned.items() if owned and owned[-1] == last]
     return tuple(owning[-1:]) or ((steps[0].number,) if unfinished_work else ())
 
 
-def _lay_two_heads(facts, progress, steps, revisions):
+def _lay_two_heads(facts, ownership, steps, revisions):
     """Two heads, joined for the grade by a stand-in merge, would stop `flask db upgrade`: the first
     step whose revision is one of them has not reached its state for the learner (the step that
     teaches merging says so in its own check)."""
@@ -313,12 +313,12 @@ def _lay_two_heads(facts, progress, steps, revisions):
         return
     files = [revision.file for revision in revisions]
     indices = {files.index(head) for head in heads if head in files}
-    owners = [number for number, owned in sorted(progress.owned.items()) if indices & set(owned)]
-    number = owners[0] if owners else progress.head
+    owners = [number for number, owned in sorted(ownership.owned.items()) if indices & set(owned)]
+    number = owners[0] if owners else ownership.head
     step = next((each for each in steps if each.number == number), None)
     if step is None or MERGED.title in step.checks:
         return
-    progress.outcomes[number] = failed(messages.chain_problem(Chain(ChainProblemKind.TWO_HEADS, files=heads)))
+    ownership.outcomes[number] = failed(messages.chain_problem(Chain(ChainProblemKind.TWO_HEADS, files=heads)))
 
 
 class _MatchesOf(dict):
@@ -361,7 +361,7 @@ def _reached_in_one_jump(climbed, matches, later_steps, last):
 
 
 def _reached_check(judging):
-    return judging.progress.outcomes[judging.step.number]
+    return judging.ownership.outcomes[judging.step.number]
 
 
 def _climb_losses(facts, revisions, indices):
@@ -372,7 +372,7 @@ def _climb_losses(facts, revisions, indices):
 def _rows_check(judging):
     """Rows followed through the step's own revisions, and the trailing ones that are its work."""
     facts, revisions = judging.facts, judging.revisions
-    owned, extra = judging.progress.owned.get(judging.step.number), list(judging.extra)
+    owned, extra = judging.ownership.owned.get(judging.step.number), list(judging.extra)
     if owned is None and not _climb_losses(facts, revisions, extra):
         return NOT_REACHED
     indices = (owned or []) + extra
@@ -389,12 +389,12 @@ def _round_trip_check(judging):
     """Every revision of the step down and up again. A step that writes no migration (the
     downgrade step) tries the whole chain so far, and reports here what its trailing revisions
     lost on the way up (it has no rows check of its own)."""
-    facts, revisions, progress, step = judging.facts, judging.revisions, judging.progress, judging.step
+    facts, revisions, ownership, step = judging.facts, judging.revisions, judging.ownership, judging.step
     extra = list(judging.extra)
     if step.migration_files:
-        indices, climb_losses = progress.owned.get(step.number), False
+        indices, climb_losses = ownership.owned.get(step.number), False
     else:
-        reached = progress.reached_at.get(step.number)
+        reached = ownership.reached_at.get(step.number)
         indices, climb_losses = (list(range(reached + 1)) if reached is not None else None), True
     trips = {trip.index: trip for trip in facts.round_trips}
     findings = _climb_losses(facts, revisions, extra) if climb_losses else []
@@ -458,9 +458,9 @@ def _comparison_findings(comparison, file, direction, schema_message):
 # -- the checks a step asks for -----------------------------------------------------------
 # Each takes a Judging and returns an Outcome (checks.py).
 
-def _owned_revisions(facts, revisions, step, progress):
+def _owned_revisions(facts, revisions, step, ownership):
     """[(revision, climbed facts)] for the revisions that brought the chain to this step, or None."""
-    owned = progress.owned.get(step.number)
+    owned = ownership.owned.get(step.number)
     if owned is None:
         return None
     return [(revisions[index], facts.climbed[index]) for index in owned]
@@ -469,8 +469,8 @@ def _owned_revisions(facts, revisions, step, progress):
 def _defaults_check(judging):
     """The rows already in the table hold a value in the new column: its server default, or one the
     migration wrote (the backfill way). The database must know the default either way."""
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    owned = _owned_revisions(facts, revisions, step, progress)
+    facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
+    owned = _owned_revisions(facts, revisions, step, ownership)
     if owned is None:
         return NOT_REACHED
     filled = [(revision.file, item) for revision, climbed in owned for item in climbed.filled]
@@ -489,8 +489,8 @@ def _says_nothing(value):
 
 
 def _named_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    reached = progress.reached_at.get(step.number)
+    facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
+    reached = ownership.reached_at.get(step.number)
     if reached is None:
         return NOT_REACHED
     unnamed = facts.climbed[reached].unnamed.get(step.number, ())
@@ -500,8 +500,8 @@ def _named_check(judging):
 
 
 def _references_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    owned = _owned_revisions(facts, revisions, step, progress)
+    facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
+    owned = _owned_revisions(facts, revisions, step, ownership)
     if owned is None:
         return NOT_REACHED
     findings = [messages.dangling(item, revision.file) for revision, climbed in owned for item in climbed.dangling]
@@ -511,8 +511,8 @@ def _references_check(judging):
 
 
 def _parameters_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    owned = _owned_revisions(facts, revisions, step, progress)
+    facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
+    owned = _owned_revisions(facts, revisions, step, ownership)
     if owned is None:
         return NOT_REACHED
     findings = [messages.formatted_sql(revision.file, finding)
@@ -541,14 +541,14 @@ def _later_step_of_file(judging, path):
     if name not in names:
         return None
     index = names.index(name)
-    owner = next((number for number, owned in judging.progress.owned.items() if index in owned),
-                 judging.progress.unfinished)
+    owner = next((number for number, owned in judging.ownership.owned.items() if index in owned),
+                 judging.ownership.unfinished)
     return owner if owner is not None and owner > judging.step.number else None
 
 
 def _check_clean_check(judging):
-    facts, step, progress = judging.facts, judging.step, judging.progress
-    later = _compared_later(progress, step)
+    facts, step, ownership = judging.facts, judging.step, judging.ownership
+    later = _compared_later(ownership, step)
     if later is not None:
         return later
     at_head = facts.models_at_head
@@ -560,10 +560,10 @@ def _check_clean_check(judging):
 
 
 def _merged_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
+    facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
     if facts.unmerged_heads:  # the state this step begins with: merging is its work
         return failed(messages.merge_heads(facts.unmerged_heads))
-    owned = progress.owned.get(step.number)
+    owned = ownership.owned.get(step.number)
     if owned is None:
         return NOT_REACHED
     merges = [revision.file for revision in revisions[owned[0]:] if len(revision.parents) > 1]
@@ -573,8 +573,8 @@ def _merged_check(judging):
 
 
 def _rolled_back_check(judging):
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    reached = progress.reached_at.get(step.number)
+    facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
+    reached = ownership.reached_at.get(step.number)
     if reached is None:
         return NOT_REACHED
     probe = facts.failure_probe
@@ -604,8 +604,8 @@ def _elsewhere_check(name):
     where = name.title.removeprefix("chain runs on ")
 
     def check(judging):
-        facts, step, progress = judging.facts, judging.step, judging.progress
-        if step.number not in progress.reached_at:
+        facts, step, ownership = judging.facts, judging.step, judging.ownership
+        if step.number not in ownership.reached_at:
             return NOT_REACHED
         found = facts.elsewhere.get(database)
         if found is None:
@@ -622,8 +622,8 @@ def databases_to_try(facts: Facts, steps: list[course.Step]) -> list[str]:
     """The databases a step whose state is reached asks the whole chain to run on."""
     if blocker(facts):
         return []
-    progress = _progress(facts, steps, facts.revisions)
-    return [OTHER_DATABASES[BY_TITLE[title]] for step in steps if step.number in progress.reached_at
+    ownership = _ownership(facts, steps, facts.revisions)
+    return [OTHER_DATABASES[BY_TITLE[title]] for step in steps if step.number in ownership.reached_at
             for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
 
 
@@ -643,8 +643,8 @@ def probed_steps(steps: list[course.Step]) -> list[int]:
 
 def _evidence_check(judge_looks):
     def check(judging):
-        facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-        reached = progress.reached_at.get(step.number)
+        facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
+        reached = ownership.reached_at.get(step.number)
         if reached is None:
             return NOT_REACHED
         evidence = facts.evidence
@@ -656,14 +656,14 @@ def _evidence_check(judge_looks):
     return check
 
 
-def _database_behind(facts, steps, revisions, progress, step):
+def _database_behind(facts, steps, revisions, ownership, step):
     """Why the learner's own database has not run the step's migrations yet, or None.
 
     Only `lesson` looks at it. The downgrade step lets it stay one revision below its state, once it
     has been seen there. Part 3 runs on the learner's PostgreSQL: what was seen there stands when
     that server is stopped, as the lessons ask, and the SQLite database is never asked to run it."""
     evidence = facts.evidence
-    owned = progress.owned.get(step.number)
+    owned = ownership.owned.get(step.number)
     if evidence is None or not owned or facts.unmerged_heads or step.number in evidence.given:
         return None
     target = owned[-1]
@@ -679,8 +679,8 @@ def _database_behind(facts, steps, revisions, progress, step):
     position = _position(now, revisions)
     if position is None or position >= target:
         return None
-    lagging = [progress.reached_at[other.number] for other in steps
-               if other.models_may_lag and other.number in progress.reached_at]
+    lagging = [ownership.reached_at[other.number] for other in steps
+               if other.models_may_lag and other.number in ownership.reached_at]
     if any(position == reached - 1 and target == reached and _seen_at(evidence, revisions, reached)
            for reached in lagging):
         return None
@@ -795,8 +795,8 @@ def _linted_check(judging):
     """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
     silenced in server/.squawk.toml with a reason written next to it (squawk runs in the copy of
     server/, so that file applies)."""
-    facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
-    if step.number not in progress.reached_at:
+    facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
+    if step.number not in ownership.reached_at:
         return NOT_REACHED
     if not facts.traffic:
         if graded_database(facts) not in LINTED.databases:
