@@ -96,22 +96,53 @@ def judged(facts: Facts, up_to_step: int | None = None) -> Report:
 
 def _walked(server_dir, steps, database, time_limit, progress, learner_database):
     """The facts of the chain, with Part 3 where it runs: on PostgreSQL only."""
+    part3_graded = any(step.database for step in steps)
+    on_postgresql, unavailable = None, None
+    if part3_graded and database != "postgresql" and _likely_into_part3(server_dir):
+        # Such a chain is graded on PostgreSQL: walked there first, the walk on `database` is spared.
+        # Which files are Part 3's is read from that walk; with none, the chain is walked on `database` too.
+        try:
+            on_postgresql = _joined(server_dir, steps, "postgresql", time_limit, progress)
+        except Unavailable as problem:
+            unavailable = problem
+        else:
+            if _part3_files(on_postgresql):
+                return _graded_on_postgresql(on_postgresql, database, _part3_files(on_postgresql))
     facts = _joined(server_dir, steps, database, time_limit, progress, learner_database)
     part3 = _part3_files(facts)
-    if part3 and database != "postgresql" and not any(step.database for step in steps):
+    if part3 and database != "postgresql" and not part3_graded:
         # Part 3 not graded (--step 12 and before): its migrations are left out.
         facts = _joined(server_dir, steps, database, time_limit, progress, learner_database, cut=part3)
         facts.part3_notes = (messages.part3_left_out(database),)
     elif part3 and database != "postgresql":
         # A chain that goes on into Part 3 is graded on PostgreSQL.
-        try:
-            facts = _joined(server_dir, steps, "postgresql", time_limit, progress)
-            facts.part3_notes = (messages.part3_on_postgresql(database),)
-        except Unavailable as problem:  # no PostgreSQL here: the grade on `database` stands
-            facts.part3_notes = (messages.part3_needs_postgresql(str(problem)),)
-            facts.machine_dependent = True
+        if on_postgresql is None and unavailable is None:
+            try:
+                on_postgresql = _joined(server_dir, steps, "postgresql", time_limit, progress)
+            except Unavailable as problem:
+                unavailable = problem
+        if on_postgresql is not None:
+            return _graded_on_postgresql(on_postgresql, database, part3)
+        # No PostgreSQL here: the grade on `database` stands.
+        facts.part3_notes = (messages.part3_needs_postgresql(str(unavailable)),)
+        facts.machine_dependent = True
     facts.part3_files = part3  # what the other databases leave out
     return facts
+
+
+def _graded_on_postgresql(facts, database, part3):
+    facts.part3_notes = (messages.part3_on_postgresql(database),)
+    facts.part3_files = part3
+    return facts
+
+
+def _likely_into_part3(server_dir):
+    """Whether the chain has more migration files than the course's own before Part 3: then it most
+    likely goes on into Part 3. Only which walk comes first rests on this guess, never a verdict."""
+    before = course.last_step_on_any_database().number
+    reference = sum(len(step.migration_files) for step in course.steps() if step.number <= before)
+    versions = Path(server_dir) / "migrations" / "versions"
+    return versions.is_dir() and len(list(versions.glob("*.py"))) > reference
 
 
 def _joined(server_dir, steps, database, time_limit, progress=None, learner_database=None, cut=()):
