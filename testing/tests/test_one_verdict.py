@@ -20,6 +20,8 @@ from testing.guide import standing
 from . import recorded
 
 CASES = [(group, case) for group, cases in recorded.groups().items() for case in cases]
+# In parts, so that the test workers share them: judging every case every way takes seconds.
+PARTS = 6
 
 
 def first_failure(result):
@@ -28,9 +30,10 @@ def first_failure(result):
     return failing and (failing.id, failing.message.splitlines()[0] if failing.message else "")
 
 
-def test_every_route_gives_every_step_of_every_recorded_case_one_verdict():
+@pytest.mark.parametrize("part", range(PARTS))
+def test_every_route_gives_every_step_of_every_recorded_case_one_verdict(part):
     differing = []
-    for group, case in CASES:
+    for group, case in CASES[part::PARTS]:
         facts = recorded.facts(group, case)
         every = judged(facts)  # `grade`; `lesson` reads the same report as its map
         course_map = standing.course_map(every)
@@ -46,8 +49,9 @@ def test_every_route_gives_every_step_of_every_recorded_case_one_verdict():
     assert not differing, "\n".join(differing)
 
 
-def test_the_step_where_a_learner_is_stuck_fails_on_its_own_and_no_step_before_it_does():
-    for group, case in CASES:
+@pytest.mark.parametrize("part", range(PARTS))
+def test_the_step_where_a_learner_is_stuck_fails_on_its_own_and_no_step_before_it_does(part):
+    for group, case in CASES[part::PARTS]:
         report = judged(recorded.facts(group, case))
         failing = [result.step for result in report.steps if not result.passed]
         if not failing:
