@@ -32,6 +32,10 @@ class Evidence(StrEnum):
     LIVE_TRAFFIC = "the submitted files, upgraded on PostgreSQL under the previous step's running app"
     # Only the learner's own process can load models.py: what it reports decides this check alone.
     LEARNER_PROCESS = "models.py, compared by the learner's own app process"
+    # Step 11 where the SQLite file cannot be watched (sqlite_writes.py): the failure is the learner's word.
+    UNWITNESSED_FAILURE = ("the submitted files, walked on a scratch database; that the grader's failure happened "
+                           "rests on the learner's own process (the SQLite file could not be watched: no inotify, "
+                           "or a write-ahead log)")
 
 
 class Status(StrEnum):
@@ -69,6 +73,7 @@ class Outcome:
     """What the judge found for one check of one step."""
     status: Status
     message: str = ""
+    evidence: Evidence | None = None  # where this outcome rests on other evidence than the check declares
 
 
 def passed(message: str = "") -> Outcome:

@@ -264,6 +264,14 @@ class RoundTrip:
     after_reupgrade: Comparison | None = None
 
 
+class FileWitness(enum.StrEnum):
+    """What the SQLite file itself showed of a migration made to fail (sqlite_writes.py)."""
+    WRITTEN = "a write reached the file"
+    NOTHING = "nothing reached the file"
+    NO_INOTIFY = "not watched: this system has no inotify"
+    WAL = "not watched: in write-ahead-log mode a rolled-back write leaves no trace on disk"
+
+
 @dataclass(frozen=True)
 class Probe:
     """A revision made to fail on purpose after its `after`th write, and what the failure left."""
@@ -276,6 +284,7 @@ class Probe:
     versions_before: tuple[str, ...] = ()  # alembic_version
     versions_after: tuple[str, ...] = ()
     clean: bool = False
+    witness: FileWitness | None = None  # what the SQLite file saw of it; None on another database
 
 
 @dataclass(frozen=True)

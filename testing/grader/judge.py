@@ -42,6 +42,7 @@ from .checks import (
     ROWS,
     WENT_DOWN,
     Check,
+    Evidence,
     Outcome,
     Status,
     failed,
@@ -50,7 +51,7 @@ from .checks import (
     of_step,
     passed,
 )
-from .facts import Chain, ChainProblemKind, Direction, Facts, Revision, SchemaItem, SchemaKind
+from .facts import Chain, ChainProblemKind, Direction, Facts, FileWitness, Revision, SchemaItem, SchemaKind
 from .report import Report, StepResult
 
 NOT_REACHED = not_checked("the step's schema is not reached.")
@@ -580,8 +581,12 @@ def _rolled_back_check(judging):
         return Outcome(Status.NOT_CHECKED, messages.probe_not_run(file))
     if probe.statement is None:
         return Outcome(Status.NOT_CHECKED, messages.nothing_to_interrupt(file, probe.error))
+    if probe.witness == FileWitness.NOTHING:
+        return failed(messages.failure_never_happened(file, probe.statement))
     if probe.clean:
-        return passed(messages.rolled_back(file, probe.statement))
+        unwitnessed = probe.witness in (FileWitness.NO_INOTIFY, FileWitness.WAL)
+        return Outcome(Status.PASSED, messages.rolled_back(file, probe.statement),
+                       Evidence.UNWITNESSED_FAILURE if unwitnessed else None)
     left_behind = messages.left_behind(probe)
     if graded_database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
         return passed(messages.mysql_cannot_roll_back(file, probe.statement, left_behind))

@@ -22,11 +22,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .. import course
-from . import codec, gaps, lineage, messages, schema, sqlite_header, stalled, statements, traffic
+from . import codec, gaps, lineage, messages, schema, sqlite_header, sqlite_writes, stalled, statements, traffic
 from .facts import (
     Climbed,
     Comparison,
     Direction,
+    FileWitness,
     LearnerDatabase,
     MigrationError,
     Probe,
@@ -53,16 +54,18 @@ class _Record:
 
 @dataclass(frozen=True)
 class Writes:
-    """The statements that wrote during one command, as the learner's process counted them."""
+    """The statements that wrote during one command, as the learner's process counted them, and, for a
+    migration made to fail on SQLite, whether the file saw any write at all."""
     count: int
     last: str | None
+    witness: FileWitness | None = None
 
 
 NO_WRITES = Writes(0, None)
 
 
-def _writes(reply):
-    return Writes(reply.write_count, reply.last_write)
+def _writes(reply, witness=None):
+    return Writes(reply.write_count, reply.last_write, witness)
 
 
 class ChainWalk:
@@ -275,7 +278,8 @@ class ChainWalk:
 
     def _probe(self, index, after=1, fault=False):
         """Make revision `index` fail after its `after`th write; report what that failure left behind
-        (`fault`: as one of every revision's faults, else as the step's failure probe).
+        (`fault`: as one of every revision's faults, else as the step's failure probe, after the first
+        write that reached the database, where the file witnesses it).
 
         The database starts exactly as the climb left it below `index`, and is put back so if the
         failure changed it. False if it cannot be put back.
@@ -285,6 +289,9 @@ class ChainWalk:
         error, written = self._migrate(Direction.UPGRADE, revision, revision.id, fail_after=after)
         # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
         interrupted = written.count == after
+        if interrupted and not fault and written.witness == FileWitness.NOTHING and after < self.records[index].writes:
+            # That write changed nothing (an UPDATE of no rows), so neither did the failure: on to the next one.
+            return self._probe(index, after + 1)
         with self.engine.connect() as connection:
             left = tuple(schema.differences(connection, self._schema_below(index)))
         rows_after = self._rows()
@@ -293,7 +300,8 @@ class ChainWalk:
         versions_after = tuple(self._versions())
         probe = Probe(index, after, written.last if interrupted else None, None if interrupted else error,
                       left, changed_tables, versions_before, versions_after,
-                      clean=not left and not changed_tables and versions_before == versions_after)
+                      clean=not left and not changed_tables and versions_before == versions_after,
+                      witness=written.witness if interrupted else None)
         if fault:
             self.facts.faults.append(probe)
         else:
@@ -366,10 +374,13 @@ class ChainWalk:
         details = {"revision": revision.id, "migration": revision.file, "direction": direction}
         op = Op.UPGRADE if direction == Direction.UPGRADE else Op.DOWNGRADE
         counted_before = sqlite_header.counters(self.engine)
+        # A failure made on purpose is claimed by the learner's process: the file says whether it wrote.
+        watched = sqlite_header.file_of(self.engine) if fail_after is not None else None
         try:
-            reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after,
-                                              pause_first=pause_first),
-                                      f"{direction} of {revision.file}", on_pause=on_pause, **details)
+            with sqlite_writes.watching(watched) as watch:
+                reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after,
+                                                  pause_first=pause_first),
+                                          f"{direction} of {revision.file}", on_pause=on_pause, **details)
         except Stopped as stopped:
             if stopped.reason == "time_limit" and direction == Direction.UPGRADE:
                 # Still running: what it was doing and how far it got, before its process is stopped.
@@ -384,7 +395,7 @@ class ChainWalk:
             error = reply.error
             return MigrationError(**details, error=error.error, file=error.file, line=error.line), _writes(reply)
         if fail_after is not None and reply.write_count == fail_after:
-            return None, _writes(reply)  # stopped on purpose: alembic_version stays where it was
+            return None, _writes(reply, watch.witness)  # stopped on purpose: alembic_version stays where it was
         versions = self._versions()
         applied = self._applied(versions)
         expected = [revision.id] if direction == Direction.UPGRADE else revision.parents

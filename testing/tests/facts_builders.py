@@ -17,6 +17,7 @@ from testing.grader.facts import (
     Direction,
     Evidence,
     Facts,
+    FileWitness,
     FilledColumn,
     LockWait,
     Look,
@@ -244,16 +245,17 @@ def offline_failing(index: int, error: str) -> Offline:
 FIRST_CHANGE = "ALTER TABLE departments ADD COLUMN code VARCHAR(8)"
 
 
-def clean_probe(index: int) -> Probe:
+def clean_probe(index: int, witness: FileWitness = FileWitness.WRITTEN) -> Probe:
+    """Rolled back whole; `witness`: what the SQLite file saw of it (WRITTEN: the ALTER began a transaction)."""
     return Probe(index, 1, FIRST_CHANGE, versions_before=(id_of(index - 1),), versions_after=(id_of(index - 1),),
-                 clean=True)
+                 clean=True, witness=witness)
 
 
 def half_applied_probe(index: int) -> Probe:
     """The failure left the new column behind: SQLite committed the ALTER at once."""
     left = SchemaItem(SchemaKind.EXTRA_COLUMN, table="departments", column="code")
     return Probe(index, 1, FIRST_CHANGE, schema=(left,), versions_before=(id_of(index - 1),),
-                 versions_after=(id_of(index - 1),))
+                 versions_after=(id_of(index - 1),), witness=FileWitness.WRITTEN)
 
 
 # -- Part 3: the previous step's app running while a migration upgrades -----------------------------
