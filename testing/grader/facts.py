@@ -388,6 +388,9 @@ class Squawk:
     findings: tuple[SquawkFinding, ...] = ()
     unavailable: str | None = None  # why squawk gave no findings: not installed, timed out, odd output...
     configuration: str | None = None  # ...or squawk's own words refusing server/.squawk.toml
+    # What squawk read: the statements the role ran, from the server's log (statement_log.py), or else
+    # the SQL the learner's process rendered (`flask db upgrade --sql`).
+    from_server_log: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from .facts import AppFact, AppProblem, Chain, ChainProblemKind, Facts, Offline,
 from .modes import Mode
 from .protocol import Command, Op, Stopped
 from .sandbox import Sandbox
+from .statement_log import StatementLog
 from .supervisor import LearnerProcess
 from .walk import ChainWalk
 
@@ -48,9 +49,10 @@ def inspect_learner(learner: LearnerProcess, facts: Facts, box: Sandbox, scratch
         revisions = _chain(learner, reply.app, box.copy, facts)
         if revisions is None:
             return
+        log = StatementLog(scratch.statement_log, engine.url.username or "") if scratch.statement_log else None
         walk = ChainWalk(engine, observer, learner, revisions, states, facts, probe_steps=probe_steps,
                          describe_changes=mode == Mode.CHANGES, server_copy=box.copy,
-                         graded=graded if graded is not None else list(states))
+                         graded=graded if graded is not None else list(states), statement_log=log)
         if mode == Mode.FAULTS:
             walk.run_faults()
             return

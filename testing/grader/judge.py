@@ -794,7 +794,14 @@ def _sets_local_lock_timeout(facts, index):
 def _linted_check(judging):
     """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
     silenced in server/.squawk.toml with a reason written next to it (squawk runs in the copy of
-    server/, so that file applies)."""
+    server/, so that file applies). squawk reads what the grade's role ran, from the server's log;
+    where there was none, the SQL the learner's process rendered, and the evidence says so."""
+    outcome = _lint_outcome(judging)
+    rendered = any(not run.squawk.from_server_log for run in judging.facts.traffic)
+    return dataclasses.replace(outcome, evidence=Evidence.LEARNER_RENDER) if rendered else outcome
+
+
+def _lint_outcome(judging):
     facts, revisions, step, progress = judging.facts, judging.revisions, judging.step, judging.progress
     if step.number not in progress.reached_at:
         return NOT_REACHED

@@ -70,7 +70,7 @@ def _writes(reply, witness=None):
 
 class ChainWalk:
     def __init__(self, engine, observer, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
-                 server_copy=None, graded=()):
+                 server_copy=None, graded=(), statement_log=None):
         self.engine = engine  # as the grade's own login (roles.py)
         self.observer = observer  # as the administrator: for pg_locks and pg_stat_activity only
         self.learner = learner
@@ -80,6 +80,7 @@ class ChainWalk:
         self.probe_steps = probe_steps
         self.server_copy = server_copy
         self.graded = graded
+        self.statement_log = statement_log  # what the grade's role ran, from the server's own log (or None)
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # a _Record per climbed revision
@@ -87,14 +88,16 @@ class ChainWalk:
 
     def run(self) -> None:
         self.traffic = traffic.for_walk(self.engine, self.observer, self.graded, self.facts, self._rendered,
-                                        self.server_copy, self.revisions, self.learner.seconds_left)
+                                        self.server_copy, self.revisions, self.learner.seconds_left,
+                                        self.statement_log)
         self._climb()
         if len(self.records) == len(self.revisions):
             self.facts.models_at_head = self._models()
         self._descend()
 
     def _rendered(self, revision):
-        """The SQL of `revision` alone, as `flask db upgrade --sql` renders it (for squawk's advice)."""
+        """The SQL of `revision` alone, as `flask db upgrade --sql` renders it in the learner's process (for
+        squawk's advice where the server keeps no log of what really ran)."""
         reply = self.learner.call(Command(Op.OFFLINE, target=f"{revision.parents[0]}:{revision.id}"),
                                   f"rendering {revision.file} as SQL")
         if not reply.ok:

@@ -267,7 +267,7 @@ def traffic(errors: tuple[RequestError, ...] = (), waits: tuple[LockWait, ...] =
                           error_count=sum(error.during + error.after for error in errors))
 
 
-def calm_traffic(index: int, step: int, squawk: Squawk = Squawk()) -> TrafficRun:
+def calm_traffic(index: int, step: int, squawk: Squawk = Squawk(from_server_log=True)) -> TrafficRun:
     return TrafficRun(index, step - 1, step, traffic(waits=(rename_wait(0.05),)), squawk)
 
 

@@ -463,6 +463,20 @@ def test_a_failure_the_sqlite_file_could_not_witness_says_so_in_its_evidence():
     assert evidence(FileWitness.NO_INOTIFY) == evidence(FileWitness.WAL) == checks.Evidence.UNWITNESSED_FAILURE
 
 
+def test_squawk_on_the_sql_the_learners_process_rendered_says_so_in_its_evidence():
+    """On a server the grader did not start there is no log to read: squawk reads the render."""
+    def evidence(from_server_log):
+        facts = course_walked(16)
+        facts.traffic = [dataclasses.replace(run, squawk=Squawk(from_server_log=from_server_log))
+                         for run in facts.traffic]
+        report = judged(facts, 16)
+        assert report.check(16, checks.LINTED).passed
+        return report.check(16, checks.LINTED).to_dict()["evidence"]
+
+    assert evidence(True) == checks.Evidence.SERVER_LOG
+    assert evidence(False) == checks.Evidence.LEARNER_RENDER
+
+
 # -- the whole chain: a failure is laid on the step whose work causes it ----------------------------
 
 def statuses(report, check):
