@@ -30,8 +30,16 @@ class Evidence(StrEnum):
     LEARNER_DATABASE = "the learner's own database, as `lesson` saw it"
     OTHER_DATABASES = "the submitted files, walked on PostgreSQL and MySQL/MariaDB"
     LIVE_TRAFFIC = "the submitted files, upgraded on PostgreSQL under the previous step's running app"
+    SERVER_LOG = "the statements the grade's role ran on PostgreSQL, from the server's own log"
+    # A server the grader did not start keeps no log it can read: squawk reads what `--sql` renders.
+    LEARNER_RENDER = ("the SQL the learner's own process rendered (flask db upgrade --sql): no server log "
+                      "the grader could read")
     # Only the learner's own process can load models.py: what it reports decides this check alone.
     LEARNER_PROCESS = "models.py, compared by the learner's own app process"
+    # Step 11 where the SQLite file cannot be watched (sqlite_writes.py): the failure is the learner's word.
+    UNWITNESSED_FAILURE = ("the submitted files, walked on a scratch database; that the grader's failure happened "
+                           "rests on the learner's own process (the SQLite file could not be watched: no inotify, "
+                           "or a write-ahead log)")
 
 
 class Status(StrEnum):
@@ -69,6 +77,7 @@ class Outcome:
     """What the judge found for one check of one step."""
     status: Status
     message: str = ""
+    evidence: Evidence | None = None  # where this outcome rests on other evidence than the check declares
 
 
 def passed(message: str = "") -> Outcome:
@@ -119,7 +128,7 @@ OWN_POSTGRESQL = Check("your-PostgreSQL-ran-the-chain", "your PostgreSQL ran the
 LIVE = Check("the-running-app-keeps-working", "the running app keeps working", Applies.ASKED, Scope.STEP,
              Evidence.LIVE_TRAFFIC, ("postgresql",))
 LINTED = Check("squawk-has-nothing-unanswered", "squawk has nothing unanswered", Applies.ASKED, Scope.CHAIN,
-               Evidence.FILES, ("postgresql",))
+               Evidence.SERVER_LOG, ("postgresql",))
 
 ALL = (APP, CHAIN, FRESH_UPGRADE, REACHED, ROWS, ROUND_TRIP, MODELS, DEFAULTS, NAMED, REFERENCES, PARAMETERS,
        OFFLINE, CHECK_CLEAN, MERGED, ROLLED_BACK, ON_POSTGRESQL, ON_MYSQL, WENT_DOWN, BACKUP_TRIED, OWN_POSTGRESQL,

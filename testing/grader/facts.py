@@ -265,6 +265,14 @@ class RoundTrip:
     after_reupgrade: Comparison | None = None
 
 
+class FileWitness(enum.StrEnum):
+    """What the SQLite file itself showed of a migration made to fail (sqlite_writes.py)."""
+    WRITTEN = "a write reached the file"
+    NOTHING = "nothing reached the file"
+    NO_INOTIFY = "not watched: this system has no inotify"
+    WAL = "not watched: in write-ahead-log mode a rolled-back write leaves no trace on disk"
+
+
 @dataclass(frozen=True)
 class Probe:
     """A revision made to fail on purpose after its `after`th write, and what the failure left."""
@@ -277,6 +285,7 @@ class Probe:
     versions_before: tuple[str, ...] = ()  # alembic_version
     versions_after: tuple[str, ...] = ()
     clean: bool = False
+    witness: FileWitness | None = None  # what the SQLite file saw of it; None on another database
 
 
 @dataclass(frozen=True)
@@ -380,6 +389,9 @@ class Squawk:
     findings: tuple[SquawkFinding, ...] = ()
     unavailable: str | None = None  # why squawk gave no findings: not installed, timed out, odd output...
     configuration: str | None = None  # ...or squawk's own words refusing server/.squawk.toml
+    # What squawk read: the statements the role ran, from the server's log (statement_log.py), or else
+    # the SQL the learner's process rendered (`flask db upgrade --sql`).
+    from_server_log: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from testing.grader.facts import (
     Direction,
     Evidence,
     Facts,
+    FileWitness,
     FilledColumn,
     LockWait,
     Look,
@@ -244,16 +245,17 @@ def offline_failing(index: int, error: str) -> Offline:
 FIRST_CHANGE = "ALTER TABLE departments ADD COLUMN code VARCHAR(8)"
 
 
-def clean_probe(index: int) -> Probe:
+def clean_probe(index: int, witness: FileWitness = FileWitness.WRITTEN) -> Probe:
+    """Rolled back whole; `witness`: what the SQLite file saw of it (WRITTEN: the ALTER began a transaction)."""
     return Probe(index, 1, FIRST_CHANGE, versions_before=(id_of(index - 1),), versions_after=(id_of(index - 1),),
-                 clean=True)
+                 clean=True, witness=witness)
 
 
 def half_applied_probe(index: int) -> Probe:
     """The failure left the new column behind: SQLite committed the ALTER at once."""
     left = SchemaItem(SchemaKind.EXTRA_COLUMN, table="departments", column="code")
     return Probe(index, 1, FIRST_CHANGE, schema=(left,), versions_before=(id_of(index - 1),),
-                 versions_after=(id_of(index - 1),))
+                 versions_after=(id_of(index - 1),), witness=FileWitness.WRITTEN)
 
 
 # -- Part 3: the previous step's app running while a migration upgrades -----------------------------
@@ -265,7 +267,7 @@ def traffic(errors: tuple[RequestError, ...] = (), waits: tuple[LockWait, ...] =
                           error_count=sum(error.during + error.after for error in errors))
 
 
-def calm_traffic(index: int, step: int, squawk: Squawk = Squawk()) -> TrafficRun:
+def calm_traffic(index: int, step: int, squawk: Squawk = Squawk(from_server_log=True)) -> TrafficRun:
     return TrafficRun(index, step - 1, step, traffic(waits=(rename_wait(0.05),)), squawk)
 
 

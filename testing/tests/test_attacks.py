@@ -307,3 +307,68 @@ def test_a_downgrade_that_puts_back_a_copy_of_the_database_file_fails(tmp_path):
     assert not report.steps[4].passed
     assert "the database file was replaced, not migrated: its schema version went back" \
         in first_failure(report).message
+
+
+# Step 11 without its listeners (the starter's app.py): a failure midway leaves the database half changed.
+CLAIMS_THE_FAILURE = """
+    import sys
+    worker = sys.modules["__main__"]  # the worker runs as `python -m`
+    _real_upgrade = worker.Session.upgrade
+    def _claim(self, command):
+        if command.fail_after:  # the grader's failure on purpose: say it happened, run nothing
+            return worker.Reply(ok=True, write_count=command.fail_after,
+                                last_write="ALTER TABLE departments ADD COLUMN code VARCHAR(10)")
+        return _real_upgrade(self, command)
+    worker.Session.upgrade = _claim
+"""
+
+
+def step_11_without_listeners(tmp_path, code=""):
+    server = build_state(11, tmp_path / "server")
+    (server / "app.py").write_text((course.starter_dir() / "app.py").read_text() + textwrap.dedent(code))
+    return server
+
+
+def test_step_11_without_listeners_fails_when_nothing_is_attacked(tmp_path):
+    report, _ = graded(step_11_without_listeners(tmp_path), step=11)
+    assert report.steps[9].passed and not report.steps[10].passed
+    assert "the failure left the database half changed" in first_failure(report).message
+
+
+def test_a_migration_failure_claimed_without_running_the_migration_fails(tmp_path):
+    report, _ = graded(step_11_without_listeners(tmp_path, CLAIMS_THE_FAILURE), step=11)
+    assert report.steps[9].passed and not report.steps[10].passed
+    assert "The grader's failure never happened" in first_failure(report).message
+    assert "nothing reached the database" in first_failure(report).message
+
+
+# The witness against honest work in unusual forms: it must not turn a right step 11 into a wrong one.
+
+def test_a_first_statement_that_changes_nothing_is_not_the_failure_that_never_happened(tmp_path):
+    # Clearing what an earlier failed batch left behind: on a clean database it writes nothing.
+    server = build_state(11, tmp_path / "server")
+    migration = next((server / "migrations" / "versions").glob("*add_department_code.py"))
+    migration.write_text(migration.read_text().replace(
+        "def upgrade():\n", 'def upgrade():\n    op.execute("DROP TABLE IF EXISTS _alembic_tmp_departments")\n', 1))
+    report, _ = graded(server, step=11)
+    assert report.passed, first_failure(report).message
+    assert "fail right after its first change (ALTER TABLE departments ADD COLUMN" in \
+        report.check(11, "a failed migration changes nothing").message
+
+
+def test_a_write_ahead_log_passes_and_says_the_failure_was_not_witnessed(tmp_path):
+    server = build_state(11, tmp_path / "server")
+    app = server / "app.py"
+    app.write_text(app.read_text() + textwrap.dedent("""
+
+        @event.listens_for(Engine, "connect")
+        def write_ahead_log(dbapi_connection, connection_record):
+            if isinstance(dbapi_connection, sqlite3.Connection):
+                dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    """))
+    report, _ = graded(server, step=11)
+    assert report.passed, first_failure(report).message
+    check = report.check(11, "a failed migration changes nothing").to_dict()
+    assert check["evidence"] == "the submitted files, walked on a scratch database; that the grader's failure " \
+        "happened rests on the learner's own process (the SQLite file could not be watched: no inotify, or a " \
+        "write-ahead log)"

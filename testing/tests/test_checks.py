@@ -20,6 +20,7 @@ from testing.grader.facts import (
     ChainProblemKind,
     Facts,
     FailedCheck,
+    FileWitness,
     FilledColumn,
     Loss,
     LossKind,
@@ -37,6 +38,7 @@ from testing.grader.judging.report import Report
 from .facts_builders import (
     NOT_NULL_FINDING,
     before_the_merge,
+    clean_probe,
     column_gone,
     copy,
     course_walked,
@@ -164,6 +166,9 @@ PASSING = [
     case("rolled-back", checks.ROLLED_BACK, 11, course_walked, PASSED,
          f"The grader made {file_of(10)} fail right after its first change (ALTER TABLE departments ADD COLUMN "
          "code VARCHAR(8)): schema, rows and alembic_version were exactly as before."),
+    case("rolled-back-where-the-file-cannot-be-watched", checks.ROLLED_BACK, 11,
+         lambda: copy(course_walked(11), failure_probe=clean_probe(10, FileWitness.NO_INOTIFY)), PASSED,
+         "schema, rows and alembic_version were exactly as before.", graded=11),
     case("mysql-cannot-roll-back", checks.ROLLED_BACK, 11, mysql_leaves_the_column, PASSED,
          "MySQL and MariaDB commit every CREATE, ALTER and DROP at once, and no setting changes that,\n"
          "so this is not held against you.", graded=11),
@@ -318,6 +323,10 @@ FAILING = [
          lambda: copy(course_walked(11), failure_probe=half_applied_probe(10)), FAILED,
          "and the failure left the database half changed:\n"
          "  - the database has column `departments.code`, which the revision before does not", graded=11),
+    case("failure-claimed-but-nothing-reached-the-file", checks.ROLLED_BACK, 11,
+         lambda: copy(course_walked(11), failure_probe=clean_probe(10, FileWitness.NOTHING)), FAILED,
+         f"The grader's failure never happened: your app's process said {file_of(10)} had failed right after",
+         graded=11),
     case("changes-nothing", checks.ROLLED_BACK, 11,
          lambda: copy(course_walked(11), failure_probe=Probe(10, 1, None)), NOT_CHECKED,
          f"Not checked: {file_of(10)} changes nothing in the database, so there is nothing to interrupt.", graded=11),
@@ -443,6 +452,30 @@ def test_every_check_in_the_registry_has_a_case(cases, status):
 def test_every_check_that_waits_for_evidence_from_the_learners_machine_says_so():
     waiting = {each.values[0].check for each in WAITING if each.values[0].status == NEEDS_MACHINE}
     assert waiting == {check for check in checks.ALL if check.evidence == checks.Evidence.LEARNER_DATABASE}
+
+
+def test_a_failure_the_sqlite_file_could_not_witness_says_so_in_its_evidence():
+    """Where the file cannot be watched (no inotify; a write-ahead log) the pass rests on the learner's word."""
+    def evidence(witness):
+        report = judged(copy(course_walked(11), failure_probe=clean_probe(10, witness)), 11)
+        return report.check(11, checks.ROLLED_BACK).to_dict()["evidence"]
+
+    assert evidence(FileWitness.WRITTEN) == checks.Evidence.FILES
+    assert evidence(FileWitness.NO_INOTIFY) == evidence(FileWitness.WAL) == checks.Evidence.UNWITNESSED_FAILURE
+
+
+def test_squawk_on_the_sql_the_learners_process_rendered_says_so_in_its_evidence():
+    """On a server the grader did not start there is no log to read: squawk reads the render."""
+    def evidence(from_server_log):
+        facts = course_walked(16)
+        facts.traffic = [dataclasses.replace(run, squawk=Squawk(from_server_log=from_server_log))
+                         for run in facts.traffic]
+        report = judged(facts, 16)
+        assert report.check(16, checks.LINTED).passed
+        return report.check(16, checks.LINTED).to_dict()["evidence"]
+
+    assert evidence(True) == checks.Evidence.SERVER_LOG
+    assert evidence(False) == checks.Evidence.LEARNER_RENDER
 
 
 # -- the whole chain: a failure is laid on the step whose work causes it ----------------------------

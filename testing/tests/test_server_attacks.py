@@ -256,6 +256,29 @@ def test_a_lock_on_pg_locks_does_not_hide_a_lock_wait(tmp_path, request):
     assert mistake.message in check.message
 
 
+# squawk used to read the SQL the learner's process rendered (`flask db upgrade --sql`): hand it a clean one.
+CLEAN_SQL_FOR_SQUAWK = """
+    import sys
+    worker = sys.modules["__main__"]  # the worker runs as `python -m`
+    def _rendered_clean(self, command):
+        return worker.Reply(ok=True, dialect="postgresql", sql="SELECT 1;\\n" if command.target else None)
+    worker.Session.offline = _rendered_clean
+"""
+
+
+def test_squawk_lints_what_the_migrations_ran_not_the_sql_the_app_hands_back(tmp_path, request):
+    mistake = author.mistake("squawk's findings left unanswered")  # step 16 without its .squawk.toml
+    server = mistake.build(tmp_path / "server")
+    (server / "app.py").write_text((server / "app.py").read_text() + textwrap.dedent(CLEAN_SQL_FOR_SQUAWK))
+    start_servers_for_other_databases(mistake.step, request)
+    report = grade(server, up_to_step=mistake.step, database="postgresql", time_limit=20)
+    assert "Traceback" not in render_text(report)
+    check = report.check(mistake.step, mistake.check)
+    assert not check.passed, check.message
+    assert mistake.message in check.message
+    assert check.to_dict()["evidence"] == "the statements the grade's role ran on PostgreSQL, from the server's own log"
+
+
 # Every new database is a copy of template1: a table put there is in every later classmate's.
 SPOIL_LATER_GRADES = """
     try:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from .. import codec
 from ..facts import AppFact, AppProblem, Chain, ChainProblemKind, Facts, Offline, Revision, StopReason
 from ..measure.chain import ChainProblem, read_chain
+from ..measure.statement_log import StatementLog
 from ..measure.walk import ChainWalk
 from ..servers.bounded import bounded_engine, observer_engine
 from ..servers.databases import ScratchDatabase
@@ -47,9 +48,11 @@ def inspect_learner(learner: LearnerProcess, facts: Facts, box: Sandbox, scratch
         revisions = _chain(learner, reply.app, box.copy, facts)
         if revisions is None:
             return
+        log = StatementLog(scratch.statement_log, engine.url.username or "") if scratch.statement_log else None
         walk = ChainWalk(engine, observer, learner, revisions, states, facts, probe_steps=request.probe_steps,
                          describe_changes=mode == Mode.CHANGES, server_copy=box.copy,
-                         graded=list(request.graded) if request.graded is not None else list(states))
+                         graded=list(request.graded) if request.graded is not None else list(states),
+                         statement_log=log)
         if mode == Mode.FAULTS:
             walk.run_faults()
             return

@@ -41,6 +41,7 @@ from ..checks import (
     ROWS,
     WENT_DOWN,
     Check,
+    Evidence,
     Outcome,
     Status,
     failed,
@@ -49,7 +50,7 @@ from ..checks import (
     of_step,
     passed,
 )
-from ..facts import Chain, ChainProblemKind, Direction, Facts, Revision, SchemaItem, SchemaKind
+from ..facts import Chain, ChainProblemKind, Direction, Facts, FileWitness, Revision, SchemaItem, SchemaKind
 from ..measure.ownership import keeps_state
 from . import messages, production
 from .report import Report, StepResult
@@ -585,8 +586,12 @@ def _rolled_back_check(judging):
         return Outcome(Status.NOT_CHECKED, messages.probe_not_run(file))
     if probe.statement is None:
         return Outcome(Status.NOT_CHECKED, messages.nothing_to_interrupt(file, probe.error))
+    if probe.witness == FileWitness.NOTHING:
+        return failed(messages.failure_never_happened(file, probe.statement))
     if probe.clean:
-        return passed(messages.rolled_back(file, probe.statement))
+        unwitnessed = probe.witness in (FileWitness.NO_INOTIFY, FileWitness.WAL)
+        return Outcome(Status.PASSED, messages.rolled_back(file, probe.statement),
+                       Evidence.UNWITNESSED_FAILURE if unwitnessed else None)
     left_behind = messages.left_behind(probe)
     if graded_database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
         return passed(messages.mysql_cannot_roll_back(file, probe.statement, left_behind))
@@ -794,7 +799,14 @@ def _sets_local_lock_timeout(facts, index):
 def _linted_check(judging):
     """Part 3's migrations as a reviewer's linter reads them: every finding fixed, or its rule
     silenced in server/.squawk.toml with a reason written next to it (squawk runs in the copy of
-    server/, so that file applies)."""
+    server/, so that file applies). squawk reads what the grade's role ran, from the server's log;
+    where there was none, the SQL the learner's process rendered, and the evidence says so."""
+    outcome = _lint_outcome(judging)
+    rendered = any(not run.squawk.from_server_log for run in judging.facts.traffic)
+    return dataclasses.replace(outcome, evidence=Evidence.LEARNER_RENDER) if rendered else outcome
+
+
+def _lint_outcome(judging):
     facts, revisions, step, ownership = judging.facts, judging.revisions, judging.step, judging.ownership
     if step.number not in ownership.reached_at:
         return NOT_REACHED

@@ -696,6 +696,15 @@ def rolled_back(file: str, statement: str) -> str:
     return f"{_interrupted(file, statement)}: schema, rows and alembic_version were exactly as before."
 
 
+def failure_never_happened(file: str, statement: str) -> str:
+    first = statement.splitlines()[0] if statement else "?"
+    return (f"The grader's failure never happened: your app's process said {file} had failed right after its\n"
+            f"first change ({first[:80]}), but nothing reached the database: SQLite made no journal and\n"
+            "the file did not change. A failed migration is judged on what it did to the database, so let\n"
+            "`flask db upgrade` run it through Alembic's connection, and leave SQLite's journal_mode as it is\n"
+            "(MEMORY and OFF keep the journal off the disk).")
+
+
 def half_changed(file: str, statement: str, lines: Iterable[str]) -> str:
     return (f"{_interrupted(file, statement)}, and the failure left the database half changed:\n"
             + "\n".join(lines) + "\n"

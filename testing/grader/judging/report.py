@@ -12,6 +12,7 @@ class CheckResult:
     check: registry.Check
     status: Status
     message: str
+    evidence: registry.Evidence | None = None  # the check's own unless the outcome said otherwise
 
     @property
     def name(self) -> str:
@@ -27,7 +28,7 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "name": self.name, "passed": self.passed, "status": str(self.status),
-                "message": self.message, "evidence": str(self.check.evidence)}
+                "message": self.message, "evidence": str(self.evidence or self.check.evidence)}
 
 
 @dataclass
@@ -43,7 +44,7 @@ class StepResult:
         return all(check.passed for check in self.checks)
 
     def add(self, check: registry.Check, outcome: Outcome) -> None:
-        self.checks.append(CheckResult(check, outcome.status, outcome.message))
+        self.checks.append(CheckResult(check, outcome.status, outcome.message, outcome.evidence))
 
     def get(self, check: registry.Check) -> "CheckResult | None":
         return next((each for each in self.checks if each.check == check), None)

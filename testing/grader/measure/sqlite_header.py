@@ -22,10 +22,16 @@ class Counters:
         return self.schema_version < before.schema_version or self.changes < before.changes
 
 
+def file_of(engine: sa.Engine) -> Path | None:
+    """The SQLite file `engine` reaches, or None for another database or one in memory."""
+    path = engine.url.database
+    return Path(path) if engine.dialect.name == "sqlite" and path and path != ":memory:" else None
+
+
 def counters(engine: sa.Engine) -> Counters | None:
     """The counters of the SQLite file `engine` reaches, or None for another database or no file yet."""
-    path = engine.url.database
-    if engine.dialect.name != "sqlite" or not path or not Path(path).is_file():
+    path = file_of(engine)
+    if path is None or not path.is_file():
         return None
     with open(path, "rb") as file:
         header = file.read(CHANGE_COUNTER_OFFSET + 4)

@@ -33,11 +33,11 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from ... import course
-from ..facts import Facts, LockWait, MeasuredRun, Phase, RequestError, Revision, TrafficRun, TrafficSummary
+from ..facts import Facts, LockWait, MeasuredRun, Phase, RequestError, Revision, Squawk, TrafficRun, TrafficSummary
 from ..servers.bounded import bounded_engine
-from . import part3_kept, squawk_config
+from . import part3_kept, squawk_config, statement_log
 from .lesson_models import models_module
-from .linter import lint_revision, one_line
+from .linter import lint, lint_revision, one_line
 
 BIG_TABLE = "employees"  # the HR app's table that grows in production
 FILLER_ROWS = int(os.environ.get("COURSE_TRAFFIC_ROWS", "20000"))
@@ -79,11 +79,13 @@ OFF = Off()
 
 def for_walk(engine: sa.Engine, observer: sa.Engine, graded: Iterable[int], facts: Facts,
              render: Callable[[Revision], str], server_copy: Path, revisions: Sequence[Revision],
-             seconds_left: Callable[[], float] | None = None) -> "Traffic | Off":
+             seconds_left: Callable[[], float] | None = None,
+             log: statement_log.StatementLog | None = None) -> "Traffic | Off":
     """The traffic around each upgrade of a grading walk: off unless on PostgreSQL with Part 3 graded.
     `engine` connects as the grade's own role, as the app would; `observer`, as the administrator,
     looks at pg_locks and pg_stat_activity (roles.py).
-    `render(revision)`: the revision's SQL, rendered by the learner's process, for squawk's advice;
+    squawk lints what the role ran during each upgrade, from the server's `log`; without one (a server
+    the grader did not start), `render(revision)`: the revision's SQL, rendered by the learner's process.
     squawk runs in `server_copy`, where the learner's .squawk.toml applies. `revisions`: the chain, in
     order. `seconds_left()`: how long any statement of the traffic may wait (a lock the learner's
     code left must not hold it for ever)."""
@@ -91,13 +93,14 @@ def for_walk(engine: sa.Engine, observer: sa.Engine, graded: Iterable[int], fact
     if engine.dialect.name != "postgresql" or not live:
         return OFF
     facts.squawk_config = squawk_config.read(server_copy)
-    return Traffic(engine, observer, live, facts, render, server_copy, revisions, seconds_left)
+    return Traffic(engine, observer, live, facts, render, server_copy, revisions, seconds_left, log)
 
 
 class Traffic:
     def __init__(self, engine: sa.Engine, observer: sa.Engine, live_steps: set[int], facts: Facts,
                  render: Callable[[Revision], str], server_copy: Path, revisions: Sequence[Revision],
-                 seconds_left: Callable[[], float] | None = None) -> None:
+                 seconds_left: Callable[[], float] | None = None,
+                 log: statement_log.StatementLog | None = None) -> None:
         self.engine = engine
         self.observer = observer
         self.seconds_left = seconds_left
@@ -106,6 +109,7 @@ class Traffic:
         self.render = render
         self.server_copy = server_copy
         self.revisions = revisions
+        self.log = log
         # revision index -> the key its measurements are kept under (part3_kept.py)
         self.keys: dict[int, str | None] = {}
         self.recalled_runs: dict[int, MeasuredRun] = {}  # revision index -> its measurement, kept from before
@@ -128,12 +132,26 @@ class Traffic:
             traffic_run, self.recalled_runs[index] = kept
             self.facts.traffic.append(dataclasses.replace(traffic_run, index=index))
             return
-        advice = lint_revision(self.render, revision, self.server_copy)
+        advice = None if self.log else lint_revision(self.render, revision, self.server_copy)
         with running(self.engine.url, course.step(reached).models_path, FILLER_ROWS, self.seconds_left,
                      self.observer) as seen:
+            start = statement_log.end(self.log) if self.log else 0
             yield
-        assert seen.summary is not None  # running() sums up as its block ends
+        if self.log:  # once the traffic is over: reading the log is no part of the migration's time
+            advice = self._lint_what_ran(revision, self.log, start, seen.own_sessions)
+        assert seen.summary is not None and advice is not None  # running() sums up as its block ends
         self.facts.traffic.append(TrafficRun(index, reached, following.number, seen.summary, advice))
+
+    def _lint_what_ran(self, revision: Revision, log: statement_log.StatementLog, start: int,
+                       own: Collection[int]) -> Squawk:
+        """squawk's findings on what the role's sessions, other than the traffic's `own`, ran since `start`."""
+        if len(revision.parents) != 1:
+            return Squawk(from_server_log=True)  # a merge has no SQL of its own
+        ran = statement_log.statements_since(log, start, self.engine, own, self.seconds_left)
+        if ran is None:
+            return Squawk(unavailable="the server's log of what your migration ran did not reach the grader in time",
+                          from_server_log=True)
+        return dataclasses.replace(lint(statement_log.as_script(ran), self.server_copy), from_server_log=True)
 
     def recalled(self, index: int) -> MeasuredRun | None:
         """Revision `index`'s statement-by-statement measurement, kept from an earlier grade, or None."""
@@ -163,6 +181,7 @@ class Traffic:
 class Seen:
     """What `running` saw, once its block is over (the benchmarks read it too)."""
     summary: TrafficSummary | None = None
+    own_sessions: set[int] = dataclasses.field(default_factory=set)  # the traffic's backend pids, as they come
 
 
 @contextlib.contextmanager
@@ -176,7 +195,7 @@ def running(url: str | sa.URL, models_path: Path, rows: int, seconds_left: Calla
     options = {"pool_size": READERS + WRITERS + 2, "connect_args": {"application_name": TRAFFIC_NAME}}
     engine = bounded_engine(url, seconds_left, **options) if seconds_left else sa.create_engine(url, **options)
     run = _Run(engine, observer or engine, models_module(models_path).db.Model, rows)
-    seen = Seen()
+    seen = Seen(own_sessions=run.ours)
     try:
         run.start()
         started = time.monotonic()

