@@ -13,13 +13,6 @@ from .processes import timed
 
 CLI = str(course.REPO_ROOT / "testing" / "cli.py")
 STEP = 5
-# The same `grade`, with the OS sandbox turned off (testing/grader/boundary/bubblewrap.py): what the sandbox costs.
-WITHOUT_SANDBOX = (f"import runpy, sys; sys.path.insert(0, {str(course.REPO_ROOT)!r}); "
-                   "from testing.grader import bubblewrap; "
-                   "bubblewrap.availability = lambda: bubblewrap.Availability(False, 'turned off to measure it'); "
-                   f"sys.argv = [{CLI!r}, *sys.argv[1:]]; runpy.run_path({CLI!r}, run_name='__main__')")
-SANDBOXED, UNSANDBOXED = f"grade --step {STEP} (this course)", f"grade --step {STEP}, without the OS sandbox"
-
 # pytest-alembic's plugin cannot collect its built-in tests under pytest 9.2; imported into a test
 # module of our own they run unchanged, with the fixtures the plugin provides.
 PYTEST_ALEMBIC_TESTS = '''from pytest_alembic.tests import (test_model_definitions_match_ddl, test_single_head_revision,
@@ -52,8 +45,7 @@ def alembic_engine():
 
 
 def measure(runs):
-    """Rows of (what, median seconds, median peak MB), the ratio ours/theirs, and the sandbox's cost
-    (sandboxed / not)."""
+    """Rows of (what, median seconds, median peak MB) and the ratio ours/theirs."""
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as holder:
         server = build_state(STEP, Path(holder) / "server")
         (server / "conftest.py").write_text(PYTEST_ALEMBIC_FIXTURES)
@@ -61,12 +53,11 @@ def measure(runs):
         scratch = Path(holder) / "scratch.db"
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{scratch}", "PYTHONWARNINGS": "ignore"}
         commands = {
-            SANDBOXED: [sys.executable, CLI, "grade", "--step", str(STEP), "--server-dir", str(server)],
+            f"grade --step {STEP} (this course)": [sys.executable, CLI, "grade", "--step", str(STEP),
+                                                  "--server-dir", str(server)],
             "pytest-alembic's 4 built-in tests": [sys.executable, "-m", "pytest", "-q", "-p", "pytest_alembic",
                                                   "-p", "no:cacheprovider", "test_pytest_alembic.py"],
             "lesson status (all steps)": [sys.executable, CLI, "lesson", "--server-dir", str(server), "status"],
-            UNSANDBOXED: [sys.executable, "-c", WITHOUT_SANDBOX, "grade", "--step", str(STEP),
-                          "--server-dir", str(server)],
         }
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(runs):  # alternating, so a slower moment of the machine hits every command
@@ -78,6 +69,4 @@ def measure(runs):
                 samples[name].append((seconds, peak))
     rows = [(name, statistics.median(s for s, _ in runs_), statistics.median(p for _, p in runs_))
             for name, runs_ in samples.items()]
-    ratio = rows[0][1] / rows[1][1]
-    medians = {name: wall for name, wall, _ in rows}
-    return rows, ratio, medians[SANDBOXED] / medians[UNSANDBOXED]
+    return rows, rows[0][1] / rows[1][1]

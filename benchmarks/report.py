@@ -19,12 +19,36 @@ def seconds(value):
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
-def latency_table(rows, ratio, runs, sandbox_cost):
+def latency_table(rows, ratio, runs):
     lines = ["| command | median wall time | median peak memory |", "|---|---|---|"]
     lines += [f"| {name} | {seconds(wall)} | {peak:.0f} MB |" for name, wall, peak in rows]
     lines.append("")
     lines.append(f"Median of {runs} alternating runs, each in a new process. Ours / pytest-alembic: **{ratio:.2f}×**. "
-                 f"The OS sandbox (bubblewrap) costs **{(sandbox_cost - 1) * 100:+.0f} %** of a grade.")
+                 "What the OS sandbox costs: sandbox.md.")
+    return "\n".join(lines)
+
+
+def sandbox_table(cost):
+    """`cost`: a sandbox.Cost."""
+    def shown(spread, show, strong=""):
+        low, high = spread.quartiles
+        first, last = spread.interval
+        return f"{strong}{show(spread.median)}{strong} | {show(low)} – {show(high)} | {show(first)} – {show(last)}"
+
+    def percent(ratio):
+        return f"{(ratio - 1) * 100:+.1f} %"
+
+    lines = ["| grade --step 5 | median | quartiles | 95 % interval of the median |", "|---|---|---|---|",
+             f"| with the OS sandbox | {shown(cost.on, seconds)} |",
+             f"| without it | {shown(cost.off, seconds)} |",
+             f"| **the sandbox's cost** (with / without, pair by pair) | {shown(cost.ratio, percent, '**')} |",
+             "",
+             f"{cost.pairs} pairs of grades, each in a new process, the order within a pair alternating (with, "
+             f"without; without, with; ...) after {cost.warm_up} not counted. Without the sandbox, as "
+             f"`grade --json` said: {cost.without}",
+             "",
+             f"Load average (1 minute) {cost.load[0]:.2f} before, {cost.load[1]:.2f} after, on a machine shared "
+             "with other work: the quartiles and the interval show how much that moved the figures."]
     return "\n".join(lines)
 
 

@@ -8,16 +8,17 @@ if __package__ in (None, ""):
 
 import click  # noqa: E402
 
-from benchmarks import answers, cohort, costs, latency, machine, report, suite, tables, traffic  # noqa: E402
+from benchmarks import answers, cohort, costs, latency, machine, report, sandbox, suite, tables, traffic  # noqa: E402
 from benchmarks import verdicts as verdicts_part  # noqa: E402
 from testing import console  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("latency", "answers", "costs", "cohort", "suite", "traffic", "verdicts", "fresh")
+PARTS = ("latency", "sandbox", "answers", "costs", "cohort", "suite", "traffic", "verdicts", "fresh")
 # `traffic` (~7 minutes) and `fresh` (installs everything anew) are measured when asked for by name.
-DEFAULT_PARTS = ("latency", "answers", "costs", "cohort", "suite")
+DEFAULT_PARTS = ("latency", "sandbox", "answers", "costs", "cohort", "suite")
 TARGETS = {  # what issue 6 asks for
     "grader / pytest-alembic": 1.0,
+    "OS sandbox's cost per grade, %": 10,  # issue 24
     "rename growth 1k -> largest": 1.5,
     "step-08 backfill / floor at the largest size": 1.5,
     "test suite seconds": 60,
@@ -51,6 +52,8 @@ def _sizes(text):
 @click.command()
 @click.option("--only", "parts", multiple=True, type=click.Choice(PARTS), help="Measure only these (repeatable).")
 @click.option("--runs", default=5, show_default=True, help="Alternating runs for the latency medians.")
+@click.option("--sandbox-pairs", default=20, show_default=True,
+              help="Pairs of grades, with the OS sandbox and without, for its cost.")
 @click.option("--sizes", default="1000,10000,100000,1000000", show_default=True, type=_sizes,
               help="Employees per table, comma-separated.")
 @click.option("--databases", default="sqlite,postgresql", show_default=True, type=_databases,
@@ -68,8 +71,8 @@ def _sizes(text):
                    "say, many more times.")
 @click.option("--results", type=click.Path(path_type=Path), default=RESULTS, show_default="benchmarks/results/",
               help="Folder the Markdown and PNG files go to.")
-def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_sizes, verdict_runs, verdict_cases,
-         results):
+def main(parts, runs, sandbox_pairs, sizes, databases, naive_max_rows, cohort_size, traffic_sizes, verdict_runs,
+         verdict_cases, results):
     """Measure the grader's latency, the answers a learner waits for, each migration's cost against
     table size, a cohort's throughput, Part 3 under traffic and the test suite."""
     parts = parts or DEFAULT_PARTS
@@ -77,9 +80,13 @@ def main(parts, runs, sizes, databases, naive_max_rows, cohort_size, traffic_siz
     about = machine.description()
     verdicts: list[tuple[str, float | None] | tuple[str, float | None, str]] = []
     if "latency" in parts:
-        rows, ratio, sandbox_cost = latency.measure(runs)
-        _write(results / "latency.md", "Grader latency", about, report.latency_table(rows, ratio, runs, sandbox_cost))
+        rows, ratio = latency.measure(runs)
+        _write(results / "latency.md", "Grader latency", about, report.latency_table(rows, ratio, runs))
         verdicts.append(("grader / pytest-alembic", ratio))
+    if "sandbox" in parts:
+        cost = sandbox.measure(sandbox_pairs)
+        _write(results / "sandbox.md", "What the OS sandbox costs a grade", about, report.sandbox_table(cost))
+        verdicts.append(("OS sandbox's cost per grade, %", (cost.ratio.median - 1) * 100))
     if "costs" in parts:
         for database in databases:
             measured = costs.measure(database, sizes, naive_max_rows)

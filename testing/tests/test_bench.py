@@ -26,7 +26,6 @@ def test_bench_writes_tables_plots_and_targets_for_latency_and_costs(tmp_path, p
     assert done.returncode == 0, done.stderr
     latency = (tmp_path / "latency.md").read_text()
     assert "| grade --step 5 (this course) |" in latency and "| pytest-alembic's 4 built-in tests |" in latency
-    assert "| grade --step 5, without the OS sandbox |" in latency and "The OS sandbox (bubblewrap) costs" in latency
     for database in ("sqlite", "postgresql"):
         table = (tmp_path / f"costs-{database}.md").read_text()
         for migration in REFERENCE_MIGRATIONS_THAT_WRITE:
@@ -36,6 +35,18 @@ def test_bench_writes_tables_plots_and_targets_for_latency_and_costs(tmp_path, p
     assert "| grader / pytest-alembic |" in summary
     assert "| rename growth 1k -> largest (table rename, postgresql) |" in summary
     assert done.stdout.strip().splitlines()[0] == "| target | measured | goal | met |"
+
+
+@pytest.mark.slow
+def test_bench_measures_the_sandbox_in_pairs_and_says_what_ran_without_it(tmp_path):
+    done = bench("--only", "sandbox", "--sandbox-pairs", "2", "--results", tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = (tmp_path / "sandbox.md").read_text()
+    assert "| with the OS sandbox |" in table and "| without it |" in table
+    assert "| **the sandbox's cost** (with / without, pair by pair) | **" in table
+    assert "2 pairs of grades" in table and "Without the sandbox, as `grade --json` said: no OS sandbox" in table
+    assert "Load average (1 minute)" in table
+    assert "| OS sandbox's cost per grade, % |" in (tmp_path / "summary.md").read_text()
 
 
 @pytest.mark.slow
