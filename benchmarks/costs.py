@@ -16,7 +16,7 @@ from pathlib import Path
 
 from testing import author, course
 from testing.build import build_state
-from testing.grader.servers.databases import scratch_database
+from testing.grader import scratch_database
 
 NAIVE_MIGRATIONS = "migrations-naive"
 

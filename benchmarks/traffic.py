@@ -17,8 +17,7 @@ from pathlib import Path
 
 from testing import author, course
 from testing.build import build_state
-from testing.grader import traffic
-from testing.grader.servers.databases import scratch_database
+from testing.grader import scratch_database, traffic
 
 MIGRATION_TIME_LIMIT = 600  # seconds for one `flask db upgrade`
 

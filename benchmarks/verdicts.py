@@ -7,15 +7,11 @@ every time is a flip: a verdict that timing decided.
 """
 import tempfile
 from collections import Counter
-from contextlib import ExitStack
 from pathlib import Path
 
-from testing.grader import judged
-from testing.grader.servers import postgres
-from testing.grader.servers.databases import POSTGRES_URL_VARIABLE
+from testing.grader import judged, servers_running
 from testing.tests import recorded
 from testing.tests.cases import GROUPS
-from testing.tests.servers import environment_variable
 
 
 def measure(runs, named=()):
@@ -24,9 +20,7 @@ def measure(runs, named=()):
     cases = [case for case in GROUPS["part3"] if case.database == "postgresql"
              and (not named or any(name in case.name for name in named))]
     counts: dict[tuple[str, int], Counter[bool]] = {}
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
-        server = stack.enter_context(postgres.embedded_server())
-        stack.enter_context(environment_variable(POSTGRES_URL_VARIABLE, server))
+    with servers_running({"postgresql"}), tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
         for number, case in enumerate(cases):
             for run in range(runs):
                 report = judged(recorded.live_facts(case, Path(holder) / f"{number}-{run}"), case.up_to)

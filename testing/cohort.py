@@ -10,9 +10,7 @@ grader becomes a "not graded" row; neither stops or slows the others.
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -20,10 +18,8 @@ from pathlib import Path
 
 from .command_errors import Unavailable, UsageError
 from .gradebook import Row, row_from_report, row_not_graded
-from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps
+from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps, servers_needed, servers_running
 from .grader.boundary import bubblewrap
-from .grader.checks import servers_needed
-from .grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
 
@@ -84,7 +80,10 @@ def grade_all(learners: list[Submission], jobs: int, up_to_step: int | None = No
     rows = {}
     classes = sorted({learner.folder.resolve().parent for learner in learners})  # every learner's work is there
     bubblewrap.availability()  # tried once here, so that no grading process forked below tries it again
-    with shared_servers(up_to_step, database):
+    # One PostgreSQL and one MariaDB for the whole class when its steps need them, not one per
+    # learner; each grade still makes a database and a login of its own there (grader/servers/roles.py).
+    # A server that cannot start here is left to each grade, which reports it as a single `grade` does.
+    with servers_running(servers_needed(graded_steps(up_to_step), database), missing_ok=True):
         try:
             while waiting or running:
                 while waiting and len(running) < jobs:
@@ -144,58 +143,3 @@ def _stop(process):
     if process.is_alive():
         process.kill()
     process.join()
-
-
-@contextmanager
-def shared_servers(up_to_step: int | None, database: str) -> Iterator[None]:
-    """One PostgreSQL and one MariaDB for the whole cohort when its steps need them, instead of one
-    per learner; each grade still makes a database and a login of its own on them (grader/roles.py).
-    A server that cannot start here is left to each grade, which then reports it the way a single
-    `grade` does."""
-    wanted = servers_needed(graded_steps(up_to_step), database)
-    starters = {"postgresql": (POSTGRES_URL_VARIABLE, _postgres), "mysql": (MYSQL_URL_VARIABLE, _mariadb)}
-    missing = [kind for kind in sorted(wanted) if not os.environ.get(starters[kind][0])]
-    with ExitStack() as stack:
-        with ThreadPoolExecutor(max(len(missing), 1)) as pool:  # both start at once: seconds each
-            started = [(kind, pool.submit(_start, starters[kind][1])) for kind in missing]
-        # Every server that did start is registered to stop before any failure of the other is raised.
-        for kind, future in started:
-            if future.exception() is None and future.result() is not None:
-                manager, url = future.result()
-                stack.push(manager)
-                stack.enter_context(_environment_variable(starters[kind][0], url))
-        for _, future in started:
-            error = future.exception()
-            if error is not None:
-                raise error
-        yield
-
-
-def _start(start):
-    """(the server's context manager, its URL), or None when it cannot start on this machine."""
-    manager = start()
-    try:
-        return manager, manager.__enter__()
-    except Unavailable:
-        return None
-
-
-def _postgres():
-    from .grader.servers import postgres
-
-    return postgres.embedded_server()
-
-
-def _mariadb():
-    from .grader.servers import mariadb
-
-    return mariadb.temporary_server()
-
-
-@contextmanager
-def _environment_variable(name, value):
-    os.environ[name] = value  # the grading processes inherit it
-    try:
-        yield
-    finally:
-        del os.environ[name]

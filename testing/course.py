@@ -34,6 +34,7 @@ SERVER_FILES = ("app.py", "models.py", ".squawk.toml")
 EVERY_FOLDER_HAS = ("README.md", "hints.md", "models.py")
 # The databases a grade runs on, and a step's `database` key may name.
 DATABASES = ("sqlite", "postgresql", "mysql")
+DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}  # as messages name them
 
 COURSE_KEYS = {"title", "starter", "step"}
 STEP_KEYS = {"number", "title", "folder"}

@@ -17,7 +17,11 @@ from ..command_errors import Unavailable, UsageError
 from .cache import ReportCache
 from .judging.report import CheckResult, Report, StepResult, render_step, render_text
 from .plan import DEFAULT_TIME_LIMIT, Climb, FaultRun, climb, collect, grade, graded_steps, inject_faults, judged
-from .servers.databases import DATABASES
+from .servers.databases import DATABASES, scratch_database
+from .servers.supply import lasting_postgres
+from .servers.supply import needed as servers_needed
+from .servers.supply import offered as server_offered
+from .servers.supply import running as servers_running
 
 if TYPE_CHECKING:
     from .judging import messages
@@ -47,6 +51,8 @@ __all__ = [
     "DEFAULT_TIME_LIMIT", "Climb", "FaultRun", "climb", "collect", "grade", "graded_steps", "inject_faults", "judged",
     "CheckResult", "Report", "ReportCache", "StepResult", "render_step", "render_text",
     "DATABASES", "Unavailable", "UsageError",
+    # the database servers: which a grade needs, started or reused, and a scratch database on one
+    "servers_needed", "servers_running", "server_offered", "lasting_postgres", "scratch_database",
     # the grader's sentences (`lesson view` phrases a revision's changes as a grade would)
     "messages",
     # reading a database as the grader does (`lesson`'s snapshot of the learner's database)

@@ -163,11 +163,3 @@ def of_step(step: "Step", first: bool) -> tuple[Check, ...]:
 def other_databases_of(step: "Step") -> list[str]:
     """The databases `step` asks the whole chain to run on, beyond the one graded."""
     return [OTHER_DATABASES[BY_TITLE[title]] for title in step.checks if BY_TITLE[title] in OTHER_DATABASES]
-
-
-def servers_needed(steps: "Iterable[Step]", database: str) -> set[str]:
-    """The database servers a grade of `steps` on `database` runs on: that one, the ones a step asks
-    the chain to run on (step 12), and the one a step's migrations run on (Part 3's PostgreSQL)."""
-    wanted = {database} | {other for step in steps for other in other_databases_of(step)}
-    wanted |= {step.database for step in steps if step.database}
-    return wanted - {"sqlite"}

@@ -32,7 +32,7 @@ from .judging.report import Report
 from .measure import part3_kept
 from .measure.lesson_models import models_module
 from .measure.standin import stand_in_merge, without_stand_in
-from .servers.databases import DATABASES, NAMES
+from .servers.databases import DATABASES
 
 DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
 
@@ -172,7 +172,7 @@ def _part3_files(facts):
 def _walk(server_dir, steps, database, time_limit, progress=None, learner_database=None, stand_in=None, cut=()):
     """`cut`: Part 3's migration files, left out of the copy, whose models.py is then that of the
     last step before Part 3 (the state the chain reaches without them)."""
-    where = NAMES[database]
+    where = course.DATABASE_NAMES[database]
     # Every step's state, graded or not: a revision reaching a later step's state is that step's work.
     def states():
         return {step.number: models_module(step.models_path).db.metadata for step in course.steps()}

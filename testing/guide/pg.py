@@ -16,8 +16,7 @@ from pathlib import Path
 
 from .. import course
 from ..command_errors import UsageError
-from ..grader.servers import postgres
-from ..grader.servers.databases import POSTGRES_URL_VARIABLE
+from ..grader import lasting_postgres, server_offered
 
 # Where the running server is remembered; the course's tests keep their own.
 STATE = Path(os.environ.get("COURSE_PG_STATE") or course.REPO_ROOT / ".lesson" / "pg.json")
@@ -34,7 +33,7 @@ def start() -> tuple[str, str, bool]:
         return state["url"], state["data"], True
     holder = tempfile.mkdtemp(prefix="course-pg-")
     data = f"{holder}/data"
-    server_url = postgres.sqlalchemy_url(postgres.start(data, cleanup_mode=None))
+    server_url = lasting_postgres(data)
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{DATABASE}"')
@@ -56,14 +55,11 @@ def lent_to_grades() -> Iterator[None]:
     """While this server runs, a grade makes its scratch PostgreSQL databases on it (and drops them)
     instead of starting a server of its own: seconds saved on every check of a Part 3 step."""
     running = url()
-    if running is None or os.environ.get(POSTGRES_URL_VARIABLE):
+    if running is None:
         yield
         return
-    os.environ[POSTGRES_URL_VARIABLE] = running
-    try:
+    with server_offered("postgresql", running):
         yield
-    finally:
-        os.environ.pop(POSTGRES_URL_VARIABLE, None)
 
 
 def stop() -> bool:

@@ -1,33 +1,28 @@
 """Fixtures of the course's own tests: shared database servers and scratch clones of the course."""
-import os
-
 import pytest
 
-from testing.grader import DATABASES
-from testing.grader.servers import mariadb, postgres
-from testing.grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
+from testing.grader import DATABASES, servers_running
+from testing.grader.servers import mariadb, supply
 
 from .clones import lesson, scratch_clone
-from .servers import SERVER_FIXTURES, environment_variable
+from .servers import SERVER_FIXTURES
 
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """One real PostgreSQL for the whole session; each grading run makes its own database on it."""
-    with postgres.embedded_server() as url, environment_variable(POSTGRES_URL_VARIABLE, url):
-        yield url
+    """One real PostgreSQL for the whole session (COURSE_POSTGRES_URL's, when set); each grading run
+    makes its own database on it."""
+    with servers_running({"postgresql"}) as urls:
+        yield urls["postgresql"]
 
 
 @pytest.fixture(scope="session")
 def mysql_server():
     """One real MariaDB for the whole session, when this machine has it (.ci/run installs it)."""
-    if os.environ.get(MYSQL_URL_VARIABLE):
-        yield os.environ[MYSQL_URL_VARIABLE]
-        return
-    if mariadb.server_binary() is None:
+    if not supply.named("mysql") and mariadb.server_binary() is None:
         pytest.skip("MariaDB is not installed here (apt install mariadb-server, or set COURSE_MYSQL_URL)")
-    with mariadb.temporary_server() as url, environment_variable(MYSQL_URL_VARIABLE, url):
-        yield url
+    with servers_running({"mysql"}) as urls:
+        yield urls["mysql"]
 
 
 @pytest.fixture(params=DATABASES)

@@ -19,18 +19,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from testing.grader import checks, collect, graded_steps, judged
-from testing.grader.checks import servers_needed
+from testing.grader import checks, collect, graded_steps, judged, servers_needed, servers_running
 from testing.grader.facts import Facts
-from testing.grader.servers import mariadb, postgres
-from testing.grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE
-
-from .servers import environment_variable
 
 STORE = Path(__file__).parent / "recorded"
 RECORD_AGAIN = "pipenv run python -m testing.tests.recorded"
@@ -174,24 +168,13 @@ def record(group, cases, workers=2):
     return len(kept)
 
 
-def _servers(databases, stack):
-    """Start the database servers the cases need, for this process."""
-    if "postgresql" in databases:
-        stack.enter_context(environment_variable(POSTGRES_URL_VARIABLE,
-                                                 stack.enter_context(postgres.embedded_server())))
-    if "mysql" in databases:
-        stack.enter_context(environment_variable(MYSQL_URL_VARIABLE,
-                                                 stack.enter_context(mariadb.temporary_server())))
-
-
 def main(names):
     every = groups()
     unknown = [name for name in names if name not in every]
     if unknown:
         sys.exit(f"no group {', '.join(unknown)}: the groups are {', '.join(every)}")
     chosen = {name: every[name] for name in names or every}
-    with ExitStack() as stack:
-        _servers({database for cases in chosen.values() for case in cases for database in case.servers}, stack)
+    with servers_running({database for cases in chosen.values() for case in cases for database in case.servers}):
         for name, cases in chosen.items():
             print(f"{name}: {record(name, cases)} grades recorded", file=sys.stderr, flush=True)
 

@@ -12,7 +12,7 @@ from testing.grader import grade, plan
 from testing.grader.checks import Status
 from testing.grader.judging import judge, messages
 from testing.grader.servers import mariadb
-from testing.grader.servers.databases import MYSQL_URL_VARIABLE
+from testing.grader.servers.supply import URL_VARIABLES
 
 from . import recorded
 from .cases import (
@@ -248,7 +248,7 @@ def test_sql_only_sqlite_knows_fails_step_12_on_postgresql():
 
 @pytest.mark.slow
 def test_without_mariadb_the_mysql_check_says_what_to_install(postgres_server, tmp_path, monkeypatch):
-    monkeypatch.delenv(MYSQL_URL_VARIABLE, raising=False)
+    monkeypatch.delenv(URL_VARIABLES["mysql"], raising=False)
     monkeypatch.setattr(mariadb, "server_binary", lambda: None)
     check = grade(build_state(STEP_12, tmp_path / "server")).check(STEP_12, judge.ON_MYSQL)
     assert not check.passed
@@ -292,7 +292,7 @@ def test_a_server_this_machine_lacks_is_exit_1_not_a_wrong_call(tmp_path, monkey
     wrong call) with the one line that says what to install."""
     from testing import cli, console
 
-    monkeypatch.delenv(MYSQL_URL_VARIABLE, raising=False)
+    monkeypatch.delenv(URL_VARIABLES["mysql"], raising=False)
     monkeypatch.setattr(mariadb, "server_binary", lambda: None)
     server = build_state(1, tmp_path / "server")
     monkeypatch.setattr("sys.argv", ["grade", "grade", "--server-dir", str(server), "--database", "mysql"])

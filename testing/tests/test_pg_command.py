@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from testing.build import build_state
-from testing.grader.servers.databases import POSTGRES_URL_VARIABLE
+from testing.grader.servers.supply import URL_VARIABLES
 
 from .clones import course_command, learner_environment, scratch_clone
 
@@ -41,7 +41,7 @@ def test_pg_gives_a_database_the_app_migrates_and_stop_deletes_it(tmp_path):
         assert "already running" in again.stdout and exported and exported.group(1) == url
 
         # While it runs, `lesson` grades make their scratch databases there: no server to start.
-        no_server_given = {k: v for k, v in learner_environment().items() if k != POSTGRES_URL_VARIABLE}
+        no_server_given = {k: v for k, v in learner_environment().items() if k != URL_VARIABLES["postgresql"]}
         scratch = subprocess.run([sys.executable, "-c", SCRATCH_DATABASE_OF_A_LESSON_GRADE], cwd=clone,
                                  env=no_server_given, capture_output=True, text=True, timeout=120)
         assert scratch.returncode == 0, scratch.stderr

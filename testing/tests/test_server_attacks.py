@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from testing import author, course
 from testing.build import build_state
 from testing.grader import grade, render_text
-from testing.grader.servers.databases import MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE, scratch_database
+from testing.grader.servers.databases import scratch_database
+from testing.grader.servers.supply import URL_VARIABLES
 
 from .clones import learner_environment
 from .servers import start_servers_for_other_databases
@@ -61,7 +62,7 @@ def graded_on(database, server):
 
 
 def logins_and_databases(database):
-    server_url = os.environ[POSTGRES_URL_VARIABLE if database == "postgresql" else MYSQL_URL_VARIABLE]
+    server_url = os.environ[URL_VARIABLES[database]]
     if database == "postgresql":
         found = as_administrator(server_url, "SELECT rolname FROM pg_roles UNION ALL SELECT datname FROM pg_database")
     else:

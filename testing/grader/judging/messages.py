@@ -40,7 +40,6 @@ from ..facts import (
     UnnamedConstraint,
 )
 from ..measure.renames import paired
-from ..servers.databases import NAMES
 
 if TYPE_CHECKING:  # production.py phrases its findings with this module
     from .production import Held
@@ -822,7 +821,7 @@ def never_seen_up(file: str, versions: tuple[str, ...] | None) -> str:
 
 def server_database_behind(file: str, database: str, versions: tuple[str, ...] | None) -> str:
     """The learner's own server database (Part 3's PostgreSQL) has not been seen at the step's state."""
-    name = NAMES.get(database, database)
+    name = course.DATABASE_NAMES.get(database, database)
     where = (f"lesson last saw your {name} at {revision_names(versions)}" if versions is not None
              else f"lesson has not seen your {name} yet")
     return (f"Your migrations reach this step's schema ({file}), but {where}: it has not run them.\n"

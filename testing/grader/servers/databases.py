@@ -1,12 +1,6 @@
 """Scratch databases for one grading run: a SQLite file, or a fresh database on PostgreSQL or MySQL,
-with a login of its own (roles.py).
-
-A server comes from COURSE_POSTGRES_URL / COURSE_MYSQL_URL when set (the tests share one server
-that way): its administrator's URL, which must be able to create roles (users) and databases.
-Otherwise one is started for this run in a temporary folder: embedded PostgreSQL, or the MariaDB
-installed on the machine.
+with a login of its own (roles.py), on the server supply.py gives the grade.
 """
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,9 +8,7 @@ from pathlib import Path
 
 from ...command_errors import UsageError
 from ...course import DATABASES
-
-POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
-MYSQL_URL_VARIABLE = "COURSE_MYSQL_URL"
+from . import supply
 
 
 @dataclass(frozen=True)
@@ -33,11 +25,8 @@ def scratch_database(kind: str, workdir: Path, progress: Callable[[str], None] |
     if kind == "sqlite":
         url = f"sqlite:///{workdir / 'scratch.db'}"
         yield ScratchDatabase(url, url)
-    elif kind in SERVERS:
-        variable, start = SERVERS[kind]
-        if progress and not os.environ.get(variable):
-            progress(f"starting {NAMES[kind]} for this grade (a few seconds)...")
-        with _server(variable, start) as server_url:
+    elif kind in supply.URL_VARIABLES:
+        with supply.server(kind, progress) as server_url:
             from .roles import database_of_its_own  # SQLAlchemy loads only here: a SQLite grade starts faster
 
             with database_of_its_own(server_url) as (url, observer_url, log):
@@ -72,34 +61,3 @@ def through_socket(url: str, socket: Path) -> str:
     else:
         parsed = parsed.update_query_dict({"unix_socket": str(socket)})
     return parsed.render_as_string(hide_password=False)
-
-
-@contextmanager
-def _server(variable, start):
-    if os.environ.get(variable):
-        yield os.environ[variable]
-        return
-    with start() as url:
-        yield url
-
-
-def _embedded_postgres():
-    from . import postgres
-
-    return postgres.embedded_server()
-
-
-def _temporary_mariadb():
-    from . import mariadb
-
-    return mariadb.temporary_server()
-
-
-NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}
-# kind: (variable naming a running server, how to start one)
-SERVERS = {
-    "postgresql": (POSTGRES_URL_VARIABLE, _embedded_postgres),
-    "mysql": (MYSQL_URL_VARIABLE, _temporary_mariadb),
-}
-
-
