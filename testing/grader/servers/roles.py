@@ -6,17 +6,17 @@ before, each statement replayed), connect as that login: no superuser, no new ro
 no server settings, no program run by the server, no other session ended, no other grade's
 database reached, and a trigger or function the learner wrote runs with the learner's rights even
 when the grader's writes fire it. Only the grader's observers of locks and sessions connect as the
-administrator. Both the login and its database are dropped after the grade, however it ended.
+administrator. Both the login and its database are dropped after the grade, however it ended; what
+a grading process killed outright left behind is dropped by the next grade on the server (owners.py).
 """
 import secrets
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import postgres
+from . import owners, postgres
 from .bounded import bounded_engine
 
 ADMIN_WAIT = 30  # seconds the grader's own CREATE and DROP may wait on a lock
@@ -28,12 +28,13 @@ def database_of_its_own(server_url: str) -> Iterator[tuple[str, str, Path | None
     """On the server at `server_url` (its administrator's URL), a new database and a login that owns
     it: yield (the login's URL, the administrator's URL), both on that database, and the server's log
     of every statement the login sends (None where the grader cannot read one); drop both after."""
-    name = f"grade_{uuid.uuid4().hex[:16]}"  # the login and its database
+    name = owners.new_name()  # the login and its database
     password = secrets.token_urlsafe(24)
     admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     statements = _Postgres if admin.dialect.name == "postgresql" else _MariaDB
     try:
         with admin.connect() as connection:
+            _sweep(connection, statements)
             statements.create(connection, name, password)
             log = statements.log_every_statement(connection, name)
         server = sa.make_url(server_url)
@@ -45,7 +46,24 @@ def database_of_its_own(server_url: str) -> Iterator[tuple[str, str, Path | None
         admin.dispose()
 
 
+def _sweep(connection, statements):
+    """Drop the logins and databases that grading processes of this machine, killed before their
+    `finally`, left on the server: a kill may come between any two of the statements that make or
+    drop them, so both kinds of name are looked at."""
+    for name in owners.left_by_dead_processes(statements.ours(connection)):
+        try:
+            statements.drop(connection, name)
+        except sa.exc.DBAPIError:  # another grade, sweeping at the same moment, dropped it first
+            pass
+
+
 class _Postgres:
+    @staticmethod
+    def ours(connection):
+        return connection.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname LIKE :like UNION "
+                                          "SELECT datname FROM pg_database WHERE datname LIKE :like"),
+                                  {"like": owners.LIKE}).scalars().all()
+
     @staticmethod
     def create(connection, name, password):
         quoted = connection.execute(sa.text("SELECT quote_literal(:password)"), {"password": password}).scalar()
@@ -91,6 +109,12 @@ class _MariaDB:
     @staticmethod
     def log_every_statement(connection, name):
         return None  # only PostgreSQL's statements are linted
+
+    @staticmethod
+    def ours(connection):
+        return connection.execute(sa.text("SELECT user FROM mysql.user WHERE user LIKE :like UNION "
+                                          "SELECT schema_name FROM information_schema.schemata "
+                                          "WHERE schema_name LIKE :like"), {"like": owners.LIKE}).scalars().all()
 
     @staticmethod
     def create(connection, name, password):
