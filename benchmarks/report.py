@@ -38,7 +38,8 @@ def sandbox_table(cost):
     def percent(ratio):
         return f"{(ratio - 1) * 100:+.1f} %"
 
-    lines = ["| grade --step 5 | median | quartiles | 95 % interval of the median |", "|---|---|---|---|",
+    lines = [f"| grade --step 5 | median | quartiles | {cost.ratio.confidence:.0%} interval of the median |",
+             "|---|---|---|---|",
              f"| with the OS sandbox | {shown(cost.on, seconds)} |",
              f"| without it | {shown(cost.off, seconds)} |",
              f"| **the sandbox's cost** (with / without, pair by pair) | {shown(cost.ratio, percent, '**')} |",

@@ -3,7 +3,8 @@ bubblewrap and without it, each in a new process, in pairs whose order alternate
 on off, ...), so that a machine growing busier or quieter weighs on both sides alike.
 
 Each pair gives a ratio, sandboxed / not; the cost is the median of those ratios, with its
-quartiles and a 95 % interval. Every grade's `"isolation"` is read back, so a run that did not
+quartiles and an interval that holds the true median with at least 95 % confidence (from 6 pairs on;
+fewer give the full range, at the confidence it has). Every grade's `"isolation"` is read back, so a run that did not
 apply what it was meant to (bwrap refused here, say) stops the measurement instead of skewing it."""
 import json
 import math
@@ -35,7 +36,8 @@ WARM_UP = 1  # pairs run first and not counted: the first grades fill the page c
 class Spread:
     median: float
     quartiles: tuple[float, float]
-    interval: tuple[float, float]  # 95 % confidence interval of the median (distribution-free)
+    interval: tuple[float, float]  # confidence interval of the median (distribution-free)
+    confidence: float  # of that interval: at least 95 % from 6 values on
 
 
 @dataclass(frozen=True)
@@ -84,19 +86,23 @@ def _isolation(report: Path, code: int) -> str:
 
 def spread(values: list[float]) -> Spread:
     ordered = sorted(values)
-    low, _, high = statistics.quantiles(ordered, n=4) if len(ordered) > 1 else (ordered[0],) * 3
+    low, _, high = statistics.quantiles(ordered, n=4, method="inclusive") if len(ordered) > 1 else (ordered[0],) * 3
     rank = _interval_rank(len(ordered))
-    return Spread(statistics.median(ordered), (low, high), (ordered[rank], ordered[-1 - rank]))
+    return Spread(statistics.median(ordered), (low, high), (ordered[rank], ordered[-1 - rank]),
+                  1 - 2 * _below(len(ordered), rank))
 
 
 def _interval_rank(count: int, confidence: float = 0.95) -> int:
-    """The 0-based rank k such that [x_k, x_(n-1-k)] of `count` sorted values covers their population's
-    median with at least `confidence`: the median falls below x_k only when fewer than k+1 values do,
-    a binomial(n, 1/2) tail."""
+    """The largest 0-based rank k such that [x_k, x_(n-1-k)] of `count` sorted values covers their
+    population's median with at least `confidence` (0 when none does)."""
     tail = (1 - confidence) / 2
-    below = 0.0
-    for rank in range(count // 2):
-        below += math.comb(count, rank) / 2 ** count
-        if below > tail:
-            return max(rank - 1, 0)
-    return max(count // 2 - 1, 0)
+    rank = 0
+    while rank + 1 < count // 2 and _below(count, rank + 1) <= tail:
+        rank += 1
+    return rank
+
+
+def _below(count: int, rank: int) -> float:
+    """The chance that the population's median lies below x_rank of `count` sorted values: that at
+    most `rank` of them fall below it, a binomial(count, 1/2) tail."""
+    return sum(math.comb(count, below) for below in range(rank + 1)) / (1 << count)

@@ -43,6 +43,7 @@ def test_bench_measures_the_sandbox_in_pairs_and_says_what_ran_without_it(tmp_pa
     assert done.returncode == 0, done.stderr
     table = (tmp_path / "sandbox.md").read_text()
     assert "| with the OS sandbox |" in table and "| without it |" in table
+    assert "interval of the median |" in table
     assert "| **the sandbox's cost** (with / without, pair by pair) | **" in table
     assert "2 pairs of grades" in table and "Without the sandbox, as `grade --json` said: no OS sandbox" in table
     assert "Load average (1 minute)" in table
