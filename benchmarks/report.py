@@ -38,7 +38,7 @@ def sandbox_table(cost):
     def percent(ratio):
         return f"{(ratio - 1) * 100:+.1f} %"
 
-    lines = [f"| grade --step 5 | median | quartiles | {cost.ratio.confidence:.0%} interval of the median |",
+    lines = [f"| grade --step 5 | median | quartiles | {cost.ratio.confidence * 100:.0f} % interval of the median |",
              "|---|---|---|---|",
              f"| with the OS sandbox | {shown(cost.on, seconds)} |",
              f"| without it | {shown(cost.off, seconds)} |",
