@@ -26,7 +26,7 @@ TURNED_OFF = "turned off to measure it"
 # The same `grade`, with bubblewrap reported unavailable (testing/grader/boundary/bubblewrap.py): the
 # grader then holds the learner's code as it does where bwrap cannot run (macOS, Ubuntu's AppArmor).
 WITHOUT_SANDBOX = (f"import runpy, sys; sys.path.insert(0, {str(course.REPO_ROOT)!r}); "
-                   "from testing.grader.boundary import bubblewrap; "
+                   "from testing.grader import bubblewrap; "
                    f"bubblewrap.availability = lambda: bubblewrap.Availability(False, {TURNED_OFF!r}); "
                    f"sys.argv = [{CLI!r}, *sys.argv[1:]]; runpy.run_path({CLI!r}, run_name='__main__')")
 WARM_UP = 1  # pairs run first and not counted: the first grades fill the page cache

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from .command_errors import Unavailable, UsageError
 from .gradebook import Row, row_from_report, row_not_graded
-from .grader import DEFAULT_TIME_LIMIT, grade, graded_steps, servers_needed, servers_running
-from .grader.boundary import bubblewrap
+from .grader import DEFAULT_TIME_LIMIT, bubblewrap, grade, graded_steps, servers_needed, servers_running
 
 STOP_WAIT = 10  # seconds a grade gets to clean up after Ctrl-C before it is killed
 

@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from ..command_errors import Unavailable, UsageError
+from .boundary import bubblewrap
 from .cache import ReportCache
 from .judging.report import CheckResult, Report, StepResult, render_step, render_text
 from .plan import DEFAULT_TIME_LIMIT, Climb, FaultRun, climb, collect, grade, graded_steps, inject_faults, judged
@@ -53,6 +54,8 @@ __all__ = [
     "DATABASES", "Unavailable", "UsageError",
     # the database servers: which a grade needs, started or reused, and a scratch database on one
     "servers_needed", "servers_running", "server_offered", "lasting_postgres", "scratch_database",
+    # the OS sandbox: `grade --cohort` tries it once before it forks, and hides the class's folder in it
+    "bubblewrap",
     # the grader's sentences (`lesson view` phrases a revision's changes as a grade would)
     "messages",
     # reading a database as the grader does (`lesson`'s snapshot of the learner's database)

@@ -17,7 +17,7 @@ from typing import TypeVar
 from ..course import LESSONS_DIR, REPO_ROOT, Step
 from . import codec
 from .boundary.fingerprint import content_digest, walk_files
-from .boundary.sandbox import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
+from .boundary.scratch_copy import LEFT_BEHIND, LEFT_BEHIND_SUFFIXES
 from .facts import Facts, OtherDatabase, StopReason
 
 T = TypeVar("T")

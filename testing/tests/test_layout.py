@@ -122,7 +122,7 @@ WAYS_BACK = {
     # walk measures it with that step's traffic, and the judge lays it on the same step
     ("checks", "judging.messages"),  # a check's "not reached" message, phrased where every sentence is
     ("cache", "boundary.fingerprint"),  # a kept result's key: the submission's files as the sandbox copies them
-    ("cache", "boundary.sandbox"),
+    ("cache", "boundary.scratch_copy"),
 }
 
 

@@ -1,3 +1,3 @@
-"""The boundary with the learner's process: the scratch copy (sandbox.py) and its fingerprints, the
+"""The boundary with the learner's process: the scratch copy (scratch_copy.py) and its fingerprints, the
 contained process (containment.py, bubblewrap.py, supervisor.py), the wire (protocol.py), and one
 grading session that puts them together (session.py, inspection.py)."""

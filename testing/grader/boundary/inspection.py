@@ -17,11 +17,11 @@ from ..servers.bounded import bounded_engine, observer_engine
 from ..servers.databases import ScratchDatabase
 from .protocol import Command, Op, Stopped
 from .request import Mode, Request
-from .sandbox import Sandbox
+from .scratch_copy import ScratchCopy
 from .supervisor import LearnerProcess
 
 
-def inspect_learner(learner: LearnerProcess, facts: Facts, box: Sandbox, scratch: ScratchDatabase,
+def inspect_learner(learner: LearnerProcess, facts: Facts, box: ScratchCopy, scratch: ScratchDatabase,
                     request: Request, states: dict[int, sa.MetaData], learner_database: Path | None) -> None:
     """With the learner's app loaded in `learner`: its database (`scratch`, a ScratchDatabase), its
     chain, and the walk that `request` asks for. `learner_database`: the copy of the learner's own."""

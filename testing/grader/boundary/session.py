@@ -22,7 +22,7 @@ from .fingerprint import course_and_packages
 from .paths import in_learner_terms
 from .protocol import Stopped
 from .request import Request
-from .sandbox import sandbox
+from .scratch_copy import scratch_copy
 from .supervisor import LearnerProcess
 
 TOTAL_LIMIT_FACTOR = 8  # the whole session may take this many single time limits, whatever happens
@@ -34,7 +34,7 @@ def run(request: Request, progress: Callable[[str], None] | None = None) -> Fact
     facts = Facts()
     watched = None
     database, time_limit = request.database, request.time_limit
-    with sandbox(request.server_dir) as box, tempfile.TemporaryDirectory(prefix="grade-yours-") as private:
+    with scratch_copy(request.server_dir) as box, tempfile.TemporaryDirectory(prefix="grade-yours-") as private:
         facts.not_copied = tuple(box.notes)
         if request.stand_in:
             (box.copy / request.stand_in[0]).write_text(request.stand_in[1], encoding="utf-8")

@@ -25,20 +25,20 @@ MAX_DEPTH = 32  # folders inside folders; a real server folder has three or four
 
 
 @dataclass
-class Sandbox:
+class ScratchCopy:
     workdir: Path  # a new temporary folder, for the copy and the scratch database
     copy: Path  # the server folder's copy, inside workdir
     notes: list[str] = field(default_factory=list)  # what was not copied, and why
 
 
 @contextmanager
-def sandbox(server_dir: Path | str) -> Iterator[Sandbox]:
+def scratch_copy(server_dir: Path | str) -> Iterator[ScratchCopy]:
     server_dir = Path(server_dir)
     if not server_dir.is_dir():
         raise UsageError(f"no such server folder: {server_dir}")
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
-        box = Sandbox(workdir, workdir / "server")
+        box = ScratchCopy(workdir, workdir / "server")
         if (server_dir / "app.py").is_file():
             _copy(server_dir.resolve(), box)
         else:  # not a server folder (a mistyped --server-dir, say): nothing to grade, so nothing copied
