@@ -34,8 +34,10 @@ class Evidence(StrEnum):
     # A server the grader did not start keeps no log it can read: squawk reads what `--sql` renders.
     LEARNER_RENDER = ("the SQL the learner's own process rendered (flask db upgrade --sql): no server log "
                       "the grader could read")
-    # Only the learner's own process can load models.py: what it reports decides this check alone.
+    # Only the learner's own process can load models.py, or run env.py to render SQL: what it reports
+    # decides these checks, and nothing else.
     LEARNER_PROCESS = "models.py, compared by the learner's own app process"
+    LEARNER_OFFLINE = "the chain rendered as SQL (flask db upgrade --sql) by the learner's own app process"
     # Step 11 where the SQLite file cannot be watched (sqlite_writes.py): the failure is the learner's word.
     UNWITNESSED_FAILURE = ("the submitted files, walked on a scratch database; that the grader's failure happened "
                            "rests on the learner's own process (the SQLite file could not be watched: no inotify, "
@@ -110,8 +112,9 @@ DEFAULTS = Check("existing-rows-get-the-default", "existing rows get the default
 NAMED = Check("constraints-have-names", "constraints have names", Applies.ASKED, Scope.STEP)
 REFERENCES = Check("every-reference-points-at-a-row", "every reference points at a row", Applies.ASKED, Scope.STEP)
 PARAMETERS = Check("SQL-uses-bound-parameters", "SQL uses bound parameters", Applies.ASKED, Scope.STEP)
-OFFLINE = Check("chain-renders-as-SQL", "chain renders as SQL", Applies.ASKED, Scope.CHAIN)
-CHECK_CLEAN = Check("flask-db-check-finds-nothing", "flask db check finds nothing", Applies.ASKED, Scope.CHAIN)
+OFFLINE = Check("chain-renders-as-SQL", "chain renders as SQL", Applies.ASKED, Scope.CHAIN, Evidence.LEARNER_OFFLINE)
+CHECK_CLEAN = Check("flask-db-check-finds-nothing", "flask db check finds nothing", Applies.ASKED, Scope.CHAIN,
+                    Evidence.LEARNER_PROCESS)
 MERGED = Check("branches-joined-by-a-merge", "branches joined by a merge", Applies.ASKED, Scope.STEP)
 ROLLED_BACK = Check("a-failed-migration-changes-nothing", "a failed migration changes nothing", Applies.ASKED,
                     Scope.STEP)

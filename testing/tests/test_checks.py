@@ -555,3 +555,16 @@ def test_the_learners_database_behind_the_files_fails_the_step_it_has_not_run():
         f"Your migrations reach this step's schema ({file_of(2)}), but your own database is at {id_of(1)}:\n"
         "it has not run them yet. Run `flask db upgrade`."))
     assert report.check(2, checks.REACHED).status == PASSED
+
+
+def test_the_checks_only_the_learners_process_can_answer_say_so_in_their_evidence():
+    """What the learner's own process alone can report (it loads models.py, it runs env.py to render
+    SQL) is named as such in the report an instructor reads: nothing else rests on it."""
+    report = judged(course_walked(9), 9)
+    evidence = {check.name: check.to_dict()["evidence"] for step in report.steps for check in step.checks}
+    assert evidence["models.py matches the migrations"] == checks.Evidence.LEARNER_PROCESS
+    assert evidence["flask db check finds nothing"] == checks.Evidence.LEARNER_PROCESS
+    assert evidence["chain renders as SQL"] == checks.Evidence.LEARNER_OFFLINE
+    process = {checks.Evidence.LEARNER_PROCESS, checks.Evidence.LEARNER_OFFLINE}
+    assert {name for name, said in evidence.items() if said in process} == {
+        "models.py matches the migrations", "flask db check finds nothing", "chain renders as SQL"}
