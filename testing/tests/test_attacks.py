@@ -110,12 +110,13 @@ def test_a_worker_monkeypatched_to_answer_ok_without_migrating_fails(tmp_path):
 
 def test_monkeypatching_the_judge_from_app_py_changes_nothing(tmp_path):
     server = steps_one_and_two_with(tmp_path, """
-        from testing.grader import judge, report
+        from testing.grader.judging import judge, report
         report.Report.passed = property(lambda self: True)
         judge.verdict = lambda *args: None
     """)
     report, _ = graded(server)
-    assert not report.passed
+    assert report.steps[0].passed and report.steps[1].passed  # the app, with its patches, loaded
+    assert not report.passed  # and step 03's work is still missing
 
 def test_reference_migrations_copied_in_while_graded_are_caught(tmp_path):
     server = steps_one_and_two_with(tmp_path, """

@@ -59,7 +59,7 @@ def test_bench_measures_a_cohort_with_one_and_two_jobs(tmp_path):
     assert "over 2 learners" in table and "2 of 2 gradebook rows agree" in table
     assert (tmp_path / "cohort-mistakes.png").read_bytes().startswith(b"\x89PNG")
     summary = (tmp_path / "summary.md").read_text()
-    assert "| cohort learners per minute (--jobs 2) |" in summary and "| ≥ 15 |" in summary
+    assert "| cohort learners per minute (--jobs 2) |" in summary and "| ≥ 40 |" in summary
 
 
 @pytest.mark.slow

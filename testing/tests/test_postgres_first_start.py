@@ -14,7 +14,7 @@ PROCESSES = 6
 # Each process imports first, then waits for the same moment, so that the starts really overlap.
 AT_ONCE = """
 import sys, time
-from testing.grader import postgres
+from testing.grader.servers import postgres
 start_at = float(sys.argv[1])
 time.sleep(max(0.0, start_at - time.time()))
 {action}

@@ -206,7 +206,7 @@ def test_without_the_sandbox_a_planted_sitecustomize_package_is_named(tmp_path):
 
 FORGED_PYC = """
     import importlib.util, importlib._bootstrap_external as external
-    source = os.path.join(os.environ["PYTHONPATH"], "testing", "grader", "report.py")
+    source = os.path.join(os.environ["PYTHONPATH"], "testing", "grader", "judging", "report.py")
     text = open(source).read() + "\\nReport.passed = property(lambda self: True)\\n"
     found = os.stat(source)  # the real source's mtime and size: Python takes the cache as fresh
     forged = external._code_to_timestamp_pyc(compile(text, source, "exec"), int(found.st_mtime), found.st_size)
