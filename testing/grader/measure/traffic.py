@@ -420,20 +420,32 @@ def filler_id(number: int, count: int) -> int:
     return FILLER_FIRST_ID + number + (FILLER_GAP if number >= count // 2 else 0)
 
 
-def fill(engine: sa.Engine, count: int, known: Collection[str], untriggered_by: sa.Engine | None = None) -> None:
+def fill(engine: sa.Engine, count: int, known: Collection[str], untriggered: bool = False) -> None:
     """`count` rows in the big table, ids as filler_id gives them, in one statement. Columns the app
-    does not know yet (`known`: its model's) stay empty where they may. `untriggered_by`: the
-    administrator, who inserts them with the table's triggers off where the server lets it, so that a
-    column a trigger would fill stays empty too: rows from before the step's migrations, the rows a
-    backfill of its own has to fill."""
-    if untriggered_by is not None and untriggered_by.dialect.name == "postgresql":
-        with untriggered_by.begin() as connection:
-            if connection.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar():
-                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-                _fill(connection, count, known)
-                return
+    does not know yet (`known`: its model's) stay empty where they may. `untriggered`: with the
+    table's triggers off, so that a column a trigger would fill stays empty too: rows from before the
+    step's migrations, the rows a backfill of its own has to fill."""
     with engine.begin() as connection:
+        # The grade's role owns the table, and an owner may turn its triggers off, for this
+        # transaction only, on any server (session_replication_role would need a superuser).
+        off = _enabled_triggers(connection) if untriggered and connection.dialect.name == "postgresql" else []
+        for name in off:
+            connection.exec_driver_sql(f'ALTER TABLE "{BIG_TABLE}" DISABLE TRIGGER {_quoted(name)}')
         _fill(connection, count, known)
+        for name in off:
+            connection.exec_driver_sql(f'ALTER TABLE "{BIG_TABLE}" ENABLE TRIGGER {_quoted(name)}')
+
+
+def _enabled_triggers(connection: sa.Connection) -> list[str]:
+    """The big table's own triggers that fire as usual ('O'), those session_replication_role = replica
+    would skip; a constraint's internal triggers (foreign keys) stay."""
+    return list(connection.execute(sa.text(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(:table) AND NOT tgisinternal "
+        "AND tgenabled = 'O' ORDER BY tgname"), {"table": f'"{BIG_TABLE}"'}).scalars())
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _fill(connection: sa.Connection, count: int, known: Collection[str]) -> None:

@@ -283,7 +283,7 @@ class ChainWalk:
         known = traffic.columns_of(running.models_path)
         # A backfill of its own (ownership.py) meets the rows as they were before its step began.
         traffic.fill(self.engine, traffic.FILLER_ROWS, known,
-                     untriggered_by=self.observer if run.from_step == run.step else None)
+                     untriggered=run.from_step == run.step)
         try:
             error, _ = self._migrate(Direction.UPGRADE, revision, revision.id,
                                      pause_first=statements.MEASURED_STATEMENTS + 1, on_pause=witness.pause)
