@@ -9,6 +9,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from .judging.report import Report
 from .measure import part3_kept
 from .measure.lesson_models import models_module
 from .measure.standin import stand_in_merge, without_stand_in
+from .servers import supply
 from .servers.databases import DATABASES
 
 DEFAULT_TIME_LIMIT = 30  # seconds any one piece of the learner's code may run
@@ -67,22 +69,25 @@ def collect(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None =
     cache = cache or ReportCache(None)
     key = cache.key(server_dir, database, steps, time_limit, learner_database)
     facts = cache.facts(key)
-    if facts is None:
-        with part3_kept.kept_in(cache):  # Part 3's measurements of migrations that did not change
-            facts = _walked(server_dir, steps, database, time_limit, progress, learner_database)
-        cache.keep_facts(key, facts)
-    if evidence is not None:
-        facts.evidence = evidence
     # A step may ask for the whole chain on other databases too: graded there without that request,
     # and without Part 3 (its revisions left out).
-    wanted = databases_to_try(facts, steps)
-    if wanted:
-        plain = [without_other_databases(step) for step in steps if step.database is None]
-        # At the same time: each walk mostly waits, on its server or on the learner's process.
-        with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="elsewhere") as pool:
-            found = [pool.submit(_grade_elsewhere, server_dir, plain, other, time_limit, facts, facts.part3_files,
-                                 progress, cache) for other in wanted]
-            facts.elsewhere = {other: future.result() for other, future in zip(wanted, found, strict=True)}
+    plain = [without_other_databases(step) for step in steps if step.database is None]
+    with ExitStack() as servers:
+        if facts is None:
+            servers.enter_context(supply.started_ahead(_servers_ahead(server_dir, steps, plain, database,
+                                                                      time_limit, cache)))
+            with part3_kept.kept_in(cache):  # Part 3's measurements of migrations that did not change
+                facts = _walked(server_dir, steps, database, time_limit, progress, learner_database)
+            cache.keep_facts(key, facts)
+        if evidence is not None:
+            facts.evidence = evidence
+        wanted = databases_to_try(facts, steps)
+        if wanted:
+            # At the same time: each walk mostly waits, on its server or on the learner's process.
+            with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="elsewhere") as pool:
+                found = [pool.submit(_grade_elsewhere, server_dir, plain, other, time_limit, facts,
+                                     facts.part3_files, progress, cache) for other in wanted]
+                facts.elsewhere = {other: future.result() for other, future in zip(wanted, found, strict=True)}
     return facts
 
 
@@ -139,10 +144,29 @@ def _graded_on_postgresql(facts, database, part3):
 def _likely_into_part3(server_dir):
     """Whether the chain has more migration files than the course's own before Part 3: then it most
     likely goes on into Part 3. Only which walk comes first rests on this guess, never a verdict."""
-    before = course.last_step_on_any_database().number
-    reference = sum(len(step.migration_files) for step in course.steps() if step.number <= before)
+    return _files_beyond(server_dir, course.last_step_on_any_database().number) > 0
+
+
+def _files_beyond(server_dir, step_number):
+    """How many more migration files the chain has than the course's own up to `step_number`."""
+    reference = sum(len(step.migration_files) for step in course.steps() if step.number <= step_number)
     versions = Path(server_dir) / "migrations" / "versions"
-    return versions.is_dir() and len(list(versions.glob("*.py"))) > reference
+    return (len(list(versions.glob("*.py"))) if versions.is_dir() else 0) - reference
+
+
+def _servers_ahead(server_dir, steps, plain, database, time_limit, cache):
+    """The servers worth starting while the chain is walked on `database`: PostgreSQL for a chain that
+    likely goes into Part 3; each other database a step asks for, once the chain has the files of the
+    steps before that step and its result there is not kept. A guess: it decides when a server
+    starts, never a verdict."""
+    ahead = {"postgresql"} if database != "postgresql" and any(step.database for step in steps) \
+        and _likely_into_part3(server_dir) else set()
+    for step in steps:
+        for other in set(checks.other_databases_of(step)) - {database}:
+            if _files_beyond(server_dir, step.number - 1) >= 0 and \
+                    cache.report(cache.key(server_dir, other, plain, time_limit, None)) is None:
+                ahead.add(other)
+    return ahead & supply.needed(steps, database)
 
 
 def _joined(server_dir, steps, database, time_limit, progress=None, learner_database=None, cut=()):

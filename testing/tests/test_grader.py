@@ -41,6 +41,7 @@ from .cases import (
     with_mistake,
 )
 from .corpus import add_migration
+from .test_attacks import processes_with
 
 
 def judged(case):
@@ -314,3 +315,38 @@ def test_a_generated_column_added_to_a_table_with_rows_is_graded(tmp_path):
     report = grade(server, up_to_step=3)
     reached = report.check(3, judge.REACHED)
     assert "has column `employees.name_length`, which the lesson does not" in reached.message, reached.message
+
+
+@pytest.mark.slow
+def test_the_servers_a_grade_needs_start_while_it_walks_on_sqlite(tmp_path, monkeypatch):
+    """No server named: step 12's PostgreSQL and MariaDB start in the background as the chain is walked
+    on SQLite, the grade waits for them instead of starting its own, and none outlives the grade."""
+    for variable in URL_VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
+    servers_folder = tmp_path / "servers"
+    servers_folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(servers_folder))  # where each server's folder is made
+    said = []
+    report = grade(build_state(STEP_12, tmp_path / "server"), up_to_step=STEP_12, progress=said.append)
+    assert report.passed, failures(report)
+    assert not [line for line in said if "for this grade" in line], said
+    assert not processes_with(str(servers_folder))
+    assert not list(servers_folder.iterdir())
+
+
+@pytest.mark.slow
+def test_servers_started_for_a_chain_that_stops_early_are_stopped(tmp_path, monkeypatch):
+    """Every file of step 12 is there, but step 03's migration fails: no grade needs the servers."""
+    for variable in URL_VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
+    servers_folder = tmp_path / "servers"
+    servers_folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(servers_folder))
+    server = build_state(STEP_12, tmp_path / "server")
+    migration = next((server / "migrations" / "versions").glob("*rename_department*"))
+    migration.write_text(migration.read_text().replace("def upgrade():\n", "def upgrade():\n    1 / 0\n", 1))
+    report = grade(server, up_to_step=STEP_12)
+    assert not report.steps[2].passed
+    assert report.check(STEP_12, judge.ON_POSTGRESQL).message == judge.NOT_REACHED.message
+    assert not processes_with(str(servers_folder))
+    assert not list(servers_folder.iterdir())

@@ -8,11 +8,15 @@ after. A server this machine cannot give raises command_errors.Unavailable (exit
 
     with running(needed(steps, "sqlite")):   # a class, a test session, a recording: one of each
         ...
+    with started_ahead({"mysql"}):            # one grade: the server starts while it walks on SQLite
+        ...
 """
 import os
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...command_errors import Unavailable
@@ -47,10 +51,71 @@ def server(kind: str, progress: Callable[[str], None] | None = None) -> Iterator
     if url:
         yield url
         return
+    with _ahead_lock:
+        ahead = _ahead.get(kind)
+    if ahead is not None:
+        if progress and not ahead.started.done():
+            progress(f"waiting for {DATABASE_NAMES[kind]} to start (a few seconds)...")
+        yield ahead.started.result()[1]  # a server that failed to start raises here, as below
+        return
     if progress:
         progress(f"starting {DATABASE_NAMES[kind]} for this grade (a few seconds)...")
     with _started(kind) as url:
         yield url
+
+
+@dataclass
+class _Ahead:
+    started: "Future[tuple[AbstractContextManager[str], str]]"
+    blocks: int = 1  # the started_ahead blocks of this process that share it
+
+
+_ahead: dict[str, _Ahead] = {}
+_ahead_lock = threading.Lock()
+
+
+@contextmanager
+def started_ahead(kinds: Collection[str]) -> Iterator[None]:
+    """Servers of `kinds` that are not named start now, in the background, while the grade does work
+    that needs none (its walk on SQLite); server() then waits for that one instead of starting its own.
+    Each stops after the block (the last of this process's blocks that share it), once started: a
+    guess that no grade needed it costs the rest of its start."""
+    mine = []
+    with _ahead_lock:
+        for kind in sorted(kinds):
+            if named(kind):
+                continue
+            if kind in _ahead:
+                _ahead[kind].blocks += 1
+            else:
+                _ahead[kind] = _Ahead(_in_background(kind))
+            mine.append(kind)
+    try:
+        yield
+    finally:
+        for kind in mine:
+            with _ahead_lock:
+                ahead = _ahead[kind]
+                ahead.blocks -= 1
+                if ahead.blocks:
+                    continue
+                del _ahead[kind]
+            if ahead.started.exception() is None:  # a failure was the grade's to report, if it wanted the server
+                manager, _ = ahead.started.result()
+                manager.__exit__(None, None, None)
+
+
+def _in_background(kind: str) -> "Future[tuple[AbstractContextManager[str], str]]":
+    started: Future[tuple[AbstractContextManager[str], str]] = Future()
+
+    def start() -> None:
+        try:
+            started.set_result(_entered(_started(kind)))
+        except BaseException as error:  # noqa: BLE001  # handed to whoever waits for the server
+            started.set_exception(error)
+
+    threading.Thread(target=start, name=f"start-{kind}", daemon=True).start()
+    return started
 
 
 @contextmanager
