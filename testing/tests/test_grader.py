@@ -326,7 +326,7 @@ def test_the_servers_a_grade_needs_start_while_it_walks_on_sqlite(tmp_path, monk
     servers_folder = tmp_path / "servers"
     servers_folder.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(servers_folder))  # where each server's folder is made
-    said = []
+    said: list[str] = []
     report = grade(build_state(STEP_12, tmp_path / "server"), up_to_step=STEP_12, progress=said.append)
     assert report.passed, failures(report)
     assert not [line for line in said if "for this grade" in line], said
