@@ -6,7 +6,8 @@ tables that have just appeared.
 Descend: from head back to base, downgrade each revision, check that schema and rows are
 exactly what they were before its upgrade, upgrade it again and check that too. Where a step
 asks for it (`probe_steps`), the revision that reaches its state is also made to fail after its
-first write, to see whether the failure leaves the database as it was.
+first write, to see whether the failure leaves the database as it was (on PostgreSQL, after its first
+schema change, by the server itself: postgres_failure.py).
 Two other walks reuse the climb: `run_faults` (`pipenv run faults`) makes every revision fail after
 each of its writes in turn; `run_changes` (`lesson view`) says what each revision changed.
 
