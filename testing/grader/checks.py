@@ -42,6 +42,10 @@ class Evidence(StrEnum):
     UNWITNESSED_FAILURE = ("the submitted files, walked on a scratch database; that the grader's failure happened "
                            "rests on the learner's own process (the SQLite file could not be watched: no inotify, "
                            "or a write-ahead log)")
+    # Step 11 on a PostgreSQL whose administrator the grader was given is no superuser (postgres_failure.py).
+    UNRAISED_FAILURE = ("the submitted files, walked on a scratch database; that the grader's failure happened "
+                        "rests on the learner's own process (the server's administrator is not a superuser, so "
+                        "PostgreSQL could not raise it)")
 
 
 class Status(StrEnum):

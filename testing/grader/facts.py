@@ -265,12 +265,16 @@ class RoundTrip:
     after_reupgrade: Comparison | None = None
 
 
-class FileWitness(enum.StrEnum):
-    """What the SQLite file itself showed of a migration made to fail (sqlite_writes.py)."""
+class FailureWitness(enum.StrEnum):
+    """What, beside the learner's process, saw the failure made on purpose happen: the SQLite file
+    (sqlite_writes.py) or PostgreSQL, which raised it itself (postgres_failure.py)."""
     WRITTEN = "a write reached the file"
     NOTHING = "nothing reached the file"
     NO_INOTIFY = "not watched: this system has no inotify"
     WAL = "not watched: in write-ahead-log mode a rolled-back write leaves no trace on disk"
+    SERVER_RAISED = "PostgreSQL raised it, after the migration's first schema change"
+    NEVER_RAISED = "PostgreSQL never raised it: the migration made no schema change, or did not go on after it"
+    NO_SUPERUSER = "not raised by PostgreSQL: the server's administrator is not a superuser"
 
 
 @dataclass(frozen=True)
@@ -278,14 +282,16 @@ class Probe:
     """A revision made to fail on purpose after its `after`th write, and what the failure left."""
     index: int
     after: int
-    statement: str | None  # the write it failed after; None when it failed on its own before it
+    # The write it failed after; None when it failed on its own before it. Where PostgreSQL raised the
+    # failure, the first schema change as the failure's message brought it back (for the learner to read).
+    statement: str | None
     error: MigrationError | None = None  # that failure of its own
     schema: tuple[SchemaItem, ...] = ()  # against the state before the revision
     changed_tables: tuple[str, ...] = ()
     versions_before: tuple[str, ...] = ()  # alembic_version
     versions_after: tuple[str, ...] = ()
     clean: bool = False
-    witness: FileWitness | None = None  # what the SQLite file saw of it; None on another database
+    witness: FailureWitness | None = None  # None: MySQL/MariaDB, where nothing but the learner's process sees it
 
 
 @dataclass(frozen=True)

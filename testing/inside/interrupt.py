@@ -3,7 +3,9 @@
     with fail_after_writes(engine, 1) as written:
         command.upgrade(config, revision)   # raises InjectedFailure after the first write
 
-The grader uses it to see whether a failed migration leaves the database as it found it.
+The grader uses it to see whether a failed migration leaves the database as it found it, where the
+database cannot raise that failure itself (SQLite, MySQL/MariaDB, a PostgreSQL whose administrator
+the grader was given is no superuser), and for `pipenv run faults`.
 """
 import re
 from collections.abc import Iterator

@@ -18,7 +18,7 @@ from testing.grader.facts import (
     Direction,
     Evidence,
     Facts,
-    FileWitness,
+    FailureWitness,
     FilledColumn,
     LockWait,
     Look,
@@ -245,8 +245,8 @@ def offline_failing(index: int, error: str) -> Offline:
 FIRST_CHANGE = "ALTER TABLE departments ADD COLUMN code VARCHAR(8)"
 
 
-def clean_probe(index: int, witness: FileWitness = FileWitness.WRITTEN) -> Probe:
-    """Rolled back whole; `witness`: what the SQLite file saw of it (WRITTEN: the ALTER began a transaction)."""
+def clean_probe(index: int, witness: FailureWitness = FailureWitness.WRITTEN) -> Probe:
+    """Rolled back whole; `witness`: what saw the failure happen (WRITTEN: the ALTER reached the SQLite file)."""
     return Probe(index, 1, FIRST_CHANGE, versions_before=(id_of(index - 1),), versions_after=(id_of(index - 1),),
                  clean=True, witness=witness)
 
@@ -255,7 +255,7 @@ def half_applied_probe(index: int) -> Probe:
     """The failure left the new column behind: SQLite committed the ALTER at once."""
     left = SchemaItem(SchemaKind.EXTRA_COLUMN, table="departments", column="code")
     return Probe(index, 1, FIRST_CHANGE, schema=(left,), versions_before=(id_of(index - 1),),
-                 versions_after=(id_of(index - 1),), witness=FileWitness.WRITTEN)
+                 versions_after=(id_of(index - 1),), witness=FailureWitness.WRITTEN)
 
 
 # -- Part 3: the previous step's app running while a migration upgrades -----------------------------

@@ -20,7 +20,7 @@ from testing.grader.facts import (
     ChainProblemKind,
     Facts,
     FailedCheck,
-    FileWitness,
+    FailureWitness,
     FilledColumn,
     Loss,
     LossKind,
@@ -123,6 +123,13 @@ def mysql_leaves_the_column():
     return copy(facts, app=AppFact(None, database="mysql+pymysql://grader@localhost/grade"))
 
 
+def postgres_leaves_the_column():
+    """PostgreSQL raised the failure, but the migration's first change had committed on its own."""
+    probe = dataclasses.replace(half_applied_probe(10), witness=FailureWitness.SERVER_RAISED)
+    facts = copy(course_walked(11), failure_probe=probe)
+    return copy(facts, app=AppFact(None, database="postgresql+psycopg://grade@/grade"))
+
+
 PASSING = [
     case("loaded", checks.APP, 1, lambda: course_walked(1), PASSED, "", graded=1),
     case("whole-course", checks.CHAIN, 1, course_walked, PASSED, "14 migrations"),
@@ -167,8 +174,13 @@ PASSING = [
          f"The grader made {file_of(10)} fail right after its first change (ALTER TABLE departments ADD COLUMN "
          "code VARCHAR(8)): schema, rows and alembic_version were exactly as before."),
     case("rolled-back-where-the-file-cannot-be-watched", checks.ROLLED_BACK, 11,
-         lambda: copy(course_walked(11), failure_probe=clean_probe(10, FileWitness.NO_INOTIFY)), PASSED,
+         lambda: copy(course_walked(11), failure_probe=clean_probe(10, FailureWitness.NO_INOTIFY)), PASSED,
          "schema, rows and alembic_version were exactly as before.", graded=11),
+    case("rolled-back-raised-by-postgres", checks.ROLLED_BACK, 11,
+         lambda: copy(course_walked(11), failure_probe=clean_probe(10, FailureWitness.SERVER_RAISED)), PASSED,
+         f"The grader made {file_of(10)} fail after its first schema change (ALTER TABLE departments ADD COLUMN "
+         "code VARCHAR(8)); PostgreSQL itself raised it: schema, rows and alembic_version were exactly as before.",
+         graded=11),
     case("mysql-cannot-roll-back", checks.ROLLED_BACK, 11, mysql_leaves_the_column, PASSED,
          "MySQL and MariaDB commit every CREATE, ALTER and DROP at once, and no setting changes that,\n"
          "so this is not held against you.", graded=11),
@@ -324,9 +336,19 @@ FAILING = [
          "and the failure left the database half changed:\n"
          "  - the database has column `departments.code`, which the revision before does not", graded=11),
     case("failure-claimed-but-nothing-reached-the-file", checks.ROLLED_BACK, 11,
-         lambda: copy(course_walked(11), failure_probe=clean_probe(10, FileWitness.NOTHING)), FAILED,
+         lambda: copy(course_walked(11), failure_probe=clean_probe(10, FailureWitness.NOTHING)), FAILED,
          f"The grader's failure never happened: your app's process said {file_of(10)} had failed right after",
          graded=11),
+    case("half-changed-on-postgres", checks.ROLLED_BACK, 11, postgres_leaves_the_column, FAILED,
+         "PostgreSQL itself raised it, and the failure left the database half changed:\n"
+         "  - the database has column `departments.code`, which the revision before does not\n"
+         "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
+         "PostgreSQL takes back a failed transaction's schema changes too, so something in the migration\n"
+         "committed on its own", graded=11),
+    case("failure-never-raised-by-postgres", checks.ROLLED_BACK, 11,
+         lambda: copy(course_walked(11), failure_probe=Probe(10, 1, None, witness=FailureWitness.NEVER_RAISED)),
+         FAILED, f"The grader's failure never happened: PostgreSQL was set to fail {file_of(10)} after its first "
+         "schema\nchange, but never raised it", graded=11),
     case("changes-nothing", checks.ROLLED_BACK, 11,
          lambda: copy(course_walked(11), failure_probe=Probe(10, 1, None)), NOT_CHECKED,
          f"Not checked: {file_of(10)} changes nothing in the database, so there is nothing to interrupt.", graded=11),
@@ -460,8 +482,18 @@ def test_a_failure_the_sqlite_file_could_not_witness_says_so_in_its_evidence():
         report = judged(copy(course_walked(11), failure_probe=clean_probe(10, witness)), 11)
         return report.check(11, checks.ROLLED_BACK).to_dict()["evidence"]
 
-    assert evidence(FileWitness.WRITTEN) == checks.Evidence.FILES
-    assert evidence(FileWitness.NO_INOTIFY) == evidence(FileWitness.WAL) == checks.Evidence.UNWITNESSED_FAILURE
+    assert evidence(FailureWitness.WRITTEN) == checks.Evidence.FILES
+    assert evidence(FailureWitness.NO_INOTIFY) == evidence(FailureWitness.WAL) == checks.Evidence.UNWITNESSED_FAILURE
+
+
+def test_a_failure_postgres_could_not_raise_says_so_in_its_evidence():
+    """Where the server's administrator is no superuser, the learner's process made the failure happen."""
+    def evidence(witness):
+        report = judged(copy(course_walked(11), failure_probe=clean_probe(10, witness)), 11)
+        return report.check(11, checks.ROLLED_BACK).to_dict()["evidence"]
+
+    assert evidence(FailureWitness.SERVER_RAISED) == checks.Evidence.FILES
+    assert evidence(FailureWitness.NO_SUPERUSER) == checks.Evidence.UNRAISED_FAILURE
 
 
 def test_squawk_on_the_sql_the_learners_process_rendered_says_so_in_its_evidence():

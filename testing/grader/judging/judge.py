@@ -50,7 +50,7 @@ from ..checks import (
     of_step,
     passed,
 )
-from ..facts import Chain, ChainProblemKind, Direction, Facts, FileWitness, Revision, SchemaItem, SchemaKind
+from ..facts import Chain, ChainProblemKind, Direction, Facts, FailureWitness, Revision, SchemaItem, SchemaKind
 from ..measure.ownership import keeps_state
 from . import messages, production
 from .report import Report, StepResult
@@ -584,18 +584,29 @@ def _rolled_back_check(judging):
         if facts.stopped:
             return failed(messages.stopped(facts.stopped))
         return Outcome(Status.NOT_CHECKED, messages.probe_not_run(file))
+    if probe.witness == FailureWitness.NEVER_RAISED:
+        return failed(messages.failure_never_raised(file))
     if probe.statement is None:
         return Outcome(Status.NOT_CHECKED, messages.nothing_to_interrupt(file, probe.error))
-    if probe.witness == FileWitness.NOTHING:
+    if probe.witness == FailureWitness.NOTHING:
         return failed(messages.failure_never_happened(file, probe.statement))
+    raised_by_server = probe.witness == FailureWitness.SERVER_RAISED
     if probe.clean:
-        unwitnessed = probe.witness in (FileWitness.NO_INOTIFY, FileWitness.WAL)
-        return Outcome(Status.PASSED, messages.rolled_back(file, probe.statement),
-                       Evidence.UNWITNESSED_FAILURE if unwitnessed else None)
+        message = messages.rolled_back_by_server(file, probe.statement) if raised_by_server \
+            else messages.rolled_back(file, probe.statement)
+        return Outcome(Status.PASSED, message, UNWITNESSED_EVIDENCE.get(probe.witness))
     left_behind = messages.left_behind(probe)
     if graded_database(facts) == "mysql":  # no setting makes MySQL's DDL transactional: nothing to ask for
         return passed(messages.mysql_cannot_roll_back(file, probe.statement, left_behind))
+    if graded_database(facts) == "postgresql":
+        return failed(messages.half_changed_on_postgres(file, probe.statement, left_behind, raised_by_server))
     return failed(messages.half_changed(file, probe.statement, left_behind))
+
+
+# Where nothing but the learner's process saw the failure made on purpose happen, the check says so.
+UNWITNESSED_EVIDENCE = {FailureWitness.NO_INOTIFY: Evidence.UNWITNESSED_FAILURE,
+                        FailureWitness.WAL: Evidence.UNWITNESSED_FAILURE,
+                        FailureWitness.NO_SUPERUSER: Evidence.UNRAISED_FAILURE}
 
 
 def graded_database(facts: Facts) -> str:

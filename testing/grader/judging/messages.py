@@ -695,6 +695,22 @@ def rolled_back(file: str, statement: str) -> str:
     return f"{_interrupted(file, statement)}: schema, rows and alembic_version were exactly as before."
 
 
+def _raised_by_server(file, statement):
+    first = statement.splitlines()[0]
+    return f"The grader made {file} fail after its first schema change ({first[:80]}); PostgreSQL itself raised it"
+
+
+def rolled_back_by_server(file: str, statement: str) -> str:
+    return f"{_raised_by_server(file, statement)}: schema, rows and alembic_version were exactly as before."
+
+
+def failure_never_raised(file: str) -> str:
+    return (f"The grader's failure never happened: PostgreSQL was set to fail {file} after its first schema\n"
+            "change, but never raised it, because the upgrade made no schema change there (it did when the grader\n"
+            "climbed the chain), or stopped right after one. A failed migration is judged on what it did to the\n"
+            "database, so let `flask db upgrade` run it through Alembic's connection, the same way every time.")
+
+
 def failure_never_happened(file: str, statement: str) -> str:
     first = statement.splitlines()[0] if statement else "?"
     return (f"The grader's failure never happened: your app's process said {file} had failed right after its\n"
@@ -712,6 +728,16 @@ def half_changed(file: str, statement: str, lines: Iterable[str]) -> str:
             f"unless SQLAlchemy has begun one: add {lesson('when-a-migration-fails-halfway')}'s two event listeners "
             "to app.py\n"
             f"({lesson_readme('when-a-migration-fails-halfway')}).")
+
+
+def half_changed_on_postgres(file: str, statement: str, lines: Iterable[str], raised_by_server: bool) -> str:
+    interrupted = _raised_by_server(file, statement) if raised_by_server else _interrupted(file, statement)
+    return (f"{interrupted}, and the failure left the database half changed:\n"
+            + "\n".join(lines) + "\n"
+            "The next `flask db upgrade` would run the migration again on top of those leftovers.\n"
+            "PostgreSQL takes back a failed transaction's schema changes too, so something in the migration\n"
+            "committed on its own (an `autocommit_block()`, a COMMIT, `op.get_bind().commit()`): keep all of\n"
+            "it in the one transaction Alembic runs it in.")
 
 
 def mysql_cannot_roll_back(file: str, statement: str, lines: Iterable[str]) -> str:

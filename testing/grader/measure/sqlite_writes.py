@@ -9,7 +9,7 @@ there, as where inotify is missing, nothing can be witnessed.
 
     with watching(Path("scratch.db")) as watch:
         ...                          # the learner's process runs one command
-    watch.witness                    # FileWitness.WRITTEN, NOTHING, or why it could not be seen
+    watch.witness                    # FailureWitness.WRITTEN, NOTHING, or why it could not be seen
 """
 import ctypes
 import os
@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..facts import FileWitness
+from ..facts import FailureWitness
 
 IN_MODIFY, IN_CREATE, IN_Q_OVERFLOW = 0x2, 0x100, 0x4000
 EVENT_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then the name
@@ -29,7 +29,7 @@ WAL_MODE = b"\x02\x02"  # the header's read and write versions (bytes 18 and 19)
 
 @dataclass
 class Watch:
-    witness: FileWitness | None = None
+    witness: FailureWitness | None = None
 
 
 @contextmanager
@@ -39,17 +39,17 @@ def watching(database: Path | None) -> Iterator[Watch]:
     watch = Watch()
     descriptor = _inotify(database.parent) if database else None
     if database is None or descriptor is None:
-        watch.witness = None if database is None else FileWitness.NO_INOTIFY
+        watch.witness = None if database is None else FailureWitness.NO_INOTIFY
         yield watch
         return
     try:
         yield watch
-        watch.witness = FileWitness.WAL if _in_wal_mode(database) else _written(descriptor, database.name)
+        watch.witness = FailureWitness.WAL if _in_wal_mode(database) else _written(descriptor, database.name)
     finally:
         os.close(descriptor)
 
 
-def _written(descriptor: int, name: str) -> FileWitness:
+def _written(descriptor: int, name: str) -> FailureWitness:
     """WRITTEN once an event names the file or its journal, read to the end of the queue or to an
     overflow (a flood of other files in the folder: the events before it are still there)."""
     ours = {name, f"{name}-journal", f"{name}-wal"}
@@ -57,16 +57,16 @@ def _written(descriptor: int, name: str) -> FileWitness:
         try:
             events = os.read(descriptor, 64 * 1024)
         except BlockingIOError:
-            return FileWitness.NOTHING
+            return FailureWitness.NOTHING
         offset = 0
         while offset < len(events):
             _, mask, _, length = EVENT_HEADER.unpack_from(events, offset)
             start = offset + EVENT_HEADER.size
             offset = start + length
             if mask & IN_Q_OVERFLOW:
-                return FileWitness.NOTHING
+                return FailureWitness.NOTHING
             if os.fsdecode(events[start:offset].rstrip(b"\0")) in ours:
-                return FileWitness.WRITTEN
+                return FailureWitness.WRITTEN
 
 
 def _inotify(folder: Path) -> int | None:

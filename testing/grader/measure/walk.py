@@ -6,7 +6,8 @@ tables that have just appeared.
 Descend: from head back to base, downgrade each revision, check that schema and rows are
 exactly what they were before its upgrade, upgrade it again and check that too. Where a step
 asks for it (`probe_steps`), the revision that reaches its state is also made to fail after its
-first write, to see whether the failure leaves the database as it was.
+first write, to see whether the failure leaves the database as it was (on PostgreSQL, after its first
+schema change, by the server itself: postgres_failure.py).
 Two other walks reuse the climb: `run_faults` (`pipenv run faults`) makes every revision fail after
 each of its writes in turn; `run_changes` (`lesson view`) says what each revision changed.
 
@@ -29,7 +30,7 @@ from ..facts import (
     Climbed,
     Comparison,
     Direction,
-    FileWitness,
+    FailureWitness,
     LearnerDatabase,
     MigrationError,
     Probe,
@@ -40,7 +41,7 @@ from ..facts import (
     UpgradeFailure,
 )
 from ..judging import messages
-from . import gaps, lineage, schema, sqlite_header, sqlite_writes, stalled, statements, traffic
+from . import gaps, lineage, postgres_failure, schema, sqlite_header, sqlite_writes, stalled, statements, traffic
 from .ownership import keeps_state
 from .ownership import reached as ownership_reached
 
@@ -64,7 +65,7 @@ class Writes:
     migration made to fail on SQLite, whether the file saw any write at all."""
     count: int
     last: str | None
-    witness: FileWitness | None = None
+    witness: FailureWitness | None = None
 
 
 NO_WRITES = Writes(0, None)
@@ -313,34 +314,53 @@ class ChainWalk:
     def _probe(self, index, after=1, fault=False):
         """Make revision `index` fail after its `after`th write; report what that failure left behind
         (`fault`: as one of every revision's faults, else as the step's failure probe, after the first
-        write that reached the database, where the file witnesses it).
+        write that reached the database, where the file witnesses it, or after the first schema change,
+        where PostgreSQL raises the failure itself).
 
         The database starts exactly as the climb left it below `index`, and is put back so if the
         failure changed it. False if it cannot be put back.
         """
         revision = self.revisions[index]
         rows_before, versions_before = self._rows(), tuple(self._versions())
-        error, written = self._migrate(Direction.UPGRADE, revision, revision.id, fail_after=after)
-        # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
-        interrupted = written.count == after
-        if interrupted and not fault and written.witness == FileWitness.NOTHING and after < self.records[index].writes:
-            # That write changed nothing (an UPDATE of no rows), so neither did the failure: on to the next one.
-            return self._probe(index, after + 1)
+        if not fault and postgres_failure.available(self.observer):
+            statement, error, witness = self._failure_raised_by_server(revision)
+        else:
+            error, written = self._migrate(Direction.UPGRADE, revision, revision.id, fail_after=after)
+            # Short of `after` writes, the failure (if any) is the migration's own: nothing was interrupted.
+            interrupted = written.count == after
+            if interrupted and not fault and written.witness == FailureWitness.NOTHING \
+                    and after < self.records[index].writes:
+                # That write changed nothing (an UPDATE of no rows), so neither did the failure: on to the next.
+                return self._probe(index, after + 1)
+            statement, error = (written.last, None) if interrupted else (None, error)
+            witness = written.witness if interrupted else None
+            if interrupted and not fault and self.engine.dialect.name == "postgresql":  # no superuser to raise it
+                witness = FailureWitness.NO_SUPERUSER
         with self.engine.connect() as connection:
             left = tuple(schema.differences(connection, self._schema_below(index)))
         rows_after = self._rows()
         changed_tables = tuple(sorted(name for name in rows_before.keys() | rows_after.keys()
                                       if rows_before.get(name) != rows_after.get(name)))
         versions_after = tuple(self._versions())
-        probe = Probe(index, after, written.last if interrupted else None, None if interrupted else error,
-                      left, changed_tables, versions_before, versions_after,
-                      clean=not left and not changed_tables and versions_before == versions_after,
-                      witness=written.witness if interrupted else None)
+        probe = Probe(index, after, statement, error, left, changed_tables, versions_before, versions_after,
+                      clean=not left and not changed_tables and versions_before == versions_after, witness=witness)
         if fault:
             self.facts.faults.append(probe)
         else:
             self.facts.failure_probe = probe
         return probe.clean or self._rebuild(index)
+
+    def _failure_raised_by_server(self, revision):
+        """Upgrade `revision` with PostgreSQL set to fail it after its first schema change (the learner's
+        process is told nothing): (the statement it failed after, the migration's own error, a witness)."""
+        with postgres_failure.armed(self.observer, self.engine.url.username or "") as trap:
+            error, _ = self._migrate(Direction.UPGRADE, revision, revision.id)
+        claimed = postgres_failure.first_change(error.error if error else None)
+        if trap.raised:
+            return claimed or "?", None, FailureWitness.SERVER_RAISED
+        if error and claimed is None:  # it failed on its own before the server's failure came
+            return None, error, None
+        return None, None, FailureWitness.NEVER_RAISED
 
     def _schema_below(self, index):
         return self.records[index - 1].schema if index else sa.MetaData()
