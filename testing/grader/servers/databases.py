@@ -37,6 +37,8 @@ def scratch_database(kind: str, workdir: Path, progress: Callable[[str], None] |
 
 def server_socket(url: str) -> Path | None:
     """The Unix socket a server database's URL reaches it through, or None (SQLite, or a network address)."""
+    if url.startswith("sqlite"):  # before SQLAlchemy loads: it then loads while the learner's process starts
+        return None
     import sqlalchemy as sa
 
     parsed = sa.make_url(url)
