@@ -4,6 +4,10 @@ with the message a learner needs.
 Each grade is judged from the facts recorded when it was graded end to end (recorded.py, group
 "grader"): the slow tier grades them all again. Two grades here run end to end in this tier,
 one on each server database, and one on SQLite that checks which databases a grade walks."""
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from testing import author, course, grader
@@ -317,31 +321,38 @@ def test_a_generated_column_added_to_a_table_with_rows_is_graded(tmp_path):
     assert "has column `employees.name_length`, which the lesson does not" in reached.message, reached.message
 
 
-@pytest.mark.slow
-def test_the_servers_a_grade_needs_start_while_it_walks_on_sqlite(tmp_path, monkeypatch):
-    """No server named: step 12's PostgreSQL and MariaDB start in the background as the chain is walked
-    on SQLite, the grade waits for them instead of starting its own, and none outlives the grade."""
+@pytest.fixture
+def servers_folder(monkeypatch):
+    """No server named, and the folder each server the grade starts is made in. Short: a server's
+    Unix socket is in its folder, and a socket's path has room for about 100 characters."""
     for variable in URL_VARIABLES.values():
         monkeypatch.delenv(variable, raising=False)
-    servers_folder = tmp_path / "servers"
-    servers_folder.mkdir()
-    monkeypatch.setattr("tempfile.tempdir", str(servers_folder))  # where each server's folder is made
+    folder = Path(tempfile.mkdtemp(prefix="ahead-", dir="/tmp"))
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def server_folders(folder):
+    """The folders of servers started in `folder` (PostgreSQL's template, made once, may stay)."""
+    return [path for path in folder.iterdir() if path.name.startswith(("course-postgres-", "course-mariadb-"))]
+
+
+@pytest.mark.slow
+def test_the_servers_a_grade_needs_start_while_it_walks_on_sqlite(tmp_path, servers_folder):
+    """No server named: step 12's PostgreSQL and MariaDB start in the background as the chain is walked
+    on SQLite, the grade waits for them instead of starting its own, and none outlives the grade."""
     said: list[str] = []
     report = grade(build_state(STEP_12, tmp_path / "server"), up_to_step=STEP_12, progress=said.append)
     assert report.passed, failures(report)
     assert not [line for line in said if "for this grade" in line], said
     assert not processes_with(str(servers_folder))
-    assert not list(servers_folder.iterdir())
+    assert not server_folders(servers_folder)
 
 
 @pytest.mark.slow
-def test_servers_started_for_a_chain_that_stops_early_are_stopped(tmp_path, monkeypatch):
+def test_servers_started_for_a_chain_that_stops_early_are_stopped(tmp_path, servers_folder):
     """Every file of step 12 is there, but step 03's migration fails: no grade needs the servers."""
-    for variable in URL_VARIABLES.values():
-        monkeypatch.delenv(variable, raising=False)
-    servers_folder = tmp_path / "servers"
-    servers_folder.mkdir()
-    monkeypatch.setattr("tempfile.tempdir", str(servers_folder))
     server = build_state(STEP_12, tmp_path / "server")
     migration = next((server / "migrations" / "versions").glob("*rename_department*"))
     migration.write_text(migration.read_text().replace("def upgrade():\n", "def upgrade():\n    1 / 0\n", 1))
@@ -349,4 +360,4 @@ def test_servers_started_for_a_chain_that_stops_early_are_stopped(tmp_path, monk
     assert not report.steps[2].passed
     assert report.check(STEP_12, judge.ON_POSTGRESQL).message == judge.NOT_REACHED.message
     assert not processes_with(str(servers_folder))
-    assert not list(servers_folder.iterdir())
+    assert not server_folders(servers_folder)
