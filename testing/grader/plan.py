@@ -75,7 +75,7 @@ def collect(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None =
     with ExitStack() as servers:
         if facts is None:
             servers.enter_context(supply.started_ahead(_servers_ahead(server_dir, steps, plain, database,
-                                                                      time_limit, cache)))
+                                                                      time_limit, cache), progress))
             with part3_kept.kept_in(cache):  # Part 3's measurements of migrations that did not change
                 facts = _walked(server_dir, steps, database, time_limit, progress, learner_database)
             cache.keep_facts(key, facts)

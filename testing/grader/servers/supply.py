@@ -75,11 +75,11 @@ _ahead_lock = threading.Lock()
 
 
 @contextmanager
-def started_ahead(kinds: Collection[str]) -> Iterator[None]:
+def started_ahead(kinds: Collection[str], progress: Callable[[str], None] | None = None) -> Iterator[None]:
     """Servers of `kinds` that are not named start now, in the background, while the grade does work
     that needs none (its walk on SQLite); server() then waits for that one instead of starting its own.
     Each stops after the block (the last of this process's blocks that share it), once started: a
-    guess that no grade needed it costs the rest of its start."""
+    guess that no grade needed it costs the rest of its start, which `progress` hears about."""
     mine = []
     with _ahead_lock:
         for kind in sorted(kinds):
@@ -100,6 +100,8 @@ def started_ahead(kinds: Collection[str]) -> Iterator[None]:
                 if ahead.blocks:
                     continue
                 del _ahead[kind]
+            if progress and not ahead.started.done():  # still starting, so no grade used it
+                progress(f"stopping {DATABASE_NAMES[kind]}, started in case it was needed...")
             if ahead.started.exception() is None:  # a failure was the grade's to report, if it wanted the server
                 manager, _ = ahead.started.result()
                 manager.__exit__(None, None, None)
