@@ -1,8 +1,12 @@
 """Fixtures of the course's own tests: shared database servers and scratch clones of the course."""
+import uuid
+
 import pytest
+import sqlalchemy as sa
 
 from testing.grader import DATABASES, servers_running
 from testing.grader.servers import mariadb, supply
+from testing.grader.servers.supply import URL_VARIABLES
 
 from .clones import lesson, scratch_clone
 from .servers import SERVER_FIXTURES
@@ -23,6 +27,23 @@ def mysql_server():
         pytest.skip("MariaDB is not installed here (apt install mariadb-server, or set COURSE_MYSQL_URL)")
     with servers_running({"mysql"}) as urls:
         yield urls["mysql"]
+
+
+@pytest.fixture
+def administrator_not_superuser(postgres_server, monkeypatch):
+    """The shared PostgreSQL, named to the grader through a login that may make roles and databases
+    but is no superuser, as an instructor's hosted server may give one."""
+    name, password = f"teacher_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{password}' CREATEDB CREATEROLE NOSUPERUSER")
+    monkeypatch.setenv(URL_VARIABLES["postgresql"], sa.make_url(postgres_server).set(
+        username=name, password=password).render_as_string(hide_password=False))
+    yield
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP OWNED BY {name}")
+        connection.exec_driver_sql(f"DROP ROLE {name}")
+    admin.dispose()
 
 
 @pytest.fixture(params=DATABASES)

@@ -7,19 +7,14 @@ the learner's process says or skips decides the check. Each test grades a step 1
 learner could write: right ones in unusual forms pass, a migration that commits its first change on
 its own fails, with or without code that tells the grader the failure happened.
 """
-import os
 import textwrap
-import uuid
 
 import pytest
-import sqlalchemy as sa
 
 from testing.build import build_state
 from testing.grader import grade, render_text
-from testing.grader.servers.supply import URL_VARIABLES
 
 from .test_attacks import CLAIMS_THE_FAILURE, first_failure
-from .test_server_attacks import as_administrator
 
 pytestmark = pytest.mark.slow
 
@@ -145,19 +140,6 @@ def test_the_migration_in_raw_sql_passes(tmp_path, postgres_server):
     assert report.passed, first_failure(report).message
     assert "fail after its first schema change (ALTER TABLE departments ADD COLUMN code VARCHAR(10))" \
         in check.message
-
-
-@pytest.fixture
-def administrator_not_superuser(postgres_server, monkeypatch):
-    """The shared server, named to the grader through a login that may make roles and databases but
-    is no superuser, as an instructor's own server may give it."""
-    name, password = f"teacher_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
-    server_url = os.environ[URL_VARIABLES["postgresql"]]
-    as_administrator(server_url, f"CREATE ROLE {name} LOGIN CREATEDB CREATEROLE PASSWORD '{password}'")
-    monkeypatch.setenv(URL_VARIABLES["postgresql"], sa.make_url(server_url).set(
-        username=name, password=password).render_as_string(hide_password=False))
-    yield
-    as_administrator(server_url, f"DROP ROLE {name}")
 
 
 def test_without_a_superuser_the_failure_rests_on_the_apps_process_and_says_so(tmp_path,

@@ -6,10 +6,8 @@ statement, the lock and the safer pattern. These grades are judged from recorded
 """
 import dataclasses
 import re
-import uuid
 
 import pytest
-import sqlalchemy as sa
 
 from testing import author, course
 from testing.grader import judged
@@ -17,7 +15,6 @@ from testing.grader.cache import ReportCache
 from testing.grader.facts import LockWait, Phase, RequestError, Squawk, TrafficRun, TrafficSummary
 from testing.grader.judging import judge, messages
 from testing.grader.measure import linter, traffic
-from testing.grader.servers.supply import URL_VARIABLES
 
 from . import recorded
 from .cases import (
@@ -306,23 +303,6 @@ def test_concurrently_outside_the_autocommit_block_is_told_where_it_goes():
     assert ("It cannot run in Alembic's transaction: put it inside `with op.get_context().autocommit_block():`\n"
             "(step 15).") in message
     assert "The grader starts from an empty database each time" in message
-
-
-@pytest.fixture
-def administrator_not_superuser(postgres_server, monkeypatch):
-    """COURSE_POSTGRES_URL naming a login that may make roles and databases but is no superuser, as a
-    hosted server gives an instructor."""
-    name = f"teacher_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD 'class' CREATEDB CREATEROLE NOSUPERUSER")
-    monkeypatch.setenv(URL_VARIABLES["postgresql"], sa.make_url(postgres_server).set(
-        username=name, password="class").render_as_string(hide_password=False))
-    yield
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP OWNED BY {name}")
-        connection.exec_driver_sql(f"DROP ROLE {name}")
-    admin.dispose()
 
 
 @pytest.mark.slow
