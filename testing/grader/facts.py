@@ -253,6 +253,8 @@ class Comparison:
     schema: tuple[SchemaItem, ...] = ()
     losses: tuple[Loss, ...] = ()  # rows the migration just run lost
     differences: tuple[Loss, ...] = ()  # rows not as the state had them
+    # After a downgrade: what it lost of the rows the grader wrote after the upgrade (walk.py)
+    later_rows_lost: tuple[Loss, ...] = ()
 
 
 @dataclass(frozen=True)

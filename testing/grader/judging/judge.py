@@ -453,7 +453,9 @@ def _comparison_findings(comparison, file, direction, schema_message):
         return [messages.loss(item, file, direction) for item in comparison.losses]
     if comparison.schema:
         return [schema_message(file, comparison.schema)]
-    return [messages.not_as_before(item, file, direction) for item in comparison.differences]
+    if comparison.differences:
+        return [messages.not_as_before(item, file, direction) for item in comparison.differences]
+    return [messages.later_rows_lost(item, file) for item in comparison.later_rows_lost]
 
 
 # -- the checks a step asks for -----------------------------------------------------------

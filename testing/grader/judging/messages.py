@@ -479,6 +479,22 @@ def not_as_before(item: Loss, file: str, direction: Direction) -> str:
     return f"{after} {code(f'{item.table}.{item.column}')} differs in {rows(item.rows)} from before."
 
 
+def later_rows_lost(item: Loss, file: str) -> str:
+    """A downgrade that brings back the rows from before its upgrade, but not rows written after it."""
+    table = code(item.table)
+    if item.kind == LossKind.TABLE_LOST:
+        lost = "they went with the table"
+    elif item.kind == LossKind.ROWS_LOST:
+        lost = f"{item.rows} of them are gone"
+    elif item.kind == LossKind.COLUMN_LOST:
+        lost = f"their values of {code(f'{item.table}.{item.column}')} are gone ({rows(item.rows)})"
+    else:
+        lost = f"their values of {code(f'{item.table}.{item.column}')} changed ({rows(item.rows)})"
+    return (f"downgrade() of {file} brings back the rows from before its upgrade, but not the rows written after it.\n"
+            f"The grader added rows to {table} before the downgrade, as the app would: {lost}.\n"
+            "A downgrade must carry every row as it is when it runs, not put back what was there before the upgrade.")
+
+
 def round_trip_ok(files: list[str]) -> str:
     if len(files) == 1:
         return f"{files[0]} downgrades and upgrades again with every row"

@@ -82,8 +82,9 @@ def _plain(value):
     return value
 
 
-def seed(connection: sa.Connection, table_names: Iterable[str]) -> dict[str, str]:
-    """Insert ROWS_PER_TABLE rows of recognisable values into each of `table_names`.
+def seed(connection: sa.Connection, table_names: Iterable[str], first: int = 1) -> dict[str, str]:
+    """Insert ROWS_PER_TABLE rows of recognisable values into each of `table_names`, numbered from `first`
+    (another number, other values).
 
     The values depend only on the table's shape, so seeding the same schema twice gives the
     same rows. Returns the tables that could not be seeded, with the database's reason.
@@ -94,7 +95,7 @@ def seed(connection: sa.Connection, table_names: Iterable[str]) -> dict[str, str
     for table in tables.sorted_tables:
         try:
             with connection.begin_nested():
-                rows = [_sample_row(connection, table, number) for number in range(1, ROWS_PER_TABLE + 1)]
+                rows = [_sample_row(connection, table, number) for number in range(first, first + ROWS_PER_TABLE)]
                 connection.execute(sa.insert(table), rows)
         except (sa.exc.SQLAlchemyError, _Unseedable) as exc:
             refused[table.name] = str(exc).splitlines()[0]
@@ -295,6 +296,47 @@ def only_carried(losses: Iterable[Loss], carried: dict[str, list[str]]) -> list[
             continue
         kept.append(item)
     return kept
+
+
+def added_keys(before: Snapshot, after: Snapshot) -> dict[str, set[str]]:
+    """{table: the keys of the rows `after` has and `before` had not}, for the tables that have such rows."""
+    found = {name: set(table.rows) - set(before[name].rows if name in before else {}) for name, table in after.items()}
+    return {name: keys for name, keys in found.items() if keys}
+
+
+def delete(connection: sa.Connection, snapshot: Snapshot, keys: dict[str, set[str]]) -> bool:
+    """Delete the rows of `snapshot` named in `keys` ({table: row keys}) by their primary keys, rows that
+    refer to others first. False, deleting nothing, where a table has no primary key of whole numbers or
+    text (a snapshot's dates and bytes are strings: they would not find their rows)."""
+    tables = sa.MetaData()
+    tables.reflect(bind=connection, only=list(keys))
+    if not all(table.primary_key.columns and all(isinstance(column.type, (sa.Integer, sa.String))
+                                                 for column in table.primary_key.columns)
+               for table in tables.tables.values()):
+        return False
+    for table in reversed(tables.sorted_tables):
+        held = snapshot[table.name]
+        for key in keys[table.name] & set(held.rows):
+            row = held.rows[key]
+            connection.execute(sa.delete(table).where(*(column == row[column.name]
+                                                        for column in table.primary_key.columns)))
+    return True
+
+
+def joined(*keys: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The row keys of every {table: keys} given, table by table."""
+    tables: dict[str, set[str]] = {}
+    for each in keys:
+        for name, found in each.items():
+            tables.setdefault(name, set()).update(found)
+    return tables
+
+
+def without(snapshot: Snapshot, keys: dict[str, set[str]]) -> Snapshot:
+    """`snapshot` but the rows named in `keys` ({table: set of row keys})."""
+    return {name: dataclasses.replace(table, rows={key: row for key, row in table.rows.items()
+                                                   if key not in keys.get(name, set())})
+            for name, table in snapshot.items()}
 
 
 def restrict(snapshot: Snapshot, keys: dict[str, set[str]]) -> Snapshot:

@@ -240,16 +240,23 @@ class ChainWalk:
             below_rows = self.records[index - 1].seeded_rows if index else {}
             below_schema = self._schema_below(index)
             result = RoundTrip(index)
-            top = self._rows()
+            top, added = self._write_as_the_app(record)
             error, _ = self._migrate(Direction.DOWNGRADE, revision, parent_target(revision))
+            put_back = True
             if error:
                 result = dataclasses.replace(result, downgrade_error=error)
             else:
-                # Only the rows the upgrade brought from below must survive; it may delete what it inserted.
+                # Only the rows the upgrade brought from below must survive, and those written since
+                # (said apart); it may delete what it inserted.
                 carried_rows = lineage.restrict(top, record.carried_keys)
-                result = dataclasses.replace(result, after_downgrade=self._compare(
-                    carried_rows, below_schema, below_rows, carried=record.carried,
-                    nulls_filled_ok=record.keeps_state))
+                now = self._rows()
+                later_losses, moved = lineage.follow(lineage.restrict(top, added), now)
+                added_below = {moved[name][0]: keys for name, keys in added.items() if name in moved}
+                compared = self._compare(carried_rows, below_schema, below_rows, carried=record.carried,
+                                         nulls_filled_ok=record.keeps_state, now=now, written_since=added_below)
+                result = dataclasses.replace(result, after_downgrade=dataclasses.replace(
+                    compared, later_rows_lost=tuple(lineage.only_carried(later_losses, record.carried))))
+                put_back = self._delete(now, added_below)
                 if index == len(self.revisions) - 1:
                     self.facts.models_before_head = self._models()
                 down = self._rows()
@@ -258,10 +265,29 @@ class ChainWalk:
                     result, after_reupgrade=self._compare(down, record.schema, record.rows, carried=record.carried,
                                                           carried_keys=record.carried_keys))
             self.facts.round_trips.append(result)
-            if not self._back_below(revision, index, result):
+            if not self._back_below(revision, index, result, put_back):
                 return
             if index == self.probe_index and not self._probe(index):
                 return
+
+    def _write_as_the_app(self, record):
+        """Add rows to the tables whose rows the revision's downgrade must keep, as the app writes rows
+        after an upgrade: (every row now, {table: the added rows' keys}). The learner's process has not
+        seen them, so a downgrade that loses rows cannot look right by code that puts back what that
+        process remembered."""
+        with self.engine.begin() as connection:
+            before = lineage.snapshot(connection)
+            lineage.seed(connection, [name for name in record.carried if name in before],
+                         first=lineage.ROWS_PER_TABLE + 1)
+            after = lineage.snapshot(connection)
+        return after, lineage.added_keys(before, after)
+
+    def _delete(self, now, keys):
+        """Take the rows the grader wrote since the upgrade out again: False if they could not be."""
+        if not keys:
+            return True
+        with self.engine.begin() as connection:
+            return lineage.delete(connection, now, keys)
 
     def _upgrade_again(self, index, revision):
         """Upgrade `revision` again; a Part 3 revision graded under traffic statement by statement,
@@ -374,7 +400,7 @@ class ChainWalk:
             return lineage.snapshot(connection)
 
     def _compare(self, rows_before, expected_schema, expected_rows, carried=None, carried_keys=None,
-                 nulls_filled_ok=False):
+                 nulls_filled_ok=False, now=None, written_since=None):
         """Follow the rows across the migration just run, then compare with the expected state.
 
         `carried` names the tables and columns whose rows the upgrade brought from the state
@@ -383,13 +409,17 @@ class ChainWalk:
         migration itself inserts may get new ids the second time (PostgreSQL's sequences move on).
         `nulls_filled_ok`: after the downgrade of a backfill, values it filled where the state
         below had none may stay (a backfill's downgrade need not empty the column again).
+        `now`: the database's rows, if just read; `written_since`: rows the grader added after the upgrade
+        ({table: keys}), which the state below never had.
         """
-        now = self._rows()
+        now = now if now is not None else self._rows()
         losses, _ = lineage.follow(rows_before, now)
         if carried is not None:
             losses = lineage.only_carried(losses, carried)
         if carried_keys is None:
-            differences, _ = lineage.follow(expected_rows, now, allow_renames=False, nulls_filled_ok=nulls_filled_ok)
+            expected_now = lineage.without(now, written_since) if written_since else now
+            differences, _ = lineage.follow(expected_rows, expected_now, allow_renames=False,
+                                            nulls_filled_ok=nulls_filled_ok)
         else:
             differences, _ = lineage.follow(lineage.restrict(expected_rows, carried_keys),
                                             lineage.restrict(now, carried_keys), allow_renames=False)
@@ -398,10 +428,13 @@ class ChainWalk:
             items = schema.differences(connection, expected_schema)
         return Comparison(tuple(items), tuple(losses), tuple(differences))
 
-    def _back_below(self, revision, index, result):
-        """Leave the database exactly as the climb left it below `index`, rebuilding if need be."""
-        clean = all(not comparison or not (comparison.schema or comparison.losses or comparison.differences)
-                    for comparison in (result.after_downgrade, result.after_reupgrade))
+    def _back_below(self, revision, index, result, put_back=True):
+        """Leave the database exactly as the climb left it below `index`, rebuilding if need be (and if the
+        rows the grader added before the downgrade could not be taken out: `put_back`)."""
+        clean = put_back and all(
+            not comparison or not (comparison.schema or comparison.losses or comparison.differences
+                                   or comparison.later_rows_lost)
+            for comparison in (result.after_downgrade, result.after_reupgrade))
         if clean and not result.downgrade_error and not result.reupgrade_error:
             if not self._migrate(Direction.DOWNGRADE, revision, parent_target(revision))[0]:
                 return True
