@@ -82,17 +82,20 @@ def _plain(value):
     return value
 
 
-def seed(connection: sa.Connection, table_names: Iterable[str], first: int = 1) -> dict[str, str]:
+def seed(connection: sa.Connection, table_names: Iterable[str], first: int = 1,
+         schema: sa.MetaData | None = None) -> dict[str, str]:
     """Insert ROWS_PER_TABLE rows of recognisable values into each of `table_names`, numbered from `first`
-    (another number, other values).
+    (another number, other values); `schema`: the database's, if just reflected.
 
     The values depend only on the table's shape, so seeding the same schema twice gives the
     same rows. Returns the tables that could not be seeded, with the database's reason.
     """
-    tables = sa.MetaData()
-    tables.reflect(bind=connection, only=list(table_names))
+    names = set(table_names)
+    if schema is None:
+        schema = sa.MetaData()
+        schema.reflect(bind=connection, only=list(names))
     refused = {}
-    for table in tables.sorted_tables:
+    for table in (table for table in schema.sorted_tables if table.name in names):
         try:
             with connection.begin_nested():
                 rows = [_sample_row(connection, table, number) for number in range(first, first + ROWS_PER_TABLE)]
@@ -304,22 +307,25 @@ def added_keys(before: Snapshot, after: Snapshot) -> dict[str, set[str]]:
     return {name: keys for name, keys in found.items() if keys}
 
 
-def delete(connection: sa.Connection, snapshot: Snapshot, keys: dict[str, set[str]]) -> bool:
+def delete(connection: sa.Connection, snapshot: Snapshot, keys: dict[str, set[str]], schema: sa.MetaData) -> bool:
     """Delete the rows of `snapshot` named in `keys` ({table: row keys}) by their primary keys, rows that
-    refer to others first. False, deleting nothing, where a table has no primary key of whole numbers or
-    text (a snapshot's dates and bytes are strings: they would not find their rows)."""
-    tables = sa.MetaData()
-    tables.reflect(bind=connection, only=list(keys))
-    if not all(table.primary_key.columns and all(isinstance(column.type, (sa.Integer, sa.String))
-                                                 for column in table.primary_key.columns)
-               for table in tables.tables.values()):
+    refer to others first; `schema`: the database's. False, deleting nothing, where a table is not in
+    `schema` or has no primary key of whole numbers or text (a snapshot's dates and bytes are strings:
+    they would not find their rows)."""
+    tables = [table for table in reversed(schema.sorted_tables) if table.name in keys]
+    if len(tables) < len(keys) or not all(
+            table.primary_key.columns and all(isinstance(column.type, (sa.Integer, sa.String))
+                                              for column in table.primary_key.columns) for table in tables):
         return False
-    for table in reversed(tables.sorted_tables):
+    for table in tables:
         held = snapshot[table.name]
-        for key in keys[table.name] & set(held.rows):
-            row = held.rows[key]
-            connection.execute(sa.delete(table).where(*(column == row[column.name]
-                                                        for column in table.primary_key.columns)))
+        rows = [held.rows[key] for key in keys[table.name] & set(held.rows)]
+        key_columns = list(table.primary_key.columns)
+        if len(key_columns) == 1:
+            connection.execute(sa.delete(table).where(key_columns[0].in_([row[key_columns[0].name] for row in rows])))
+            continue
+        for row in rows:
+            connection.execute(sa.delete(table).where(*(column == row[column.name] for column in key_columns)))
     return True
 
 

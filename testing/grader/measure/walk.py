@@ -256,7 +256,7 @@ class ChainWalk:
                                          nulls_filled_ok=record.keeps_state, now=now, written_since=added_below)
                 result = dataclasses.replace(result, after_downgrade=dataclasses.replace(
                     compared, later_rows_lost=tuple(lineage.only_carried(later_losses, record.carried))))
-                put_back = self._delete(now, added_below)
+                put_back = self._delete(now, added_below, below_schema)
                 if index == len(self.revisions) - 1:
                     self.facts.models_before_head = self._models()
                 down = self._rows()
@@ -277,17 +277,23 @@ class ChainWalk:
         process remembered."""
         with self.engine.begin() as connection:
             before = lineage.snapshot(connection)
-            lineage.seed(connection, [name for name in record.carried if name in before],
-                         first=lineage.ROWS_PER_TABLE + 1)
+            names = [name for name in record.carried if name in before]
+            if not names:
+                return before, {}
+            lineage.seed(connection, names, first=lineage.ROWS_PER_TABLE + 1, schema=record.schema)
             after = lineage.snapshot(connection)
         return after, lineage.added_keys(before, after)
 
-    def _delete(self, now, keys):
-        """Take the rows the grader wrote since the upgrade out again: False if they could not be."""
+    def _delete(self, now, keys, schema):
+        """Take the rows the grader wrote since the upgrade out again (`schema`: the database's, as the
+        downgrade must have left it): False if they could not be."""
         if not keys:
             return True
-        with self.engine.begin() as connection:
-            return lineage.delete(connection, now, keys)
+        try:
+            with self.engine.begin() as connection:
+                return lineage.delete(connection, now, keys, schema)
+        except sa.exc.DBAPIError:  # the downgrade left another schema: the walk builds the state again
+            return False
 
     def _upgrade_again(self, index, revision):
         """Upgrade `revision` again; a Part 3 revision graded under traffic statement by statement,
