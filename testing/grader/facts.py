@@ -483,6 +483,9 @@ class MeasuredRun:
     gaps: tuple[GapError, ...] = ()
     cut_short: bool = False  # more statements ran than were measured (a backfill row by row)
     why_not: str | None = None  # it could not be measured: why
+    # Statements the server's log says the migration ran, which the learner's process did not show the
+    # grader first (statements.py): never measured.
+    not_shown: tuple[str, ...] = ()
 
 
 # -- what `lesson` saw, and other databases ---------------------------------------------------

@@ -62,6 +62,7 @@ class Pause:
     parameters: dict | list | None  # as the driver gets them, when they are plain JSON values
     plain: bool  # False: it has parameters that are not plain values (left out)
     pid: int | None = None  # the backend of the connection it runs on
+    many: bool = False  # run once for each of many sets of parameters (executemany; none sent)
 
 
 @dataclass(frozen=True)

@@ -173,13 +173,14 @@ def pausing(engine: Engine, count: int, wait: Callable[[Pause], None] | None) ->
     paused: list[str] = []
 
     def before_cursor_execute(connection, cursor, statement, parameters, context, executemany):
-        if len(paused) >= count or BOOKKEEPING.search(statement) or executemany:
+        if len(paused) >= count or BOOKKEEPING.search(statement):
             return
         paused.append(statement)
-        plain = _plain_parameters(parameters)
+        plain = None if executemany else _plain_parameters(parameters)
         info = getattr(cursor.connection, "info", None)
-        wait(Pause(statement=statement[:MAX_SQL], parameters=plain, plain=plain is not None or parameters is None,
-                   pid=getattr(info, "backend_pid", None)))
+        wait(Pause(statement=statement[:MAX_SQL], parameters=plain,
+                   plain=not executemany and (plain is not None or parameters is None),
+                   pid=getattr(info, "backend_pid", None), many=executemany))
 
     event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:

@@ -41,8 +41,9 @@ REMEMBERS_AND_PUTS_BACK = """
     def _remembering(self, command):
         engine = _sa.create_engine(os.environ["DATABASE_URL"])
         with engine.connect() as connection:
-            _kept[_version(connection)] = {table.name: [dict(row) for row in connection.execute(table.select()).mappings()]
-                                           for table in _tables(connection) if table.name != "alembic_version"}
+            _kept[_version(connection)] = {
+                table.name: [dict(row) for row in connection.execute(table.select()).mappings()]
+                for table in _tables(connection) if table.name != "alembic_version"}
         engine.dispose()
         return _upgrade(self, command)
 

@@ -1045,6 +1045,14 @@ VALIDATE_ALONE = ("; VALIDATE CONSTRAINT reads the rows under a lock that lets r
                   "the constraint added NOT VALID has committed ({lesson:indexes-and-foreign-keys})")
 
 
+def ran_unshown(statement: str, file: str) -> str:
+    """A statement the server ran for a Part 3 migration that the learner's process did not show the grader."""
+    return (f"{file}: PostgreSQL ran {code(statement[:200])} for this migration, but your app's process did not "
+            "show it to the grader first,\nso it was never measured. The grader measures each statement of a Part 3 "
+            "migration before it runs:\nsend every statement through Alembic's connection (op.execute, "
+            "op.get_bind()), not around it.")
+
+
 def held_in_production(held: "Held", file: str, production_rows: int) -> str:
     """A statement production.py refuses: the statement, the lock (and which statement took it), what
     grows, what it would take at production size, the safe way."""

@@ -79,6 +79,7 @@ def judge(facts: Facts, step: int) -> Judged:
         if run.why_not:
             unmeasured.append(f"{file} could not be upgraded again statement by statement: {run.why_not}")
             continue
+        refused += [messages.ran_unshown(statement, file) for statement in run.not_shown]
         refused += [messages.held_in_production(held, file, PRODUCTION_ROWS)
                     for cost in run.statements for held in holding(cost)]
         # The step's migrations are done only after its last (a backfill may follow the schema's).

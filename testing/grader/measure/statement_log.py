@@ -47,19 +47,41 @@ def statements_since(log: StatementLog, start: int, engine: sa.Engine, own: Coll
     """What the role's sessions but `own` (backend pids) ran since `start`, in order, as `_ran` keeps it;
     `engine` connects as the role, for the sentinel. None when the sentinel did not reach the log within
     SENTINEL_WAIT seconds or `seconds_left()`, the grade's."""
+    entries = _entries_until_sentinel(log, start, engine, own, seconds_left)
+    return None if entries is None else _ran(entries)
+
+
+def sent_since(log: StatementLog, start: int, engine: sa.Engine, own: Collection[int],
+               seconds_left: Callable[[], float] | None = None) -> list[str] | None:
+    """Every statement the role's sessions but `own` sent since `start`, in the order the server received
+    them, but what the driver and Alembic send of their own accord (transaction control, the driver's
+    look-ups as it connects, alembic_version's bookkeeping): what the learner's process must have shown
+    the grader before it ran (statements.py). None as for `statements_since`."""
+    entries = _entries_until_sentinel(log, start, engine, own, seconds_left)
+    if entries is None:
+        return None
+    sent = [found.group(1) for found in map(_logged_statement, entries) if found]
+    return [statement for statement in sent if not _of_their_own_accord(statement)]
+
+
+def _entries_until_sentinel(log: StatementLog, start: int, engine: sa.Engine, own: Collection[int],
+                            seconds_left: Callable[[], float] | None) -> list[dict] | None:
+    """The log's entries of the role's sessions but `own` since `start`, up to a sentinel statement the
+    grader sends now as the role (so that every statement sent before it is in)."""
     mark = f"course-grader-sentinel {uuid.uuid4().hex}"
     with engine.connect() as connection:
         sentinel_pid = connection.execute(sa.text("SELECT pg_backend_pid(), :mark"), {"mark": mark}).scalar_one()
     wait = min(SENTINEL_WAIT, seconds_left()) if seconds_left else SENTINEL_WAIT
     entries: list[dict] = []
     for entry in _entries(log.path, start, time.monotonic() + max(0.0, wait)):
-        if entry.get("user") != log.role or entry.get("pid") in own:
+        if entry.get("user") != log.role:
             continue
-        if entry.get("pid") == sentinel_pid:
+        if entry.get("pid") == sentinel_pid:  # a connection of the grader's, maybe one of `own`
             if mark in str(entry.get("message", "")) + str(entry.get("detail", "")):
-                return _ran(entries)
+                return entries
             continue
-        entries.append(entry)
+        if entry.get("pid") not in own:
+            entries.append(entry)
     return None
 
 
@@ -94,9 +116,7 @@ def _ran(entries: list[dict]) -> list[str]:
     sent: list[tuple[str, str, bool]] = []  # (session, statement, failed)
     for entry in entries:
         session, severity = str(entry.get("session_id")), entry.get("error_severity")
-        # log_statement's own lines carry no context: a RAISE LOG of the learner's, made to look like one, does.
-        found = STATEMENT.fullmatch(str(entry.get("message", ""))) \
-            if severity == "LOG" and "context" not in entry and "statement" not in entry else None
+        found = _logged_statement(entry)
         if found:
             sent.append((session, found.group(1), False))
         elif severity in FAILED and sent and any(each[0] == session for each in sent):
@@ -112,6 +132,32 @@ def _ran(entries: list[dict]) -> list[str]:
             continue
         script.append(statement)
     return script[:-1] if script and BEGINS.match(script[-1]) else script
+
+
+def _logged_statement(entry: dict) -> re.Match[str] | None:
+    """The statement of one of log_statement's own lines. They carry no context: a RAISE LOG of the
+    learner's, made to look like one, does."""
+    if entry.get("error_severity") != "LOG" or "context" in entry or "statement" in entry:
+        return None
+    return STATEMENT.fullmatch(str(entry.get("message", "")))
+
+
+# What psycopg and SQLAlchemy send as a connection starts, outside any cursor of the app's: reads only.
+DRIVER_LOOK_UPS = {"select pg_catalog.version()", "select current_schema()", "show transaction isolation level",
+                   "show standard_conforming_strings"}
+TYPE_LOOK_UP = re.compile(r"SELECT\s+typname AS name, oid, typarray AS array_oid,\s+oid::regtype::text AS regtype, "
+                          r"typdelim AS delimiter\s+FROM pg_type t\s+WHERE t.oid = to_regtype\(\$1\)"
+                          r"\s+ORDER BY t.oid\s*")
+TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END|ABORT|SAVEPOINT|RELEASE|"
+                                 r"DEALLOCATE)\b[^;]*;?\s*", re.IGNORECASE)
+# Alembic's own statements on its table: one statement each, about alembic_version alone.
+BOOKKEEPING = re.compile(r"\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE\s+TABLE|SELECT\s+alembic_version\.version_num"
+                         r"\s+FROM)\s+alembic_version\b[^;]*", re.IGNORECASE)
+
+
+def _of_their_own_accord(statement: str) -> bool:
+    return statement in DRIVER_LOOK_UPS or any(pattern.fullmatch(statement)
+                                               for pattern in (TYPE_LOOK_UP, TRANSACTION_CONTROL, BOOKKEEPING))
 
 
 def as_script(statements: list[str]) -> str:

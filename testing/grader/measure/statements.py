@@ -18,6 +18,7 @@ as one transaction's work.
 The database is the witness: what the learner's process says is only the statement to try.
 """
 import dataclasses
+import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -129,9 +130,27 @@ class Witness:
         for position, cost in zip(group, self._replay([self.pauses[each] for each in group]), strict=False):
             self.statements[position] = cost
 
-    def run(self, index: int) -> MeasuredRun:
+    def run(self, index: int, not_shown: tuple[str, ...] = ()) -> MeasuredRun:
         return MeasuredRun(index, self.from_step, self.step, self.rows, tuple(self.statements), tuple(self.gaps),
-                           cut_short=self.cut_short)
+                           cut_short=self.cut_short, not_shown=not_shown)
+
+    def not_shown(self, sent: list[str]) -> tuple[str, ...]:
+        """What the server says the migration sent (`sent`, from its log: statement_log.sent_since) that the
+        learner's process did not show the grader first, in its turn: it ran unmeasured. Past the statements
+        measured, nothing can be told."""
+        shown = [(_same_shape(pause.statement), pause.many) for pause in self.pauses]
+        missing: list[str] = []
+        position = 0  # the next pause to match
+        for statement in sent:
+            shape = _same_shape(statement)
+            if position and shown[position - 1] == (shape, True):
+                continue  # executemany: one pause, many runs
+            found = next((at for at in range(position, len(shown)) if shown[at][0] == shape), None)
+            if found is not None:
+                position = found + 1
+            elif position < len(shown) or not self.cut_short:
+                missing.append(one_line(statement))
+        return tuple(missing)
 
     def _gap(self, before, done):
         for app_step, request, error in self.requests(done):
@@ -190,6 +209,15 @@ class Witness:
             finally:
                 transaction.rollback()
         return costs
+
+
+def _same_shape(statement: str) -> str:
+    """A statement as the driver sends it, whatever its placeholders: psycopg turns %(name)s and %s into
+    $1, $2… and %% into %."""
+    return PLACEHOLDER.sub("?", statement).replace("%%", "%").strip()
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|\$\d+")
 
 
 def _every_row_by_now(first, before, after, every):

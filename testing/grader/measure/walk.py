@@ -16,7 +16,9 @@ it is asked for (`learner.call`), and everything recorded here is read from the 
 grader itself, alembic_version included. Everything found goes into `facts` (facts.py); judge.py decides
 what it means.
 """
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +43,18 @@ from ..facts import (
     UpgradeFailure,
 )
 from ..judging import messages
-from . import gaps, lineage, postgres_failure, schema, sqlite_header, sqlite_writes, stalled, statements, traffic
+from . import (
+    gaps,
+    lineage,
+    postgres_failure,
+    schema,
+    sqlite_header,
+    sqlite_writes,
+    stalled,
+    statement_log,
+    statements,
+    traffic,
+)
 from .ownership import keeps_state
 from .ownership import reached as ownership_reached
 
@@ -317,19 +330,32 @@ class ChainWalk:
         # A backfill of its own (ownership.py) meets the rows as they were before its step began.
         traffic.fill(self.engine, traffic.FILLER_ROWS, known,
                      untriggered=run.from_step == run.step)
+        not_shown: tuple[str, ...] = ()
         try:
-            error, _ = self._migrate(Direction.UPGRADE, revision, revision.id,
-                                     pause_first=statements.MEASURED_STATEMENTS + 1, on_pause=witness.pause)
+            start = statement_log.end(self.statement_log) if self.statement_log else None
+            with _sessions_of(self.engine) as own:
+                error, _ = self._migrate(Direction.UPGRADE, revision, revision.id,
+                                         pause_first=statements.MEASURED_STATEMENTS + 1, on_pause=witness.pause)
+                if not error and start is not None:
+                    not_shown = self._not_shown(witness, start, own)
             if not error:
                 witness.finished()
                 error = self._measure_transactions(revision, witness)
         finally:
             traffic.empty(self.engine, self.observer)
-        measured = witness.run(index)
+        measured = witness.run(index, not_shown)
         self.facts.measured.append(dataclasses.replace(measured, why_not=error.error) if error else measured)
         if not error:
             self.traffic.keep(index, measured)
         return error
+
+    def _not_shown(self, witness, start, own):
+        """The statements the server ran for the migration that the learner's process did not show the
+        grader before it ran them (the grader's own sessions, `own`, left out)."""
+        sent = statement_log.sent_since(self.statement_log, start, self.engine, own, self.learner.seconds_left)
+        if sent is None:
+            return ("(the server's log of what it ran did not reach the grader in time)",)
+        return witness.not_shown(sent)
 
     def _measure_transactions(self, revision, witness):
         """Statements the grader could not run while the migration's own transaction was open: down and
@@ -513,6 +539,21 @@ class ChainWalk:
                 applied.add(current)
                 pending.extend(parents.get(current, []))
         return applied
+
+
+@contextlib.contextmanager
+def _sessions_of(engine: sa.Engine) -> Iterator[set[int]]:
+    """The PostgreSQL backends of the connections `engine` hands out while the block runs."""
+    pids: set[int] = set()
+
+    def taken(connection, record, proxy):
+        pids.add(connection.info.backend_pid)
+
+    sa.event.listen(engine, "checkout", taken)
+    try:
+        yield pids
+    finally:
+        sa.event.remove(engine, "checkout", taken)
 
 
 def parent_target(revision: Revision) -> str:
