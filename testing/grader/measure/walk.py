@@ -247,17 +247,20 @@ class ChainWalk:
             else:
                 # Only the rows the upgrade brought from below must survive; it may delete what it inserted.
                 carried_rows = lineage.restrict(top, record.carried_keys)
+                down = self._rows()
                 result = dataclasses.replace(result, after_downgrade=self._compare(
-                    carried_rows, below_schema, below_rows, carried=record.carried,
+                    carried_rows, down, below_schema, below_rows, carried=record.carried,
                     nulls_filled_ok=record.keeps_state))
                 if index == len(self.revisions) - 1:
                     self.facts.models_before_head = self._models()
-                down = self._rows()
+                    down = self._rows()  # the learner's process ran env.py: read the rows again
                 error = self._upgrade_again(index, revision)
                 result = dataclasses.replace(result, reupgrade_error=error) if error else dataclasses.replace(
-                    result, after_reupgrade=self._compare(down, record.schema, record.rows, carried=record.carried,
-                                                          carried_keys=record.carried_keys))
+                    result, after_reupgrade=self._compare(down, self._rows(), record.schema, record.rows,
+                                                          carried=record.carried, carried_keys=record.carried_keys))
             self.facts.round_trips.append(result)
+            if index == 0 and self.probe_index != 0:
+                return  # nothing is walked below the first revision: no need to take it down once more
             if not self._back_below(revision, index, result):
                 return
             if index == self.probe_index and not self._probe(index):
@@ -373,9 +376,10 @@ class ChainWalk:
         with self.engine.connect() as connection:
             return lineage.snapshot(connection)
 
-    def _compare(self, rows_before, expected_schema, expected_rows, carried=None, carried_keys=None,
+    def _compare(self, rows_before, now, expected_schema, expected_rows, carried=None, carried_keys=None,
                  nulls_filled_ok=False):
-        """Follow the rows across the migration just run, then compare with the expected state.
+        """Follow the rows across the migration just run (`rows_before` to `now`, snapshots), then compare
+        with the expected state.
 
         `carried` names the tables and columns whose rows the upgrade brought from the state
         below: after a downgrade, only those must come back; what the upgrade created may go.
@@ -384,7 +388,6 @@ class ChainWalk:
         `nulls_filled_ok`: after the downgrade of a backfill, values it filled where the state
         below had none may stay (a backfill's downgrade need not empty the column again).
         """
-        now = self._rows()
         losses, _ = lineage.follow(rows_before, now)
         if carried is not None:
             losses = lineage.only_carried(losses, carried)
