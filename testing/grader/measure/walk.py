@@ -173,8 +173,12 @@ class ChainWalk:
             with self.engine.connect() as connection:
                 after = lineage.snapshot(connection)
                 reflected = schema.reflect(connection)
-                matches = {step: tuple(schema.differences_from_state(connection, reflected, metadata))
-                           for step, metadata in self.states.items()}
+                # Steps whose models.py is the same share one state (lesson_models.py): compared once.
+                compared: dict[int, tuple[SchemaItem, ...]] = {}
+                for metadata in self.states.values():
+                    if id(metadata) not in compared:
+                        compared[id(metadata)] = tuple(schema.differences_from_state(connection, reflected, metadata))
+                matches = {step: compared[id(metadata)] for step, metadata in self.states.items()}
                 reached = max((step for step, items in matches.items() if not items), default=reached)
                 # Constraint names matter only where a step's state is reached.
                 unnamed = {step: tuple(schema.unnamed_constraints(connection, metadata))
