@@ -169,7 +169,10 @@ def _load_offline_driver(backend: str) -> None:
         except Exception:  # no driver here: OFFLINE says so when it comes
             pass
 
-    threading.Thread(target=load, name="offline-driver", daemon=True).start()
+    try:
+        threading.Thread(target=load, name="offline-driver", daemon=True).start()
+    except RuntimeError:  # no thread to be had (the app's code used up the processes allowed): OFFLINE loads it
+        pass
 
 
 def _target(command: Command) -> str:
