@@ -18,10 +18,24 @@ from testing import console, course  # noqa: E402
 from testing.command_errors import UsageError  # noqa: E402
 from testing.grader import DATABASES, DEFAULT_TIME_LIMIT, grade, render_text  # noqa: E402
 from testing.guide import pg  # noqa: E402
-from testing.guide.commands import lesson  # noqa: E402
 
 
-@click.group()
+class _Commands(click.Group):
+    """The course's commands, `lesson` imported only when it is asked for: its dozen modules are no part
+    of `grade`'s start-up, which the learner's process waits for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "lesson"])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "lesson":
+            from testing.guide.commands import lesson
+
+            return lesson
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Schema migrations with Flask-Migrate: the course's commands."""
 
@@ -68,9 +82,6 @@ def grade_command(server_dir: Path, step: int | None, database: str, as_json: bo
             click.echo(f"Isolation: {report.isolation}\n")
         click.echo(render_text(report, colour=console.use_colour()))
     sys.exit(0 if report.passed else 1)
-
-
-main.add_command(lesson)
 
 
 @main.command(name="faults")

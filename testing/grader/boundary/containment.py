@@ -75,7 +75,7 @@ while code is None:
     if done:
         code = os.waitstatus_to_exitcode(status)
         os.write(1, f"{code}\n".encode())
-for _ in range(500):
+for _ in range(5000):  # ~5 s at most; a killed process is gone within milliseconds, waited for by the millisecond
     for target in [pid, *children()]:
         for kill in (os.killpg, os.kill):
             try:
@@ -87,7 +87,7 @@ for _ in range(500):
             pass
     except ChildProcessError:
         break
-    select.select([], [], [], 0.01)
+    select.select([], [], [], 0.001)
 """
 
 

@@ -23,10 +23,10 @@ from .supervisor import LearnerProcess
 
 def inspect_learner(learner: LearnerProcess, facts: Facts, box: ScratchCopy, scratch: ScratchDatabase,
                     request: Request, states: dict[int, sa.MetaData], learner_database: Path | None) -> None:
-    """With the learner's app loaded in `learner`: its database (`scratch`, a ScratchDatabase), its
+    """With LOAD sent to `learner` (session.py): the app, its database (`scratch`, a ScratchDatabase), its
     chain, and the walk that `request` asks for. `learner_database`: the copy of the learner's own."""
     mode = request.mode
-    reply = learner.call(Command(Op.LOAD), "importing app.py")
+    reply = learner.answer()
     if reply.app is None:
         if reply.error is None:  # what the worker never sends: a line the learner's code wrote
             raise Stopped(StopReason.GARBAGE, "importing app.py", {"why": "neither the app nor an error"})

@@ -20,7 +20,7 @@ from . import bubblewrap
 from .containment import choose_isolation
 from .fingerprint import course_and_packages
 from .paths import in_learner_terms
-from .protocol import Stopped
+from .protocol import Command, Op, Stopped
 from .request import Request
 from .scratch_copy import scratch_copy
 from .supervisor import LearnerProcess
@@ -61,7 +61,9 @@ def run(request: Request, progress: Callable[[str], None] | None = None) -> Fact
                                      max(time_limit * TOTAL_LIMIT_FACTOR, 20), progress)
             with learner:
                 try:
-                    # SQLAlchemy, Alembic and the lesson states load while the learner's process starts.
+                    # The learner's process starts and imports app.py while SQLAlchemy, Alembic and the lesson
+                    # states load here: inspect_learner reads its answer.
+                    learner.send(Command(Op.LOAD), "importing app.py")
                     from .inspection import inspect_learner
 
                     states = request.states() if request.states else {}

@@ -36,6 +36,7 @@ class LearnerProcess:
         self.read_so_far = 0
         self.pending = bytearray()
         self.last_action = "starting your code"
+        self.unanswered: tuple[str, dict[str, object]] | None = None  # the action and details of a command sent
 
     def __enter__(self):
         self.files = submitted_files(self.copy)  # before any of the learner's code runs
@@ -61,13 +62,30 @@ class LearnerProcess:
         """Send `command`; its Reply, or Stopped. `action` says what runs, for messages and progress.
         `on_pause(Pause)`: called for each Pause before the reply (UPGRADE with pause_first); the
         time it takes is not the learner's."""
+        self.send(command, action, **details)
+        return self.answer(on_pause)
+
+    def send(self, command: Command, action: str, **details: object) -> None:
+        """Send `command` and go on: `answer()` waits for its Reply. The grader works meanwhile (LOAD,
+        while it loads its own libraries); one command at a time."""
+        if self.unanswered is not None:
+            raise RuntimeError(f"{command.op.name} sent before the answer to {self.unanswered[0]!r}")
         self.progress(action)
         self.last_action = action
-        where = {"action": action, **details}
+        self.unanswered = (action, details)
         try:
             os.write(self.commands, encode(command))
         except BrokenPipeError:
-            raise self._exited(where) from None
+            raise self._exited({"action": action, **details}) from None
+
+    def answer(self, on_pause: Callable[[Pause], None] | None = None) -> Reply:
+        """The Reply to the command sent last, or Stopped; `on_pause` as for `call`."""
+        if self.unanswered is None:
+            raise RuntimeError("no command waits for an answer")
+        (action, details), self.unanswered = self.unanswered, None
+        where = {"action": action, **details}
+        # The command's time limit runs from now, not from when it was sent: the grader's own work since
+        # is not the learner's.
         deadline = min(time.monotonic() + self.time_limit, self.deadline)
         reply = self._read_reply(where, deadline)
         while reply.pause is not None and on_pause is not None:

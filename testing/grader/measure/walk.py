@@ -186,8 +186,12 @@ class ChainWalk:
             with self.engine.connect() as connection:
                 after = lineage.snapshot(connection)
                 reflected = schema.reflect(connection)
-                matches = {step: tuple(schema.differences_from_state(connection, reflected, metadata))
-                           for step, metadata in self.states.items()}
+                # Steps whose models.py is the same share one state (lesson_models.py): compared once.
+                compared: dict[int, tuple[SchemaItem, ...]] = {}
+                for metadata in self.states.values():
+                    if id(metadata) not in compared:
+                        compared[id(metadata)] = tuple(schema.differences_from_state(connection, reflected, metadata))
+                matches = {step: compared[id(metadata)] for step, metadata in self.states.items()}
                 reached = max((step for step, items in matches.items() if not items), default=reached)
                 # Constraint names matter only where a step's state is reached.
                 unnamed = {step: tuple(schema.unnamed_constraints(connection, metadata))
@@ -265,19 +269,22 @@ class ChainWalk:
                 now = self._rows()
                 later_losses, moved = lineage.follow(lineage.restrict(top, added), now)
                 added_below = {moved[name][0]: keys for name, keys in added.items() if name in moved}
-                compared = self._compare(carried_rows, below_schema, below_rows, carried=record.carried,
-                                         nulls_filled_ok=record.keeps_state, now=now, written_since=added_below)
+                compared = self._compare(carried_rows, now, below_schema, below_rows, carried=record.carried,
+                                         nulls_filled_ok=record.keeps_state, written_since=added_below)
                 result = dataclasses.replace(result, after_downgrade=dataclasses.replace(
                     compared, later_rows_lost=tuple(lineage.only_carried(later_losses, record.carried))))
                 put_back = self._delete(now, added_below, below_schema)
+                down = lineage.without(now, added_below)  # where the upgrade again starts from
                 if index == len(self.revisions) - 1:
                     self.facts.models_before_head = self._models()
-                down = self._rows()
+                    down = self._rows()  # the learner's process ran env.py: read the rows again
                 error = self._upgrade_again(index, revision)
                 result = dataclasses.replace(result, reupgrade_error=error) if error else dataclasses.replace(
-                    result, after_reupgrade=self._compare(down, record.schema, record.rows, carried=record.carried,
-                                                          carried_keys=record.carried_keys))
+                    result, after_reupgrade=self._compare(down, self._rows(), record.schema, record.rows,
+                                                          carried=record.carried, carried_keys=record.carried_keys))
             self.facts.round_trips.append(result)
+            if index == 0 and self.probe_index != 0:
+                return  # nothing is walked below the first revision: no need to take it down once more
             if not self._back_below(revision, index, result, put_back):
                 return
             if index == self.probe_index and not self._probe(index):
@@ -431,9 +438,10 @@ class ChainWalk:
         with self.engine.connect() as connection:
             return lineage.snapshot(connection)
 
-    def _compare(self, rows_before, expected_schema, expected_rows, carried=None, carried_keys=None,
-                 nulls_filled_ok=False, now=None, written_since=None):
-        """Follow the rows across the migration just run, then compare with the expected state.
+    def _compare(self, rows_before, now, expected_schema, expected_rows, carried=None, carried_keys=None,
+                 nulls_filled_ok=False, written_since=None):
+        """Follow the rows across the migration just run (`rows_before` to `now`, snapshots), then compare
+        with the expected state.
 
         `carried` names the tables and columns whose rows the upgrade brought from the state
         below: after a downgrade, only those must come back; what the upgrade created may go.
@@ -441,10 +449,9 @@ class ChainWalk:
         migration itself inserts may get new ids the second time (PostgreSQL's sequences move on).
         `nulls_filled_ok`: after the downgrade of a backfill, values it filled where the state
         below had none may stay (a backfill's downgrade need not empty the column again).
-        `now`: the database's rows, if just read; `written_since`: rows the grader added after the upgrade
-        ({table: keys}), which the state below never had.
+        `written_since`: rows the grader added after the upgrade ({table: keys}), which the state below
+        never had.
         """
-        now = now if now is not None else self._rows()
         losses, _ = lineage.follow(rows_before, now)
         if carried is not None:
             losses = lineage.only_carried(losses, carried)
