@@ -51,3 +51,28 @@ def test_the_log_holds_what_the_role_ran(postgres_server):
         "DROP TABLE not_there",
     ]
     assert statement_log.as_script(ran[2:3]) == "-- squawk-ignore ban-drop-column;\n\n"
+
+
+def test_what_must_have_been_shown_is_every_statement_but_the_drivers_and_alembics_own(postgres_server):
+    with database_of_its_own(postgres_server) as (url, _, path):
+        assert path is not None
+        log = StatementLog(path, sa.make_url(url).username or "")
+        learner = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        grader = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            start = statement_log.end(log)
+            with learner.begin() as connection:  # a new connection: the driver's look-ups, BEGIN, COMMIT
+                connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+                connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('a1')")
+                connection.exec_driver_sql("CREATE TABLE t (id integer)")
+                connection.exec_driver_sql("UPDATE t SET id = 1 -- alembic_version")  # not Alembic's
+                with connection.begin_nested():
+                    connection.execute(sa.text("SELECT count(*) FROM t WHERE id = :id"), {"id": 1})
+                connection.exec_driver_sql("UPDATE alembic_version SET version_num='a2' "
+                                           "WHERE alembic_version.version_num = 'a1'")
+            sent = statement_log.sent_since(log, start, grader, (), lambda: 10)
+        finally:
+            learner.dispose()
+            grader.dispose()
+    assert sent == ["CREATE TABLE t (id integer)", "UPDATE t SET id = 1 -- alembic_version",
+                    "SELECT count(*) FROM t WHERE id = $1"]
