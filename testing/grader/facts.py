@@ -484,8 +484,8 @@ class MeasuredRun:
     cut_short: bool = False  # more statements ran than were measured (a backfill row by row)
     why_not: str | None = None  # it could not be measured: why
     # Statements the server's log says the migration ran, which the learner's process did not show the
-    # grader first (statements.py): never measured.
-    not_shown: tuple[str, ...] = ()
+    # grader first (statements.py): never measured. None: the log did not reach the grader in time.
+    not_shown: tuple[str, ...] | None = ()
 
 
 # -- what `lesson` saw, and other databases ---------------------------------------------------

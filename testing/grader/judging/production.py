@@ -79,7 +79,10 @@ def judge(facts: Facts, step: int) -> Judged:
         if run.why_not:
             unmeasured.append(f"{file} could not be upgraded again statement by statement: {run.why_not}")
             continue
-        refused += [messages.ran_unshown(statement, file) for statement in run.not_shown]
+        if run.not_shown is None:
+            unmeasured.append(f"what {file} ran could not be checked against the server's log, which did not "
+                              "reach the grader in time")
+        refused += [messages.ran_unshown(statement, file) for statement in run.not_shown or ()]
         refused += [messages.held_in_production(held, file, PRODUCTION_ROWS)
                     for cost in run.statements for held in holding(cost)]
         # The step's migrations are done only after its last (a backfill may follow the schema's).

@@ -130,7 +130,7 @@ class Witness:
         for position, cost in zip(group, self._replay([self.pauses[each] for each in group]), strict=False):
             self.statements[position] = cost
 
-    def run(self, index: int, not_shown: tuple[str, ...] = ()) -> MeasuredRun:
+    def run(self, index: int, not_shown: tuple[str, ...] | None = ()) -> MeasuredRun:
         return MeasuredRun(index, self.from_step, self.step, self.rows, tuple(self.statements), tuple(self.gaps),
                            cut_short=self.cut_short, not_shown=not_shown)
 

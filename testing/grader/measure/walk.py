@@ -337,7 +337,7 @@ class ChainWalk:
         # A backfill of its own (ownership.py) meets the rows as they were before its step began.
         traffic.fill(self.engine, traffic.FILLER_ROWS, known,
                      untriggered=run.from_step == run.step)
-        not_shown: tuple[str, ...] = ()
+        not_shown: tuple[str, ...] | None = ()
         try:
             start = statement_log.end(self.statement_log) if self.statement_log else None
             with _sessions_of(self.engine) as own:
@@ -358,11 +358,10 @@ class ChainWalk:
 
     def _not_shown(self, witness, start, own):
         """The statements the server ran for the migration that the learner's process did not show the
-        grader before it ran them (the grader's own sessions, `own`, left out)."""
+        grader before it ran them (the grader's own sessions, `own`, left out); None if the server's log
+        did not reach the grader in time."""
         sent = statement_log.sent_since(self.statement_log, start, self.engine, own, self.learner.seconds_left)
-        if sent is None:
-            return ("(the server's log of what it ran did not reach the grader in time)",)
-        return witness.not_shown(sent)
+        return None if sent is None else witness.not_shown(sent)
 
     def _measure_transactions(self, revision, witness):
         """Statements the grader could not run while the migration's own transaction was open: down and
