@@ -329,15 +329,6 @@ def delete(connection: sa.Connection, snapshot: Snapshot, keys: dict[str, set[st
     return True
 
 
-def joined(*keys: dict[str, set[str]]) -> dict[str, set[str]]:
-    """The row keys of every {table: keys} given, table by table."""
-    tables: dict[str, set[str]] = {}
-    for each in keys:
-        for name, found in each.items():
-            tables.setdefault(name, set()).update(found)
-    return tables
-
-
 def without(snapshot: Snapshot, keys: dict[str, set[str]]) -> Snapshot:
     """`snapshot` but the rows named in `keys` ({table: set of row keys})."""
     return {name: dataclasses.replace(table, rows={key: row for key, row in table.rows.items()
