@@ -7,6 +7,7 @@ every time is a flip: a verdict that timing decided.
 """
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from testing.grader import judged, servers_running
@@ -14,16 +15,20 @@ from testing.tests import recorded
 from testing.tests.cases import GROUPS
 
 
-def measure(runs, named=()):
+def measure(runs, named=(), jobs=1):
     """[{case, step, passed, failed}] for each Part 3 case graded `runs` times (only those whose name
-    contains one of `named`, when given)."""
+    contains one of `named`, when given), `jobs` grades at a time."""
     cases = [case for case in GROUPS["part3"] if case.database == "postgresql"
              and (not named or any(name in case.name for name in named))]
     counts: dict[tuple[str, int], Counter[bool]] = {}
     with servers_running({"postgresql"}), tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
-        for number, case in enumerate(cases):
-            for run in range(runs):
-                report = judged(recorded.live_facts(case, Path(holder) / f"{number}-{run}"), case.up_to)
+        def graded(numbered):
+            number, case, run = numbered
+            return case, judged(recorded.live_facts(case, Path(holder) / f"{number}-{run}"), case.up_to)
+
+        grades = [(number, case, run) for number, case in enumerate(cases) for run in range(runs)]
+        with ThreadPoolExecutor(jobs) as pool:
+            for case, report in pool.map(graded, grades):
                 for step in report.steps:
                     if step.step >= 13:
                         counts.setdefault((case.name, step.step), Counter())[step.passed] += 1
@@ -36,8 +41,9 @@ def flips(rows):
     return sum(1 for row in rows if row["passed"] and row["failed"])
 
 
-def table(rows, runs):
-    lines = [f"Each case graded {runs} times; a step with both verdicts is a flip.", "",
+def table(rows, runs, jobs=1):
+    at_once = f", {jobs} grades at a time" if jobs > 1 else ""
+    lines = [f"Each case graded {runs} times{at_once}; a step with both verdicts is a flip.", "",
              "| case | step | passed | failed |", "|---|---|---|---|"]
     lines += [f"| {row['case']} | {row['step']} | {row['passed']} | {row['failed']} |" for row in rows]
     lines += ["", f"Flips: {flips(rows)} of {len(rows)} steps."]
