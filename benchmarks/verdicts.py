@@ -2,8 +2,8 @@
 
 Each case of the recorded group "part3" that runs on PostgreSQL (the course's end state, each
 Part 3 step's start, every realistic Part 3 mistake) is graded end to end `runs` times on one
-embedded PostgreSQL; for every step its verdicts are counted. A step whose verdict is not the same
-every time is a flip: a verdict that timing decided.
+embedded PostgreSQL (and one MariaDB for step 12); for every step its verdicts are counted. A step
+whose verdict is not the same every time is a flip: a verdict that timing decided.
 """
 import tempfile
 from collections import Counter
@@ -21,7 +21,9 @@ def measure(runs, named=(), jobs=1):
     cases = [case for case in GROUPS["part3"] if case.database == "postgresql"
              and (not named or any(name in case.name for name in named))]
     counts: dict[tuple[str, int], Counter[bool]] = {}
-    with servers_running({"postgresql"}), tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
+    # Every server the grades use (step 12's MariaDB too) started once, not once per grade.
+    servers = {server for case in cases for server in case.servers}
+    with servers_running(servers), tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
         def graded(numbered):
             number, case, run = numbered
             return case, judged(recorded.live_facts(case, Path(holder) / f"{number}-{run}"), case.up_to)
