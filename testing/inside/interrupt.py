@@ -13,9 +13,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
 
+from .bookkeeping import is_alembic_bookkeeping
+
 # Statements that change a schema or rows; Alembic's own bookkeeping is not the migration's work.
 WRITE = re.compile(r"^\s*(CREATE|ALTER|DROP|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-BOOKKEEPING = re.compile(r"\balembic_version\b", re.IGNORECASE)
 
 
 class InjectedFailure(Exception):
@@ -31,7 +32,7 @@ def fail_after_writes(engine: Engine, count: int | None) -> Iterator[list[str]]:
     def after_cursor_execute(connection, cursor, statement, parameters, context, executemany):
         if len(written) == count:  # already failed: what runs now is clean-up (batch mode drops its copy)
             return
-        if WRITE.match(statement) and not BOOKKEEPING.search(statement):
+        if WRITE.match(statement) and not is_alembic_bookkeeping(statement):
             written.append(statement.strip())
             if len(written) == count:
                 raise InjectedFailure(f"the grader stopped the migration after: {written[-1]}")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from .bookkeeping import is_alembic_bookkeeping
 from .failures import describe_exception
 from .startup import without_mako_highlighting
 from .wire import AppFacts, Command, Op, Pause, Reply, decode_command, encode
@@ -191,12 +192,10 @@ def pausing(engine: Engine, count: int, wait: Callable[[Pause], None] | None) ->
         return
     from sqlalchemy import event
 
-    from .interrupt import BOOKKEEPING
-
     paused: list[str] = []
 
     def before_cursor_execute(connection, cursor, statement, parameters, context, executemany):
-        if len(paused) >= count or BOOKKEEPING.search(statement):
+        if len(paused) >= count or is_alembic_bookkeeping(statement):
             return
         paused.append(statement)
         plain = None if executemany else _plain_parameters(parameters)

@@ -62,10 +62,14 @@ def test_what_must_have_been_shown_is_every_statement_but_the_drivers_and_alembi
         try:
             start = statement_log.end(log)
             with learner.begin() as connection:  # a new connection: the driver's look-ups, BEGIN, COMMIT
-                connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-                connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('a1')")
+                connection.exec_driver_sql(  # as Alembic creates it
+                    "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n"
+                    "\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)\n\n")
+                connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('a1') "
+                                           "RETURNING alembic_version.version_num")
                 connection.exec_driver_sql("CREATE TABLE t (id integer)")
                 connection.exec_driver_sql("UPDATE t SET id = 1 -- alembic_version")  # not Alembic's
+                connection.exec_driver_sql("SELECT version_num FROM alembic_version")  # nor this
                 with connection.begin_nested():
                     connection.execute(sa.text("SELECT count(*) FROM t WHERE id = :id"), {"id": 1})
                 connection.exec_driver_sql("UPDATE alembic_version SET version_num='a2' "
@@ -75,4 +79,4 @@ def test_what_must_have_been_shown_is_every_statement_but_the_drivers_and_alembi
             learner.dispose()
             grader.dispose()
     assert sent == ["CREATE TABLE t (id integer)", "UPDATE t SET id = 1 -- alembic_version",
-                    "SELECT count(*) FROM t WHERE id = $1"]
+                    "SELECT version_num FROM alembic_version", "SELECT count(*) FROM t WHERE id = $1"]

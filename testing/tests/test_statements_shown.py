@@ -78,3 +78,16 @@ def test_a_statement_run_without_being_shown_fails(tmp_path, attack):
     assert not check.passed, check.message
     assert NOT_SHOWN in check.message
     assert "PostgreSQL ran `UPDATE employees SET full_name = name" in check.message
+
+
+def test_a_migration_that_reads_alembic_version_itself_passes(tmp_path):
+    """Only Alembic's own statements on its table are left out of what must be shown: a learner's query
+    that names alembic_version is shown and measured like any other, not taken for Alembic's."""
+    server = build_state(13, tmp_path / "server")
+    migration = server / "migrations" / "versions" / "a2b4c6d8e013_add_employee_full_name.py"
+    text = migration.read_text()
+    where_from = ('    start = op.get_bind().exec_driver_sql("SELECT version_num FROM alembic_version").scalar()\n'
+                  '    print(f"full_name added on top of {start}")\n')
+    migration.write_text(text.replace("def upgrade():\n", "def upgrade():\n" + where_from, 1))
+    check = live_check(server)
+    assert check.passed, check.message

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ...inside.bookkeeping import is_alembic_bookkeeping
+
 # What log_statement writes: "statement: …" (simple protocol), "execute <unnamed>: …" (extended).
 STATEMENT = re.compile(r"(?:statement|execute (?:fetch from )?\S+): (.*)", re.DOTALL)
 FAILED = {"ERROR", "FATAL", "PANIC"}  # a statement followed by one of these in its session did not run
@@ -150,14 +152,11 @@ TYPE_LOOK_UP = re.compile(r"SELECT\s+typname AS name, oid, typarray AS array_oid
                           r"\s+ORDER BY t.oid\s*")
 TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END|ABORT|SAVEPOINT|RELEASE|"
                                  r"DEALLOCATE)\b[^;]*;?\s*", re.IGNORECASE)
-# Alembic's own statements on its table: one statement each, about alembic_version alone.
-BOOKKEEPING = re.compile(r"\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE\s+TABLE|SELECT\s+alembic_version\.version_num"
-                         r"\s+FROM)\s+alembic_version\b[^;]*", re.IGNORECASE)
 
 
 def _of_their_own_accord(statement: str) -> bool:
-    return statement in DRIVER_LOOK_UPS or any(pattern.fullmatch(statement)
-                                               for pattern in (TYPE_LOOK_UP, TRANSACTION_CONTROL, BOOKKEEPING))
+    return (statement in DRIVER_LOOK_UPS or is_alembic_bookkeeping(statement)
+            or any(pattern.fullmatch(statement) for pattern in (TYPE_LOOK_UP, TRANSACTION_CONTROL)))
 
 
 def as_script(statements: list[str]) -> str:
