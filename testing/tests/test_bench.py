@@ -70,3 +70,15 @@ def test_bench_measures_part3_under_traffic(tmp_path, postgres_server):
     for case in traffic.CASES:
         assert f"| {case.name} | 300 |" in table or f"| {case.name} (the upgrade failed) | 300 |" in table
     assert (tmp_path / "traffic.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_bench_grades_part3_cases_again_and_counts_flips(tmp_path, postgres_server):
+    done = bench("--only", "verdicts", "--verdict-runs", "2", "--verdict-jobs", "2",
+                 "--verdict-cases", "a plain rename", "--results", tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = (tmp_path / "verdicts.md").read_text()
+    assert "Each case graded 2 times, 2 grades at a time" in table
+    assert "| a plain rename | 13 | 0 | 2 |" in table  # the mistake fails its step both times
+    assert "Flips: 0 of 1 steps." in table
+    assert "| Part 3 steps whose verdict flipped | 0.00 | ≤ 0 | yes |" in (tmp_path / "summary.md").read_text()
