@@ -5,6 +5,7 @@ Part 3 step's start, every realistic Part 3 mistake) is graded end to end `runs`
 embedded PostgreSQL (and one MariaDB for step 12); for every step its verdicts are counted. A step
 whose verdict is not the same every time is a flip: a verdict that timing decided.
 """
+import sys
 import tempfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,9 @@ def measure(runs, named=(), jobs=1):
 
         grades = [(number, case, run) for number, case in enumerate(cases) for run in range(runs)]
         with ThreadPoolExecutor(jobs) as pool:
-            for case, report in pool.map(graded, grades):
+            for done, (case, report) in enumerate(pool.map(graded, grades), start=1):
+                # Hours for the whole corpus: each grade is named as it ends.
+                print(f"  verdicts: {done} of {len(grades)} grades, {case.name}", file=sys.stderr, flush=True)
                 for step in report.steps:
                     if step.step >= 13:
                         counts.setdefault((case.name, step.step), Counter())[step.passed] += 1
