@@ -56,8 +56,13 @@ def submissions(folder: Path | str, shard: Shard | None = None) -> list[Submissi
     learners = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
     if not learners:
         raise UsageError(f"{folder} has no subfolders: put one folder per learner in it")
-    return [Submission(path.name, path / "server" if (path / "server").is_dir() else path, path)
-            for position, path in enumerate(learners) if shard is None or shard.picks(position)]
+    every = [Submission(path.name, path / "server" if (path / "server").is_dir() else path, path) for path in learners]
+    # A class always has some app.py (every clone of the course starts with one): a folder with none
+    # is most likely the wrong folder, and a gradebook of zeros would not say so.
+    if not any((learner.server_dir / "app.py").is_file() for learner in every):
+        raise UsageError(f"none of the {len(every)} subfolders of {folder} holds app.py or server/app.py: "
+                         "give the folder that holds one folder per learner")
+    return [learner for position, learner in enumerate(every) if shard is None or shard.picks(position)]
 
 
 def default_jobs() -> int:

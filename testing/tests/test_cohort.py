@@ -115,10 +115,16 @@ def test_merge_prints_the_most_common_mistakes_and_writes_the_chart(graded):
 def test_wrong_calls_get_one_line_and_exit_2(tmp_path, class_of_six, graded):
     out, _, _ = graded
     (tmp_path / "empty").mkdir()
+    for name in ("etc", "home"):  # a folder of folders, but not a class
+        (tmp_path / "not-a-class" / name).mkdir(parents=True)
+        (tmp_path / "not-a-class" / name / "README.md").write_text("not a clone of the course\n")
     (tmp_path / "other.csv").write_text("name,score\nada,3\n")
     calls = {
         ("--cohort", tmp_path / "missing"): f"no such cohort folder: {tmp_path / 'missing'}",
         ("--cohort", tmp_path / "empty"): f"{tmp_path / 'empty'} has no subfolders: put one folder per learner in it",
+        ("--cohort", tmp_path / "not-a-class"): f"none of the 2 subfolders of {tmp_path / 'not-a-class'} holds "
+                                                  "app.py or server/app.py: give the folder that holds one folder "
+                                                  "per learner",
         ("--cohort", class_of_six, "--shard", "3/2"): "--shard 3/2: write I/N with 1 <= I <= N, e.g. --shard 2/4",
         ("--cohort", class_of_six, "--shard", "half"): "--shard half: write I/N with 1 <= I <= N, e.g. --shard 2/4",
         ("--cohort", class_of_six, "--jobs", "0"): "--jobs 0: grade at least one submission at a time",
@@ -153,6 +159,7 @@ def test_a_crash_or_a_grader_bug_costs_only_that_learner_its_grade(monkeypatch, 
     monkeypatch.setattr(cohort, "grade", grade)
     for name in ("ada", "bug", "crash", "slow", "zoe"):
         (tmp_path / name).mkdir()
+        (tmp_path / name / "app.py").write_text("")
     finished = []
     rows = cohort.grade_all(cohort.submissions(tmp_path), jobs=2, up_to_step=2,
                             on_graded=lambda row: finished.append(row.learner))
