@@ -15,11 +15,16 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from testing import course
 from testing.build import build_state
 from testing.grader import grade, render_text
 
 from .clones import course_command, fingerprint, scratch_clone
+
+# Each attack is a whole grade of a hostile submission, seconds apiece: the slow tier runs them all.
+pytestmark = pytest.mark.slow
 
 TIME_LIMIT = 3
 WALL_LIMIT = 60  # a whole grade with its time limits, on a loaded 2-core machine

@@ -101,6 +101,7 @@ def test_codegrade_entry_point_works_typed_in_server_too(at_step_3):
     assert re.search(r"\b1[0-9] passed\b", done.stdout)
 
 
+@pytest.mark.slow
 def test_codegrade_entry_point_loads_none_of_the_course_tests(reference):
     """Grading a learner loads the grader, not the course's own test helpers and fixtures."""
     script = ("import sys, pytest; code = pytest.main(sys.argv[1:]); "

@@ -267,6 +267,7 @@ def test_start_reset_and_restore_give_back_files_and_database_byte_for_byte(at_s
     assert "made before `lesson start 4`" in listing
 
 
+@pytest.mark.slow
 def test_start_says_which_course_migrations_it_put_in(at_step_3):
     done = lesson(at_step_3, "start", 10)
     assert done.returncode == 0, done.stderr
@@ -274,6 +275,7 @@ def test_start_says_which_course_migrations_it_put_in(at_step_3):
     assert "Saved your work in " in done.stdout
 
 
+@pytest.mark.slow
 def test_start_puts_the_database_at_the_start_of_the_step(clone):
     assert lesson(clone, "start", 4).returncode == 0
     server = clone / "server"

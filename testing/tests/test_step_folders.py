@@ -236,6 +236,7 @@ def add_an_index_step(lessons):
     (lessons / "course.toml").write_text(text[:text.index("[[step]]\nnumber = 12\n")] + NEW_STEP.lstrip("\n"))
 
 
+@pytest.mark.slow
 def test_a_new_step_made_of_a_folder_and_a_manifest_entry_is_graded(tmp_path):
     lessons = tmp_path / "lessons"
     shutil.copytree(course.LESSONS_DIR, lessons, ignore=shutil.ignore_patterns("__pycache__"))
