@@ -4,6 +4,7 @@
 pg` running; and a cold set-up plus CI run in a fresh clone."""
 import os
 import pty
+import re
 import select
 import statistics
 import subprocess
@@ -18,6 +19,7 @@ from testing.tests.clones import learner_environment, scratch_clone
 from .processes import timed
 
 CLI = "testing/cli.py"
+TIER_END = re.compile(r"=+ (\d+ \w+.* in [\d.]+s(?: \(.*\))?) =+")  # pytest's last line of a tier
 
 
 def repeated_status(runs):
@@ -101,16 +103,23 @@ def _run(where, env, *arguments):
 
 
 def fresh_clone_ci():
-    """Seconds for `bash .ci/run` (a cold `pipenv install --dev --deploy`, then the tests) in a
-    fresh clone of the committed course."""
+    """(seconds, exit code, pytest's closing line of each tier) of `bash .ci/run` (a cold `pipenv
+    install --dev --deploy`, then the tests) in a fresh clone of the committed course. A failing run
+    shows the end of its output on stderr: the clone is gone afterwards."""
     with tempfile.TemporaryDirectory(prefix="bench-ci-") as holder:
-        clone = Path(holder) / "course"
+        clone, log = Path(holder) / "course", Path(holder) / "ci.log"
         subprocess.run(["git", "clone", "--quiet", str(course.REPO_ROOT), str(clone)], check=True)
         env = {key: value for key, value in os.environ.items() if not key.startswith(("PIPENV_", "VIRTUAL_ENV"))}
         started = time.perf_counter()
-        done = subprocess.run(["bash", ".ci/run"], cwd=clone, env={**env, "CI": "true"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return time.perf_counter() - started, done.returncode
+        with log.open("wb") as output:
+            done = subprocess.run(["bash", ".ci/run"], cwd=clone, env={**env, "CI": "true"},
+                                  stdout=output, stderr=subprocess.STDOUT)
+        seconds = time.perf_counter() - started
+        lines = log.read_text(errors="replace").splitlines()
+        if done.returncode:
+            print("\n".join(lines[-60:]), file=sys.stderr)
+        tiers = [found[1] for line in lines if (found := TIER_END.fullmatch(line.strip()))]
+        return seconds, done.returncode, tiers
 
 
 def _lesson(clone, *arguments):

@@ -114,10 +114,11 @@ def main(parts, runs, sandbox_pairs, sizes, databases, naive_max_rows, cohort_si
         verdicts += [("lesson check 13 after an edit, seconds", edited),
                      ("course map with DATABASE_URL set, seconds", mapped)]
     if "fresh" in parts:
-        seconds, code = answers.fresh_clone_ci()
+        seconds, code, tiers = answers.fresh_clone_ci()
         _write(results / "fresh.md", "A fresh clone", about,
                f"`bash .ci/run` in a fresh clone, cold `pipenv install --dev --deploy` included: {seconds:.0f} s "
-               f"(exit code {code}).")
+               f"(exit code {code}). The fast tier, then the slow one, as pytest ended them: "
+               f"{'; '.join(tiers) or 'neither ran'}.")
         verdicts.append(("fresh clone: .ci/run seconds (cold install, then the tests)", seconds))
     if "cohort" in parts:
         rows, right = cohort.measure(cohort_size, results / "cohort-mistakes.png")
