@@ -15,13 +15,18 @@ from testing.grader import judged, servers_running
 from testing.tests import recorded
 from testing.tests.cases import GROUPS
 
+MESSAGE_KEPT = 400  # characters of a failing check's message kept for the table
+
 
 def measure(runs, named=(), jobs=1):
-    """[{case, step, passed, failed}] for each Part 3 case graded `runs` times (only those whose name
-    contains one of `named`, when given), `jobs` grades at a time."""
+    """[{case, step, passed, failed, failed_said}] for each Part 3 case graded `runs` times (only those
+    whose name contains one of `named`, when given), `jobs` grades at a time; `failed_said`: what the
+    step's first failed grade said, if any failed."""
     cases = [case for case in GROUPS["part3"] if case.database == "postgresql"
              and (not named or any(name in case.name for name in named))]
     counts: dict[tuple[str, int], Counter[bool]] = {}
+    # What the first failed grade of each step said: a flip seen once in hundreds of grades keeps its evidence.
+    said: dict[tuple[str, int], str] = {}
     # Every server the grades use (step 12's MariaDB too) started once, not once per grade.
     servers = {server for case in cases for server in case.servers}
     with servers_running(servers), tempfile.TemporaryDirectory(prefix="bench-verdicts-") as holder:
@@ -37,8 +42,16 @@ def measure(runs, named=(), jobs=1):
                 for step in report.steps:
                     if step.step >= 13:
                         counts.setdefault((case.name, step.step), Counter())[step.passed] += 1
-    return [{"case": name, "step": step, "passed": seen[True], "failed": seen[False]}
-            for (name, step), seen in counts.items()]
+                        if not step.passed:
+                            said.setdefault((case.name, step.step), _failing(step))
+    return [{"case": name, "step": step, "passed": seen[True], "failed": seen[False],
+             "failed_said": said.get((name, step), "")} for (name, step), seen in counts.items()]
+
+
+def _failing(step):
+    """Each failing check of a failed step, with the start of its message, on one line."""
+    return "; ".join(f"{check.name}: {' '.join(check.message.split())[:MESSAGE_KEPT]}"
+                     for check in step.checks if not check.passed)
 
 
 def flips(rows):
@@ -52,4 +65,6 @@ def table(rows, runs, jobs=1):
              "| case | step | passed | failed |", "|---|---|---|---|"]
     lines += [f"| {row['case']} | {row['step']} | {row['passed']} | {row['failed']} |" for row in rows]
     lines += ["", f"Flips: {flips(rows)} of {len(rows)} steps."]
+    lines += [f"- {row['case']}, step {row['step']}: failed {row['failed']} of {row['passed'] + row['failed']}: "
+              f"{row['failed_said']}" for row in rows if row["passed"] and row["failed"]]
     return "\n".join(lines)

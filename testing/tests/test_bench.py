@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from benchmarks import traffic
+from benchmarks import traffic, verdicts
 from testing import course
 
 from .clones import learner_environment
@@ -82,3 +82,13 @@ def test_bench_grades_part3_cases_again_and_counts_flips(tmp_path, postgres_serv
     assert "| a plain rename | 13 | 0 | 2 |" in table  # the mistake fails its step both times
     assert "Flips: 0 of 1 steps." in table
     assert "| Part 3 steps whose verdict flipped | 0.00 | ≤ 0 | yes |" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_flip_in_the_verdicts_table_says_what_its_failed_grade_said():
+    rows = [{"case": "a right form", "step": 13, "passed": 19, "failed": 1,
+             "failed_said": "the running app keeps working: a request waited 0.41 s"},
+            {"case": "a mistake", "step": 13, "passed": 0, "failed": 20, "failed_said": "rows kept on upgrade: lost"}]
+    table = verdicts.table(rows, 20, 3)
+    assert "Flips: 1 of 2 steps." in table
+    assert "- a right form, step 13: failed 1 of 20: the running app keeps working: a request waited 0.41 s" in table
+    assert "lost" not in table  # a step that failed every time is no flip: its message is the recording's
