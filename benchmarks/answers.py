@@ -110,6 +110,8 @@ def fresh_clone_ci():
         clone, log = Path(holder) / "course", Path(holder) / "ci.log"
         subprocess.run(["git", "clone", "--quiet", str(course.REPO_ROOT), str(clone)], check=True)
         env = {key: value for key, value in os.environ.items() if not key.startswith(("PIPENV_", "VIRTUAL_ENV"))}
+        print("  fresh: `bash .ci/run` in a new clone (install, then both tiers: 20 minutes or more)...",
+              file=sys.stderr, flush=True)
         started = time.perf_counter()
         with log.open("wb") as output:
             done = subprocess.run(["bash", ".ci/run"], cwd=clone, env={**env, "CI": "true"},
