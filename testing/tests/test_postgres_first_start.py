@@ -65,3 +65,27 @@ def test_several_processes_start_postgresql_at_once():
     results = run_at_once(START_SERVER)
     assert [(code, out.strip()) for code, out, _ in results] == [(0, "42")] * PROCESSES, \
         [err[-800:] for _, _, err in results]
+
+
+# A machine where PostgreSQL never ran: no system user yet, no data folder template.
+FIRST_EVER = """
+import sys, tempfile
+from testing.grader.servers import postgres
+postgres.SYSTEM_USER = sys.argv[1]
+tempfile.tempdir = sys.argv[2]
+with postgres.embedded_server() as url:
+    print("started")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root process creates PostgreSQL's system user")
+def test_the_first_start_on_a_new_machine_makes_the_system_user_before_it_names_the_template(tmp_path):
+    name = f"course_t{uuid.uuid4().hex[:8]}"
+    try:
+        done = subprocess.run([sys.executable, "-c", FIRST_EVER, name, str(tmp_path)], cwd=course.REPO_ROOT,
+                              capture_output=True, text=True, timeout=180)
+        assert (done.returncode, done.stdout.strip()) == (0, "started"), done.stderr[-800:]
+        assert any(folder.name.endswith(f"-{pwd.getpwnam(name).pw_uid}") for folder in tmp_path.iterdir())
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)

