@@ -142,6 +142,14 @@ def differences(today, kept):
     return "\n".join(difflib.unified_diff(before, after, "recorded", "today", lineterm="", n=2))
 
 
+def verdicts_changed(today, kept):
+    """Today's whole message of each check whose verdict differs from the kept one: the diff masks
+    what the live traffic met, which is what a rare failure of that check needs to show."""
+    kept_verdicts = {(step.step, check.id): check.passed for step in kept.steps for check in step.checks}
+    return "\n".join(f"step {step.step}, {check.name}: {check.message}" for step in today.steps
+                     for check in step.checks if kept_verdicts.get((step.step, check.id), check.passed) != check.passed)
+
+
 def live_facts(case, folder):
     """Grade `case` end to end in `folder`: its Facts."""
     server = case.build(Path(folder))

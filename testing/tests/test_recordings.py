@@ -19,7 +19,8 @@ def test_a_recorded_grade_is_what_grading_finds_today(group, case, tmp_path, req
     today = judged(recorded.live_facts(case, tmp_path), case.up_to)
     differences = recorded.differences(today, recorded.report(group, case))
     assert not differences, (f"grading {case.key} today differs from its recorded facts; if the change is "
-                             f"meant, record them again: {recorded.RECORD_AGAIN} {group}\n{differences}")
+                             f"meant, record them again: {recorded.RECORD_AGAIN} {group}\n{differences}\n"
+                             f"{recorded.verdicts_changed(today, recorded.report(group, case))}")
 
 
 @pytest.mark.parametrize("group", list(recorded.groups()))
