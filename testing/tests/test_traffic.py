@@ -5,12 +5,19 @@ statement, the lock and the safer pattern. These grades are judged from recorded
 (recorded.py, group "part3"); the slow tier grades them again end to end.
 """
 import dataclasses
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
+import sqlalchemy as sa
 
 from testing import author, course
-from testing.grader import judged
+from testing.build import build_state
+from testing.grader import judged, scratch_database
 from testing.grader.cache import ReportCache
 from testing.grader.facts import LockWait, Phase, RequestError, Squawk, TrafficRun, TrafficSummary
 from testing.grader.judging import judge, messages
@@ -315,3 +322,36 @@ def test_a_backfill_in_one_update_fails_on_a_server_whose_administrator_is_not_a
     check = report.check(case.up_to, judge.LIVE)
     assert not check.passed
     assert WRONG_FORM_MESSAGES[case.name] in check.message
+
+
+# A request that is busy for a second before it asks for a lock: on a loaded machine a request may
+# be that late, and its wait is the time its lock was not granted, not the time since it started.
+LATE_LOCK = "DO $$ BEGIN PERFORM pg_sleep(1.0); PERFORM pg_advisory_lock(13); END $$"
+
+
+@pytest.mark.slow
+def test_a_request_waits_from_when_it_asks_for_the_lock_not_from_when_it_started(tmp_path, postgres_server):
+    folder = build_state(12, tmp_path / "server")
+    with scratch_database("postgresql", folder) as scratch:
+        env = {**os.environ, "DATABASE_URL": scratch.url, "PYTHONWARNINGS": "ignore"}
+        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=folder, env=env, check=True,
+                       capture_output=True)
+        engine = sa.create_engine(scratch.url, poolclass=sa.pool.NullPool)
+        with engine.connect() as migration, engine.connect() as late:
+            migration.execute(sa.text("SELECT pg_advisory_lock(13)"))
+            late_pid = late.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            with traffic.running(scratch.url, course.step(12).models_path, 1000) as seen:
+                seen.own_sessions.add(late_pid)  # the monitor watches it as one of the app's requests
+                request = threading.Thread(target=late.execute, args=(sa.text(LATE_LOCK),))
+                request.start()
+                while not migration.execute(sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"), {"pid": late_pid}).scalar():
+                    time.sleep(0.01)
+                time.sleep(0.2)  # the lock stays held a moment, as a migration's statement holds it
+                migration.execute(sa.text("SELECT pg_advisory_unlock(13)"))
+                request.join()
+        engine.dispose()
+    assert seen.summary is not None  # running() sums up as its block ends
+    waits = [wait for wait in seen.summary.waits if "pg_sleep" in wait.query]
+    assert len(waits) == 1 and waits[0].wanted.startswith("advisory"), seen.summary.waits
+    assert 0.1 < waits[0].seconds < 1.0, waits[0]  # not the second of work before the wait

@@ -360,7 +360,8 @@ class _Run:
                 continue
             key = (row["pid"], row["query_start"])
             if key in self.waits:  # still waiting: what it waits behind was noted when it began
-                self.waits[key] = dataclasses.replace(self.waits[key], seconds=row["waited"])
+                self.waits[key] = dataclasses.replace(self.waits[key],
+                                                      seconds=max(self.waits[key].seconds, row["waited"]))
                 continue
             blocker = blockers[0]
             held = connection.execute(sa.text(HELD), {"pid": blocker["pid"], "relation": row["wanted_oid"]}).first()
@@ -388,15 +389,19 @@ class _Run:
         )
 
 
+# A wait is timed from pg_locks.waitstart, while the lock is still not granted: from the query's start
+# it would count a busy machine's delay before the lock was asked for, and a wait_event_type of
+# 'Lock' stays until the backend runs again, after the lock was granted.
 ACTIVITY = """
 SELECT a.pid, a.wait_event_type, a.query, a.query_start,
-       extract(epoch FROM clock_timestamp() - a.query_start)::float AS waited,
+       coalesce(w.waited, 0) AS waited,
        pg_blocking_pids(a.pid) AS blockers,
        w.relation AS wanted_oid,
        coalesce(w.relation::regclass::text, w.locktype) || ' (' || w.mode || ')' AS wanted
 FROM pg_stat_activity a
-LEFT JOIN LATERAL (SELECT l.relation, l.locktype, l.mode FROM pg_locks l
-                   WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) w ON true
+LEFT JOIN LATERAL (SELECT l.relation, l.locktype, l.mode,
+                          extract(epoch FROM clock_timestamp() - l.waitstart)::float AS waited
+                   FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) w ON true
 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
 """
 # The strongest lock the migration's backend holds (or waits for) on the relation a request wants.
