@@ -6,6 +6,7 @@ by Flask-Migrate's own template, and the reference migrations of steps 1 to 3.
 import contextlib
 import io
 import shutil
+import threading
 from pathlib import Path
 
 from . import course
@@ -31,6 +32,12 @@ def build_state(number: int, target: Path | str) -> Path:
     return target
 
 
+# Alembic's init prints "Generating ..." to sys.stdout, whatever its quiet option says, and
+# redirect_stdout swaps sys.stdout for the whole process: two folders built at once in threads could
+# leave the StringIO of one as everyone's stdout. One swap at a time.
+_STDOUT_TAKEN = threading.Lock()
+
+
 def _init_migrations(directory):
     """What `flask db init` writes, from Flask-Migrate's own template."""
     # Imported here: the course's commands start faster when only this needs Alembic.
@@ -39,5 +46,5 @@ def _init_migrations(directory):
 
     config = Config(str(directory / "alembic.ini"))
     config.set_main_option("script_location", str(directory).replace("%", "%%"))  # an ini file interpolates %
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _STDOUT_TAKEN, contextlib.redirect_stdout(io.StringIO()):
         command.init(config, str(directory), template="flask")

@@ -3,6 +3,8 @@ import json
 import re
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -85,6 +87,25 @@ def test_build_refuses_a_folder_that_is_not_empty(tmp_path):
     assert done.returncode == 2
     assert "is not empty" in done.stderr
     assert (tmp_path / "app.py").read_text() == "# the learner's work\n"
+
+
+def test_folders_built_at_once_in_threads_leave_stdout_as_it_was(tmp_path, capsys, monkeypatch):
+    """Grades side by side in one process (a recording, the bench) build their folders in threads:
+    each build hides Alembic's "Generating ..." lines, and none may keep stdout for itself."""
+    from alembic import command
+
+    def init_on_a_busy_machine(*arguments, **options):
+        time.sleep(0.05)  # long enough for the other threads' builds to start meanwhile
+        return real_init(*arguments, **options)
+
+    real_init = command.init
+    monkeypatch.setattr(command, "init", init_on_a_busy_machine)
+    before = sys.stdout
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda number: build_state(1, tmp_path / str(number)), range(4)))
+    print("still seen")
+    assert sys.stdout is before
+    assert capsys.readouterr().out == "still seen\n"
 
 
 def test_codegrade_entry_point_passes_the_reference(reference):
