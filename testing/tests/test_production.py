@@ -52,7 +52,7 @@ def test_work_that_grows_under_a_lock_that_blocks_is_refused(statement_cost, tol
 
 
 def test_work_refused_under_the_bound_is_not_said_to_pass_it():
-    """A foreign key validated at once takes about 0.2 s at a million rows, under the 0.3 s a request
+    """A foreign key validated at once takes about 0.2 s at a million rows, under the 0.4 s a request
     may wait: it is refused because its time grows with the table, and the message says that."""
     (told,) = refused(cost("ALTER TABLE employees ADD CONSTRAINT fk FOREIGN KEY(manager_id) REFERENCES employees (id)",
                            "ShareRowExclusiveLock", Work.VALIDATION))
