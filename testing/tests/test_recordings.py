@@ -17,10 +17,11 @@ def test_a_recorded_grade_is_what_grading_finds_today(group, case, tmp_path, req
     for database in case.servers:
         request.getfixturevalue(SERVER_FIXTURES[database])
     today = judged(recorded.live_facts(case, tmp_path), case.up_to)
-    differences = recorded.differences(today, recorded.report(group, case))
+    kept = recorded.report(group, case)
+    differences = recorded.differences(today, kept)
     assert not differences, (f"grading {case.key} today differs from its recorded facts; if the change is "
                              f"meant, record them again: {recorded.RECORD_AGAIN} {group}\n{differences}\n"
-                             f"{recorded.verdicts_changed(today, recorded.report(group, case))}")
+                             f"{recorded.verdicts_changed(today, kept)}")
 
 
 @pytest.mark.parametrize("group", list(recorded.groups()))

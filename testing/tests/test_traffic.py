@@ -344,8 +344,10 @@ def test_a_request_waits_from_when_it_asks_for_the_lock_not_from_when_it_started
                 seen.own_sessions.add(late_pid)  # the monitor watches it as one of the app's requests
                 request = threading.Thread(target=late.execute, args=(sa.text(LATE_LOCK),))
                 request.start()
+                deadline = time.monotonic() + 30  # a request that never waits fails below, not by hanging
                 while not migration.execute(sa.text(
-                        "SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"), {"pid": late_pid}).scalar():
+                        "SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"), {"pid": late_pid}).scalar() \
+                        and time.monotonic() < deadline:
                     time.sleep(0.01)
                 time.sleep(0.5)  # the lock stays held a moment, as a migration's statement holds it
                 migration.execute(sa.text("SELECT pg_advisory_unlock(13)"))
