@@ -7,6 +7,7 @@ from typing import NoReturn, TextIO
 
 import click
 
+from . import interrupts
 from .command_errors import Unavailable, UsageError
 
 GREEN, RED, YELLOW, DIM = 32, 31, 33, 2
@@ -56,6 +57,7 @@ class Status:
 
 def run(group: click.Command) -> NoReturn:
     """Run a click group; a wrong call prints one line `Error: ...` and exits with 2."""
+    interrupts.end_through_clean_up_on_sigterm()
     try:
         code = group.main(prog_name="pipenv run", standalone_mode=False)
     except UsageError as exc:

