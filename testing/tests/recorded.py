@@ -32,7 +32,7 @@ COURSE = Path(__file__).resolve().parents[2]
 # What decides the facts a grade finds: the grader but its judging modules, the lessons, and how the
 # cases are built. A recording carries a digest of them, so a change there cannot go unnoticed.
 MEASURED_BY = ("testing/grader", "testing/inside", "testing/course.py", "testing/build.py", "testing/author.py",
-               "testing/tests/cases.py", "testing/tests/corpus.py", "lessons")
+               "testing/tests/cases.py", "testing/tests/corpus.py", "testing/tests/part3_forms", "lessons")
 # The judging room and the check registry: they decide verdicts from facts, never what is measured.
 JUDGING_ONLY = ("testing/grader/judging/", "testing/grader/checks.py")
 # A lesson's prose: a grade never reads it (a message names a README by its path only).
@@ -69,12 +69,22 @@ def groups():
 def measured_by():
     """A digest of the files that decide what a grade measures (MEASURED_BY, less JUDGING_ONLY and the
     lessons' prose)."""
+    return _digest(left_out=JUDGING_ONLY)
+
+
+@cache
+def verdicts_decided_by():
+    """A digest of the files that decide a case's verdicts: what decides its facts, and the judging."""
+    return _digest(left_out=())
+
+
+def _digest(left_out):
     digest = hashlib.sha256()
     for root in MEASURED_BY:
         top = COURSE / root
         for path in sorted([top] if top.is_file() else top.rglob("*")):
             relative = path.relative_to(COURSE).as_posix()
-            skipped = relative.startswith(JUDGING_ONLY) or (root == "lessons" and path.name in LESSON_PROSE)
+            skipped = relative.startswith(left_out) or (root == "lessons" and path.name in LESSON_PROSE)
             if path.is_file() and "__pycache__" not in path.parts and not skipped:
                 digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

@@ -1,4 +1,5 @@
 """`pipenv run bench` works end to end, on tiny sizes (the figures themselves are not tested)."""
+import json
 import subprocess
 import sys
 
@@ -82,13 +83,33 @@ def test_bench_grades_part3_cases_again_and_counts_flips(tmp_path, postgres_serv
     assert "| a plain rename | 13 | 0 | 2 |" in table  # the mistake fails its step both times
     assert "Flips: 0 of 1 steps." in table
     assert "| Part 3 steps whose verdict flipped | 0.00 | ≤ 0 | yes |" in (tmp_path / "summary.md").read_text()
+    # Asked for one more grade, a later run grades that one alone: the two before are kept.
+    again = bench("--only", "verdicts", "--verdict-runs", "3", "--verdict-cases", "a plain rename",
+                  "--results", tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "2 of 3 grades kept from earlier runs of these files, 1 to go" in again.stderr
+    assert "| a plain rename | 13 | 0 | 3 |" in (tmp_path / "verdicts.md").read_text()
+    assert len((tmp_path / verdicts.LEDGER).read_text().splitlines()) == 3
+
+
+def test_grades_of_other_files_are_dropped_and_an_unfinished_count_says_so(tmp_path):
+    """A run cut short (--verdict-minutes) leaves an unfinished table whose flips are no target met; a
+    grade made by another grader (its digest differs) is never counted."""
+    ledger = tmp_path / verdicts.LEDGER
+    old = {"decided_by": "a grader since changed", "case": "a plain rename", "jobs": 1, "at": "2026-12-01 00:00",
+           "passed": {"13": True}, "failed_said": {}}
+    ledger.write_text(json.dumps(old) + "\n")
+    measured = verdicts.measure(20, ("a plain rename",), results=tmp_path, minutes=0)
+    assert (measured.graded, measured.wanted, measured.complete, measured.rows) == (0, 20, False, [])
+    assert ledger.read_text() == ""
+    assert "**Not finished: 0 of 20 grades**" in verdicts.table(measured, 20)
 
 
 def test_a_flip_in_the_verdicts_table_says_what_its_failed_grade_said():
     rows = [{"case": "a right form", "step": 13, "passed": 19, "failed": 1,
              "failed_said": "the running app keeps working: a request waited 0.41 s"},
             {"case": "a mistake", "step": 13, "passed": 0, "failed": 20, "failed_said": "rows kept on upgrade: lost"}]
-    table = verdicts.table(rows, 20, 3)
+    table = verdicts.table(verdicts.Measured(rows, 40, 40, (3,), ("2026-12-07 04:00", "2026-12-07 05:00")), 20)
     assert "Flips: 1 of 2 steps." in table
     assert "- a right form, step 13: failed 1 of 20: the running app keeps working: a request waited 0.41 s" in table
     assert "lost" not in table  # a step that failed every time is no flip: its message is the recording's
