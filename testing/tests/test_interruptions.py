@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from testing import course
+from testing import course, interrupts
 from testing.build import build_state
 from testing.grader.servers.supply import URL_VARIABLES
 
@@ -101,3 +101,22 @@ def test_a_grade_asked_to_end_while_its_postgresql_starts_stops_it_and_leaves_no
         assert all(name.startswith("course-embedded-postgres-") for name in left), left  # the template stays
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.mark.parametrize("asked, raised", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, SystemExit)])
+def test_a_signal_during_a_held_block_takes_effect_when_the_block_is_done(asked, raised):
+    """What `held` promises a server's start: it is not cut short, and the signal is not lost."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # a background run may pass SIGINT on ignored
+    interrupts.end_through_clean_up_on_sigterm()
+    finished = []
+    try:
+        with pytest.raises(raised):
+            with interrupts.held():
+                os.kill(os.getpid(), asked)
+                time.sleep(0.05)  # time for the handler to run, were it not held
+                finished.append(True)
+        assert finished == [True]
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
