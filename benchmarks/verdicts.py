@@ -48,6 +48,7 @@ def measure(runs, named=(), jobs=1, results=Path("."), minutes=None):
     ledger = results / LEDGER
     decided_by = recorded.verdicts_decided_by()
     kept = _kept(ledger, decided_by)
+    said = _said(kept)
     done = Counter(line["case"] for line in kept)
     owed = [case for case in cases for _ in range(max(runs - done[case.name], 0))]
     wanted = runs * len(cases)
@@ -71,7 +72,7 @@ def measure(runs, named=(), jobs=1, results=Path("."), minutes=None):
             finished, running = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 case, report = future.result()
-                line = _line(case, report, decided_by, jobs)
+                line = _line(case, report, decided_by, jobs, said)
                 appended.write(json.dumps(line) + "\n")
                 appended.flush()  # a run cut short keeps every grade that ended
                 kept.append(line)
@@ -88,22 +89,37 @@ def _past(deadline):
 
 
 def _kept(ledger, decided_by):
-    """The ledger's grades of today's files; the file rewritten without the others (stale)."""
+    """The ledger's grades of today's files; the file rewritten without the others (stale), and with
+    each step's failure said once."""
     if not ledger.is_file():
         return []
     lines = [json.loads(text) for text in ledger.read_text(encoding="utf-8").splitlines() if text.strip()]
-    kept = [line for line in lines if line.get("decided_by") == decided_by]
-    if len(kept) != len(lines):
+    said: set[tuple[str, str]] = set()
+    kept = [_said_once(line, said) for line in lines if line.get("decided_by") == decided_by]
+    if kept != lines:
         ledger.write_text("".join(json.dumps(line) + "\n" for line in kept), encoding="utf-8")
     return kept
 
 
-def _line(case, report, decided_by, jobs):
+def _said(lines):
+    """The (case, step) pairs whose failure a line of `lines` already says."""
+    return {(line["case"], step) for line in lines for step in line["failed_said"]}
+
+
+def _said_once(line, said):
+    """`line` saying only the failures no line before it said (`said`, updated): the first failed grade
+    of a step is the evidence a flip needs, and a thousand grades of a mistake need not repeat it."""
+    new = {step: text for step, text in line["failed_said"].items() if (line["case"], step) not in said}
+    said.update((line["case"], step) for step in new)
+    return {**line, "failed_said": new}
+
+
+def _line(case, report, decided_by, jobs, said):
     steps = [step for step in report.steps if step.step >= 13]
-    return {"decided_by": decided_by, "case": case.name, "jobs": jobs,
-            "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-            "passed": {str(step.step): step.passed for step in steps},
-            "failed_said": {str(step.step): _failing(step) for step in steps if not step.passed}}
+    return _said_once({"decided_by": decided_by, "case": case.name, "jobs": jobs,
+                       "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+                       "passed": {str(step.step): step.passed for step in steps},
+                       "failed_said": {str(step.step): _failing(step) for step in steps if not step.passed}}, said)
 
 
 def _first(runs, lines):
@@ -125,7 +141,7 @@ def _rows(lines, order):
     for line in lines:
         for step, passed in line["passed"].items():
             counts.setdefault((line["case"], int(step)), Counter())[passed] += 1
-            if not passed:
+            if not passed and line["failed_said"].get(step):
                 said.setdefault((line["case"], int(step)), line["failed_said"][step])
     return [{"case": name, "step": step, "passed": seen[True], "failed": seen[False],
              "failed_said": said.get((name, step), "")}

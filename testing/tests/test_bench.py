@@ -7,6 +7,7 @@ import pytest
 
 from benchmarks import traffic, verdicts
 from testing import course
+from testing.tests import recorded
 
 from .clones import learner_environment
 
@@ -92,17 +93,26 @@ def test_bench_grades_part3_cases_again_and_counts_flips(tmp_path, postgres_serv
     assert len((tmp_path / verdicts.LEDGER).read_text().splitlines()) == 3
 
 
-def test_grades_of_other_files_are_dropped_and_an_unfinished_count_says_so(tmp_path):
-    """A run cut short (--verdict-minutes) leaves an unfinished table whose flips are no target met; a
-    grade made by another grader (its digest differs) is never counted."""
+def test_grades_of_other_files_are_dropped_each_failure_is_said_once_and_an_unfinished_count_says_so(tmp_path):
+    """A grade made by another grader (its digest differs) is never counted; a step's failure is kept
+    in words once, by its first failed grade; a run cut short (--verdict-minutes) leaves an unfinished
+    table whose flips are no target met."""
+    def grade(decided_by, said):
+        return {"decided_by": decided_by, "case": "a plain rename", "jobs": 1, "at": "2026-12-07 04:00",
+                "passed": {"13": False}, "failed_said": {"13": said}}
+
+    today = recorded.verdicts_decided_by()
     ledger = tmp_path / verdicts.LEDGER
-    old = {"decided_by": "a grader since changed", "case": "a plain rename", "jobs": 1, "at": "2026-12-01 00:00",
-           "passed": {"13": True}, "failed_said": {}}
-    ledger.write_text(json.dumps(old) + "\n")
+    ledger.write_text("".join(json.dumps(line) + "\n" for line in [
+        grade("a grader since changed", "said by an older grader"), grade(today, "rows kept: lost"),
+        grade(today, "rows kept: lost again")]))
     measured = verdicts.measure(20, ("a plain rename",), results=tmp_path, minutes=0)
-    assert (measured.graded, measured.wanted, measured.complete, measured.rows) == (0, 20, False, [])
-    assert ledger.read_text() == ""
-    assert "**Not finished: 0 of 20 grades**" in verdicts.table(measured, 20)
+    assert (measured.graded, measured.wanted, measured.complete) == (2, 20, False)
+    assert measured.rows == [{"case": "a plain rename", "step": 13, "passed": 0, "failed": 2,
+                              "failed_said": "rows kept: lost"}]
+    assert [json.loads(line)["failed_said"] for line in ledger.read_text().splitlines()] == [
+        {"13": "rows kept: lost"}, {}]
+    assert "**Not finished: 2 of 20 grades**" in verdicts.table(measured, 20)
 
 
 def test_a_flip_in_the_verdicts_table_says_what_its_failed_grade_said():
