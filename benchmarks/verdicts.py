@@ -163,7 +163,7 @@ def table(measured, runs):
     rows = measured.rows
     at_once = "/".join(str(jobs) for jobs in measured.jobs)
     at_once = f", {at_once} grades at a time" if measured.jobs != (1,) else ""
-    when = f" (graded {measured.between[0]} to {measured.between[1]} UTC)" if measured.between[0] else ""
+    when = f", from {measured.between[0]} to {measured.between[1]} UTC" if measured.between[0] else ""
     if measured.complete:
         head = f"Each case graded {runs} times{at_once}{when}; a step with both verdicts is a flip."
     else:
