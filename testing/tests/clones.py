@@ -52,6 +52,13 @@ def learner_environment():
     return {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "NO_COLOR")}
 
 
+def servers_of_its_own_environment():
+    """learner_environment() without the servers the tests name: a grade started in it starts its own."""
+    from testing.grader.servers.supply import URL_VARIABLES
+
+    return {key: value for key, value in learner_environment().items() if key not in URL_VARIABLES.values()}
+
+
 def fingerprint(folder):
     """Every file under `folder` with the hash of its bytes."""
     return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()

@@ -15,9 +15,8 @@ import pytest
 
 from testing import course, interrupts
 from testing.build import build_state
-from testing.grader.servers.supply import URL_VARIABLES
 
-from .clones import fingerprint, git, learner_environment, learners_work, lesson
+from .clones import fingerprint, git, learner_environment, learners_work, lesson, servers_of_its_own_environment
 
 # Points in a command that replaces server/: right after its backup is complete, while the folder
 # is being emptied, and while it is being filled again.
@@ -72,7 +71,7 @@ def test_a_grade_asked_to_end_while_its_postgresql_starts_stops_it_and_leaves_no
     # The grade's temporary folders, its PostgreSQL's data among them: a short path, since the server's
     # socket path must fit in 107 bytes.
     scratch = Path(tempfile.mkdtemp(prefix="course-ended-"))
-    environment = {key: value for key, value in learner_environment().items() if key not in URL_VARIABLES.values()}
+    environment = servers_of_its_own_environment()
     try:
         # A test run started in the background passes SIGINT on ignored, and Python then never raises
         # KeyboardInterrupt: a terminal's Ctrl-C would.

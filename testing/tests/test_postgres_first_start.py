@@ -10,7 +10,8 @@ import pytest
 
 from testing import course
 from testing.build import build_state
-from testing.grader.servers.supply import URL_VARIABLES
+
+from .clones import servers_of_its_own_environment
 
 PROCESSES = 6
 # Each process imports first, then waits for the same moment, so that the starts really overlap.
@@ -100,7 +101,7 @@ def test_a_temporary_folder_too_long_for_a_socket_is_one_line_that_says_what_to_
     deep = tmp_path / ("t" * 100)
     deep.mkdir()
     server = build_state(5, tmp_path / "server")
-    environment = {key: value for key, value in os.environ.items() if key not in URL_VARIABLES.values()}
+    environment = servers_of_its_own_environment()
     done = subprocess.run([sys.executable, str(course.REPO_ROOT / "testing" / "cli.py"), "grade", "--step", "5",
                            "--database", "postgresql", "--server-dir", str(server)],
                           env={**environment, "TMPDIR": str(deep)}, capture_output=True, text=True, timeout=120)
