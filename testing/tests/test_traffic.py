@@ -357,3 +357,29 @@ def test_a_request_waits_from_when_it_asks_for_the_lock_not_from_when_it_started
     waits = [wait for wait in seen.summary.waits if "pg_sleep" in wait.query]
     assert len(waits) == 1 and waits[0].wanted.startswith("advisory"), seen.summary.waits
     assert 0.1 < waits[0].seconds < 2.0, waits[0]  # not the two seconds of work before the wait
+
+
+# A migration's first statement that needs a lock against writers, with no lock_timeout, reached when
+# the payroll job's first transaction would be over: in the pause between two of them (HOLD + GAP / 2),
+# in the next pause, and long after. A loaded machine can take that long to get to it.
+LATE_STATEMENT = "ALTER TABLE employees ADD COLUMN reached_late integer"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("late", [traffic.HOLD + traffic.GAP / 2, 2 * traffic.HOLD + 1.5 * traffic.GAP, 4.0])
+def test_a_statement_without_lock_timeout_meets_the_payroll_job_however_late_it_comes(
+        tmp_path, postgres_server, late):
+    folder = build_state(12, tmp_path / "server")
+    with scratch_database("postgresql", folder) as scratch:
+        env = {**os.environ, "DATABASE_URL": scratch.url, "PYTHONWARNINGS": "ignore"}
+        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=folder, env=env, check=True,
+                       capture_output=True)
+        engine = sa.create_engine(scratch.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        with engine.connect() as migration:
+            with traffic.running(scratch.url, course.step(12).models_path, 1000) as seen:
+                time.sleep(late)
+                migration.execute(sa.text(LATE_STATEMENT))
+        engine.dispose()
+    assert seen.summary is not None  # running() sums up as its block ends
+    waits = [wait for wait in seen.summary.waits if "reached_late" in wait.statement]
+    assert waits and waits[0].seconds > traffic.WAIT_BOUND, seen.summary.waits

@@ -934,7 +934,7 @@ def part3_needs_postgresql(problem: str) -> str:
 
 def traffic_setting(run: TrafficRun) -> str:
     return (f"step {run.from_step:02d}'s app kept serving requests, with {run.seen.rows:,} rows in employees "
-            f"and a request that writes to it and takes {run.seen.hold} s to commit")
+            f"and a request that writes to it and takes {run.seen.hold} s or more to commit")
 
 
 def traffic_trouble(run: TrafficRun, file: str, set_local: bool = False) -> str:

@@ -4,7 +4,9 @@ Around the upgrade of one revision (walk.py's climb), on PostgreSQL only:
 1. the big table (`employees`) gets FILLER_ROWS rows of its own, so the migration has work to do;
 2. a "payroll job" opens a transaction that updates the table's last row and stays open HOLD
    seconds, as a slow request in production does (longer while a statement of the migration is
-   queued behind it, until that statement has visibly waited or given up: lock_timeout); any DDL
+   queued behind it, until that statement has visibly waited or given up: lock_timeout); its first
+   transaction stays open until a statement has queued behind it, however long the migration takes
+   to get there, so the first statement that needs a lock against writers always meets it; any DDL
    that needs a lock against writers queues behind it, and every request after it queues behind
    the DDL; an UPDATE of every row waits for it too, holding the locks of the rows it has updated;
 3. READERS and WRITERS threads run the previous step's models (its models.py, through the ORM):
@@ -231,6 +233,8 @@ class _Run:
         self.ours = set()  # backend pids of the traffic itself
         self.payroll_pid = None
         self.queued = None  # how long a statement of the migration has waited behind the payroll job
+        self.sampled = threading.Condition()  # notified after each sample of the monitor's
+        self.sample_began = 0.0  # when the latest finished sample began (time.monotonic())
         self.threads = []
         self.last_id = filler_id(rows - 1, rows)
 
@@ -256,6 +260,8 @@ class _Run:
 
     def stop(self):
         self.stopping.set()
+        with self.sampled:  # a payroll waiting for a sample stops waiting
+            self.sampled.notify_all()
         deadline = time.monotonic() + JOIN_LIMIT
         for thread in self.threads:
             thread.join(max(deadline - time.monotonic(), 0))
@@ -297,8 +303,8 @@ class _Run:
         session.execute(sa.select(self.model).where(self.model.id == wanted)).scalars().first()
 
     def _write(self, session):
-        if random.random() < 0.5:
-            row = session.get(self.model, filler_id(random.randrange(self.rows), self.rows))
+        if random.random() < 0.5:  # any row but the last, which the payroll job keeps locked
+            row = session.get(self.model, filler_id(random.randrange(self.rows - 1), self.rows))
             if row is not None:
                 key = number_attribute(self.mapper)
                 setattr(row, key, (getattr(row, key) or 0) + 1)
@@ -315,6 +321,7 @@ class _Run:
             self.ours.add(self.payroll_pid)
             connection.commit()
             session = orm.Session(bind=connection)
+            first = True
             while not self.stopping.is_set():
                 phase, started = self.phase, time.monotonic()
                 error = None
@@ -326,14 +333,38 @@ class _Run:
                 except sa.exc.DBAPIError as failure:
                     error = _describe(failure)
                 began.set()
-                self.stopping.wait(HOLD)
-                while (self.queued is not None and self.queued < QUEUED_PROOF
-                       and time.monotonic() - started < HOLD_LIMIT and not self.stopping.is_set()):
-                    time.sleep(SAMPLE_EVERY)
+                self._hold(until_queued=first)
+                first = False
                 session.rollback()
                 if error:
                     self._record(phase, time.monotonic() - started, error)
                 self.stopping.wait(GAP)
+
+    def _hold(self, until_queued):
+        """Keep the payroll's transaction open HOLD seconds, then while a statement of the migration waits
+        behind it, until that statement has waited QUEUED_PROOF or given up (HOLD_LIMIT at most).
+        `until_queued`: stay open, however long it takes, until a statement has queued behind it, or the
+        migration is over. Each look is at a sample taken after it was asked for: a monitor that is
+        late on a loaded machine delays the end of a hold, never hides a statement that queued."""
+        self.stopping.wait(HOLD)
+        queued_at = None
+        while not self.stopping.is_set():
+            queued = self._queued_now()
+            if queued is not None:
+                queued_at = queued_at or time.monotonic()
+                if queued >= QUEUED_PROOF or time.monotonic() - queued_at >= HOLD_LIMIT:
+                    return
+            elif queued_at is not None or not until_queued or self.phase is Phase.AFTER:
+                return
+
+    def _queued_now(self):
+        """`queued` as a sample begun after this call sees it (None when the monitor is gone)."""
+        asked = time.monotonic()
+        with self.sampled:
+            if not self.sampled.wait_for(lambda: self.sample_began >= asked or self.stopping.is_set(),
+                                         timeout=JOIN_LIMIT):
+                return None
+            return self.queued
 
     def _record(self, phase, seconds, error):
         self.results.append((phase, seconds, error))
@@ -348,7 +379,11 @@ class _Run:
         with self.observer.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             self.ours.add(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
             while not self.stopping.is_set():
+                began = time.monotonic()
                 self._sample(connection)
+                with self.sampled:
+                    self.sample_began = began
+                    self.sampled.notify_all()
                 time.sleep(SAMPLE_EVERY)
 
     def _sample(self, connection):
@@ -357,7 +392,9 @@ class _Run:
         self.queued = max((row["waited"] for row in migration.values()
                            if row["wait_event_type"] == "Lock" and self.payroll_pid in row["blockers"]), default=None)
         for row in activity:
-            if row["pid"] not in self.ours or row["wait_event_type"] != "Lock":
+            # No lock left ungranted (`wanted` is None): it was granted between the query's look at
+            # pg_stat_activity and its look at pg_locks.
+            if row["pid"] not in self.ours or row["wait_event_type"] != "Lock" or row["wanted"] is None:
                 continue
             blockers = [migration[pid] for pid in row["blockers"] if pid in migration]
             if not blockers:
