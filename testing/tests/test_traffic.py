@@ -4,6 +4,7 @@ The references pass with the traffic running; each plain way of doing the same f
 statement, the lock and the safer pattern. These grades are judged from recorded facts
 (recorded.py, group "part3"); the slow tier grades them again end to end.
 """
+import contextlib
 import dataclasses
 import os
 import re
@@ -324,6 +325,17 @@ def test_a_backfill_in_one_update_fails_on_a_server_whose_administrator_is_not_a
     assert WRONG_FORM_MESSAGES[case.name] in check.message
 
 
+@contextlib.contextmanager
+def step_12_database(tmp_path):
+    """A scratch PostgreSQL database upgraded to step 12, as Part 3's traffic starts from: its URL."""
+    folder = build_state(12, tmp_path / "server")
+    with scratch_database("postgresql", folder) as scratch:
+        env = {**os.environ, "DATABASE_URL": scratch.url, "PYTHONWARNINGS": "ignore"}
+        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=folder, env=env, check=True,
+                       capture_output=True)
+        yield scratch.url
+
+
 # A request that is busy for two seconds before it asks for a lock: on a loaded machine a request may
 # be that late, and its wait is the time its lock was not granted, not the time since it started.
 LATE_LOCK = "DO $$ BEGIN PERFORM pg_sleep(2.0); PERFORM pg_advisory_lock(13); END $$"
@@ -331,16 +343,12 @@ LATE_LOCK = "DO $$ BEGIN PERFORM pg_sleep(2.0); PERFORM pg_advisory_lock(13); EN
 
 @pytest.mark.slow
 def test_a_request_waits_from_when_it_asks_for_the_lock_not_from_when_it_started(tmp_path, postgres_server):
-    folder = build_state(12, tmp_path / "server")
-    with scratch_database("postgresql", folder) as scratch:
-        env = {**os.environ, "DATABASE_URL": scratch.url, "PYTHONWARNINGS": "ignore"}
-        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=folder, env=env, check=True,
-                       capture_output=True)
-        engine = sa.create_engine(scratch.url, poolclass=sa.pool.NullPool)
+    with step_12_database(tmp_path) as url:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         with engine.connect() as migration, engine.connect() as late:
             migration.execute(sa.text("SELECT pg_advisory_lock(13)"))
             late_pid = late.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-            with traffic.running(scratch.url, course.step(12).models_path, 1000) as seen:
+            with traffic.running(url, course.step(12).models_path, 1000) as seen:
                 seen.own_sessions.add(late_pid)  # the monitor watches it as one of the app's requests
                 request = threading.Thread(target=late.execute, args=(sa.text(LATE_LOCK),))
                 request.start()
@@ -369,14 +377,10 @@ LATE_STATEMENT = "ALTER TABLE employees ADD COLUMN reached_late integer"
 @pytest.mark.parametrize("late", [traffic.HOLD + traffic.GAP / 2, 2 * traffic.HOLD + 1.5 * traffic.GAP, 4.0])
 def test_a_statement_without_lock_timeout_meets_the_payroll_job_however_late_it_comes(
         tmp_path, postgres_server, late):
-    folder = build_state(12, tmp_path / "server")
-    with scratch_database("postgresql", folder) as scratch:
-        env = {**os.environ, "DATABASE_URL": scratch.url, "PYTHONWARNINGS": "ignore"}
-        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=folder, env=env, check=True,
-                       capture_output=True)
-        engine = sa.create_engine(scratch.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with step_12_database(tmp_path) as url:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
         with engine.connect() as migration:
-            with traffic.running(scratch.url, course.step(12).models_path, 1000) as seen:
+            with traffic.running(url, course.step(12).models_path, 1000) as seen:
                 time.sleep(late)
                 migration.execute(sa.text(LATE_STATEMENT))
         engine.dispose()
