@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import course
-from ..command_errors import Unavailable, UsageError
+from ..command_errors import ServerStopped, Unavailable, UsageError
 from . import checks
 from .boundary.request import Mode, Request
 from .cache import ReportCache
@@ -61,7 +61,20 @@ def collect(server_dir: Path | str = course.SERVER_DIR, up_to_step: int | None =
             time_limit: float = DEFAULT_TIME_LIMIT, progress: Callable[[str], None] | None = None,
             cache: ReportCache | None = None, evidence: Evidence | None = None) -> Facts:
     """Everything `grade` finds, before it is judged: the Facts that `judged` turns into its Report.
-    Apart so that facts found once can be judged many times (the course's own tests do)."""
+    Apart so that facts found once can be judged many times (the course's own tests do).
+    A server this grade started that stops in the middle is started again, and the grade made again, once."""
+    try:
+        return _collected(server_dir, up_to_step, database, time_limit, progress, cache, evidence)
+    except ServerStopped as stopped:
+        if not stopped.started_here:
+            raise
+        if progress:
+            progress(f"{stopped.what}: starting it again, and grading once more...")
+    return _collected(server_dir, up_to_step, database, time_limit, progress, cache, evidence)
+
+
+def _collected(server_dir: Path | str, up_to_step: int | None, database: str, time_limit: float,
+               progress: Callable[[str], None] | None, cache: ReportCache | None, evidence: Evidence | None) -> Facts:
     steps = graded_steps(up_to_step)
     if database not in DATABASES:
         raise UsageError(f"unknown database {database!r}: choose one of {', '.join(DATABASES)}")
@@ -108,6 +121,8 @@ def _walked(server_dir, steps, database, time_limit, progress, learner_database)
         # Which files are Part 3's is read from that walk; with none, the chain is walked on `database` too.
         try:
             on_postgresql = _joined(server_dir, steps, "postgresql", time_limit, progress)
+        except ServerStopped:
+            raise
         except Unavailable as problem:
             unavailable = problem
         else:
@@ -124,6 +139,8 @@ def _walked(server_dir, steps, database, time_limit, progress, learner_database)
         if on_postgresql is None and unavailable is None:
             try:
                 on_postgresql = _joined(server_dir, steps, "postgresql", time_limit, progress)
+            except ServerStopped:
+                raise
             except Unavailable as problem:
                 unavailable = problem
         if on_postgresql is not None:
@@ -231,6 +248,8 @@ def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progre
     try:
         found = _other_database(verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut),
                                         every, steps))
+    except ServerStopped:
+        raise
     except Unavailable as problem:
         return OtherDatabase(unavailable=str(problem))  # never kept: the server may be installed by the next run
     cache.keep_report(key, found)

@@ -1,11 +1,14 @@
 """Fixtures of the course's own tests: shared database servers and scratch clones of the course."""
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from testing.grader import DATABASES, servers_running
-from testing.grader.servers import mariadb, supply
+from testing.grader.servers import mariadb, postgres, supply
 from testing.grader.servers.supply import URL_VARIABLES
 
 from .clones import lesson, scratch_clone
@@ -27,6 +30,20 @@ def mysql_server():
         pytest.skip("MariaDB is not installed here (apt install mariadb-server, or set COURSE_MYSQL_URL)")
     with servers_running({"mysql"}) as urls:
         yield urls["mysql"]
+
+
+@pytest.fixture
+def servers_folder(monkeypatch):
+    """No server named, and the folder each server the grade starts is made in. Short: a server's
+    Unix socket is in its folder, and a socket's path has room for about 100 characters."""
+    for variable in URL_VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
+    # The machine-wide locks were placed as the module loaded: they stay where every process looks.
+    assert postgres.TEMPLATE_LOCK.parent == Path(tempfile.gettempdir())
+    folder = Path(tempfile.mkdtemp(prefix="servers-", dir="/tmp"))
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ with the message a learner needs.
 Each grade is judged from the facts recorded when it was graded end to end (recorded.py, group
 "grader"): the slow tier grades them all again. Two grades here run end to end in this tier,
 one on each server database, and one on SQLite that checks which databases a grade walks."""
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -44,6 +41,7 @@ from .cases import (
     reference,
     with_mistake,
 )
+from .clones import course_command
 from .corpus import add_migration
 from .test_attacks import processes_with
 
@@ -308,6 +306,22 @@ def test_a_server_this_machine_lacks_is_exit_1_not_a_wrong_call(tmp_path, monkey
                                        "or set COURSE_MYSQL_URL to a server of your own\n")
 
 
+@pytest.mark.slow
+def test_a_constraint_that_refuses_the_graders_rows_is_graded_with_nothing_on_stderr(tmp_path, postgres_server):
+    """A CHECK added NOT VALID on PostgreSQL, which the grader's sample rows break: the grade says what
+    it found, and neither psycopg's echo of the refused insert nor SQLAlchemy's warning on reflecting
+    such a constraint reaches the instructor's terminal."""
+    server = build_state(2, tmp_path / "server")
+    add_migration(server, "aa00bb11cc44_long_names.py", "aa00bb11cc44", "c2d4e6f8a002",
+                  "    op.execute('ALTER TABLE employees ADD CONSTRAINT long_name "
+                  "CHECK (length(name) > 200) NOT VALID')",
+                  "    op.execute('ALTER TABLE employees DROP CONSTRAINT long_name')")
+    graded = course_command(course.REPO_ROOT, "grade", "--server-dir", server, "--step", 3, "--database", "postgresql")
+    assert graded.returncode == 1
+    assert "rows kept on upgrade" in graded.stdout, graded.stdout
+    assert graded.stderr == ""
+
+
 def test_a_generated_column_added_to_a_table_with_rows_is_graded(tmp_path):
     """A generated column has no server default for the rows already there to get: the grade names
     the column the lesson does not have instead of stopping on it."""
@@ -319,18 +333,6 @@ def test_a_generated_column_added_to_a_table_with_rows_is_graded(tmp_path):
     report = grade(server, up_to_step=3)
     reached = report.check(3, judge.REACHED)
     assert "has column `employees.name_length`, which the lesson does not" in reached.message, reached.message
-
-
-@pytest.fixture
-def servers_folder(monkeypatch):
-    """No server named, and the folder each server the grade starts is made in. Short: a server's
-    Unix socket is in its folder, and a socket's path has room for about 100 characters."""
-    for variable in URL_VARIABLES.values():
-        monkeypatch.delenv(variable, raising=False)
-    folder = Path(tempfile.mkdtemp(prefix="ahead-", dir="/tmp"))
-    monkeypatch.setattr("tempfile.tempdir", str(folder))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def server_folders(folder):

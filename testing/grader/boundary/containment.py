@@ -75,16 +75,22 @@ while code is None:
     if done:
         code = os.waitstatus_to_exitcode(status)
         os.write(1, f"{code}\n".encode())
+# Once reaped, the learner's pid may name a new process (or group) of anyone's: only the processes
+# still this launcher's children are killed then, orphans coming back to it as their parents die.
+reaped = code is not None
 for _ in range(5000):  # ~5 s at most; a killed process is gone within milliseconds, waited for by the millisecond
-    for target in [pid, *children()]:
+    for target in [*([] if reaped else [pid]), *children()]:
         for kill in (os.killpg, os.kill):
             try:
                 kill(target, signal.SIGKILL)
             except OSError:
                 pass
     try:
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
+        while True:
+            done = os.waitpid(-1, os.WNOHANG)[0]
+            if not done:
+                break
+            reaped = reaped or done == pid
     except ChildProcessError:
         break
     select.select([], [], [], 0.001)

@@ -314,7 +314,8 @@ class _Run:
         session.flush()
 
     def _payroll(self, began):
-        """Transactions that write to the big table and stay open HOLD seconds, one after another."""
+        """Transactions that write to the big table, one after another, each held open as _hold says: the
+        first until a statement of the migration has queued behind it."""
         key = number_attribute(self.mapper)
         with self.engine.connect() as connection:
             self.payroll_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()

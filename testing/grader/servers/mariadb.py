@@ -72,6 +72,17 @@ def temporary_server() -> Iterator[str]:
         shutil.rmtree(holder, ignore_errors=True)
 
 
+def log_tail(url: sa.URL, lines: int = 5) -> str:
+    """The last lines of the log of a server started here (next to its socket), after a line break
+    and indented, for a message; "" for any other server."""
+    socket = url.query.get("unix_socket")
+    log = Path(socket).parent / "server.log" if isinstance(socket, str) else None
+    if log is None or not log.is_file():
+        return ""
+    kept = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-lines:]
+    return "\nIts log ends:" + "".join(f"\n    {line}" for line in kept) if kept else ""
+
+
 def _root_password_only(url):
     """Leave root@localhost as the server's one account, with a new random password; return it.
     mariadb-install-db also makes root accounts for the host's name and loopback addresses,

