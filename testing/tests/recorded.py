@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from testing import interrupts
 from testing.grader import checks, collect, graded_steps, judged, servers_needed, servers_running
 from testing.grader.facts import Facts
 
@@ -199,4 +200,5 @@ def main(names):
 
 
 if __name__ == "__main__":
+    interrupts.end_through_clean_up_on_sigterm()  # a recording stopped with `kill` stops its servers too
     main(sys.argv[1:])
