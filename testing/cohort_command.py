@@ -47,7 +47,8 @@ def run(folder: Path | None, merge: bool, files: Sequence[Path], server_given: b
 def _grade_cohort(folder, jobs, shard, up_to_step, database, time_limit):
     learners = cohort.submissions(folder, cohort.Shard.parse(shard) if shard else None)
     jobs = cohort.default_jobs() if jobs is None else jobs
-    options = {"up_to_step": up_to_step, "database": database, "time_limit": time_limit}
+    options = {"up_to_step": up_to_step, "database": database, "time_limit": time_limit,
+               "notice": lambda line: click.echo(line, err=True)}
     if not sys.stderr.isatty():  # progress is for a person watching; logs and pipes get the result only
         return cohort.grade_all(learners, jobs, **options)
     with click.progressbar(length=len(learners), label=f"Grading ({jobs} at a time)", file=sys.stderr,

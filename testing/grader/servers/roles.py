@@ -10,6 +10,7 @@ administrator. Both the login and its database are dropped after the grade, howe
 a grading process killed outright left behind is dropped by the next grade on the server (owners.py).
 """
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,16 +60,30 @@ def database_of_its_own(server_url: str) -> Iterator[tuple[str, str, Path | None
 def _drop_and_witness(admin, statements, name, started):
     """Drop the grade's login and database. A server that no longer answers, or that started again
     since the login was made, raises ServerStopped: the learner's code then met refused connections
-    that were none of its doing."""
+    that were none of its doing. It may die while it drops them, too (one of many grades did)."""
     try:
-        connection = admin.connect()
-    except sa.exc.OperationalError as error:
+        with admin.connect() as connection:
+            restarted = not _same_start(connection, statements, started)
+            statements.drop(connection, name)
+    except sa.exc.DBAPIError as error:
+        if _answers_as_before(admin, statements, started):
+            raise  # the drop's own failure, on a server that is up: not a stop
         raise _stopped(admin, f"stopped answering during the grade ({_first_line(error)})") from None
-    with connection:
-        restarted = abs(statements.started(connection) - started) > statements.STARTED_WITHIN
-        statements.drop(connection, name)
     if restarted:
         raise _stopped(admin, "started again during the grade")
+
+
+def _answers_as_before(admin, statements, started):
+    """Whether the server answers a new connection, and is the one that started at `started`."""
+    try:
+        with admin.connect() as connection:
+            return _same_start(connection, statements, started)
+    except sa.exc.DBAPIError:
+        return False
+
+
+def _same_start(connection, statements, started):
+    return abs(statements.started(connection) - started) <= statements.STARTED_WITHIN
 
 
 def _stopped(admin, happened):
@@ -157,9 +172,10 @@ class _MariaDB:
 
     @staticmethod
     def started(connection):
-        return float(connection.exec_driver_sql("SELECT UNIX_TIMESTAMP(NOW(6)) - VARIABLE_VALUE "
-                                                "FROM information_schema.GLOBAL_STATUS "
-                                                "WHERE VARIABLE_NAME = 'UPTIME'").scalar())
+        # On this process's monotonic clock: a step of the wall clock mid-grade moves no start.
+        uptime = connection.exec_driver_sql("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                                            "WHERE VARIABLE_NAME = 'UPTIME'").scalar()
+        return time.monotonic() - float(uptime)
 
     @staticmethod
     def log_every_statement(connection, name):
