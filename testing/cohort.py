@@ -88,7 +88,7 @@ def grade_all(learners: list[Submission], jobs: int, up_to_step: int | None = No
               time_limit: float = DEFAULT_TIME_LIMIT, on_graded: Callable[[Row], None] | None = None,
               notice: Callable[[str], None] | None = None) -> list[Row]:
     """One Row per submission, in the order given; `on_graded(row)` is called as each one finishes,
-    and `notice(line)` when a class's server is started again."""
+    and `notice(line)` when a class's server could not be started, or is started again."""
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
     steps = [step.number for step in graded_steps(up_to_step)]
@@ -163,6 +163,10 @@ class _ClassServers:
         if failed:
             self.__exit__(None, None, None)
             raise failed[0]
+        for kind, (_stack, url) in self._held.items():
+            if url is None:
+                self._tell(f"The class's {DATABASE_NAMES[kind]} server could not be started: each learner's grade "
+                           "tries to start one of its own.")
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -179,9 +183,12 @@ class _ClassServers:
             self._held[kind] = _held_server(kind)
             if self._held[kind][1] not in (None, url) and _server_answers(kind):  # a named one keeps its URL
                 self.restarts += 1
-                if self._notice:
-                    self._notice(f"The class's {DATABASE_NAMES[kind]} server stopped answering: started a new one; "
-                                   "the grades that met it stopped are made again.")
+                self._tell(f"The class's {DATABASE_NAMES[kind]} server stopped answering: started a new one; "
+                           "the grades that met it stopped are made again.")
+
+    def _tell(self, line: str) -> None:
+        if self._notice:
+            self._notice(line)
 
 
 def _held_server(kind: str) -> tuple[ExitStack, str | None]:

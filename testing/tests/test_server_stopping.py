@@ -8,15 +8,17 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import event
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from testing import cohort
 from testing.build import build_state
 from testing.command_errors import ServerStopped
 from testing.grader import grade, servers_running
+from testing.grader.servers.supply import URL_VARIABLES
 
 from .test_attacks import processes_with
 from .test_grader import failures
@@ -132,20 +134,23 @@ def test_a_class_server_that_crashes_mid_cohort_is_started_again_and_every_learn
     """Before, every learner graded after the crash was "not graded: the grader could not connect"."""
     for learner in ("ada", "bob", "cyd", "dee"):
         build_state(STEP, tmp_path / "class" / learner / "server")
-    killed: list[str] = []
-    noticed: list[str] = []
+    seen: list[str] = []  # what happened, in order: said if the test fails
 
-    def kill_once(row):  # after the first learner: the next grade starts on a server that is gone
-        if not killed:
-            killer(database, servers_folder)()
-            killed.append(row.learner)
+    def crash_once(row):  # after the first learner: the next grade starts on a server that is gone
+        if not any(line.startswith("crashed") for line in seen):
+            class_server = os.environ.get(URL_VARIABLES[database])
+            assert class_server and str(servers_folder) in unquote(class_server), seen  # the one the cohort started
+            crash_and_wait(database, servers_folder)
+            with pytest.raises(sa.exc.OperationalError):  # it is gone
+                sa.create_engine(class_server, poolclass=sa.pool.NullPool).connect()
+            seen.append(f"crashed after {row.learner}")
+        seen.append(f"graded {row.learner}: {row.total} steps {row.message}")
     rows = cohort.grade_all(cohort.submissions(tmp_path / "class"), jobs=2, up_to_step=STEP, database=database,
-                            on_graded=kill_once, notice=noticed.append)
-    assert killed
+                            on_graded=crash_once, notice=seen.append)
     assert [(row.learner, row.total, row.message) for row in rows] == [
-        (learner, STEP, "") for learner in ("ada", "bob", "cyd", "dee")]
-    assert noticed == [f"The class's {NAMES[database]} server stopped answering: started a new one; "
-                       "the grades that met it stopped are made again."]
+        (learner, STEP, "") for learner in ("ada", "bob", "cyd", "dee")], seen
+    assert f"The class's {NAMES[database]} server stopped answering: started a new one; the grades that met it " \
+           "stopped are made again." in seen, seen
     assert not server_processes(database, servers_folder)  # neither the crashed server nor its successor
 
 
@@ -163,12 +168,12 @@ def test_a_server_that_dies_while_the_grader_makes_or_drops_its_database_is_no_t
             crash_and_wait(database, servers_folder)
             crashed.append(sql)
     heard: list[str] = []
-    event.listen(Engine, "before_cursor_execute", crash_at_the_first)
+    sa.event.listen(Engine, "before_cursor_execute", crash_at_the_first)
     try:
         report = grade(build_state(STEP, tmp_path / "server"), up_to_step=STEP, database=database,
                        progress=heard.append)
     finally:
-        event.remove(Engine, "before_cursor_execute", crash_at_the_first)
+        sa.event.remove(Engine, "before_cursor_execute", crash_at_the_first)
     assert crashed
     assert report.passed, failures(report)
     assert f"the {NAMES[database]} server stopped answering during the grade (" in "\n".join(heard), heard
