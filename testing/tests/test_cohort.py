@@ -14,6 +14,8 @@ from testing.build import build_state
 from testing.grader.checks import failed
 from testing.grader.judging import judge
 from testing.grader.judging.report import Report, StepResult
+from testing.grader.servers import mariadb
+from testing.grader.servers.supply import URL_VARIABLES
 
 from .clones import learner_environment
 
@@ -169,6 +171,22 @@ def test_a_crash_or_a_grader_bug_costs_only_that_learner_its_grade(monkeypatch, 
     assert rows[1].message == "the grader failed: RuntimeError: a grader bug"
     assert rows[2].message == "the grading process stopped (exit code 3)"
     assert finished.index("zoe") < finished.index("slow")  # the slow one held one process, not the queue
+
+
+def test_a_class_server_that_cannot_start_is_said_once(monkeypatch, tmp_path):
+    """Not once per learner: each grade then tries a server of its own, and its row says why it could not."""
+    monkeypatch.delenv(URL_VARIABLES["mysql"], raising=False)
+    monkeypatch.setattr(mariadb, "server_binary", lambda: None)
+    monkeypatch.setattr(cohort, "grade", lambda server_dir, **options: report_of(2))
+    for name in ("ada", "bob", "cyd"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "app.py").write_text("")
+    noticed: list[str] = []
+    rows = cohort.grade_all(cohort.submissions(tmp_path), jobs=2, up_to_step=2, database="mysql",
+                            notice=noticed.append)
+    assert [row.total for row in rows] == [2, 2, 2]
+    assert noticed == ["The class's MariaDB server could not be started: each learner's grade tries to start one "
+                       "of its own."]
 
 
 def step(number, started, *failures):
