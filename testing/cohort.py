@@ -179,6 +179,8 @@ class _ClassServers:
         for kind, (stack, url) in list(self._held.items()):
             if url is None or _server_answers(kind):
                 continue
+            # A new server takes seconds to start: said first, so that the progress bar's pause is not silent.
+            self._tell(f"The class's {DATABASE_NAMES[kind]} server stopped answering: trying to start it again...")
             stack.close()
             self._held[kind] = _held_server(kind)
             if self._held[kind][1] not in (None, url) and _server_answers(kind):  # a named one keeps its URL

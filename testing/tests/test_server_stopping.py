@@ -151,6 +151,8 @@ def test_a_class_server_that_crashes_mid_cohort_is_started_again_and_every_learn
         (learner, STEP, "") for learner in ("ada", "bob", "cyd", "dee")], seen
     assert f"The class's {NAMES[database]} server stopped answering: started a new one; the grades that met it " \
            "stopped are made again." in seen, seen
+    trying = seen.index(f"The class's {NAMES[database]} server stopped answering: trying to start it again...")
+    assert seen[trying + 1].endswith("stopped are made again."), seen  # said before the seconds a start takes
     assert not server_processes(database, servers_folder)  # neither the crashed server nor its successor
 
 
