@@ -81,13 +81,13 @@ def test_a_grade_asked_to_end_while_its_postgresql_starts_stops_it_and_leaves_no
                                    stderr=subprocess.PIPE, text=True,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
-        while not list(scratch.glob("course-postgres-*/data/postmaster.pid")) and time.monotonic() < deadline:
+        postmaster = _postmaster_under(scratch)
+        while postmaster is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        started = list(scratch.glob("course-postgres-*/data/postmaster.pid"))
-        if not started:
+            postmaster = _postmaster_under(scratch)
+        if postmaster is None:
             grading.kill()
             raise AssertionError(f"no PostgreSQL started: {grading.communicate()}")
-        postmaster = int(started[0].read_text().split()[0])
         grading.send_signal(asked)
         out, err = grading.communicate(timeout=60)
         assert grading.returncode == ENDED_BY[asked], out + err
@@ -100,6 +100,16 @@ def test_a_grade_asked_to_end_while_its_postgresql_starts_stops_it_and_leaves_no
         assert all(name.startswith("course-embedded-postgres-") for name in left), left  # the template stays
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _postmaster_under(scratch):
+    """The process id in a PostgreSQL's postmaster.pid under `scratch`, once written: the server creates
+    the file first and writes its pid a moment later, so an empty file means not yet."""
+    for pid_file in scratch.glob("course-postgres-*/data/postmaster.pid"):
+        first_line = pid_file.read_text().split()[:1]
+        if first_line:
+            return int(first_line[0])
+    return None
 
 
 @pytest.mark.parametrize("asked, raised", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, SystemExit)])
