@@ -18,7 +18,8 @@ from ..build import build_state
 from ..command_errors import UsageError
 from . import backups, evidence
 
-PREPARE_TIME_LIMIT = 120  # seconds for `flask db upgrade` or seeding a new folder
+PREPARE_TIME_LIMIT = 120  # seconds for `flask db upgrade` and seeding a new folder
+UPGRADE_AND_SEED = Path(__file__).with_name("upgrade_and_seed.py")
 NEW_SUFFIX = ".lesson-new"
 
 
@@ -62,10 +63,8 @@ def _prepare_start(number, new, say):
     """
     build_state(number - 1, new)
     if number > 1:
-        upgrade = ["-m", "flask", "db", "upgrade", _sqlite_target(number - 1)]
-        for command, doing in ((upgrade, "upgrading a new database"), (["seed.py"], "putting in the sample rows")):
-            say(f"lesson start {number}: {doing}...")
-            _run_in(new, command)
+        say(f"lesson start {number}: upgrading a new database and putting in the sample rows...")
+        _run_in(new, _sqlite_target(number - 1))
     step = course.step(number)
     for path in step.given_files:
         shutil.copyfile(path, new / "migrations" / "versions" / path.name)
@@ -83,18 +82,20 @@ def _sqlite_target(number):
     return last.migration_files[-1].name.split("_", 1)[0]
 
 
-def _run_in(folder, arguments):
+def _run_in(folder, revision):
+    """`flask db upgrade <revision>` and `python seed.py` in `folder`, in one process."""
     # The new database is the folder's own SQLite file, whatever DATABASE_URL the learner set.
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["PYTHONWARNINGS"] = "ignore"
+    commands = f"`flask db upgrade {revision}` then `python seed.py`"
     try:
-        done = subprocess.run([sys.executable, *arguments], cwd=folder, env=env, capture_output=True,
-                              text=True, timeout=PREPARE_TIME_LIMIT)
+        done = subprocess.run([sys.executable, str(UPGRADE_AND_SEED), revision], cwd=folder, env=env,
+                              capture_output=True, text=True, timeout=PREPARE_TIME_LIMIT)
     except subprocess.TimeoutExpired:
-        raise UsageError(f"`{' '.join(arguments)}` took over {PREPARE_TIME_LIMIT} s; nothing was changed") from None
+        raise UsageError(f"{commands} took over {PREPARE_TIME_LIMIT} s; nothing was changed") from None
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:]
-        raise UsageError(f"`python {' '.join(arguments)}` failed ({''.join(last)}); nothing was changed")
+        raise UsageError(f"{commands} failed ({''.join(last)}); nothing was changed")
 
 
 def _replace(server_dir, reason, make_new, force=False) -> Replaced:
