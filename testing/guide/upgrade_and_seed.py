@@ -1,7 +1,7 @@
 """`flask db upgrade <revision>` then `python seed.py`, in one process started in a new server folder.
 
 `lesson start` ran them as two commands: each imported Flask, SQLAlchemy and the app again, about
-a second and a half of the learner's wait. Flask-Migrate's `upgrade` is the function behind
+a second of the learner's wait. Flask-Migrate's `upgrade` is the function behind
 `flask db upgrade`.
 """
 import os

@@ -106,7 +106,10 @@ def _postmaster_under(scratch):
     """The process id in a PostgreSQL's postmaster.pid under `scratch`, once written: the server creates
     the file first and writes its pid a moment later, so an empty file means not yet."""
     for pid_file in scratch.glob("course-postgres-*/data/postmaster.pid"):
-        first_line = pid_file.read_text().split()[:1]
+        try:
+            first_line = pid_file.read_text().split()[:1]
+        except FileNotFoundError:  # gone since the glob: a server that did not start; the deadline says so
+            continue
         if first_line:
             return int(first_line[0])
     return None
