@@ -29,7 +29,7 @@ def start() -> tuple[str, str, bool]:
     import sqlalchemy as sa  # only here: every other course command starts faster without it
 
     state = _read()
-    if state and _postmaster_pid(state["data"]):
+    if state and postmaster_pid(state["data"]):
         return state["url"], state["data"], True
     holder = tempfile.mkdtemp(prefix="course-pg-")
     data = f"{holder}/data"
@@ -47,7 +47,7 @@ def start() -> tuple[str, str, bool]:
 def url() -> str | None:
     """The DATABASE_URL of the running server, or None."""
     state = _read()
-    return state["url"] if state and _postmaster_pid(state["data"]) else None
+    return state["url"] if state and postmaster_pid(state["data"]) else None
 
 
 @contextmanager
@@ -67,7 +67,7 @@ def stop() -> bool:
     state = _read()
     if state is None:
         return False
-    pid = _postmaster_pid(state["data"])
+    pid = postmaster_pid(state["data"])
     if pid:
         os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
         deadline = time.monotonic() + STOP_TIME_LIMIT
@@ -87,7 +87,7 @@ def _read():
         return None
 
 
-def _postmaster_pid(data):
+def postmaster_pid(data: str | Path) -> int | None:
     """The running server's process id, from its postmaster.pid file; None when it is not running."""
     try:
         pid = int(Path(data, "postmaster.pid").read_text().split()[0])

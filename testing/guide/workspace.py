@@ -64,7 +64,7 @@ def _prepare_start(number, new, say):
     build_state(number - 1, new)
     if number > 1:
         say(f"lesson start {number}: upgrading a new database and putting in the sample rows...")
-        _run_in(new, _sqlite_target(number - 1))
+        _upgrade_and_seed(new, _sqlite_target(number - 1))
     step = course.step(number)
     for path in step.given_files:
         shutil.copyfile(path, new / "migrations" / "versions" / path.name)
@@ -82,7 +82,7 @@ def _sqlite_target(number):
     return last.migration_files[-1].name.split("_", 1)[0]
 
 
-def _run_in(folder, revision):
+def _upgrade_and_seed(folder, revision):
     """`flask db upgrade <revision>` and `python seed.py` in `folder`, in one process."""
     # The new database is the folder's own SQLite file, whatever DATABASE_URL the learner set.
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}

@@ -15,6 +15,7 @@ import pytest
 
 from testing import course, interrupts
 from testing.build import build_state
+from testing.guide import pg
 
 from .clones import fingerprint, git, learner_environment, learners_work, lesson, servers_of_its_own_environment
 
@@ -103,16 +104,10 @@ def test_a_grade_asked_to_end_while_its_postgresql_starts_stops_it_and_leaves_no
 
 
 def _postmaster_under(scratch):
-    """The process id in a PostgreSQL's postmaster.pid under `scratch`, once written: the server creates
-    the file first and writes its pid a moment later, so an empty file means not yet."""
-    for pid_file in scratch.glob("course-postgres-*/data/postmaster.pid"):
-        try:
-            first_line = pid_file.read_text().split()[:1]
-        except FileNotFoundError:  # gone since the glob: a server that did not start; the deadline says so
-            continue
-        if first_line:
-            return int(first_line[0])
-    return None
+    """The running PostgreSQL's process id under `scratch`, once its postmaster.pid holds it (the server
+    makes the file first and writes its pid a moment later)."""
+    pids = (pg.postmaster_pid(data) for data in scratch.glob("course-postgres-*/data"))
+    return next((pid for pid in pids if pid), None)
 
 
 @pytest.mark.parametrize("asked, raised", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, SystemExit)])
