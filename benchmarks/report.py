@@ -19,12 +19,13 @@ def seconds(value):
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
-def latency_table(rows, ratio, runs):
+def latency_table(rows, ratio, floor, runs):
     lines = ["| command | median wall time | median peak memory |", "|---|---|---|"]
     lines += [f"| {name} | {seconds(wall)} | {peak:.0f} MB |" for name, wall, peak in rows]
     lines.append("")
     lines.append(f"Median of {runs} alternating runs, each in a new process. Ours / pytest-alembic: **{ratio:.2f}×**. "
-                 "What the OS sandbox costs: sandbox.md.")
+                 f"Loading the app alone / pytest-alembic: {floor:.2f}×, the part of any such tool's time that is "
+                 "Python importing the app and its libraries. What the OS sandbox costs: sandbox.md.")
     return "\n".join(lines)
 
 

@@ -85,8 +85,8 @@ def main(parts, runs, sandbox_pairs, sizes, databases, naive_max_rows, cohort_si
     about = machine.description()
     verdicts: list[tuple[str, float | None] | tuple[str, float | None, str]] = []
     if "latency" in parts:
-        rows, ratio = latency.measure(runs)
-        _write(results / "latency.md", "Grader latency", about, report.latency_table(rows, ratio, runs))
+        rows, ratio, floor = latency.measure(runs)
+        _write(results / "latency.md", "Grader latency", about, report.latency_table(rows, ratio, floor, runs))
         verdicts.append(("grader / pytest-alembic", ratio))
     if "sandbox" in parts:
         cost = sandbox.measure(sandbox_pairs)
