@@ -19,6 +19,7 @@ import shutil
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from . import course
 from .build import build_state
@@ -53,12 +54,12 @@ class Mistake:
     functions: str | None = None  # upgrade() and downgrade(), as a learner wrote them
     edits: tuple = ()
 
-    def build(self, folder):
+    def build(self, folder: Path) -> Path:
         """The step's reference end state in the new folder `folder`, with the mistake made."""
         build_state(self.start, folder)
         return self.apply(folder)
 
-    def apply(self, server):
+    def apply(self, server: Path) -> Path:
         """Make the mistake in `server`, whatever state it is at (a later step's, say)."""
         for name in self.remove:
             if (server / name).is_dir():
@@ -84,19 +85,19 @@ class Alternative:
     row_by_row: bool = False  # the naive way touches one row per statement: minutes at a million rows
 
 
-def migration_of(server, number):
+def migration_of(server: Path, number: int) -> Path:
     """The server folder's copy of step `number`'s first reference migration."""
     return server / "migrations" / "versions" / course.step(number).migration_files[0].name
 
 
-def with_functions(server, number, functions):
+def with_functions(server: Path, number: int, functions: str) -> None:
     """Replace upgrade() and downgrade() of step `number`'s migration with the learner's `functions`."""
     path = migration_of(server, number)
     text = path.read_text()
     path.write_text(text[: text.index("def upgrade():")] + functions)
 
 
-def edit(path, old, new):
+def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     if old not in text:
         raise AssertionError(f"{old!r} not in {path}")
@@ -114,13 +115,13 @@ def _notes(step):
         raise UsageError(f"{path} is not valid TOML: {problem}") from None
 
 
-def starting_state(step):
+def starting_state(step: course.Step) -> StartingState | None:
     """What grading the step's start must fail with, or None for a step that changes no file."""
     found = _notes(step).get("starting_state")
     return StartingState(found["check"], found["message"]) if found else None
 
 
-def mistakes(step):
+def mistakes(step: course.Step) -> list[Mistake]:
     return [_mistake(step, entry) for entry in _notes(step).get("mistake", [])]
 
 
@@ -138,20 +139,20 @@ def _mistake(step, entry):
                    functions=functions, edits=tuple(Edit(**change) for change in entry.get("edit", ())))
 
 
-def all_mistakes(database=None):
+def all_mistakes(database: str | None = None) -> list[Mistake]:
     """Every step's mistakes, in step order; only those that show on `database` when given."""
     found = [mistake for step in course.steps() for mistake in mistakes(step)]
     return [mistake for mistake in found if database is None or mistake.database == database]
 
 
-def mistake(name):
+def mistake(name: str) -> Mistake:
     found = [each for each in all_mistakes() if each.name == name]
     if len(found) != 1:
         raise LookupError(f"{len(found)} mistakes are called {name!r} in lessons/*/author/step.toml")
     return found[0]
 
 
-def alternatives():
+def alternatives() -> dict[str, Alternative]:
     """{revision id: Alternative} for every reference migration that has a benchmark entry."""
     found = {}
     for step in course.steps():

@@ -48,10 +48,10 @@ class Status:
             self.stream.flush()
             self.shown = False
 
-    def __enter__(self):
+    def __enter__(self) -> "Status":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.clear()
 
 

@@ -7,7 +7,7 @@ typed facts.SchemaItem through its codec; a field or kind it does not know stops
 import sqlalchemy as sa
 
 
-def items(diffs, metadata):
+def items(diffs: list, metadata: sa.MetaData) -> list[dict]:
     """compare_metadata's list, as plain schema items."""
     found = []
     for diff in diffs:
@@ -19,7 +19,7 @@ def items(diffs, metadata):
     return found
 
 
-def type_code(type_):
+def type_code(type_: sa.types.TypeEngine) -> str:
     """A type as a migration writes it, e.g. sa.String(length=120), whatever the dialect reflected."""
     try:
         return f"sa.{type_.as_generic()!r}"
@@ -27,13 +27,13 @@ def type_code(type_):
         return f"sa.{type(type_).__name__}()"
 
 
-def table_item(state, table):
+def table_item(state: str, table: sa.Table) -> dict:
     """A table one side has and the other lacks, with its columns, for telling a rename."""
     return {"kind": f"{state}_table", "table": table.name,
             "shape": {column.name: type_code(column.type) for column in table.columns}}
 
 
-def column_item(state, table, column):
+def column_item(state: str, table: str, column: sa.Column) -> dict:
     return {"kind": f"{state}_column", "table": table, "column": column.name, "type": type_code(column.type),
             "nullable": column.nullable}
 

@@ -82,7 +82,7 @@ class Reply:
     pause: Pause | None = None  # not an answer: the command waits for RESUME (UPGRADE with pause_first)
 
 
-def encode(message):
+def encode(message: "Command | Reply") -> bytes:
     """One JSON line for a Command or a Reply."""
     return (json.dumps(_plain(message), separators=(",", ":")) + "\n").encode()
 
@@ -97,7 +97,7 @@ def _plain(value):
     return value
 
 
-def decode_command(line):
+def decode_command(line: bytes | str) -> Command:
     try:
         data = json.loads(line)
         return Command(op=Op(data.pop("op")), **data)

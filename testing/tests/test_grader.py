@@ -84,6 +84,7 @@ def test_starting_state_fails_its_step(case):
     step = case.up_to
     report = judged(case)
     starting = author.starting_state(course.step(step))
+    assert starting is not None, f"step {step} says how its start fails"
     assert not report.steps[step - 1].passed
     assert starting.message in report.check(step, starting.check).message
     assert all(result.passed for result in report.steps[: step - 1])

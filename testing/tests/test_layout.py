@@ -159,3 +159,55 @@ def test_a_grade_flows_down_through_the_rooms():
 def test_a_way_back_is_found():
     graph = {f"{ENGINE}.judging.judge": {f"{ENGINE}.boundary.session"}, f"{ENGINE}.plan": {f"{ENGINE}.judging.judge"}}
     assert ways_back(graph) == {("judging.judge", "boundary.session")}
+
+
+def unannotated(source):
+    """The public functions and methods of a module's `source` that leave a parameter's type or what
+    they return unsaid (`__init__` returns nothing to say). Functions inside functions, names that
+    start with `_` and what private classes hold are the module's own business."""
+    found = []
+
+    def visit(body, prefix):
+        for node in body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                    (not node.name.startswith("_") or node.name.endswith("__")):
+                arguments = node.args
+                parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                              *filter(None, [arguments.vararg, arguments.kwarg])]
+                missing = [each.arg for each in parameters
+                           if each.annotation is None and each.arg not in ("self", "cls")]
+                if node.returns is None and node.name != "__init__":
+                    missing.append("return")
+                if missing:
+                    found.append(f"{prefix}{node.name} ({', '.join(missing)})")
+
+    visit(ast.parse(source).body, "")
+    return found
+
+
+def test_every_public_function_of_the_course_says_its_types():
+    """mypy checks the bodies of unannotated functions too, but only a signature tells a caller, and
+    mypy at each call, what may cross."""
+    paths = [path for path in CODE.rglob("*.py") if "tests" not in path.relative_to(CODE).parts]
+    found = {str(path.relative_to(course.REPO_ROOT)): unannotated(path.read_text(encoding="utf-8")) for path in paths}
+    assert len(found) > 80  # the modules were read
+    assert {path: names for path, names in found.items() if names} == {}
+
+
+def test_a_function_that_leaves_a_type_unsaid_is_found():
+    source = '''
+def shown(step: int, *lines, **options: str) -> str: ...
+def told(step: int): ...
+def _own(anything): ...
+class Report:
+    def __init__(self, steps: list) -> None: ...
+    def __exit__(self, *exc): ...
+    def passed(self, step) -> bool:
+        def inner(x): ...
+class _Private:
+    def method(self, x): ...
+'''
+    assert unannotated(source) == ["shown (lines)", "told (return)", "Report.__exit__ (exc, return)",
+                                   "Report.passed (step)"]

@@ -125,6 +125,7 @@ def test_the_starting_state_of_each_part3_step_fails_it():
     for number in PART3:
         assert f"never reach the schema of step {number}" in report.check(number, judge.REACHED).message
         starting = author.starting_state(course.step(number))
+        assert starting is not None, f"step {number} says how its start fails"
         if starting.check == judge.REACHED.title:
             assert starting.message in report.check(number, judge.REACHED).message
         assert all(report.check(number, name).message == judge.NOT_REACHED.message
@@ -210,6 +211,7 @@ def test_the_lint_step_waits_for_its_own_work():
     """Step 16 writes no migration: at its start (step 15 done) squawk's findings are unanswered."""
     report = part3_report(LINT_START)
     starting = author.starting_state(course.step(PART3[-1]))
+    assert starting is not None, "step 16 says how its start fails"
     lint = report.check(PART3[-1], starting.check)
     assert not lint.passed and lint.message.startswith(starting.message)
     assert all(report.steps[number - 1].passed for number in PART3[:-1])  # steps 13-15 are done

@@ -49,8 +49,8 @@ def inspect_learner(learner: LearnerProcess, facts: Facts, box: ScratchCopy, scr
         if revisions is None:
             return
         log = StatementLog(scratch.statement_log, engine.url.username or "") if scratch.statement_log else None
-        walk = ChainWalk(engine, observer, learner, revisions, states, facts, probe_steps=request.probe_steps,
-                         describe_changes=mode == Mode.CHANGES, server_copy=box.copy,
+        walk = ChainWalk(engine, observer, learner, revisions, states, facts, box.copy, probe_steps=request.probe_steps,
+                         describe_changes=mode == Mode.CHANGES,
                          graded=list(request.graded) if request.graded is not None else list(states),
                          statement_log=log)
         if mode == Mode.FAULTS:

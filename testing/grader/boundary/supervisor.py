@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO
 
 from . import containment
@@ -28,7 +29,8 @@ MAX_READ = 16 << 20  # bytes read from the learner's process in all, one grade
 class LearnerProcess:
     """`with LearnerProcess(copy, workdir, url, …) as learner: reply = learner.call(command, action)`."""
 
-    def __init__(self, copy, workdir, database_url, isolation, time_limit, total_limit, progress=None):
+    def __init__(self, copy: Path, workdir: Path, database_url: str, isolation: containment.Isolation,
+                 time_limit: float, total_limit: float, progress: Callable[[str], None] | None = None) -> None:
         self.copy, self.workdir = copy, workdir
         self.database_url, self.isolation = database_url, isolation
         self.time_limit, self.total_limit = time_limit, total_limit
@@ -38,7 +40,7 @@ class LearnerProcess:
         self.last_action = "starting your code"
         self.unanswered: tuple[str, dict[str, object]] | None = None  # the action and details of a command sent
 
-    def __enter__(self):
+    def __enter__(self) -> "LearnerProcess":
         self.files = submitted_files(self.copy)  # before any of the learner's code runs
         commands_read, self.commands = os.pipe()
         self.replies, replies_write = os.pipe()
@@ -150,7 +152,7 @@ class LearnerProcess:
             code = None
         return Stopped("exited", where["action"], {**where, "code": code, "output": self.output.text()})
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         os.close(self.commands)
         self.to_launcher.close()  # the launcher kills everything the learner's code started
         try:

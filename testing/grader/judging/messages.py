@@ -41,7 +41,8 @@ from ..facts import (
 )
 from ..measure.renames import paired
 
-if TYPE_CHECKING:  # production.py phrases its findings with this module
+if TYPE_CHECKING:  # production.py phrases its findings with this module; the walk, a SQLite file's counters
+    from ..measure.sqlite_header import Counters
     from .production import Held
 
 
@@ -1210,7 +1211,7 @@ def lint_clean(files: list[str]) -> str:
     return f"squawk finds nothing unanswered in {len(files)} Part 3 migration{'s' if len(files) > 1 else ''}"
 
 
-def database_file_put_back(before, after):
+def database_file_put_back(before: "Counters", after: "Counters | None") -> str:
     """The SQLite file's own counters went back during a command (sqlite_header.py)."""
     if after is None:
         now = "the file is gone"

@@ -29,7 +29,7 @@ DECLARED = ("revision", "down_revision", "branch_labels", "depends_on")
 
 
 class ChainProblem(Exception):
-    def __init__(self, **details):
+    def __init__(self, **details: object) -> None:
         super().__init__(details.get("problem"))
         self.details = details
 

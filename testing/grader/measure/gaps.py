@@ -7,6 +7,7 @@ would meet, every time.
 """
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -22,12 +23,12 @@ class AppRequests:
     The step before's app runs throughout the migration; the step's own app is deployed once the
     migration is done, so it is sent only then (`done`)."""
 
-    def __init__(self, engine, running, deployed):
+    def __init__(self, engine: sa.Engine, running: tuple[int, Path], deployed: tuple[int, Path]) -> None:
         self.engine = engine
         self.running = _app(*running)
         self.deployed = _app(*deployed)
 
-    def __call__(self, done):
+    def __call__(self, done: bool) -> list[tuple[int, str, str]]:
         failed = []
         with self.engine.connect() as connection:
             some_id = connection.exec_driver_sql(f'SELECT max(id) FROM "{BIG_TABLE}"').scalar()

@@ -14,19 +14,20 @@ whole grade's cache does (cache.py).
 import hashlib
 import json
 import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
 from .. import cache, codec
-from ..facts import MeasuredRun, TrafficRun
+from ..facts import MeasuredRun, Revision, TrafficRun
 
 KIND = "part3"
 _KEPT: ContextVar["cache.ReportCache | None"] = ContextVar("part3_kept", default=None)
 
 
 @contextmanager
-def kept_in(report_cache):
+def kept_in(report_cache: cache.ReportCache | None) -> Iterator[None]:
     """Keep and recall Part 3's measurements in `report_cache` (a ReportCache) for the grades run inside."""
     token = _KEPT.set(report_cache if report_cache is not None and report_cache.folder is not None else None)
     try:
@@ -66,5 +67,5 @@ def keep(key_: str | None, traffic: TrafficRun, measured: MeasuredRun) -> None:
     kept.write(key_, KIND, {"traffic": codec.plain(traffic), "measured": codec.plain(measured)})
 
 
-def later_files(revisions, index) -> list[str]:
+def later_files(revisions: Sequence[Revision], index: int) -> list[str]:
     return [os.fspath(revision.file) for revision in revisions[index + 1:]]

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from ...inside.wire import Pause
 from ..facts import GapError, MeasuredRun, Replay, StatementCost, TableWork, Work
+from .gaps import AppRequests
 from .linter import one_line
 
 MEASURED_STATEMENTS = 300  # statements measured per migration; a row-by-row backfill runs on unmeasured
@@ -69,16 +70,17 @@ class Witness:
     When `transactions()` is not empty, the revision is upgraded once more with `again` as its pause:
     each of those transactions is then run by the grader from its first statement."""
 
-    def __init__(self, engine, observer, requests, from_step, step, rows):
+    def __init__(self, engine: sa.Engine, observer: sa.Engine, requests: AppRequests, from_step: int, step: int,
+                 rows: int) -> None:
         self.engine = engine  # as the grade's own role: a statement replayed has the learner's rights
         self.observer = observer  # as the administrator: where the migration's backend stands
         self.requests = requests
         self.from_step, self.step, self.rows = from_step, step, rows
-        self.statements = []
+        self.statements: list[StatementCost] = []
         self.pauses: list[Pause] = []  # what each of self.statements was, as the learner's process sent it
         self.opened: list[int] = []  # per statement: the index of the first statement of its open transaction
-        self.gaps = []
-        self.last = None  # the statement before the current gap
+        self.gaps: list[GapError] = []
+        self.last: str | None = None  # the statement before the current gap
         self.cut_short = False
         self.looked_again = 0  # pauses seen by `again`
 
@@ -165,7 +167,7 @@ class Witness:
             transaction = connection.begin()
             try:
                 connection.exec_driver_sql(REPLAY_LOCK_TIMEOUT)
-                rows = {row.name: connection.exec_driver_sql(f'SELECT count(*) FROM "{row.name}"').scalar()
+                rows = {row.name: connection.exec_driver_sql(f'SELECT count(*) FROM "{row.name}"').scalar_one()
                         for row in connection.execute(sa.text(TABLES))}
                 first = {row.oid: row for row in connection.execute(sa.text(TABLES))}
                 counted = set(connection.execute(sa.text(LOCKS)))  # the counts' own AccessShareLocks

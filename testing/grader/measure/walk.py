@@ -18,9 +18,10 @@ what it means.
 """
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -32,6 +33,7 @@ from ..facts import (
     Climbed,
     Comparison,
     Direction,
+    Facts,
     FailureWitness,
     LearnerDatabase,
     MigrationError,
@@ -57,6 +59,9 @@ from . import (
 )
 from .ownership import keeps_state
 from .ownership import reached as ownership_reached
+
+if TYPE_CHECKING:  # the walk only calls the learner's process; the boundary starts it
+    from ..boundary.supervisor import LearnerProcess
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,10 @@ def _writes(reply, witness=None):
 
 
 class ChainWalk:
-    def __init__(self, engine, observer, learner, revisions, states, facts, probe_steps=(), describe_changes=False,
-                 server_copy=None, graded=(), statement_log=None):
+    def __init__(self, engine: sa.Engine, observer: sa.Engine, learner: "LearnerProcess", revisions: Sequence[Revision],
+                 states: dict[int, sa.MetaData], facts: Facts, server_copy: Path, probe_steps: Collection[int] = (),
+                 describe_changes: bool = False, graded: Sequence[int] = (),
+                 statement_log: statement_log.StatementLog | None = None) -> None:
         self.engine = engine  # as the grade's own login (roles.py)
         self.observer = observer  # as the administrator: for pg_locks and pg_stat_activity only
         self.learner = learner
@@ -101,9 +108,9 @@ class ChainWalk:
         self.server_copy = server_copy
         self.graded = graded
         self.statement_log = statement_log  # what the grade's role ran, from the server's own log (or None)
-        self.probe_index = None  # the revision to make fail on purpose
+        self.probe_index: int | None = None  # the revision to make fail on purpose
         self.describe_changes = describe_changes  # say what each revision changed (`lesson view`)
-        self.records = []  # a _Record per climbed revision
+        self.records: list[_Record] = []  # one per climbed revision
         self.traffic: traffic.Traffic | traffic.Off = traffic.OFF  # grading turns it on (run())
 
     def run(self) -> None:
@@ -339,12 +346,13 @@ class ChainWalk:
                      untriggered=run.from_step == run.step)
         not_shown: tuple[str, ...] | None = ()
         try:
-            start = statement_log.end(self.statement_log) if self.statement_log else None
+            log = self.statement_log
+            start = statement_log.end(log) if log else None
             with _sessions_of(self.engine) as own:
                 error, _ = self._migrate(Direction.UPGRADE, revision, revision.id,
                                          pause_first=statements.MEASURED_STATEMENTS + 1, on_pause=witness.pause)
-                if not error and start is not None:
-                    not_shown = self._not_shown(witness, start, own)
+                if not error and log and start is not None:
+                    not_shown = self._not_shown(witness, log, start, own)
             if not error:
                 witness.finished()
                 error = self._measure_transactions(revision, witness)
@@ -356,11 +364,11 @@ class ChainWalk:
             self.traffic.keep(index, measured)
         return error
 
-    def _not_shown(self, witness, start, own):
+    def _not_shown(self, witness, log, start, own):
         """The statements the server ran for the migration that the learner's process did not show the
         grader before it ran them (the grader's own sessions, `own`, left out); None if the server's log
         did not reach the grader in time."""
-        sent = statement_log.sent_since(self.statement_log, start, self.engine, own, self.learner.seconds_left)
+        sent = statement_log.sent_since(log, start, self.engine, own, self.learner.seconds_left)
         return None if sent is None else witness.not_shown(sent)
 
     def _measure_transactions(self, revision, witness):
@@ -521,6 +529,8 @@ class ChainWalk:
                                   file=revision.file), NO_WRITES
         if not reply.ok:
             error = reply.error
+            if error is None:  # the worker always says why; a reply that does not is still a failure
+                return MigrationError(**details, error="?", file=revision.file), _writes(reply)
             return MigrationError(**details, error=error.error, file=error.file, line=error.line), _writes(reply)
         if fail_after is not None and reply.write_count == fail_after:
             return None, _writes(reply, watch.witness)  # stopped on purpose: alembic_version stays where it was

@@ -210,7 +210,7 @@ host  all all ::1/128 scram-sha-256
 """
 
 
-def require_passwords(trusted_url):
+def require_passwords(trusted_url: str) -> str:
     """Give the administrator of the server at `trusted_url` (still `trust`) a random password,
     make the server ask every connection for one, and return the administrator's URL with it."""
     import sqlalchemy as sa
