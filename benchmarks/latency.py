@@ -77,6 +77,6 @@ def measure(runs):
                 samples[name].append((seconds, peak))
     rows = [(name, statistics.median(s for s, _ in runs_), statistics.median(p for _, p in runs_))
             for name, runs_ in samples.items()]
-    seconds = {name: wall for name, wall, _ in rows}
-    theirs = seconds[PYTEST_ALEMBIC]
-    return rows, seconds[OURS] / theirs, seconds[FLOOR] / theirs
+    medians = {name: wall for name, wall, _ in rows}
+    theirs = medians[PYTEST_ALEMBIC]
+    return rows, medians[OURS] / theirs, medians[FLOOR] / theirs

@@ -9,9 +9,12 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import IO
 
 
-def timed(command, cwd=None, env=None, stdout=subprocess.DEVNULL):
+def timed(command: list[str], cwd: Path | str | None = None, env: dict[str, str] | None = None,
+          stdout: int | IO = subprocess.DEVNULL) -> tuple[float, float, int]:
     """(seconds, peak resident memory in MB of the largest process in its tree, exit code); `stdout`:
     where its output goes (an open file), when it is read after."""
     read_end, write_end = os.pipe()
